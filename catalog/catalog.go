@@ -1,0 +1,218 @@
+// Package catalog is Switchboard's domain: teams, people, services, repos and
+// their dependencies, and the Postgres store that holds them.
+package catalog
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors returned by the store. Match them with errors.Is.
+var (
+	// ErrNotFound means the thing asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a write would break a uniqueness rule, such as a
+	// service name already taken in its namespace.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid means the input breaks a rule of the catalog (an empty name,
+	// an unknown source).
+	ErrInvalid = errors.New("invalid")
+)
+
+// Source says where a service's record came from.
+type Source string
+
+// Sources of a service record.
+const (
+	// SourceDescriptor: a descriptor file in a repo (catalog-info.yaml,
+	// opslevel.yml); the repo is the truth and sync overwrites the record.
+	SourceDescriptor Source = "descriptor"
+	// SourceSlack: registered through Slack (/service add), until its
+	// descriptor lands in the repo.
+	SourceSlack Source = "slack"
+	// SourceImport: loaded by an administrator (the demo's sample org).
+	SourceImport Source = "import"
+)
+
+// Service statuses.
+const (
+	// StatusActive is a service whose source still declares it.
+	StatusActive = "active"
+	// StatusOrphaned is a service whose descriptor disappeared: kept and shown,
+	// never silently dropped.
+	StatusOrphaned = "orphaned"
+)
+
+// DefaultNamespace is the namespace of services that name none, as in
+// Backstage.
+const DefaultNamespace = "default"
+
+// Link kinds.
+const (
+	LinkRunbook   = "runbook"
+	LinkDocs      = "docs"
+	LinkDashboard = "dashboard"
+	LinkOther     = "other"
+)
+
+// Team is a group of people who own services.
+type Team struct {
+	ID          int64
+	Name        string
+	Title       string
+	Description string
+	// SlackChannel is the team's channel, e.g. "#team-payments".
+	SlackChannel string
+	// GitLabGroup is the full path of the team's GitLab group.
+	GitLabGroup string
+	// PagerDutyEscalationPolicy is the id of the team's escalation policy.
+	PagerDutyEscalationPolicy string
+	// PagerDutyTeam is the id of the team in PagerDuty.
+	PagerDutyTeam string
+}
+
+// Person is someone in the organisation, known by email across systems.
+type Person struct {
+	ID              int64
+	Name            string
+	Email           string
+	SlackUserID     string
+	GitLabUsername  string
+	PagerDutyUserID string
+}
+
+// Link is a named URL attached to a service.
+type Link struct {
+	Kind  string `json:"kind"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+// Service is a deployable thing somebody owns.
+type Service struct {
+	ID          int64
+	Namespace   string
+	Name        string
+	Title       string
+	Description string
+	// Team is the owning team's name; empty when the service has no owner.
+	Team      string
+	Lifecycle string
+	Tier      string
+	Type      string
+	Language  string
+	Framework string
+	Tags      []string
+	// SlackChannel is the service's own channel, when it has one.
+	SlackChannel            string
+	PagerDutyServiceID      string
+	PagerDutyIntegrationKey string
+	Links                   []Link
+	Aliases                 []string
+	Source                  Source
+	Status                  string
+	UpdatedAt               time.Time
+}
+
+// Ref is the service's reference: "name" in the default namespace, else
+// "namespace/name".
+func (s Service) Ref() string {
+	if s.Namespace == "" || s.Namespace == DefaultNamespace {
+		return s.Name
+	}
+	return s.Namespace + "/" + s.Name
+}
+
+// LinksOf returns the service's links of one kind.
+func (s Service) LinksOf(kind string) []Link {
+	var out []Link
+	for _, l := range s.Links {
+		if l.Kind == kind {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Repo is a GitLab project as the catalog knows it.
+type Repo struct {
+	ID             int64
+	GitLabID       int64
+	Path           string
+	DefaultBranch  string
+	WebURL         string
+	Archived       bool
+	Forked         bool
+	LastActivityAt time.Time
+	LastCommit     string
+	// DescriptorStatus is one of "unknown", "ok", "invalid", "missing",
+	// "template".
+	DescriptorStatus string
+	DescriptorPath   string
+	// Subpath is, when the repo is seen from a service, the folder of the
+	// service's descriptor in the repo (monorepos).
+	Subpath string
+}
+
+// Dependency is a package a repo depends on, found in one of its files.
+type Dependency struct {
+	Ecosystem string
+	Name      string
+	Version   string
+	File      string
+}
+
+// Profile is everything the catalog knows about one service: what
+// /whoowns shows.
+type Profile struct {
+	Service Service
+	// Team is the owning team; nil when the service has no owner.
+	Team *Team
+	// Members are the owning team's people.
+	Members []Person
+	Repos   []Repo
+}
+
+// MatchKind says how a lookup found its services.
+type MatchKind int
+
+// How FindService matched.
+const (
+	// MatchNone: nothing matched; see Suggestions.
+	MatchNone MatchKind = iota
+	// MatchExact: the name, exactly as typed.
+	MatchExact
+	// MatchCaseInsensitive: the name, ignoring case.
+	MatchCaseInsensitive
+	// MatchAlias: an alias of the service.
+	MatchAlias
+)
+
+// Suggestion is a service whose name is close to a query that found nothing.
+type Suggestion struct {
+	Service Service
+	// Similarity is pg_trgm's similarity of the query and the closest of the
+	// service's name and aliases, from 0 to 1.
+	Similarity float64
+}
+
+// Lookup is the answer to FindService. Services holds every match (more than
+// one means the name is ambiguous); when it is empty, Suggestions holds the
+// closest names, best first.
+type Lookup struct {
+	Query       string
+	Kind        MatchKind
+	Services    []Service
+	Suggestions []Suggestion
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	Actor   string
+	Action  string
+	Subject string
+	Detail  map[string]any
+	Result  string
+}

@@ -1,0 +1,165 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+
+	"github.com/switchboard-dev/switchboard/migrations"
+)
+
+// versionTable records which migrations have been applied.
+const versionTable = "public.schema_version"
+
+// Store is the catalog in Postgres. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+	// Now is the store's clock; tests may replace it.
+	Now func() time.Time
+}
+
+// NewStore returns a store over pool. The schema must be migrated (Migrate).
+func NewStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{pool: pool, log: log, Now: time.Now}
+}
+
+// Pool returns the store's connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Connect opens a pool on url and checks that the server answers.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database %s: %w", redact(cfg.ConnConfig), err)
+	}
+	return pool, nil
+}
+
+func redact(c *pgx.ConnConfig) string {
+	return fmt.Sprintf("host=%s port=%d database=%s user=%s", c.Host, c.Port, c.Database, c.User)
+}
+
+// Migrate applies the embedded migrations that are not applied yet. It holds
+// a Postgres advisory lock while it runs (tern takes it), so several
+// processes starting at once migrate one after the other, and each later one
+// finds nothing left to do.
+func Migrate(ctx context.Context, conn *pgx.Conn, log *slog.Logger) error {
+	m, err := migrate.NewMigrator(ctx, conn, versionTable)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := m.LoadMigrations(migrations.FS); err != nil {
+		return fmt.Errorf("migrate: load migrations: %w", err)
+	}
+	if log != nil {
+		m.OnStart = func(seq int32, name, _, _ string) {
+			log.Info("applying migration", "sequence", seq, "name", name)
+		}
+	}
+	if err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// MigratePool runs Migrate on a connection taken from pool.
+func MigratePool(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: acquire connection: %w", err)
+	}
+	defer conn.Release()
+	return Migrate(ctx, conn.Conn(), log)
+}
+
+// SchemaVersion returns the number of the last applied migration and of the
+// last embedded one; they are equal when the schema is up to date.
+func SchemaVersion(ctx context.Context, pool *pgxpool.Pool) (applied, latest int32, err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	if err := m.LoadMigrations(migrations.FS); err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	applied, err = m.GetCurrentVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("schema version: %w", err)
+	}
+	return applied, int32(len(m.Migrations)), nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// translate maps Postgres errors to the catalog's: unique violations become
+// ErrConflict, check violations ErrInvalid.
+func translate(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return fmt.Errorf("%w: %s", ErrConflict, pgErr.Detail)
+		case "23514", "23502":
+			return fmt.Errorf("%w: %s", ErrInvalid, pgErr.Message)
+		}
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// IsUnavailable reports whether err means the database could not be reached
+// (down, restarting, refusing connections) rather than a bad request; such
+// errors are worth retrying.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 57P01-57P03: admin shutdown,
+		// crash shutdown, cannot connect now.
+		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return pgconn.SafeToRetry(err)
+}
