@@ -212,35 +212,40 @@ func (s *Store) FindService(ctx context.Context, query string) (Lookup, error) {
 	return l, nil
 }
 
-// suggest returns the services whose name or alias is most like name. The
-// % operator uses the trigram indexes; its threshold is pg_trgm's default
-// similarity (0.3).
+// suggest returns the services whose name or alias is most like name:
+// the nearest by trigram distance (the GiST indexes answer "k nearest"
+// without scanning), kept when their similarity reaches minSimilarity.
 func (s *Store) suggest(ctx context.Context, name string) ([]Suggestion, error) {
 	rows, err := s.pool.Query(ctx, `
 		WITH candidates AS (
-			SELECT id AS service_id, similarity(lower(name), lower($1)) AS score
-			FROM services WHERE lower(name) % lower($1)
+			(SELECT id AS service_id, 1 - (lower(name) <-> lower($1)) AS score
+			 FROM services ORDER BY lower(name) <-> lower($1) LIMIT $2)
 			UNION ALL
-			SELECT service_id, similarity(lower(alias), lower($1))
-			FROM service_aliases WHERE lower(alias) % lower($1)
+			(SELECT service_id, 1 - (lower(alias) <-> lower($1))
+			 FROM service_aliases ORDER BY lower(alias) <-> lower($1) LIMIT $2)
 		), best AS (
-			SELECT service_id, max(score) AS score FROM candidates GROUP BY service_id
+			SELECT service_id, max(score) AS score FROM candidates
+			WHERE score >= $3 GROUP BY service_id
 			ORDER BY score DESC, service_id LIMIT $2
 		)
 		SELECT best.score, q.* FROM best
 		JOIN LATERAL (`+serviceSelect+` WHERE s.id = best.service_id) q ON true
-		ORDER BY best.score DESC, q.name, q.namespace`, name, suggestionLimit)
+		ORDER BY best.score DESC, q.name, q.namespace`, name, suggestionLimit, minSimilarity)
 	if err != nil {
 		return nil, fmt.Errorf("suggest: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Suggestion, error) {
 		var sg Suggestion
-		var score float32
+		var score float64
 		svc, err := scanService(prefixRow{row: r, first: &score})
-		sg.Service, sg.Similarity = svc, float64(score)
+		sg.Service, sg.Similarity = svc, score
 		return sg, err
 	})
 }
+
+// minSimilarity is the least trigram similarity of a suggestion: pg_trgm's
+// own default threshold.
+const minSimilarity = 0.3
 
 // prefixRow scans one leading column into first and the rest into the
 // destinations given to Scan.

@@ -41,8 +41,13 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
+	return ConnectConfig(ctx, cfg)
+}
+
+// ConnectConfig opens a pool with cfg and checks that the server answers.
+func ConnectConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)

@@ -67,7 +67,8 @@ CREATE TABLE services (
 );
 CREATE UNIQUE INDEX services_namespace_name_key ON services (namespace, lower(name));
 CREATE INDEX services_lower_name_idx ON services (lower(name));
-CREATE INDEX services_name_trgm_idx ON services USING gin (lower(name) gin_trgm_ops);
+-- GiST, not GIN: "did you mean" asks for the k nearest names (ORDER BY <->).
+CREATE INDEX services_name_trgm_idx ON services USING gist (lower(name) gist_trgm_ops);
 CREATE INDEX services_team_idx ON services (team_id);
 
 CREATE TABLE service_aliases (
@@ -76,7 +77,7 @@ CREATE TABLE service_aliases (
     PRIMARY KEY (service_id, alias)
 );
 CREATE INDEX service_aliases_lower_idx ON service_aliases (lower(alias));
-CREATE INDEX service_aliases_trgm_idx ON service_aliases USING gin (lower(alias) gin_trgm_ops);
+CREATE INDEX service_aliases_trgm_idx ON service_aliases USING gist (lower(alias) gist_trgm_ops);
 
 CREATE TABLE repos (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -64,14 +64,18 @@ const User = "postgres"
 // newest /usr/lib/postgresql/<version>/bin, else the directory of initdb on
 // PATH. It returns ErrNoBinaries when there is none.
 func FindBinDir() (string, error) {
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	return findBinDir("/usr/lib/postgresql/*/bin", exec.LookPath)
+}
+
+func findBinDir(pattern string, lookPath func(string) (string, error)) (string, error) {
+	dirs, _ := filepath.Glob(pattern)
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, d := range dirs {
 		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
 			return d, nil
 		}
 	}
-	if p, err := exec.LookPath("initdb"); err == nil {
+	if p, err := lookPath("initdb"); err == nil {
 		d := filepath.Dir(p)
 		if isExec(filepath.Join(d, "postgres")) {
 			return d, nil

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/term"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/sampleorg"
+	"github.com/switchboard-dev/switchboard/shell"
+)
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// runDemo is "switchboard demo": a catalog of the sample organisation in a
+// database of its own, then either the given --run commands or an
+// interactive shell.
+func runDemo(ctx context.Context, args []string, env *Env) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var (
+		dbf     dbFlags
+		runs    multiFlag
+		as      string
+		verbose bool
+	)
+	dbf.register(fs)
+	fs.Var(&runs, "run", "run this slash command, print its reply and exit (repeatable), e.g. --run '/whoowns checkout-api'")
+	fs.StringVar(&as, "as", "ada.lovelace@"+sampleorg.Domain, "email of the sample user the commands run as")
+	fs.BoolVar(&verbose, "v", false, "log what the demo does (startup, database)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "switchboard demo: unexpected argument %q (quote the command: --run '/whoowns checkout-api')\n", fs.Arg(0))
+		return 2
+	}
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelInfo
+	}
+	log := newLogger(env.Stderr, env, level)
+
+	d, err := startDemo(ctx, dbf, env, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
+	defer d.close()
+
+	router := commands.NewRouter(log, 10*time.Second)
+	router.Register(commands.WhoOwns(d.store))
+	sh := &shell.Shell{D: router, User: commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}, Channel: "CDEMO"}
+
+	if len(runs) > 0 {
+		failed := 0
+		for i, line := range runs {
+			if i > 0 {
+				fmt.Fprintln(env.Stdout)
+			}
+			fmt.Fprintf(env.Stdout, "> %s\n", line)
+			if err := sh.Exec(ctx, line, env.Stdout); err != nil {
+				failed++
+			}
+		}
+		if failed > 0 {
+			fmt.Fprintf(env.Stderr, "switchboard demo: %d command(s) failed; see the log above\n", failed)
+			return 1
+		}
+		return 0
+	}
+
+	interactive := false
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		interactive = true
+		n, _ := d.store.CountServices(ctx)
+		fmt.Fprintf(env.Stdout, "Switchboard demo: %d services of the sample organisation %q. Try /whoowns checkout-api, /whoowns frontend, /help; exit with Ctrl-D.\n\n", n, "Acme")
+	}
+	failed, err := sh.Run(ctx, env.Stdin, env.Stdout, interactive)
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
+	if failed > 0 && !interactive {
+		return 1
+	}
+	return 0
+}
+
+// demo is the demo's running state.
+type demo struct {
+	db      *database
+	admin   *pgx.ConnConfig // the server's maintenance database
+	name    string
+	created bool
+	store   *catalog.Store
+	log     *slog.Logger
+}
+
+// startDemo makes a database of the demo's own, named after this process so
+// that two demos never share one, on the server of DATABASE_URL or the
+// embedded one, and loads the sample organisation into it.
+func startDemo(ctx context.Context, dbf dbFlags, env *Env, log *slog.Logger) (*demo, error) {
+	name := fmt.Sprintf("switchboard_demo_%d", os.Getpid())
+	cfg, srv, err := serverConfig(ctx, dbf, env, log, "postgres")
+	if err != nil {
+		return nil, err
+	}
+	d := &demo{name: name, log: log, db: &database{server: srv}, admin: cfg.ConnConfig.Copy()}
+	admin, err := pgx.ConnectConfig(ctx, d.admin)
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("connect to database server: %w", err)
+	}
+	dropStaleDemos(ctx, admin, log)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	admin.Close(ctx)
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("create demo database: %w", err)
+	}
+	d.created = true
+	cfg.ConnConfig.Database = name
+	if d.db.Pool, err = catalog.ConnectConfig(ctx, cfg); err != nil {
+		d.close()
+		return nil, err
+	}
+	if err := catalog.MigratePool(ctx, d.db.Pool, log); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.store = catalog.NewStore(d.db.Pool, log)
+	if err := sampleorg.Load(ctx, d.store); err != nil {
+		d.close()
+		return nil, err
+	}
+	log.Info("demo catalog ready", "database", name, "services", sampleorg.Services(), "teams", sampleorg.Teams())
+	return d, nil
+}
+
+// close drops the demo's database and stops what it started.
+func (d *demo) close() {
+	if d.db.Pool != nil {
+		d.db.Pool.Close()
+		d.db.Pool = nil
+	}
+	if d.created {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if conn, err := pgx.ConnectConfig(ctx, d.admin); err == nil {
+			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{d.name}.Sanitize()+" WITH (FORCE)"); err != nil {
+				d.log.Warn("drop demo database", "database", d.name, "err", err)
+			}
+			conn.Close(ctx)
+		}
+	}
+	d.db.Close()
+}
+
+// dropStaleDemos removes demo databases left by demos that were killed:
+// those nobody is connected to.
+func dropStaleDemos(ctx context.Context, conn *pgx.Conn, log *slog.Logger) {
+	rows, err := conn.Query(ctx, `
+		SELECT datname FROM pg_database d
+		WHERE datname LIKE 'switchboard\_demo\_%'
+		  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`)
+	if err != nil {
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, n := range names {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()); err != nil {
+			log.Debug("drop stale demo database", "database", n, "err", err)
+		}
+	}
+}

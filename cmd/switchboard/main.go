@@ -1,0 +1,68 @@
+// Command switchboard is the Slack bot that is an organisation's service
+// catalog and on-call switchboard. Run "switchboard help" for its
+// subcommands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// subcommand is one of switchboard's verbs. It returns the process exit
+// code: 0 success, 1 the work found problems or failed, 2 bad usage.
+type subcommand struct {
+	summary string
+	run     func(ctx context.Context, args []string, env *Env) int
+}
+
+// Env is what a subcommand gets from the process: its streams and
+// environment variables (a function, so tests can supply their own).
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+func subcommands() map[string]subcommand {
+	return map[string]subcommand{
+		"demo":    {"Run the demo: a sample organisation and a shell of slash commands", runDemo},
+		"migrate": {"Apply database migrations and exit", runMigrate},
+	}
+}
+
+func run(ctx context.Context, args []string, env *Env) int {
+	stdout, stderr := env.Stdout, env.Stderr
+	subs := subcommands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout, subs)
+		return 0
+	}
+	sub, ok := subs[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n", args[0])
+		usage(stderr, subs)
+		return 2
+	}
+	return sub.run(ctx, args[1:], env)
+}
+
+func usage(w io.Writer, subs map[string]subcommand) {
+	fmt.Fprintln(w, "Switchboard: the service catalog and on-call switchboard in Slack.")
+	fmt.Fprintln(w, "\nUsage: switchboard COMMAND [flags]\n\nCommands:")
+	for _, name := range sortedKeys(subs) {
+		fmt.Fprintf(w, "  %-10s %s\n", name, subs[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'switchboard COMMAND -h' for a command's flags.")
+}

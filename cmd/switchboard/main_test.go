@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// testEnv returns an environment whose DATABASE_URL points at the test
+// server, plus the buffers standing for stdout and stderr.
+func testEnv(t *testing.T, vars map[string]string) (*Env, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	if _, ok := vars["DATABASE_URL"]; !ok {
+		if srv := pgtest.Server(); srv != nil {
+			vars["DATABASE_URL"] = srv.URL("postgres")
+		} else {
+			vars["DATABASE_URL"] = os.Getenv("TEST_DATABASE_URL")
+		}
+	}
+	var out, errb bytes.Buffer
+	return &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }}, &out, &errb
+}
+
+func TestDemoRun(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"owner", []string{"--run", "/whoowns checkout-api"}, 0, []string{"checkout-api", "Owner:", "payments", "Runbook:", "Repo:"}},
+		{"ambiguous", []string{"--run", "/whoowns frontend"}, 0, []string{"2 services are called `frontend`", "storefront/frontend — owned by storefront", "backoffice/frontend — owned by backoffice"}},
+		{"misspelt", []string{"--run", "/whoowns chekout-api"}, 0, []string{"Did you mean", "/whoowns checkout-api"}},
+		{"several", []string{"--run", "/help", "--run", "/whoowns cart"}, 0, []string{"/whoowns SERVICE", "`cart` is an alias of `basket-service`"}},
+		{"unknown command", []string{"--run", "/frobnicate"}, 0, []string{"There is no command /frobnicate"}},
+		{"bad flag", []string{"--nope"}, 2, nil},
+		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, out, errb := testEnv(t, map[string]string{})
+			code := run(context.Background(), append([]string{"demo"}, tt.args...), env)
+			if code != tt.wantCode {
+				t.Fatalf("exit code: got %d, want %d; stderr:\n%s", code, tt.wantCode, errb)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q; got:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestDemoShellFromStdin(t *testing.T) {
+	env, out, errb := testEnv(t, map[string]string{})
+	env.Stdin = strings.NewReader("/whoowns checkout-api\n\n/whoowns ledger\nexit\n/whoowns never-reached\n")
+	if code := run(context.Background(), []string{"demo"}, env); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, errb)
+	}
+	got := out.String()
+	if !strings.Contains(got, "Takes the basket to a paid order.") || !strings.Contains(got, "Double-entry ledger") {
+		t.Fatalf("got:\n%s", got)
+	}
+	if strings.Contains(got, "never-reached") {
+		t.Fatal("commands after exit ran")
+	}
+}
+
+// TestDemoEmbedded runs the demo with DATABASE_URL unset: it starts its own
+// Postgres in --data-dir, answers, and stops it.
+func TestDemoEmbedded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Postgres server")
+	}
+	dir, err := os.MkdirTemp("", "sbdemo-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(dir, "pg")
+	for range 2 { // the second run finds the cluster initialised
+		env, out, errb := testEnv(t, map[string]string{"DATABASE_URL": ""})
+		code := run(context.Background(), []string{"demo", "--data-dir", dataDir, "--run", "/whoowns checkout-api"}, env)
+		if code != 0 || !strings.Contains(out.String(), "payments") {
+			t.Fatalf("exit %d, output:\n%s\nstderr:\n%s", code, out, errb)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); !os.IsNotExist(err) {
+		t.Fatalf("postmaster.pid: got %v, want it gone (server stopped)", err)
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	env, out, errb := testEnv(t, map[string]string{})
+	env.Getenv = func(k string) string {
+		if k == "DATABASE_URL" {
+			return pgtest.URL(t)
+		}
+		return ""
+	}
+	if code := run(context.Background(), []string{"migrate"}, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(out.String(), "schema at version 1 of 1") {
+		t.Fatalf("got %q", out)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	env, out, _ := testEnv(t, map[string]string{})
+	if code := run(context.Background(), nil, env); code != 0 || !strings.Contains(out.String(), "demo") {
+		t.Fatalf("help: exit %d, %q", code, out)
+	}
+	env, _, errb := testEnv(t, map[string]string{})
+	if code := run(context.Background(), []string{"frob"}, env); code != 2 || !strings.Contains(errb.String(), `unknown command "frob"`) {
+		t.Fatalf("unknown: exit %d, %q", code, errb)
+	}
+}
+
+func TestBadDatabaseURL(t *testing.T) {
+	env, _, errb := testEnv(t, map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/x?connect_timeout=2"})
+	if code := run(context.Background(), []string{"demo", "--run", "/help"}, env); code != 1 {
+		t.Fatalf("exit: got %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), "127.0.0.1") {
+		t.Fatalf("stderr should say which server failed; got %q", errb)
+	}
+}

@@ -1,0 +1,119 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+// Handler runs one command. It returns an error only when it failed
+// internally (database down, a bug); answers to bad input, such as an
+// unknown service, are Responses.
+type Handler func(ctx context.Context, req Request) (Response, error)
+
+// Command is a slash command: its name, how to use it, and its handler.
+type Command struct {
+	// Name includes the slash: "/whoowns".
+	Name string
+	// Usage is the argument hint: "SERVICE".
+	Usage string
+	// Summary is one line for /help.
+	Summary string
+	Handler Handler
+}
+
+// Router dispatches requests to the commands registered with it.
+type Router struct {
+	cmds    map[string]Command
+	log     *slog.Logger
+	timeout time.Duration
+}
+
+// NewRouter returns a router with /help built in. Each command gets at most
+// timeout to answer (no limit when zero).
+func NewRouter(log *slog.Logger, timeout time.Duration) *Router {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Router{cmds: map[string]Command{}, log: log, timeout: timeout}
+	r.Register(Command{Name: "/help", Summary: "List the commands", Handler: r.help})
+	return r
+}
+
+// Register adds c. Registering a name twice replaces the first.
+func (r *Router) Register(c Command) { r.cmds[c.Name] = c }
+
+// Commands returns the registered commands by name.
+func (r *Router) Commands() []Command {
+	out := make([]Command, 0, len(r.cmds))
+	for _, c := range r.cmds {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Dispatch runs the command req names. The Response is always fit to show:
+// when the handler fails internally, it is a short apology that says what
+// was not done, and the error is returned for the caller to log and count.
+func (r *Router) Dispatch(ctx context.Context, req Request) (Response, error) {
+	name := strings.ToLower(strings.TrimSpace(req.Command))
+	if name != "" && !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	c, ok := r.cmds[name]
+	if !ok {
+		return r.unknown(name), nil
+	}
+	req.Command, req.Text = name, strings.TrimSpace(req.Text)
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	resp, err := c.Handler(ctx, req)
+	if err != nil {
+		r.log.ErrorContext(ctx, "command failed", "command", name, "text", req.Text, "user", req.User.ID, "err", err)
+		return failure(name, err), fmt.Errorf("%s %s: %w", name, req.Text, err)
+	}
+	return resp, nil
+}
+
+// failure is what the user sees when a command fails internally.
+func failure(name string, err error) Response {
+	msg := fmt.Sprintf("Sorry, %s failed on our side and did nothing. The error is logged; try again in a minute, and tell the platform team if it persists.", name)
+	switch {
+	case catalog.IsUnavailable(err):
+		msg = fmt.Sprintf("The catalog database is not reachable right now, so %s could not answer. Nothing was changed; try again in a minute.", name)
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = fmt.Sprintf("%s took too long and was stopped. Nothing was changed; try again in a minute.", name)
+	}
+	return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain(msg))}}}
+}
+
+func (r *Router) unknown(name string) Response {
+	msg := fmt.Sprintf("There is no command %s.", name)
+	blocks := []Block{&Section{Text: T(Plain(msg+" "), Code("/help"), Plain(" lists them."))}}
+	return Response{Text: msg, Blocks: blocks}
+}
+
+func (r *Router) help(_ context.Context, _ Request) (Response, error) {
+	var lines []Text
+	for _, c := range r.Commands() {
+		line := T(Code(strings.TrimSpace(c.Name + " " + c.Usage)))
+		if c.Summary != "" {
+			line = append(line, Plain(" — "+c.Summary))
+		}
+		lines = append(lines, line)
+	}
+	return Response{
+		Text:   "Switchboard commands",
+		Blocks: []Block{&Header{Text: "Switchboard commands"}, &Section{Text: Join(lines, "\n")}},
+	}, nil
+}

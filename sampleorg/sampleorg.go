@@ -1,0 +1,147 @@
+// Package sampleorg is the demo's organisation: teams, people, services and
+// repos of a fictional company, Acme, loaded into a catalog so that every
+// command has something real-looking to answer about. It includes the
+// awkward cases: two services called "frontend", services without owner or
+// runbook, aliases.
+package sampleorg
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+// Domain is the sample organisation's email and web domain.
+const Domain = "acme.example"
+
+type team struct {
+	name, title, channel string
+	people               []string // "Full Name"
+}
+
+var teams = []team{
+	{"payments", "Payments", "#team-payments", []string{"Ada Lovelace", "Grace Hopper", "Alan Turing", "Barbara Liskov"}},
+	{"identity", "Identity & Access", "#team-identity", []string{"Ken Thompson", "Radia Perlman", "Whitfield Diffie"}},
+	{"search", "Search", "#team-search", []string{"Karen Sparck Jones", "Gerard Salton", "Doug Cutting"}},
+	{"platform", "Platform / SRE", "#team-platform", []string{"Margaret Hamilton", "Linus Torvalds", "Brendan Gregg", "Charity Majors"}},
+	{"data", "Data", "#team-data", []string{"Edgar Codd", "Jim Gray", "Michael Stonebraker"}},
+	{"mobile", "Mobile", "#team-mobile", []string{"Jean Sammet", "Frances Allen"}},
+	{"storefront", "Storefront", "#team-storefront", []string{"Tim Berners-Lee", "Brendan Eich", "Hakon Lie"}},
+	{"backoffice", "Back Office Tools", "#team-backoffice", []string{"Dennis Ritchie", "Bjarne Stroustrup"}},
+}
+
+type service struct {
+	namespace, name, team, tier, lifecycle, language, framework, description string
+	aliases                                                                  []string
+	runbook, docs                                                            bool
+	channel                                                                  string
+}
+
+var services = []service{
+	{name: "checkout-api", team: "payments", tier: "1", lifecycle: "production", language: "go", framework: "grpc", description: "Takes the basket to a paid order.", aliases: []string{"checkout"}, runbook: true, docs: true, channel: "#checkout"},
+	{name: "payment-gateway", team: "payments", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Talks to card processors.", aliases: []string{"pgw"}, runbook: true, docs: true},
+	{name: "ledger", team: "payments", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Double-entry ledger of every money movement.", runbook: true, docs: true},
+	{name: "refunds-worker", team: "payments", tier: "2", lifecycle: "production", language: "go", description: "Processes refund requests from the queue.", runbook: true},
+	{name: "fraud-scoring", team: "payments", tier: "2", lifecycle: "experimental", language: "python", framework: "fastapi", description: "Scores orders for fraud risk.", docs: true},
+	{name: "auth-service", team: "identity", tier: "1", lifecycle: "production", language: "go", description: "Login, sessions and tokens.", aliases: []string{"auth", "login"}, runbook: true, docs: true},
+	{name: "user-profile", team: "identity", tier: "2", lifecycle: "production", language: "kotlin", framework: "ktor", description: "User profiles and preferences.", runbook: true},
+	{name: "permissions", team: "identity", tier: "1", lifecycle: "production", language: "go", description: "Who may do what.", runbook: true, docs: true},
+	{name: "sso-bridge", team: "identity", tier: "3", lifecycle: "deprecated", language: "java", description: "SAML bridge for legacy partners."},
+	{name: "search-api", team: "search", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Product search queries.", runbook: true, docs: true},
+	{name: "search-indexer", team: "search", tier: "2", lifecycle: "production", language: "java", description: "Builds the search index from the catalog stream.", runbook: true},
+	{name: "autocomplete", team: "search", tier: "2", lifecycle: "production", language: "rust", description: "Query suggestions as you type.", docs: true},
+	{name: "ranking-model", team: "search", tier: "3", lifecycle: "experimental", language: "python", description: "Learning-to-rank model server."},
+	{name: "deploy-bot", team: "platform", tier: "2", lifecycle: "production", language: "go", description: "Deploys from merge to production.", runbook: true, docs: true},
+	{name: "service-mesh", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Envoy control plane.", runbook: true, docs: true},
+	{name: "logging-pipeline", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Ships logs to storage.", aliases: []string{"logs"}, runbook: true},
+	{name: "metrics-gateway", team: "platform", tier: "2", lifecycle: "production", language: "go", description: "Prometheus remote-write gateway.", runbook: true},
+	{name: "ci-runners", team: "platform", tier: "2", lifecycle: "production", language: "shell", description: "Autoscaled GitLab runners."},
+	{name: "redis", team: "platform", tier: "1", lifecycle: "production", description: "The shared Redis cluster (a generic name: see the naming rules).", runbook: true},
+	{name: "events-pipeline", team: "data", tier: "2", lifecycle: "production", language: "scala", framework: "spark", description: "Clickstream events into the lake.", runbook: true, docs: true},
+	{name: "warehouse-loader", team: "data", tier: "3", lifecycle: "production", language: "python", framework: "airflow", description: "Nightly warehouse loads."},
+	{name: "reporting-api", team: "data", tier: "3", lifecycle: "production", language: "python", framework: "django", description: "Finance and ops reports.", docs: true},
+	{name: "ios-app", team: "mobile", tier: "1", lifecycle: "production", language: "swift", description: "The iOS app.", runbook: true, docs: true},
+	{name: "android-app", team: "mobile", tier: "1", lifecycle: "production", language: "kotlin", description: "The Android app.", runbook: true, docs: true},
+	{name: "mobile-bff", team: "mobile", tier: "1", lifecycle: "production", language: "typescript", framework: "nestjs", description: "Backend for the mobile apps.", runbook: true},
+	{namespace: "storefront", name: "frontend", team: "storefront", tier: "1", lifecycle: "production", language: "typescript", framework: "nextjs", description: "The shop's web front end.", runbook: true, docs: true},
+	{name: "product-pages", team: "storefront", tier: "2", lifecycle: "production", language: "typescript", framework: "nextjs", description: "Product detail pages.", runbook: true},
+	{name: "basket-service", team: "storefront", tier: "1", lifecycle: "production", language: "go", description: "Shopping baskets.", aliases: []string{"cart"}, runbook: true, docs: true},
+	{namespace: "backoffice", name: "frontend", team: "backoffice", tier: "3", lifecycle: "production", language: "typescript", framework: "react", description: "Internal admin UI for support staff."},
+	{name: "inventory-sync", team: "backoffice", tier: "2", lifecycle: "production", language: "python", description: "Syncs stock levels from the warehouses.", runbook: true},
+	// Gaps the catalog must show rather than hide.
+	{name: "legacy-cron", tier: "3", lifecycle: "production", language: "perl", description: "Old nightly jobs nobody claims."},
+	{name: "email-sender", tier: "2", lifecycle: "production", language: "ruby", framework: "rails", description: "Transactional email.", aliases: []string{"mailer"}},
+	{name: "pricing-engine", team: "payments", tier: "1", lifecycle: "production", language: "go", description: "Prices, discounts and promotions."},
+}
+
+// Teams is the number of teams Load creates.
+func Teams() int { return len(teams) }
+
+// Services is the number of services Load creates.
+func Services() int { return len(services) }
+
+// Load writes the sample organisation into store. It is idempotent: loading
+// twice leaves one copy.
+func Load(ctx context.Context, store *catalog.Store) error {
+	for _, t := range teams {
+		if _, err := store.PutTeam(ctx, catalog.Team{
+			Name: t.name, Title: t.title, SlackChannel: t.channel,
+			GitLabGroup:               "acme/" + t.name,
+			PagerDutyEscalationPolicy: "EP" + strings.ToUpper(t.name[:3]),
+		}); err != nil {
+			return fmt.Errorf("load sample org: %w", err)
+		}
+		for i, name := range t.people {
+			user := strings.ToLower(strings.ReplaceAll(name, " ", "."))
+			p := catalog.Person{
+				Name: name, Email: user + "@" + Domain, GitLabUsername: strings.ReplaceAll(user, ".", ""),
+				SlackUserID: fmt.Sprintf("U%s%02d", strings.ToUpper(t.name[:3]), i+1),
+			}
+			if _, err := store.PutPerson(ctx, p); err != nil {
+				return fmt.Errorf("load sample org: %w", err)
+			}
+			if err := store.AddMember(ctx, t.name, p.Email, "import", ""); err != nil {
+				return fmt.Errorf("load sample org: %w", err)
+			}
+		}
+	}
+	for i, s := range services {
+		group := s.team
+		if group == "" {
+			group = "legacy"
+		}
+		svc := catalog.Service{
+			Namespace: s.namespace, Name: s.name, Description: s.description, Team: s.team,
+			Tier: s.tier, Lifecycle: s.lifecycle, Language: s.language, Framework: s.framework,
+			Aliases: s.aliases, SlackChannel: s.channel, Source: catalog.SourceImport,
+			Type: "service",
+		}
+		if s.runbook {
+			svc.Links = append(svc.Links, catalog.Link{Kind: catalog.LinkRunbook, Title: "Runbook", URL: fmt.Sprintf("https://wiki.%s/runbooks/%s", Domain, s.name)})
+		}
+		if s.docs {
+			svc.Links = append(svc.Links, catalog.Link{Kind: catalog.LinkDocs, Title: "Docs", URL: fmt.Sprintf("https://docs.%s/%s", Domain, s.name)})
+		}
+		stored, err := store.PutService(ctx, svc)
+		if err != nil {
+			return fmt.Errorf("load sample org: %w", err)
+		}
+		path := "acme/" + group + "/" + s.name
+		if s.namespace != "" {
+			path = "acme/" + group + "/" + s.namespace + "-" + s.name
+		}
+		repo, err := store.PutRepo(ctx, catalog.Repo{
+			GitLabID: int64(1000 + i), Path: path, DefaultBranch: "main",
+			WebURL: "https://gitlab." + Domain + "/" + path,
+		})
+		if err != nil {
+			return fmt.Errorf("load sample org: %w", err)
+		}
+		if err := store.AttachRepo(ctx, stored.ID, repo.ID, ""); err != nil {
+			return fmt.Errorf("load sample org: %w", err)
+		}
+	}
+	return nil
+}

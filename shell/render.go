@@ -1,0 +1,91 @@
+// Package shell runs Switchboard's commands from a terminal: it renders
+// command responses as text and reads slash commands line by line. It is
+// the demo's front end and a test harness for every command.
+package shell
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/switchboard-dev/switchboard/commands"
+)
+
+// Render writes resp as plain text.
+func Render(w io.Writer, resp commands.Response) error {
+	var b strings.Builder
+	if resp.InChannel {
+		b.WriteString("[posted in the channel]\n")
+	}
+	if len(resp.Blocks) == 0 && resp.Text != "" {
+		b.WriteString(resp.Text + "\n")
+	}
+	for _, blk := range resp.Blocks {
+		switch blk := blk.(type) {
+		case *commands.Header:
+			b.WriteString(blk.Text + "\n" + strings.Repeat("=", len([]rune(blk.Text))) + "\n")
+		case *commands.Section:
+			if len(blk.Text) > 0 {
+				b.WriteString(text(blk.Text) + "\n")
+			}
+			width := 0
+			for _, f := range blk.Fields {
+				width = max(width, len([]rune(f.Label)))
+			}
+			for _, f := range blk.Fields {
+				fmt.Fprintf(&b, "  %-*s  %s\n", width+1, f.Label+":", indent(text(f.Value), width+5))
+			}
+		case *commands.Context:
+			b.WriteString("  " + indent(text(blk.Text), 2) + "\n")
+		case *commands.Divider:
+			b.WriteString(strings.Repeat("-", 40) + "\n")
+		case *commands.Actions:
+			for _, btn := range blk.Buttons {
+				switch {
+				case btn.Command != "":
+					fmt.Fprintf(&b, "  -> %s\n", btn.Command)
+				case btn.URL != "":
+					fmt.Fprintf(&b, "  -> %s: %s\n", btn.Label, btn.URL)
+				}
+			}
+		case *commands.Select:
+			b.WriteString("  " + blk.Placeholder + ":\n")
+			for i, o := range blk.Options {
+				line := fmt.Sprintf("    %d. %s", i+1, o.Label)
+				if o.Description != "" {
+					line += " — " + o.Description
+				}
+				if o.Command != "" {
+					line += "   (" + o.Command + ")"
+				}
+				b.WriteString(line + "\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// text renders inline spans: links as "text <url>", mentions as "@name",
+// code in backquotes.
+func text(t commands.Text) string {
+	var b strings.Builder
+	for _, s := range t {
+		switch {
+		case s.UserID != "":
+			b.WriteString("@" + s.Text)
+		case s.URL != "" && s.URL != s.Text:
+			b.WriteString(s.Text + " <" + s.URL + ">")
+		case s.Style == "code":
+			b.WriteString("`" + s.Text + "`")
+		default:
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
+}
+
+// indent indents every line of s after the first by n spaces.
+func indent(s string, n int) string {
+	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
