@@ -42,22 +42,43 @@ func (s *Shell) Exec(ctx context.Context, line string, w io.Writer) error {
 }
 
 // Run is the interactive loop: it prompts, reads a line, runs it, until
-// end of input, "exit" or "quit". It keeps going after a failed command and
-// returns the number of commands that failed internally.
+// end of input, "exit" or "quit", or until ctx is cancelled (Ctrl-C), even
+// while waiting for input. It keeps going after a failed command and returns
+// the number of commands that failed internally.
 func (s *Shell) Run(ctx context.Context, in io.Reader, out io.Writer, prompt bool) (failed int, err error) {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
 	for {
 		if prompt {
 			fmt.Fprint(out, "switchboard> ")
 		}
-		if !sc.Scan() {
+		var line string
+		select {
+		case <-ctx.Done():
 			if prompt {
 				fmt.Fprintln(out)
 			}
-			return failed, sc.Err()
+			return failed, ctx.Err()
+		case err := <-readErr:
+			if prompt {
+				fmt.Fprintln(out)
+			}
+			return failed, err
+		case line = <-lines:
 		}
-		line := strings.TrimSpace(sc.Text())
+		line = strings.TrimSpace(line)
 		switch line {
 		case "":
 			continue
@@ -68,8 +89,5 @@ func (s *Shell) Run(ctx context.Context, in io.Reader, out io.Writer, prompt boo
 			failed++
 		}
 		fmt.Fprintln(out)
-		if ctx.Err() != nil {
-			return failed, ctx.Err()
-		}
 	}
 }
