@@ -28,6 +28,9 @@ type Response struct {
 	// InChannel makes the reply visible to the whole channel; replies are
 	// ephemeral (only the asker sees them) by default.
 	InChannel bool
+	// Shareable offers the asker a way to post this ephemeral answer to the
+	// channel ("Share in channel" in Slack).
+	Shareable bool
 	// Text is a one-line summary: a notification's text and a fallback for
 	// clients that show no blocks.
 	Text   string

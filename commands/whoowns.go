@@ -113,7 +113,7 @@ func ownerCard(p catalog.Profile, l catalog.Lookup) Response {
 		for _, m := range p.Members {
 			people = append(people, personText(m))
 		}
-		blocks = append(blocks, &Section{Text: append(T(Bold("People: ")), Join(people, ", ")...)})
+		blocks = append(blocks, &Section{Text: append(T(Bold("People:"), Plain(" ")), Join(people, ", ")...)})
 	}
 
 	if gaps := missing(p); len(gaps) > 0 {
@@ -133,7 +133,7 @@ func ownerCard(p catalog.Profile, l catalog.Lookup) Response {
 	blocks = append(blocks, &Context{Text: T(Plain("Catalog entry " + src + status))})
 
 	text := fmt.Sprintf("%s is owned by %s", svc.Ref(), owner.String())
-	return Response{Text: text, Blocks: blocks}
+	return Response{Text: text, Blocks: blocks, Shareable: true}
 }
 
 // channelOf is where to talk about the service: its own channel, else its

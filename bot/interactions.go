@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/switchboard-dev/switchboard/commands"
+)
+
+// interaction handles a click or a choice in a message. Buttons and
+// selects made by render carry the command they stand for; the answer
+// replaces the message they were in. "Share in channel" posts the answer
+// for everyone. Returns the acknowledgement's payload (nil: empty).
+func (b *Bot) interaction(cb slack.InteractionCallback) any {
+	if cb.Type != slack.InteractionTypeBlockActions {
+		b.log.Debug("interaction ignored", "type", cb.Type)
+		return nil
+	}
+	user := commands.User{ID: cb.User.ID, Name: cb.User.Name}
+	for _, a := range cb.ActionCallback.BlockActions {
+		switch {
+		case a.ActionID == actionShare:
+			b.inflight.Add(1)
+			go func() {
+				defer b.inflight.Done()
+				r := b.run(b.base, a.Value, user, cb.Channel.ID)
+				if r.failedInside {
+					b.postResponse(cb.ResponseURL, r) // only the asker sees the failure
+					return
+				}
+				r.InChannel = true
+				r.Blocks = append(r.Blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "Shared by <@"+escape(user.ID)+">", false, false)))
+				b.postResponse(cb.ResponseURL, r)
+			}()
+		case strings.HasPrefix(a.ActionID, actionRun+":"):
+			line := a.Value
+			if a.SelectedOption.Value != "" {
+				line = a.SelectedOption.Value
+			}
+			if !strings.HasPrefix(line, "/") {
+				continue
+			}
+			b.inflight.Add(1)
+			go func() {
+				defer b.inflight.Done()
+				r := b.run(b.base, line, user, cb.Channel.ID)
+				r.Replace = true
+				b.postResponse(cb.ResponseURL, r)
+			}()
+		}
+	}
+	return nil
+}
+
+// options answers an external select's request for options.
+func (b *Bot) options(cb slack.InteractionCallback) any {
+	return map[string]any{"options": []any{}}
+}
+
+// event handles an Events API event once, however often Slack delivers it.
+func (b *Bot) event(ev slackevents.EventsAPIEvent, retryNum string) {
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok || cb.EventID == "" {
+		return
+	}
+	if b.cfg.Deliveries != nil {
+		ctx, cancel := context.WithTimeout(b.base, 2*b.cfg.AckBudget)
+		first, err := b.cfg.Deliveries.FirstDelivery(ctx, "event:"+cb.EventID)
+		cancel()
+		if err != nil {
+			// Without the record we cannot tell a retry from a first
+			// delivery; doing nothing is the safe side.
+			b.log.Error("event not handled: cannot record delivery", "event_id", cb.EventID, "err", err)
+			return
+		}
+		if !first {
+			b.log.Info("duplicate event ignored", "event_id", cb.EventID, "retry", retryNum)
+			return
+		}
+	}
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab == "home" || e.Tab == "" {
+			b.publishHome(e.User)
+		}
+	default:
+		b.log.Debug("event ignored", "type", ev.InnerEvent.Type)
+	}
+}
+
+// publishHome shows the App Home tab: for now the list of commands.
+func (b *Bot) publishHome(userID string) {
+	ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
+	defer cancel()
+	r := b.run(ctx, "/help", commands.User{ID: userID}, "")
+	if len(r.Blocks) > maxModalBlocks {
+		r.Blocks = r.Blocks[:maxModalBlocks]
+	}
+	_, err := b.cfg.API.PublishViewContext(ctx, slack.PublishViewContextRequest{
+		UserID: userID,
+		View:   slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: r.Blocks}},
+	})
+	if err != nil {
+		b.metrics.slackError("views.publish")
+		b.log.Error("publish App Home", "user", userID, "err", err)
+	}
+}
