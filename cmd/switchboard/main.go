@@ -39,6 +39,7 @@ func subcommands() map[string]subcommand {
 	return map[string]subcommand{
 		"demo":    {"Run the demo: a sample organisation and a shell of slash commands", runDemo},
 		"migrate": {"Apply database migrations and exit", runMigrate},
+		"serve":   {"Run the Slack bot (Socket Mode and/or signed HTTP)", runServe},
 	}
 }
 

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/slack-go/slack"
+
+	"github.com/switchboard-dev/switchboard/bot"
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+)
+
+// serveConfig is the configuration of "switchboard serve", from the
+// environment.
+type serveConfig struct {
+	BotToken      string
+	AppToken      string
+	SigningSecret string
+	ListenAddr    string
+	SlackAPIURL   string
+}
+
+// loadServeConfig reads and validates the environment. Every problem is
+// reported, each naming its variable; no value of a secret is ever echoed.
+func loadServeConfig(getenv func(string) string) (serveConfig, error) {
+	c := serveConfig{
+		BotToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		AppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
+		ListenAddr:    strings.TrimSpace(getenv("LISTEN_ADDR")),
+		SlackAPIURL:   strings.TrimSpace(getenv("SLACK_API_URL")),
+	}
+	var errs []error
+	switch {
+	case c.BotToken == "":
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: give the bot token from the Slack app's OAuth & Permissions page (xoxb-...)"))
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token, not a user or app token)"))
+	}
+	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)"))
+	}
+	if c.AppToken == "" && c.SigningSecret == "" {
+		errs = append(errs, errors.New("set SLACK_APP_TOKEN (Socket Mode, no public endpoint) or SLACK_SIGNING_SECRET (HTTP mode), or both"))
+	}
+	if c.SigningSecret != "" && len(c.SigningSecret) < 16 {
+		errs = append(errs, errors.New("SLACK_SIGNING_SECRET is too short to be a Slack signing secret (see Basic Information > App Credentials)"))
+	}
+	if c.ListenAddr == "" {
+		c.ListenAddr = ":8080"
+	}
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		errs = append(errs, fmt.Errorf("LISTEN_ADDR must be host:port, like :8080 or 127.0.0.1:8080: %w", err))
+	}
+	if c.SlackAPIURL != "" {
+		u, err := url.Parse(c.SlackAPIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/"))
+		} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
+			c.SlackAPIURL += "/"
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// slackClient returns the Web API client the configuration describes.
+func (c serveConfig) slackClient() *slack.Client {
+	opts := []slack.Option{}
+	if c.SlackAPIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(c.SlackAPIURL))
+	}
+	if c.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(c.AppToken))
+	}
+	return slack.New(c.BotToken, opts...)
+}
+
+// runServe is "switchboard serve": the bot, until SIGINT or SIGTERM.
+func runServe(ctx context.Context, args []string, env *Env) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var dbf dbFlags
+	dbf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadServeConfig(env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "switchboard serve: configuration:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return 2
+	}
+	log := newLogger(env.Stderr, env, slog.LevelInfo)
+	db, err := openDatabase(ctx, dbf, env, log, "switchboard")
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 1
+	}
+	defer db.Close()
+	srv, err := newServer(cfg, db, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "switchboard serve: LISTEN_ADDR %s: %v\n", cfg.ListenAddr, err)
+		return 1
+	}
+	if err := srv.serve(ctx, ln); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// server is a running bot: HTTP endpoints, Socket Mode, background chores.
+type server struct {
+	cfg   serveConfig
+	store *catalog.Store
+	bot   *bot.Bot
+	http  *http.Server
+	log   *slog.Logger
+}
+
+func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error) {
+	store := catalog.NewStore(db.Pool, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	router := commands.NewRouter(log, 10*time.Second)
+	router.Register(commands.WhoOwns(store))
+	b, err := bot.New(bot.Config{
+		SigningSecret: cfg.SigningSecret,
+		API:           cfg.slackClient(),
+		Commands:      router,
+		Deliveries:    store,
+		Metrics:       bot.NewMetrics(reg),
+		Log:           log,
+		Ready: func(ctx context.Context) error {
+			applied, latest, err := catalog.SchemaVersion(ctx, db.Pool)
+			if err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if applied != latest {
+				return fmt.Errorf("database schema at version %d of %d", applied, latest)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", b.Handler())
+	return &server{
+		cfg: cfg, store: store, bot: b, log: log,
+		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
+	}, nil
+}
+
+// serve runs until ctx ends, then shuts down gracefully: it stops taking
+// requests, lets in-flight ones and the answers still owed finish (up to
+// 25 s), and returns.
+func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 2)
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	mode := []string{}
+	if s.cfg.SigningSecret != "" {
+		mode = append(mode, "http")
+	}
+	if s.cfg.AppToken != "" {
+		mode = append(mode, "socket")
+		go func() { _ = s.bot.RunSocketMode(ctx) }()
+	}
+	go s.chores(ctx)
+	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.log.Info("shutting down: finishing in-flight work")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if herr := s.http.Shutdown(sctx); herr != nil {
+		s.log.Warn("http shutdown", "err", herr)
+	}
+	if berr := s.bot.Shutdown(sctx); berr != nil {
+		s.log.Warn("bot shutdown", "err", berr)
+	}
+	s.log.Info("stopped")
+	return err
+}
+
+// chores are the periodic housekeeping of a replica.
+func (s *server) chores(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.store.ForgetDeliveries(ctx); err != nil {
+				s.log.Warn("forget old Slack deliveries", "err", err)
+			} else if n > 0 {
+				s.log.Debug("forgot old Slack deliveries", "count", n)
+			}
+		}
+	}
+}
