@@ -60,8 +60,7 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	}
 	defer d.close()
 
-	router := commands.NewRouter(log, 10*time.Second)
-	router.Register(commands.WhoOwns(d.store))
+	router := newRouter(log, d.store)
 	sh := &shell.Shell{D: router, User: commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}, Channel: "CDEMO"}
 
 	if len(runs) > 0 {

@@ -125,6 +125,13 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 	return 0
 }
 
+// newRouter registers every slash command; serve and demo share it.
+func newRouter(log *slog.Logger, store *catalog.Store) *commands.Router {
+	router := commands.NewRouter(log, 10*time.Second)
+	router.Register(commands.WhoOwns(store))
+	return router
+}
+
 // server is a running bot: HTTP endpoints, Socket Mode, background chores.
 type server struct {
 	cfg   serveConfig
@@ -138,8 +145,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error)
 	store := catalog.NewStore(db.Pool, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	router := commands.NewRouter(log, 10*time.Second)
-	router.Register(commands.WhoOwns(store))
+	router := newRouter(log, store)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
 		API:           cfg.slackClient(),
