@@ -3,50 +3,18 @@ package catalog_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/internal/catalogtest"
 )
 
-var (
-	benchTeams = []string{"payments", "identity", "search", "platform", "data", "mobile", "storefront", "backoffice", "risk", "growth"}
-	benchWords = []string{"api", "worker", "gateway", "indexer", "sync", "scheduler", "exporter", "frontend", "bff", "cache",
-		"ledger", "router", "notifier", "importer", "reporter", "auth", "profile", "pricing", "catalog", "stream"}
-)
-
-// seedServices bulk-loads n services named like real ones
-// ("payments-ledger-api-17") with one alias each, and returns their names.
 func seedServices(b *testing.B, s *catalog.Store, n int) []string {
 	b.Helper()
-	ctx := context.Background()
-	teamIDs := map[string]int64{}
-	for _, t := range benchTeams {
-		team, err := s.PutTeam(ctx, catalog.Team{Name: t})
-		if err != nil {
-			b.Fatal(err)
-		}
-		teamIDs[t] = team.ID
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	names := make([]string, n)
-	rows := make([][]any, n)
-	for i := range n {
-		team := benchTeams[rng.IntN(len(benchTeams))]
-		names[i] = fmt.Sprintf("%s-%s-%s-%d", team, benchWords[rng.IntN(len(benchWords))], benchWords[rng.IntN(len(benchWords))], i)
-		rows[i] = []any{names[i], teamIDs[team], "descriptor", "production", "2"}
-	}
-	if _, err := s.Pool().CopyFrom(ctx, pgx.Identifier{"services"}, []string{"name", "team_id", "source", "lifecycle", "tier"}, pgx.CopyFromRows(rows)); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Pool().Exec(ctx, `INSERT INTO service_aliases (service_id, alias) SELECT id, 'svc' || id FROM services`); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := s.Pool().Exec(ctx, `ANALYZE`); err != nil {
+	names, err := catalogtest.SeedServices(context.Background(), s, n)
+	if err != nil {
 		b.Fatal(err)
 	}
 	return names
