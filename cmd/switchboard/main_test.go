@@ -112,7 +112,7 @@ func TestMigrateCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"migrate"}, env); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
-	if !strings.Contains(out.String(), "schema at version 2 of 2") {
+	if !strings.Contains(out.String(), "schema at version 3 of 3") {
 		t.Fatalf("got %q", out)
 	}
 }

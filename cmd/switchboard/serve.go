@@ -126,9 +126,10 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 }
 
 // newRouter registers every slash command; serve and demo share it.
-func newRouter(log *slog.Logger, store *catalog.Store) *commands.Router {
+// lookups answers the read-mostly questions (a catalog.Cache in serve).
+func newRouter(log *slog.Logger, lookups commands.ServiceCatalog) *commands.Router {
 	router := commands.NewRouter(log, 10*time.Second)
-	router.Register(commands.WhoOwns(store))
+	router.Register(commands.WhoOwns(lookups))
 	return router
 }
 
@@ -136,6 +137,7 @@ func newRouter(log *slog.Logger, store *catalog.Store) *commands.Router {
 type server struct {
 	cfg   serveConfig
 	store *catalog.Store
+	cache *catalog.Cache
 	bot   *bot.Bot
 	http  *http.Server
 	log   *slog.Logger
@@ -145,7 +147,8 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error)
 	store := catalog.NewStore(db.Pool, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	router := newRouter(log, store)
+	cache := catalog.NewCache(store)
+	router := newRouter(log, cache)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
 		API:           cfg.slackClient(),
@@ -171,7 +174,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", b.Handler())
 	return &server{
-		cfg: cfg, store: store, bot: b, log: log,
+		cfg: cfg, store: store, cache: cache, bot: b, log: log,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}, nil
 }
@@ -195,6 +198,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
 	}
 	go s.chores(ctx)
+	go func() { _ = s.cache.Run(ctx) }()
 	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
 
 	var err error
