@@ -82,6 +82,26 @@ func Teams() int { return len(teams) }
 // Services is the number of services Load creates.
 func Services() int { return len(services) }
 
+// Person is a member of the sample organisation.
+type Person struct {
+	Name, Email, SlackUserID, GitLabUsername, Team string
+}
+
+// People returns everyone in the sample organisation, team by team.
+func People() []Person {
+	var out []Person
+	for _, t := range teams {
+		for i, name := range t.people {
+			user := strings.ToLower(strings.ReplaceAll(name, " ", "."))
+			out = append(out, Person{
+				Name: name, Email: user + "@" + Domain, GitLabUsername: strings.ReplaceAll(user, ".", ""),
+				SlackUserID: fmt.Sprintf("U%s%02d", strings.ToUpper(t.name[:3]), i+1), Team: t.name,
+			})
+		}
+	}
+	return out
+}
+
 // Load writes the sample organisation into store. It is idempotent: loading
 // twice leaves one copy.
 func Load(ctx context.Context, store *catalog.Store) error {
@@ -93,18 +113,13 @@ func Load(ctx context.Context, store *catalog.Store) error {
 		}); err != nil {
 			return fmt.Errorf("load sample org: %w", err)
 		}
-		for i, name := range t.people {
-			user := strings.ToLower(strings.ReplaceAll(name, " ", "."))
-			p := catalog.Person{
-				Name: name, Email: user + "@" + Domain, GitLabUsername: strings.ReplaceAll(user, ".", ""),
-				SlackUserID: fmt.Sprintf("U%s%02d", strings.ToUpper(t.name[:3]), i+1),
-			}
-			if _, err := store.PutPerson(ctx, p); err != nil {
-				return fmt.Errorf("load sample org: %w", err)
-			}
-			if err := store.AddMember(ctx, t.name, p.Email, "import", ""); err != nil {
-				return fmt.Errorf("load sample org: %w", err)
-			}
+	}
+	for _, p := range People() {
+		if _, err := store.PutPerson(ctx, catalog.Person{Name: p.Name, Email: p.Email, GitLabUsername: p.GitLabUsername, SlackUserID: p.SlackUserID}); err != nil {
+			return fmt.Errorf("load sample org: %w", err)
+		}
+		if err := store.AddMember(ctx, p.Team, p.Email, "import", ""); err != nil {
+			return fmt.Errorf("load sample org: %w", err)
 		}
 	}
 	for i, s := range services {

@@ -64,6 +64,15 @@ type Server struct {
 	failError string
 	srv       *httptest.Server
 	waiters   []chan struct{}
+	onCall    func(Call)
+}
+
+// OnCall makes the fake tell fn of every call it receives (the demo logs
+// them).
+func (s *Server) OnCall(fn func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onCall = fn
 }
 
 // New starts a fake Slack with the given members and channels. Close it
@@ -132,12 +141,16 @@ func (s *Server) WaitFor(method string, n int, timeout time.Duration) []Call {
 
 func (s *Server) record(c Call) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
 	for _, ch := range s.waiters {
 		close(ch)
 	}
 	s.waiters = nil
+	hook := s.onCall
+	s.mu.Unlock()
+	if hook != nil {
+		hook(c)
+	}
 }
 
 // ServeHTTP implements the fake's endpoints.

@@ -5,13 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/term"
 
+	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/sampleorg"
@@ -35,11 +38,13 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		runs    multiFlag
 		as      string
 		verbose bool
+		listen  string
 	)
 	dbf.register(fs)
 	fs.Var(&runs, "run", "run this slash command, print its reply and exit (repeatable), e.g. --run '/whoowns checkout-api'")
 	fs.StringVar(&as, "as", "ada.lovelace@"+sampleorg.Domain, "email of the sample user the commands run as")
 	fs.BoolVar(&verbose, "v", false, "log what the demo does (startup, database)")
+	fs.StringVar(&listen, "listen", "", "also serve Slack's HTTP endpoints on this address (e.g. 127.0.0.1:8080), with a fake Slack Web API in-process; needs SLACK_SIGNING_SECRET")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -60,6 +65,9 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	}
 	defer d.close()
 
+	if listen != "" {
+		return serveDemo(ctx, env, d, listen, log)
+	}
 	router := newRouter(log, d.store)
 	sh := &shell.Shell{D: router, User: commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}, Channel: "CDEMO"}
 
@@ -187,4 +195,78 @@ func dropStaleDemos(ctx context.Context, conn *pgx.Conn, log *slog.Logger) {
 			log.Debug("drop stale demo database", "database", n, "err", err)
 		}
 	}
+}
+
+// serveDemo serves the bot's HTTP endpoints over the demo catalog, with the
+// fake Slack Web API in-process, logging every Web API call the bot makes,
+// until interrupted.
+func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Logger) int {
+	secret := env.Getenv("SLACK_SIGNING_SECRET")
+	if secret == "" {
+		fmt.Fprintln(env.Stderr, "switchboard demo: --listen needs SLACK_SIGNING_SECRET: Slack requests are verified with it (any value of 16+ characters for the demo; sign test requests with the same)")
+		return 2
+	}
+	var users []fakeslack.User
+	for _, p := range sampleorg.People() {
+		users = append(users, fakeslack.User{ID: p.SlackUserID, Name: strings.Split(p.Email, "@")[0], RealName: p.Name, Email: p.Email})
+	}
+	fake := fakeslack.New(users, nil)
+	defer fake.Close()
+	info := newLogger(env.Stderr, env, slog.LevelInfo)
+	fake.OnCall(func(c fakeslack.Call) {
+		info.Info("slack web api call", "method", c.Method, "params", callSummary(c))
+	})
+	cfg, err := loadServeConfig(func(k string) string {
+		switch k {
+		case "SLACK_BOT_TOKEN":
+			return fakeslack.Token
+		case "SLACK_API_URL":
+			return fake.APIURL()
+		case "LISTEN_ADDR":
+			return addr
+		}
+		return env.Getenv(k)
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "switchboard demo: %v\n", err)
+		return 2
+	}
+	srv, err := newServer(cfg, d.db, info)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "switchboard demo: --listen %s: %v\n", addr, err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "Serving Slack's endpoints over the demo catalog on http://%s/slack/{commands,interactions,events,options}; fake Slack Web API at %s. Ctrl-C stops.\n", ln.Addr(), fake.APIURL())
+	if err := srv.serve(ctx, ln); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
+	return 0
+}
+
+// callSummary is a short rendering of a Web API call's parameters for the
+// demo's log (never the token).
+func callSummary(c fakeslack.Call) string {
+	var parts []string
+	if c.JSON != nil {
+		for k, v := range c.JSON {
+			if k == "token" || k == "blocks" || k == "view" {
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	for k, v := range c.Form {
+		if k == "token" || k == "blocks" {
+			continue
+		}
+		parts = append(parts, k+"="+strings.Join(v, ","))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }

@@ -3,10 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
@@ -136,4 +143,82 @@ func TestBadDatabaseURL(t *testing.T) {
 	if !strings.Contains(errb.String(), "127.0.0.1") {
 		t.Fatalf("stderr should say which server failed; got %q", errb)
 	}
+}
+
+// TestDemoListen serves the demo's Slack endpoints: a signed /whoowns is
+// answered from the demo catalog, and the Web API calls the bot makes are
+// logged.
+func TestDemoListen(t *testing.T) {
+	const secret = "demo-secret-0123456789"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	env, out, errb := testEnv(t, map[string]string{"SLACK_SIGNING_SECRET": secret})
+	var mu sync.Mutex
+	env.Stderr = &lockedWriter{mu: &mu, w: errb}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"demo", "--listen", addr}, env) }()
+
+	post := func(path string, body []byte) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, bytes.NewReader(body))
+		req.Header = fakeslack.Sign(secret, body, time.Now())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	body := fakeslack.SlashCommand("/whoowns", "checkout-api", "UPAY01", "C1", "", "T")
+	var code int
+	var answer string
+	for i := 0; i < 100; i++ { // until the demo is up
+		if code, answer = post("/slack/commands", body); code != 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code != 200 || !strings.Contains(answer, "payments") {
+		t.Fatalf("got %d %s", code, answer)
+	}
+	event := []byte(`{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened","user":"UPAY01","tab":"home"}}`)
+	if code, _ := post("/slack/events", event); code != 200 {
+		t.Fatalf("event: %d", code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		logged := strings.Contains(errb.String(), "method=views.publish")
+		mu.Unlock()
+		if logged {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("views.publish not logged; stderr:\n%s", errb)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if c := <-done; c != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", c, errb)
+	}
+	if !strings.Contains(out.String(), "Serving Slack's endpoints") {
+		t.Fatalf("stdout: %s", out)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
