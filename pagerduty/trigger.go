@@ -1,0 +1,317 @@
+package pagerduty
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+)
+
+// MaxSummaryLength is the longest summary PagerDuty accepts (Events API v2
+// payload.summary: 1,024 characters). Trigger truncates longer ones.
+const MaxSummaryLength = 1024
+
+// maxDedupKeyLength is the longest dedup key PagerDuty accepts.
+const maxDedupKeyLength = 255
+
+// ellipsis ends a truncated summary.
+const ellipsis = "…"
+
+// How an incident was opened.
+const (
+	ViaEvents = "events" // Events API v2 trigger with the service's integration key
+	ViaREST   = "rest"   // REST API POST /incidents, From the paging user
+)
+
+// TriggerRequest is a page: what to open an incident about, on which
+// service, for whom.
+type TriggerRequest struct {
+	// ServiceID is the PagerDuty service. Required without an integration
+	// key; with one, it narrows the incident lookups.
+	ServiceID string
+	// IntegrationKey is the service's Events API v2 routing key. When set,
+	// the page goes through the Events API; else through POST /incidents.
+	IntegrationKey string
+	// Summary is the incident's title; longer than MaxSummaryLength, it is
+	// truncated with an ellipsis. Required.
+	Summary string
+	// Details is free text shown in the incident (Events API
+	// custom_details, REST incident body).
+	Details string
+	// DedupKey identifies the page: a second trigger with the same key
+	// while the incident is open never opens another one. Derive it from
+	// the confirmation the user clicked. Required, at most 255 characters.
+	DedupKey string
+	// FromEmail is the paging user's email: the REST API's From header
+	// (it must be a PagerDuty user's), and "requested_by" in the Events
+	// API's details.
+	FromEmail string
+	// Urgency is "high" (default) or "low". On the Events API, low is
+	// severity "warning", high is "critical".
+	Urgency string
+}
+
+// Incident is what PagerDuty accepted.
+type Incident struct {
+	// ID, Number and HTMLURL identify the incident. On the Events API path
+	// PagerDuty opens incidents asynchronously: when it has not done so
+	// by the time the adapter looks, they are empty (link to the service
+	// instead) but the page was accepted.
+	ID      string
+	Number  int
+	HTMLURL string
+	Title   string
+	// Status is triggered, acknowledged or resolved.
+	Status    string
+	DedupKey  string
+	ServiceID string
+	// Created is true when this call opened the incident, false when
+	// PagerDuty answered with an incident already open for the same dedup
+	// key (a double click, a Slack retry, a retry after a lost answer).
+	Created bool
+	// Via is ViaEvents or ViaREST.
+	Via string
+}
+
+// TruncateSummary shortens s to at most MaxSummaryLength bytes (hence
+// characters too), ending with an ellipsis when it had to cut, never in
+// the middle of a UTF-8 character.
+func TruncateSummary(s string) string {
+	if len(s) <= MaxSummaryLength {
+		return s
+	}
+	cut := MaxSummaryLength - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ") + ellipsis
+}
+
+// Trigger pages a service. With an integration key it sends an Events API
+// v2 trigger (routing_key, dedup_key, payload with summary, source and
+// severity); without, it opens an incident with POST /incidents, From the
+// paging user and with the dedup key as incident_key. Either way a repeated
+// DedupKey returns the open incident (Created false) instead of opening
+// another. It succeeds only when PagerDuty accepted the page: a REST answer
+// with an incident, or an Events API answer "success" with a dedup key.
+//
+// Retries stay within ctx's deadline. Errors: ErrRateLimited,
+// ErrUnavailable (5xx, timeouts: NOT paged), ErrNotFound (no such service),
+// ErrUnauthorized (REST token refused), *ErrRejected (PagerDuty's message:
+// a From that is no PagerDuty user, an unknown routing key, ...). A request
+// without Summary or DedupKey is refused before anything is sent.
+func (c *Client) Trigger(ctx context.Context, req TriggerRequest) (Incident, error) {
+	if err := req.validate(); err != nil {
+		return Incident{}, fmt.Errorf("trigger: %w", err)
+	}
+	summary := TruncateSummary(strings.TrimSpace(req.Summary))
+	var (
+		inc Incident
+		err error
+	)
+	if req.IntegrationKey != "" {
+		inc, err = c.triggerEvent(ctx, req, summary)
+	} else {
+		inc, err = c.createIncident(ctx, req, summary)
+	}
+	if err != nil {
+		c.logger.Warn("page failed", "service", req.ServiceID, "dedup_key", req.DedupKey, "via", via(req), "err", err)
+		return Incident{}, err
+	}
+	c.logger.Info("paged", "service", req.ServiceID, "dedup_key", inc.DedupKey, "via", inc.Via,
+		"incident", inc.ID, "created", inc.Created)
+	return inc, nil
+}
+
+func via(req TriggerRequest) string {
+	if req.IntegrationKey != "" {
+		return ViaEvents
+	}
+	return ViaREST
+}
+
+func (r TriggerRequest) validate() error {
+	switch {
+	case strings.TrimSpace(r.Summary) == "":
+		return errors.New("summary is empty")
+	case r.DedupKey == "":
+		return errors.New("dedup key is empty")
+	case len(r.DedupKey) > maxDedupKeyLength:
+		return fmt.Errorf("dedup key is %d characters, want at most %d", len(r.DedupKey), maxDedupKeyLength)
+	case r.Urgency != "" && r.Urgency != "high" && r.Urgency != "low":
+		return fmt.Errorf("urgency is %q, want high or low", r.Urgency)
+	case r.IntegrationKey == "" && !validID(r.ServiceID):
+		return fmt.Errorf("service %q: %w: not a PagerDuty ID", r.ServiceID, ErrNotFound)
+	case r.IntegrationKey != "" && r.ServiceID != "" && !validID(r.ServiceID):
+		return fmt.Errorf("service %q: %w: not a PagerDuty ID", r.ServiceID, ErrNotFound)
+	}
+	return nil
+}
+
+// createIncident is the REST path: POST /incidents with incident_key, and
+// on PagerDuty's "Open incident with matching dedup key already exists",
+// the open incident found by GET /incidents?incident_key=.
+func (c *Client) createIncident(ctx context.Context, req TriggerRequest, summary string) (Incident, error) {
+	opts := &pd.CreateIncidentOptions{
+		Title:       summary,
+		Service:     &pd.APIReference{ID: req.ServiceID, Type: "service_reference"},
+		Urgency:     req.Urgency,
+		IncidentKey: req.DedupKey,
+	}
+	if req.Details != "" {
+		opts.Body = &pd.APIDetails{Type: "incident_body", Details: req.Details}
+	}
+	var created *pd.Incident
+	err := c.call(ctx, func(ctx context.Context) (err error) {
+		created, err = c.pd.CreateIncidentWithContext(ctx, req.FromEmail, opts)
+		return err
+	})
+	if err != nil {
+		var rej *ErrRejected
+		if errors.As(err, &rej) && rej.duplicate() {
+			inc, ok, lerr := c.findOpenIncident(ctx, req.ServiceID, req.DedupKey, lookupRetried)
+			if lerr == nil && ok {
+				inc.Via = ViaREST
+				return inc, nil
+			}
+			if lerr != nil {
+				c.logger.Warn("open incident with the same dedup key not found", "service", req.ServiceID, "dedup_key", req.DedupKey, "err", lerr)
+			}
+		}
+		return Incident{}, fmt.Errorf("create incident on service %s: %w", req.ServiceID, err)
+	}
+	if created == nil || created.ID == "" {
+		return Incident{}, fmt.Errorf("create incident on service %s: %w: answer without an incident", req.ServiceID, ErrUnavailable)
+	}
+	inc := fromPD(*created)
+	inc.Created, inc.Via = true, ViaREST
+	inc.DedupKey = cmp.Or(inc.DedupKey, req.DedupKey)
+	return inc, nil
+}
+
+// triggerEvent is the Events API path. PagerDuty's answer says only that
+// the event was accepted, so the open incident is looked up before (an open
+// one means this page is a repeat: nothing is sent) and after (for its
+// link), both best effort: a failed lookup never fails the page.
+func (c *Client) triggerEvent(ctx context.Context, req TriggerRequest, summary string) (Incident, error) {
+	if inc, ok, _ := c.findOpenIncident(ctx, req.ServiceID, req.DedupKey, lookupOnce); ok {
+		inc.Via = ViaEvents
+		return inc, nil
+	}
+	severity := "critical"
+	if req.Urgency == "low" {
+		severity = "warning"
+	}
+	details := map[string]string{}
+	if req.Details != "" {
+		details["details"] = req.Details
+	}
+	if req.FromEmail != "" {
+		details["requested_by"] = req.FromEmail
+	}
+	ev := &pd.V2Event{
+		RoutingKey: req.IntegrationKey,
+		Action:     "trigger",
+		DedupKey:   req.DedupKey,
+		Client:     "Switchboard",
+		Payload:    &pd.V2Payload{Summary: summary, Source: c.cfg.Source, Severity: severity},
+	}
+	if len(details) > 0 {
+		ev.Payload.Details = details
+	}
+	var resp *pd.V2EventResponse
+	err := c.call(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.pd.ManageEventWithContext(ctx, ev)
+		return err
+	})
+	if err != nil {
+		return Incident{}, fmt.Errorf("send trigger event: %w", err)
+	}
+	if resp == nil || resp.Status != "success" {
+		msg, errs := "no answer", []string(nil)
+		if resp != nil {
+			msg, errs = cmp.Or(resp.Message, resp.Status), resp.Errors
+		}
+		return Incident{}, fmt.Errorf("send trigger event: %w", newRejected(202, 0, msg, errs))
+	}
+	if resp.DedupKey == "" {
+		return Incident{}, fmt.Errorf("send trigger event: %w: success without a dedup key", ErrUnavailable)
+	}
+	inc := Incident{Title: summary, Status: "triggered", DedupKey: resp.DedupKey, ServiceID: req.ServiceID}
+	if found, ok, _ := c.findOpenIncident(ctx, req.ServiceID, resp.DedupKey, lookupAwait); ok {
+		inc = found
+	}
+	inc.Created, inc.Via = true, ViaEvents
+	return inc, nil
+}
+
+// lookupMode is how hard findOpenIncident tries.
+type lookupMode int
+
+const (
+	// lookupRetried is an ordinary request, retried like any other.
+	lookupRetried lookupMode = iota
+	// lookupOnce is one attempt within LookupTimeout (is a page a repeat?).
+	lookupOnce
+	// lookupAwait is lookupOnce, tried again shortly after when PagerDuty
+	// has not opened the incident yet (it opens Events API incidents
+	// asynchronously).
+	lookupAwait
+)
+
+// findOpenIncident looks for the open incident of a service (any service
+// when serviceID is empty) with this incident key.
+func (c *Client) findOpenIncident(ctx context.Context, serviceID, key string, mode lookupMode) (Incident, bool, error) {
+	opts := pd.ListIncidentsOptions{IncidentKey: key, Statuses: []string{"triggered", "acknowledged"}}
+	if serviceID != "" {
+		opts.ServiceIDs = []string{serviceID}
+	}
+	tries := 1
+	if mode != lookupRetried {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.LookupTimeout)
+		defer cancel()
+	}
+	if mode == lookupAwait {
+		tries = 2
+	}
+	for i := range tries {
+		if i > 0 && !sleep(ctx, c.cfg.LookupTimeout/5) {
+			break
+		}
+		var resp *pd.ListIncidentsResponse
+		err := c.call(ctx, func(ctx context.Context) (err error) {
+			if mode != lookupRetried {
+				traceFrom(ctx).setOnce()
+			}
+			resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
+			return err
+		})
+		if err != nil {
+			c.logger.Debug("incident lookup failed", "service", serviceID, "dedup_key", key, "err", err)
+			return Incident{}, false, fmt.Errorf("find incident with key %q: %w", key, err)
+		}
+		for _, in := range resp.Incidents {
+			if in.IncidentKey == key && (serviceID == "" || in.Service.ID == serviceID) {
+				return fromPD(in), true, nil
+			}
+		}
+	}
+	return Incident{}, false, nil
+}
+
+func fromPD(in pd.Incident) Incident {
+	return Incident{
+		ID:        in.ID,
+		Number:    int(in.IncidentNumber),
+		HTMLURL:   in.HTMLURL,
+		Title:     in.Title,
+		Status:    in.Status,
+		DedupKey:  in.IncidentKey,
+		ServiceID: in.Service.ID,
+	}
+}
