@@ -37,7 +37,7 @@ func TestSlackAppManifestListsEveryCommand(t *testing.T) {
 		}
 		inManifest[c.Command] = true
 	}
-	for _, c := range newRouter(nil, nil).Commands() {
+	for _, c := range newRouter(deps{}).Commands() {
 		if c.Name == "/help" {
 			continue
 		}

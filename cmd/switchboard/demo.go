@@ -68,7 +68,7 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	if listen != "" {
 		return serveDemo(ctx, env, d, listen, log)
 	}
-	router := newRouter(log, d.store)
+	router := newRouter(deps{log: log, store: d.store, lookups: d.store})
 	sh := &shell.Shell{D: router, User: commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}, Channel: "CDEMO"}
 
 	if len(runs) > 0 {

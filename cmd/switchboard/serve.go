@@ -19,7 +19,6 @@ import (
 
 	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/catalog"
-	"github.com/switchboard-dev/switchboard/commands"
 )
 
 // serveConfig is the configuration of "switchboard serve", from the
@@ -125,14 +124,6 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 	return 0
 }
 
-// newRouter registers every slash command; serve and demo share it.
-// lookups answers the read-mostly questions (a catalog.Cache in serve).
-func newRouter(log *slog.Logger, lookups commands.ServiceCatalog) *commands.Router {
-	router := commands.NewRouter(log, 10*time.Second)
-	router.Register(commands.WhoOwns(lookups))
-	return router
-}
-
 // server is a running bot: HTTP endpoints, Socket Mode, background chores.
 type server struct {
 	cfg   serveConfig
@@ -148,7 +139,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cache := catalog.NewCache(store)
-	router := newRouter(log, cache)
+	router := newRouter(deps{log: log, store: store, lookups: cache})
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
 		API:           cfg.slackClient(),
