@@ -37,9 +37,20 @@ type Env struct {
 
 func subcommands() map[string]subcommand {
 	return map[string]subcommand{
-		"demo":    {"Run the demo: a sample organisation and a shell of slash commands", runDemo},
+		"demo": {"Run the demo: a sample organisation and a shell of slash commands", runDemo},
+		"lint": {"Check descriptor files (catalog-info.yaml, opslevel.yml): lint [--format text|json|codequality] [PATH...]", func(ctx context.Context, a []string, e *Env) int {
+			return lintCommand(ctx, a, e.Stdout, e.Stderr, e.Getenv)
+		}},
+		"config": {"Validate the organisation's standards file: config check [FILE]", func(ctx context.Context, a []string, e *Env) int {
+			if len(a) == 0 || a[0] != "check" {
+				fmt.Fprintln(e.Stderr, "usage: switchboard config check [FILE]")
+				return 2
+			}
+			return configCheckCommand(ctx, a[1:], e.Stdout, e.Stderr, e.Getenv)
+		}},
 		"migrate": {"Apply database migrations and exit", runMigrate},
 		"serve":   {"Run the Slack bot (Socket Mode and/or signed HTTP)", runServe},
+		"sync":    {"Sync the catalog from GitLab once, with progress and a summary", runSync},
 	}
 }
 

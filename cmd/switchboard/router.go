@@ -21,5 +21,6 @@ type deps struct {
 func newRouter(d deps) *commands.Router {
 	router := commands.NewRouter(d.log, 10*time.Second)
 	router.Register(commands.WhoOwns(d.lookups))
+	router.Register(commands.Impact(d.store))
 	return router
 }

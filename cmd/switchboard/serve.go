@@ -19,11 +19,16 @@ import (
 
 	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/reposync"
 )
 
 // serveConfig is the configuration of "switchboard serve", from the
 // environment.
 type serveConfig struct {
+	// SyncInterval is how often the catalog is synced from GitLab.
+	SyncInterval time.Duration
+	// WebhookSecret is the X-Gitlab-Token GitLab's webhooks carry.
+	WebhookSecret string
 	BotToken      string
 	AppToken      string
 	SigningSecret string
@@ -59,6 +64,16 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 	}
 	if c.ListenAddr == "" {
 		c.ListenAddr = ":8080"
+	}
+	c.WebhookSecret = strings.TrimSpace(getenv("GITLAB_WEBHOOK_SECRET"))
+	c.SyncInterval = 15 * time.Minute
+	if v := strings.TrimSpace(getenv("SYNC_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			errs = append(errs, errors.New("SYNC_INTERVAL must be a duration of at least 1m, like 15m or 1h"))
+		} else {
+			c.SyncInterval = d
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		errs = append(errs, fmt.Errorf("LISTEN_ADDR must be host:port, like :8080 or 127.0.0.1:8080: %w", err))
@@ -112,6 +127,10 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 1
 	}
+	if err := srv.withGitLab(env, log); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 2
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "switchboard serve: LISTEN_ADDR %s: %v\n", cfg.ListenAddr, err)
@@ -131,7 +150,10 @@ type server struct {
 	cache *catalog.Cache
 	bot   *bot.Bot
 	http  *http.Server
+	mux   *http.ServeMux
 	log   *slog.Logger
+	// background are started with serve and end with its context.
+	background []func(ctx context.Context)
 }
 
 func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error) {
@@ -165,7 +187,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", b.Handler())
 	return &server{
-		cfg: cfg, store: store, cache: cache, bot: b, log: log,
+		cfg: cfg, store: store, cache: cache, bot: b, log: log, mux: mux,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}, nil
 }
@@ -189,6 +211,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
 	}
 	go s.chores(ctx)
+	for _, run := range s.background {
+		go run(ctx)
+	}
 	go func() { _ = s.cache.Run(ctx) }()
 	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
 
@@ -208,6 +233,35 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("stopped")
 	return err
+}
+
+// withGitLab adds, when GITLAB_URL is set, the periodic sync (one replica
+// at a time) and, when GITLAB_WEBHOOK_SECRET is set too, POST
+// /gitlab/webhook.
+func (s *server) withGitLab(env *Env, log *slog.Logger) error {
+	client, err := gitlabFromEnv(env.Getenv, log)
+	if err != nil || client == nil {
+		if s.cfg.WebhookSecret != "" && err == nil {
+			return errors.New("GITLAB_WEBHOOK_SECRET is set but GITLAB_URL is not")
+		}
+		return err
+	}
+	std, err := loadStandards(env, log)
+	if err != nil {
+		return err
+	}
+	syncer := newSyncer(client, s.store, std, log, nil)
+	lock := syncLock(s.store.Pool())
+	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
+	if s.cfg.WebhookSecret != "" {
+		hook, err := reposync.NewWebhook(s.cfg.WebhookSecret, syncer, s.store, log)
+		if err != nil {
+			return err
+		}
+		s.mux.Handle("POST /gitlab/webhook", hook)
+		s.background = append(s.background, func(ctx context.Context) { hook.Run(ctx, 4) })
+	}
+	return nil
 }
 
 // chores are the periodic housekeeping of a replica.

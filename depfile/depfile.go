@@ -1,0 +1,313 @@
+// Package depfile reads the dependency files that repositories commit
+// (pom.xml, build.gradle, go.mod, package.json, requirements.txt, ...) into
+// one flat list of (ecosystem, name, version) with the line each was declared
+// on, so that the catalog can answer "which repos depend on log4j-core".
+//
+// Parsing is best effort where the format is code (Gradle scripts) and strict
+// where it is data (XML, JSON, lockfiles): malformed data is an *Error with
+// its position, never a panic and never a silently empty result.
+package depfile
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Ecosystems a Dependency belongs to.
+const (
+	// Maven is a Maven artifact declared in a pom.xml; Name is
+	// "groupId:artifactId".
+	Maven = "maven"
+	// Gradle is a Maven artifact declared in a Gradle build script or
+	// lockfile; Name is "group:name", the same namespace as Maven.
+	Gradle = "gradle"
+	// Go is a Go module from go.mod; Name is the module path.
+	Go = "go"
+	// NPM is a package from package.json or package-lock.json.
+	NPM = "npm"
+	// PyPI is a Python distribution from requirements*.txt or poetry.lock.
+	PyPI = "pypi"
+	// RubyGems is a gem from Gemfile.lock.
+	RubyGems = "rubygems"
+)
+
+// Dependency is one package a file declares.
+type Dependency struct {
+	// Ecosystem is one of Maven, Gradle, Go, NPM, PyPI, RubyGems.
+	Ecosystem string
+	// Name is the package's name in its ecosystem ("groupId:artifactId" for
+	// Maven and Gradle).
+	Name string
+	// Version is the version as declared after resolving what the file
+	// itself defines (Maven properties, Gradle variables); ranges such as
+	// "^1.2.0" or ">=2.0,<3" are kept as written; empty when the file gives
+	// none (a Maven dependency managed by a parent POM, a Gradle dependency
+	// whose version comes from a BOM).
+	Version string
+	// Scope is how the dependency is used, as the file says it: the Maven
+	// scope ("test", "provided", "import"; "managed" for a
+	// <dependencyManagement> entry no dependency of the file uses), the
+	// Gradle configuration ("implementation", "testImplementation"), "dev",
+	// "peer" or "optional" for npm, "dev" for poetry, "indirect" for go.mod;
+	// empty for a plain runtime dependency.
+	Scope string
+	// File is the path given to Parse.
+	File string
+	// Line is the 1-based line of the declaration; 0 when unknown.
+	Line int
+}
+
+// ErrUnsupported is returned by Parse for a file that IsDependencyFile does
+// not recognise.
+var ErrUnsupported = errors.New("not a supported dependency file")
+
+// Error is a malformed dependency file, with the position of the problem.
+type Error struct {
+	// File is the path given to Parse.
+	File string
+	// Line and Column are 1-based; 0 when unknown.
+	Line, Column int
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error formats the problem as "file:line:column: msg".
+func (e *Error) Error() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	default:
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+}
+
+// kind is the format of a dependency file.
+type kind int
+
+const (
+	kindNone kind = iota
+	kindPom
+	kindGradle
+	kindGradleLock
+	kindGoMod
+	kindPackageJSON
+	kindPackageLock
+	kindRequirements
+	kindPoetryLock
+	kindGemfileLock
+)
+
+// skippedDir says whether a folder holds other people's code: a
+// package.json under node_modules is not a dependency of the repo.
+func skippedDir(name string) bool {
+	switch name {
+	case "node_modules", "vendor", "bower_components", ".git":
+		return true
+	}
+	return false
+}
+
+func kindOf(p string) kind {
+	p = strings.ReplaceAll(p, "\\", "/")
+	for seg := range strings.SplitSeq(path.Dir(p), "/") {
+		if skippedDir(seg) {
+			return kindNone
+		}
+	}
+	base := path.Base(p)
+	switch base {
+	case "pom.xml":
+		return kindPom
+	case "build.gradle", "build.gradle.kts":
+		return kindGradle
+	case "gradle.lockfile", "buildscript-gradle.lockfile":
+		return kindGradleLock
+	case "go.mod":
+		return kindGoMod
+	case "package.json":
+		return kindPackageJSON
+	case "package-lock.json", "npm-shrinkwrap.json":
+		return kindPackageLock
+	case "poetry.lock":
+		return kindPoetryLock
+	case "Gemfile.lock", "gems.locked":
+		return kindGemfileLock
+	}
+	if strings.HasSuffix(base, ".txt") &&
+		(strings.HasPrefix(base, "requirements") || path.Base(path.Dir(p)) == "requirements") {
+		return kindRequirements
+	}
+	// Gradle < 6 kept one lockfile per configuration.
+	if strings.HasSuffix(base, ".lockfile") && strings.HasSuffix(path.Dir(p), "gradle/dependency-locks") {
+		return kindGradleLock
+	}
+	return kindNone
+}
+
+// IsDependencyFile reports whether Parse understands the file at path (a
+// repository-relative path; only its name and folders matter). Files under
+// node_modules/ and vendor/ are not the repo's own and are rejected.
+func IsDependencyFile(path string) bool {
+	return kindOf(path) != kindNone
+}
+
+// Parse reads the dependency file at path (used to pick the format and to
+// fill Dependency.File) from data. Dependencies come in file order, each
+// (ecosystem, name, version) once. A malformed file returns an *Error with
+// its position; a file IsDependencyFile rejects returns ErrUnsupported.
+func Parse(path string, data []byte) ([]Dependency, error) {
+	var (
+		deps []Dependency
+		err  error
+	)
+	switch kindOf(path) {
+	case kindPom:
+		deps, err = parsePom(path, data)
+	case kindGradle:
+		deps, err = parseGradle(path, data)
+	case kindGradleLock:
+		deps, err = parseGradleLock(path, data)
+	case kindGoMod:
+		deps, err = parseGoMod(path, data)
+	case kindPackageJSON:
+		deps, err = parsePackageJSON(path, data)
+	case kindPackageLock:
+		deps, err = parsePackageLock(path, data)
+	case kindRequirements:
+		deps, err = parseRequirements(path, data)
+	case kindPoetryLock:
+		deps, err = parsePoetryLock(path, data)
+	case kindGemfileLock:
+		deps, err = parseGemfileLock(path, data)
+	default:
+		return nil, fmt.Errorf("parse %s: %w", path, ErrUnsupported)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dedupe(deps), nil
+}
+
+// dedupe keeps the first of each (ecosystem, name, version): a package listed
+// under both dependencies and peerDependencies, or twice in a lockfile, is
+// one dependency of the file.
+func dedupe(deps []Dependency) []Dependency {
+	type key struct{ eco, name, version string }
+	seen := make(map[key]bool, len(deps))
+	out := deps[:0]
+	for _, d := range deps {
+		k := key{d.Ecosystem, d.Name, d.Version}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
+}
+
+// lineCol returns the 1-based line and column of byte offset off in data.
+func lineCol(data []byte, off int) (int, int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	if off < 0 {
+		off = 0
+	}
+	line, col := 1, 1
+	for _, b := range data[:off] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// lineIndex answers "which line is byte offset off on" quickly for files
+// with many matches.
+type lineIndex []int
+
+func newLineIndex(data []byte) lineIndex {
+	idx := lineIndex{0}
+	for i, b := range data {
+		if b == '\n' {
+			idx = append(idx, i+1)
+		}
+	}
+	return idx
+}
+
+// line returns the 1-based line of byte offset off.
+func (idx lineIndex) line(off int) int {
+	lo, hi := 0, len(idx)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if idx[mid] <= off {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// splitLines splits data into lines without their "\n" or "\r\n".
+func splitLines(data []byte) []string {
+	s := string(data)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// lockfilesOf names, for a manifest, the lockfiles that list everything it
+// does with exact versions.
+func lockfilesOf(manifest string) []string {
+	switch manifest {
+	case "package.json":
+		return []string{"package-lock.json", "npm-shrinkwrap.json"}
+	case "build.gradle", "build.gradle.kts":
+		return []string{"gradle.lockfile"}
+	}
+	return nil
+}
+
+// Select returns the paths of a repository tree that are worth reading for
+// dependencies, in their order: the dependency files, less a package.json
+// or build.gradle whose folder also holds its lockfile (package-lock.json,
+// gradle.lockfile), which says all it says with exact versions. A sync that
+// reads only these saves a request for many npm and Gradle projects.
+func Select(paths []string) []string {
+	present := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		present[p] = true
+	}
+	var out []string
+	for _, p := range paths {
+		if !IsDependencyFile(p) {
+			continue
+		}
+		dir, base := path.Split(p)
+		shadowed := false
+		for _, lock := range lockfilesOf(base) {
+			if present[dir+lock] {
+				shadowed = true
+			}
+		}
+		if !shadowed {
+			out = append(out, p)
+		}
+	}
+	return out
+}

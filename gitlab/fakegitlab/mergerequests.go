@@ -1,0 +1,352 @@
+package fakegitlab
+
+import (
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// commitAction is one change of a commit, as GitLab's commits API takes it.
+type commitAction struct {
+	// Action is "create", "update", "delete", "move" or "chmod".
+	Action       string `json:"action"`
+	FilePath     string `json:"file_path"`
+	PreviousPath string `json:"previous_path,omitempty"`
+	Content      string `json:"content,omitempty"`
+	// Encoding is "text" (the default) or "base64".
+	Encoding string `json:"encoding,omitempty"`
+}
+
+// refusal is why GitLab would refuse a commit with 400.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+// applyCommit makes a commit on branch (created from startBranch when it
+// does not exist yet). Callers hold s.mu.
+func (s *Server) applyCommit(st *projectState, branch, startBranch, message string, actions []commitAction, author Member) (*commit, error) {
+	var parent *commit
+	switch {
+	case st.branches[branch] != "":
+		parent = st.commits[st.branches[branch]]
+	case startBranch != "":
+		parent = st.resolveRef(startBranch)
+		if parent == nil {
+			return nil, refusal(fmt.Sprintf("You can only create or edit files when you are on a branch (start_branch %s not found)", startBranch))
+		}
+	default:
+		return nil, refusal("You can only create or edit files when you are on a branch")
+	}
+	if len(actions) == 0 {
+		return nil, refusal("actions is missing")
+	}
+	files := maps.Clone(parent.files)
+	for _, a := range actions {
+		content := []byte(a.Content)
+		if a.Encoding == "base64" {
+			b, err := base64.StdEncoding.DecodeString(a.Content)
+			if err != nil {
+				return nil, refusal(fmt.Sprintf("content of %s is not base64", a.FilePath))
+			}
+			content = b
+		}
+		_, exists := files[a.FilePath]
+		switch a.Action {
+		case "create":
+			if exists {
+				return nil, refusal("A file with this name already exists")
+			}
+			files[a.FilePath] = content
+		case "update":
+			if !exists {
+				return nil, refusal("A file with this name doesn't exist")
+			}
+			files[a.FilePath] = content
+		case "delete":
+			if !exists {
+				return nil, refusal("A file with this name doesn't exist")
+			}
+			delete(files, a.FilePath)
+		case "move":
+			old, ok := files[a.PreviousPath]
+			if !ok {
+				return nil, refusal("A file with this name doesn't exist")
+			}
+			delete(files, a.PreviousPath)
+			if a.Content == "" {
+				content = old
+			}
+			files[a.FilePath] = content
+		case "chmod":
+			if !exists {
+				return nil, refusal("A file with this name doesn't exist")
+			}
+		default:
+			return nil, refusal(fmt.Sprintf("action %q is not one of create, update, delete, move, chmod", a.Action))
+		}
+	}
+	return s.record(st, branch, parent, message, files, author), nil
+}
+
+// record adds a commit with these files on top of parent and moves branch
+// to it. Callers hold s.mu.
+func (s *Server) record(st *projectState, branch string, parent *commit, message string, files map[string][]byte, author Member) *commit {
+	c := &commit{
+		parent:         parent.id,
+		message:        message,
+		authorName:     author.Name,
+		authorEmail:    author.Email,
+		authorID:       author.ID,
+		authorUsername: author.Username,
+		at:             s.now(),
+		files:          files,
+		branch:         branch,
+	}
+	for p, content := range files {
+		old, ok := parent.files[p]
+		switch {
+		case !ok:
+			c.added = append(c.added, p)
+		case string(old) != string(content):
+			c.modified = append(c.modified, p)
+		}
+	}
+	for p := range parent.files {
+		if _, ok := files[p]; !ok {
+			c.removed = append(c.removed, p)
+		}
+	}
+	slices.Sort(c.added)
+	slices.Sort(c.modified)
+	slices.Sort(c.removed)
+	c.id = commitID(st.p.ID, parent.id, message+c.at.String(), files)
+	st.commits[c.id] = c
+	st.branches[branch] = c.id
+	st.p.LastActivity = c.at
+	if branch == st.p.DefaultBranch {
+		st.p.Files = files
+		st.p.Commit = c.id
+		st.lastPush = c
+	}
+	return c
+}
+
+// createCommit answers POST /projects/:id/repository/commits.
+func (s *Server) createCommit(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	var body struct {
+		Branch        string         `json:"branch"`
+		CommitMessage string         `json:"commit_message"`
+		StartBranch   string         `json:"start_branch"`
+		StartSHA      string         `json:"start_sha"`
+		Actions       []commitAction `json:"actions"`
+		AuthorEmail   string         `json:"author_email"`
+		AuthorName    string         `json:"author_name"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		badRequest(w, "400 Bad request - "+err.Error())
+		return
+	}
+	if body.Branch == "" || body.CommitMessage == "" {
+		badRequest(w, "400 Bad request - branch is missing, commit_message is missing")
+		return
+	}
+	st, ok := s.project(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	start := body.StartBranch
+	if start == "" {
+		start = body.StartSHA
+	}
+	author := Member{ID: 1, Username: "switchboard-bot", Name: "Switchboard", Email: "switchboard@example.com"}
+	if body.AuthorName != "" {
+		author.Name = body.AuthorName
+	}
+	if body.AuthorEmail != "" {
+		author.Email = body.AuthorEmail
+	}
+	c, err := s.applyCommit(st, body.Branch, start, body.CommitMessage, body.Actions, author)
+	if err != nil {
+		badRequest(w, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusCreated, commitView(base, st.p, c))
+}
+
+// mergeRequest is an MR of a fake project.
+type mergeRequest struct {
+	id, iid              int64
+	title, description   string
+	source, target       string
+	state                string
+	created              time.Time
+	authorID             int64
+	authorName, username string
+}
+
+func (s *Server) mrView(base string, st *projectState, mr *mergeRequest) map[string]any {
+	p := st.p
+	sha := st.branches[mr.source]
+	at := gitlabTime(mr.created)
+	return map[string]any{
+		"id":                    mr.id,
+		"iid":                   mr.iid,
+		"project_id":            p.ID,
+		"title":                 mr.title,
+		"description":           mr.description,
+		"state":                 mr.state,
+		"created_at":            at,
+		"updated_at":            at,
+		"target_branch":         mr.target,
+		"source_branch":         mr.source,
+		"source_project_id":     p.ID,
+		"target_project_id":     p.ID,
+		"draft":                 false,
+		"work_in_progress":      false,
+		"merge_status":          "can_be_merged",
+		"detailed_merge_status": "mergeable",
+		"sha":                   sha,
+		"user_notes_count":      0,
+		"labels":                []string{},
+		"author": map[string]any{
+			"id": mr.authorID, "username": mr.username, "name": mr.authorName, "state": "active",
+			"avatar_url": nil, "web_url": base + "/" + mr.username,
+		},
+		"references": map[string]string{
+			"short": "!" + strconv.FormatInt(mr.iid, 10), "relative": "!" + strconv.FormatInt(mr.iid, 10),
+			"full": p.Path + "!" + strconv.FormatInt(mr.iid, 10),
+		},
+		"web_url": base + "/" + p.Path + "/-/merge_requests/" + strconv.FormatInt(mr.iid, 10),
+	}
+}
+
+// createMergeRequest answers POST /projects/:id/merge_requests.
+func (s *Server) createMergeRequest(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	body := map[string]any{}
+	if err := decodeBody(r, &body); err != nil {
+		badRequest(w, "400 Bad request - "+err.Error())
+		return
+	}
+	st, ok := s.project(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	source, target, title := param(body, r, "source_branch"), param(body, r, "target_branch"), param(body, r, "title")
+	if source == "" || target == "" || title == "" {
+		badRequest(w, "400 Bad request - source_branch, target_branch and title are required")
+		return
+	}
+	if source == target {
+		writeJSON(w, http.StatusBadRequest, map[string][]string{"message": {"You can't use same project/branch for source and target"}})
+		return
+	}
+	if st.branches[source] == "" || st.branches[target] == "" {
+		writeJSON(w, http.StatusBadRequest, map[string][]string{"message": {"Source branch or target branch does not exist"}})
+		return
+	}
+	for _, mr := range st.mrs {
+		if mr.state == "opened" && mr.source == source && mr.target == target {
+			writeJSON(w, http.StatusConflict, map[string][]string{"message": {fmt.Sprintf("Another open merge request already exists for this source branch: !%d", mr.iid)}})
+			return
+		}
+	}
+	mr := &mergeRequest{
+		id: s.nextMRID, iid: int64(len(st.mrs) + 1),
+		title: title, description: param(body, r, "description"),
+		source: source, target: target, state: "opened", created: s.now(),
+		authorID: 1, authorName: "Switchboard", username: "switchboard-bot",
+	}
+	s.nextMRID++
+	st.mrs = append(st.mrs, mr)
+	writeJSON(w, http.StatusCreated, s.mrView(base, st, mr))
+}
+
+// listMergeRequests answers GET /projects/:id/merge_requests (state,
+// source_branch, target_branch).
+func (s *Server) listMergeRequests(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	q := r.URL.Query()
+	st, ok := s.project(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	var matched []*mergeRequest
+	for i := len(st.mrs) - 1; i >= 0; i-- {
+		mr := st.mrs[i]
+		if v := q.Get("state"); v != "" && v != "all" && v != mr.state {
+			continue
+		}
+		if v := q.Get("source_branch"); v != "" && v != mr.source {
+			continue
+		}
+		if v := q.Get("target_branch"); v != "" && v != mr.target {
+			continue
+		}
+		matched = append(matched, mr)
+	}
+	from, to := s.offsetPage(w, r, len(matched), true)
+	out := []map[string]any{}
+	for _, mr := range matched[from:to] {
+		out = append(out, s.mrView(base, st, mr))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getMergeRequest answers GET /projects/:id/merge_requests/:iid.
+func (s *Server) getMergeRequest(w http.ResponseWriter, r *http.Request) {
+	base := s.baseURL(r)
+	st, ok := s.project(w, r)
+	if !ok {
+		return
+	}
+	defer s.mu.Unlock()
+	iid, err := strconv.ParseInt(pathValue(r, "iid"), 10, 64)
+	if err != nil || iid < 1 || iid > int64(len(st.mrs)) {
+		notFound(w, "Merge Request")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.mrView(base, st, st.mrs[iid-1]))
+}
+
+// MergeRequest is a merge request opened on the fake, as tests read it back.
+type MergeRequest struct {
+	IID          int64
+	Title        string
+	Description  string
+	SourceBranch string
+	TargetBranch string
+	State        string
+	// Files are the files of the source branch's head.
+	Files map[string][]byte
+}
+
+// MergeRequests returns the merge requests of a project, oldest first.
+func (s *Server) MergeRequests(projectID int64) []MergeRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.projects[projectID]
+	if st == nil {
+		return nil
+	}
+	var out []MergeRequest
+	for _, mr := range st.mrs {
+		var files map[string][]byte
+		if c := st.resolveRef(mr.source); c != nil {
+			files = maps.Clone(c.files)
+		}
+		out = append(out, MergeRequest{
+			IID: mr.iid, Title: mr.title, Description: mr.description,
+			SourceBranch: mr.source, TargetBranch: mr.target, State: mr.state, Files: files,
+		})
+	}
+	return out
+}

@@ -1,0 +1,53 @@
+package manifest_test
+
+import (
+	"io"
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/manifest"
+)
+
+// FuzzParse feeds the decoder and validator arbitrary bytes under each format:
+// nothing may panic, and every finding must be positioned, named and severe.
+// Seeds are the real-world corpus and the regression inputs under
+// testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	for _, c := range corpus(f) {
+		f.Add(c.data)
+	}
+	f.Add([]byte(validComponent))
+	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("spec: &s {<<: *s}\n"))
+	rules := defaultRules()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, p := range []string{"catalog-info.yaml", "opslevel.yml", "descriptor.yaml"} {
+			d := manifest.Parse(p, data, rules)
+			for _, fi := range d.Findings {
+				if fi.Path != p || fi.Line < 1 || fi.Col < 1 || fi.Message == "" {
+					t.Fatalf("%s: got finding %q, want a positioned finding with a message", p, fi)
+				}
+				if _, ok := manifest.LookupRule(fi.Rule); !ok {
+					t.Fatalf("%s: got unknown rule %q", p, fi.Rule)
+				}
+				switch fi.Severity {
+				case manifest.SeverityError, manifest.SeverityWarning, manifest.SeverityInfo:
+				default:
+					t.Fatalf("%s: got severity %q", p, fi.Severity)
+				}
+			}
+			for _, e := range d.Entities {
+				if e.Kind == "" || e.Pos.Line < 1 {
+					t.Fatalf("%s: got entity %+v, want a kind and a position", p, e)
+				}
+			}
+			var r manifest.Report
+			r.Add(d)
+			if err := r.WriteJSON(io.Discard); err != nil {
+				t.Fatalf("%s: WriteJSON: %v", p, err)
+			}
+			if err := r.WriteCodeQuality(io.Discard); err != nil {
+				t.Fatalf("%s: WriteCodeQuality: %v", p, err)
+			}
+		}
+	})
+}

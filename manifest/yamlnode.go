@@ -1,0 +1,241 @@
+package manifest
+
+import (
+	"gopkg.in/yaml.v3"
+)
+
+// maxAliasHops bounds alias chains; yaml.v3 never builds long ones, but the
+// bound makes every walk finite whatever the input.
+const maxAliasHops = 16
+
+// maxMergeDepth bounds nested merge keys (<<: *a where a itself merges).
+const maxMergeDepth = 4
+
+// resolve follows aliases to the node they name. It returns nil for nil.
+func resolve(n *yaml.Node) *yaml.Node {
+	for range maxAliasHops {
+		if n == nil || n.Kind != yaml.AliasNode {
+			return n
+		}
+		n = n.Alias
+	}
+	return nil
+}
+
+// text returns the value of the scalar n stands for, "" for nil.
+func text(n *yaml.Node) string {
+	if n = resolve(n); n != nil {
+		return n.Value
+	}
+	return ""
+}
+
+// kindOf returns the kind of the node n stands for, 0 for nil.
+func kindOf(n *yaml.Node) yaml.Kind {
+	if n = resolve(n); n != nil {
+		return n.Kind
+	}
+	return 0
+}
+
+// posOf returns the position of n, never below 1:1.
+func posOf(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{1, 1}
+	}
+	return Pos{Line: max(n.Line, 1), Col: max(n.Column, 1)}
+}
+
+// isNull reports whether n is absent or an explicit null (~, null, or nothing).
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+// isString reports whether n is a string scalar as a JSON-minded reader
+// (Backstage) sees it: plain or quoted text, including dates.
+func isString(n *yaml.Node) bool {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return false
+	}
+	switch n.Tag {
+	case "!!str", "!!timestamp", "!!binary":
+		return true
+	}
+	return false
+}
+
+// isScalar reports whether n is a non-null scalar of any type.
+func isScalar(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null"
+}
+
+// typeName names the type of n for messages.
+func typeName(n *yaml.Node) string {
+	n = resolve(n)
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.DocumentNode:
+		return "a document"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "null"
+		case "!!int", "!!float":
+			return "a number (" + n.Value + ")"
+		case "!!bool":
+			return "a boolean (" + n.Value + ")"
+		case "!!str", "!!timestamp", "!!binary":
+			return "a string"
+		}
+		return "a scalar"
+	}
+	return "an alias"
+}
+
+// pair is one key/value of a mapping.
+type pair struct {
+	key, val *yaml.Node
+}
+
+// keyText returns the text of a scalar key, "" otherwise.
+func keyText(k *yaml.Node) string {
+	k = resolve(k)
+	if k == nil || k.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return k.Value
+}
+
+// pairs returns the key/value pairs of mapping m (nil when m is not a
+// mapping), with merge keys (<<) expanded: explicit keys win over merged ones.
+func pairs(m *yaml.Node) []pair {
+	return pairsDepth(resolve(m), 0)
+}
+
+func pairsDepth(m *yaml.Node, depth int) []pair {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]pair, 0, len(m.Content)/2)
+	var merged []pair
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if isMergeKey(k) {
+			if depth < maxMergeDepth {
+				merged = append(merged, mergedPairs(v, depth+1)...)
+			}
+			continue
+		}
+		out = append(out, pair{k, v})
+	}
+	if len(merged) == 0 {
+		return out
+	}
+	seen := make(map[string]bool, len(out))
+	for _, p := range out {
+		seen[keyText(p.key)] = true
+	}
+	for _, p := range merged {
+		if t := keyText(p.key); !seen[t] {
+			seen[t] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func mergedPairs(v *yaml.Node, depth int) []pair {
+	v = resolve(v)
+	if v == nil {
+		return nil
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return pairsDepth(v, depth)
+	case yaml.SequenceNode:
+		var out []pair
+		for _, item := range v.Content {
+			out = append(out, pairsDepth(resolve(item), depth)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func isMergeKey(k *yaml.Node) bool {
+	k = resolve(k)
+	return k != nil && k.Kind == yaml.ScalarNode && k.Tag == "!!merge"
+}
+
+// lookup returns the key and value nodes of key in mapping m; the last
+// occurrence wins, as in JavaScript and Ruby readers.
+func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
+	for _, p := range pairs(m) {
+		if keyText(p.key) == key {
+			k, v = p.key, p.val
+		}
+	}
+	return k, v
+}
+
+// items returns the items of sequence n (nil when n is not a sequence).
+func items(n *yaml.Node) []*yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// docRoot returns the content of document node d, or nil when it is empty.
+func docRoot(d *yaml.Node) *yaml.Node {
+	if d == nil {
+		return nil
+	}
+	if d.Kind != yaml.DocumentNode {
+		return d
+	}
+	if len(d.Content) == 0 {
+		return nil
+	}
+	r := d.Content[0]
+	if r.Kind == yaml.ScalarNode && r.Tag == "!!null" {
+		return nil
+	}
+	return r
+}
+
+// walk visits n and every node under it, depth first, without following
+// aliases (so that it is linear in the size of the input), until visit
+// returns false.
+func walk(n *yaml.Node, visit func(*yaml.Node) bool) {
+	if n == nil {
+		return
+	}
+	stack := []*yaml.Node{n}
+	for len(stack) > 0 {
+		cur := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if cur == nil {
+			continue
+		}
+		if !visit(cur) {
+			return
+		}
+		if cur.Kind == yaml.AliasNode {
+			continue
+		}
+		for i := len(cur.Content) - 1; i >= 0; i-- {
+			stack = append(stack, cur.Content[i])
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package reposync_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/reposync"
+	"github.com/switchboard-dev/switchboard/standards"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const token = "glpat-test-token"
+
+type env struct {
+	fake   *fakegitlab.Server
+	client *gitlab.Client
+	store  *catalog.Store
+	syncer *reposync.Syncer
+}
+
+func newEnv(t testing.TB, n int, opts fakegitlab.Options) *env {
+	t.Helper()
+	opts.Token = token
+	fake := fakegitlab.New(fakegitlab.Generate(n, 1), opts)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	fake.SetURL(srv.URL)
+	client, err := gitlab.New(gitlab.Config{BaseURL: srv.URL, Token: token, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, RetryMax: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := catalog.NewStore(pgtest.New(t), nil)
+	std := standards.Default()
+	syncer := reposync.New(client, store, reposync.Options{Rules: std.Rules(), Workers: 8})
+	return &env{fake: fake, client: client, store: store, syncer: syncer}
+}
+
+// expected counts the generated projects by what their descriptor should
+// become, from the fake's own ground truth.
+func expected(projects []fakegitlab.Project) map[reposync.Outcome]int {
+	want := map[reposync.Outcome]int{}
+	for _, p := range projects {
+		desc, _ := fakegitlab.Describe(p)
+		switch desc {
+		case fakegitlab.DescBackstage, fakegitlab.DescOpsLevel, fakegitlab.DescMonorepo, fakegitlab.DescOpsLevelNoOwner:
+			want[reposync.OutcomeOK]++
+		case fakegitlab.DescBackstageNoOwner, fakegitlab.DescBackstageBadName, fakegitlab.DescBackstageSyntaxError:
+			want[reposync.OutcomeInvalid]++
+		case fakegitlab.DescTemplate:
+			want[reposync.OutcomeTemplate]++
+		default:
+			want[reposync.OutcomeMissing]++
+		}
+	}
+	return want
+}
+
+func TestFullSyncMatchesGroundTruth(t *testing.T) {
+	e := newEnv(t, 60, fakegitlab.Options{})
+	ctx := context.Background()
+	sum, err := e.syncer.Run(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects := e.fake.Projects()
+	want := expected(projects)
+	t.Logf("summary %+v; expected %v", sum, want)
+	got := map[reposync.Outcome]int{
+		reposync.OutcomeOK: sum.Catalogued, reposync.OutcomeInvalid: sum.Invalid,
+		reposync.OutcomeTemplate: sum.Templates, reposync.OutcomeMissing: sum.Missing,
+	}
+	if sum.Seen != len(projects) || sum.Failed != 0 {
+		t.Fatalf("seen %d of %d, failed %d: %v", sum.Seen, len(projects), sum.Failed, sum.Failures)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %d, want %d", k, got[k], w)
+		}
+	}
+
+	// checkout-api is catalogued, owned by payments, with its runbook.
+	l, err := e.store.FindService(ctx, "checkout-api")
+	if err != nil || len(l.Services) != 1 {
+		t.Fatalf("checkout-api: %+v %v", l, err)
+	}
+	p, err := e.store.Profile(ctx, l.Services[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Team == nil || p.Team.Name != "payments" || len(p.Repos) != 1 || len(p.Service.LinksOf(catalog.LinkRunbook)) == 0 {
+		t.Fatalf("checkout-api profile: team %+v repos %+v links %+v", p.Team, p.Repos, p.Service.Links)
+	}
+
+	// Every log4j-core the fake planted is found, with its version.
+	wantLog4j := 0
+	for _, pr := range projects {
+		if _, v := fakegitlab.Describe(pr); v != "" {
+			wantLog4j++
+		}
+	}
+	hits, err := e.store.DependentRepos(ctx, "log4j-core")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos := map[string]bool{}
+	for _, h := range hits {
+		repos[h.Repo.Path] = true
+	}
+	if len(repos) != wantLog4j {
+		t.Errorf("repos with log4j-core: got %d, want %d", len(repos), wantLog4j)
+	}
+
+	// Invalid descriptors keep their positioned findings.
+	var withFindings int
+	if err := e.store.Pool().QueryRow(ctx, `SELECT count(*) FROM repos WHERE descriptor_status = 'invalid' AND jsonb_array_length(descriptor_errors) > 0`).Scan(&withFindings); err != nil {
+		t.Fatal(err)
+	}
+	if withFindings != want[reposync.OutcomeInvalid] {
+		t.Errorf("invalid repos with findings: got %d, want %d", withFindings, want[reposync.OutcomeInvalid])
+	}
+
+	// A second run with nothing changed costs only the listing.
+	before := e.fake.Stats()
+	sum2, err := e.syncer.Run(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Unchanged != len(projects) {
+		t.Errorf("second run: unchanged %d of %d", sum2.Unchanged, len(projects))
+	}
+	if d := e.fake.Stats().Requests - before.Requests; d > int64(len(projects)/100+2) {
+		t.Errorf("second run: %d requests, want only listing pages", d)
+	}
+}
+
+func TestSyncSurvivesFailures(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{})
+	ctx := context.Background()
+	broken := e.fake.Projects()[3].Path
+	e.fake.SetFailPaths(broken)
+	e.fake.SetErrorRate(0.05) // and a few transient 5xx everywhere
+	sum, err := e.syncer.Run(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 1 || len(sum.Failures) != 1 || !strings.HasPrefix(sum.Failures[0], broken) {
+		t.Fatalf("failures: got %d %v, want just %s", sum.Failed, sum.Failures, broken)
+	}
+	var reason string
+	if err := e.store.Pool().QueryRow(ctx, `SELECT sync_error FROM repos WHERE path = $1`, broken).Scan(&reason); err != nil || reason == "" {
+		t.Fatalf("failed repo's reason: %q, %v", reason, err)
+	}
+	// Once the repo recovers, the next run picks it up.
+	e.fake.SetFailPaths()
+	e.fake.SetErrorRate(0)
+	sum, err = e.syncer.Run(ctx, time.Time{})
+	if err != nil || sum.Failed != 0 || sum.Unchanged != sum.Seen-1 {
+		t.Fatalf("recovery run: %+v, %v", sum, err)
+	}
+}
+
+func TestInterruptedSyncLeavesConsistentCatalog(t *testing.T) {
+	e := newEnv(t, 40, fakegitlab.Options{Latency: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	_, err := e.syncer.Run(ctx, time.Time{})
+	if err == nil {
+		t.Fatal("interrupted run: got nil error")
+	}
+	// Every repo stored so far is complete: it has its files.
+	var partial int
+	if err := e.store.Pool().QueryRow(context.Background(), `
+		SELECT count(*) FROM repos r WHERE r.synced_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM repo_files f WHERE f.repo_id = r.id)`).Scan(&partial); err != nil {
+		t.Fatal(err)
+	}
+	if partial != 0 {
+		t.Fatalf("%d repos stored without their files", partial)
+	}
+	sum, err := e.syncer.Run(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Seen != len(e.fake.Projects()) || sum.Failed != 0 {
+		t.Fatalf("the next run: %+v", sum)
+	}
+}

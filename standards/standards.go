@@ -1,0 +1,245 @@
+// Package standards reads the organisation's standards file: the approved
+// languages, frameworks, databases, tiers and lifecycles (the drop-downs of
+// /service add), the naming rule, the fields required beyond Backstage's, how
+// severe each of Switchboard's checks is, and the settings of the GitLab scan,
+// the daily digest, paging and onboarding.
+//
+// The file is YAML, found through SWITCHBOARD_CONFIG; a fresh install uses the
+// embedded default (default.yaml). Every problem in the file is reported as a
+// manifest.Finding with its line and column.
+package standards
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	// Time zones are checked and used on machines without a zoneinfo database.
+	_ "time/tzdata"
+
+	"github.com/switchboard-dev/switchboard/manifest"
+)
+
+// EnvConfig is the environment variable naming the standards file.
+const EnvConfig = "SWITCHBOARD_CONFIG"
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the text of the embedded default standards file, a
+// commented starting point for an organisation's own.
+func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
+
+// ErrInvalid is returned (wrapped) by Load when the file has errors.
+var ErrInvalid = errors.New("invalid standards file")
+
+// Standards is the organisation's standards file.
+type Standards struct {
+	// Lifecycles are the allowed lifecycles.
+	Lifecycles []Option `json:"lifecycles"`
+	// Tiers are the allowed tiers.
+	Tiers []Option `json:"tiers"`
+	// Languages are the approved languages.
+	Languages []Option `json:"languages"`
+	// Frameworks are the approved frameworks.
+	Frameworks []Option `json:"frameworks"`
+	// Databases are the approved databases.
+	Databases []Option `json:"databases"`
+	// Naming is the naming rule of services.
+	Naming Naming `json:"naming"`
+	// Required are the fields every service needs beyond Backstage's own
+	// (see manifest.RequiredFields).
+	Required []string `json:"required"`
+	// Enforce sets the severity of Switchboard's own checks, by rule name.
+	Enforce map[string]manifest.Severity `json:"enforce"`
+	// GitLab configures the repository scan.
+	GitLab GitLab `json:"gitlab"`
+	// Digest configures the daily digest.
+	Digest Digest `json:"digest"`
+	// Paging configures who may page on call.
+	Paging Paging `json:"paging"`
+	// Onboarding configures what new joiners are shown.
+	Onboarding Onboarding `json:"onboarding"`
+}
+
+// Option is one allowed value of a drop-down.
+type Option struct {
+	// Value is the canonical value, e.g. "production".
+	Value string `json:"value"`
+	// Label is what a drop-down shows; empty shows Value.
+	Label string `json:"label,omitempty"`
+	// Aliases are other spellings accepted as Value, e.g. "generally_available".
+	Aliases []string `json:"aliases,omitempty"`
+}
+
+// DisplayLabel returns the label a drop-down shows.
+func (o Option) DisplayLabel() string {
+	if o.Label != "" {
+		return o.Label
+	}
+	return o.Value
+}
+
+// Naming is the naming rule of services, APIs, resources, systems and domains.
+type Naming struct {
+	// Pattern is the regular expression names must match; empty allows any.
+	Pattern string `json:"pattern"`
+	// Reserved are generic names that must be qualified, e.g. "frontend".
+	Reserved []string `json:"reserved"`
+	// DefaultName builds a default name from {team} and {purpose}.
+	DefaultName string `json:"default_name"`
+
+	re *regexp.Regexp
+}
+
+// Regexp returns the compiled Pattern, nil when there is none.
+func (n Naming) Regexp() *regexp.Regexp { return n.re }
+
+// GitLab configures which GitLab projects are scanned.
+type GitLab struct {
+	// Groups are the full paths of the groups to scan; empty scans all.
+	Groups []string `json:"groups"`
+	// SkipForks skips forked projects.
+	SkipForks bool `json:"skip_forks"`
+	// SkipArchived skips archived projects.
+	SkipArchived bool `json:"skip_archived"`
+	// Ignore are project paths, or path.Match globs, never catalogued.
+	Ignore []string `json:"ignore"`
+}
+
+// Ignored reports whether the project at projectPath (e.g. "sandbox/demo")
+// matches an Ignore entry: the path itself, a glob, or "group/**" for
+// everything under a group.
+func (g GitLab) Ignored(projectPath string) bool {
+	for _, pat := range g.Ignore {
+		if pat == projectPath {
+			return true
+		}
+		if prefix, ok := strings.CutSuffix(pat, "/**"); ok && strings.HasPrefix(projectPath, prefix+"/") {
+			return true
+		}
+		if ok, err := path.Match(pat, projectPath); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Digest configures the daily digest.
+type Digest struct {
+	// Channel is the Slack channel the digest is posted to; empty posts none.
+	Channel string `json:"channel"`
+	// Schedule is a five-field cron expression, e.g. "0 9 * * 1-5".
+	Schedule string `json:"schedule"`
+	// Timezone is the IANA time zone of Schedule, e.g. "Europe/Paris".
+	Timezone string `json:"timezone"`
+}
+
+// Location returns the digest's time zone (UTC when it cannot be loaded).
+func (d Digest) Location() *time.Location {
+	if loc, err := time.LoadLocation(d.Timezone); err == nil && d.Timezone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// Paging configures who may page on call.
+type Paging struct {
+	// AllowedUsergroups are the Slack user groups (handles or IDs) whose
+	// members may page; empty allows everyone.
+	AllowedUsergroups []string `json:"allowed_usergroups"`
+}
+
+// Onboarding configures what new joiners are shown.
+type Onboarding struct {
+	// Checklist is the day-one checklist.
+	Checklist []ChecklistItem `json:"checklist"`
+}
+
+// ChecklistItem is one step of the onboarding checklist.
+type ChecklistItem struct {
+	// Title says what to do.
+	Title string `json:"title"`
+	// URL links to more, when given.
+	URL string `json:"url,omitempty"`
+}
+
+// Default returns the embedded default standards, which a fresh install uses.
+func Default() *Standards {
+	s, _ := decode("default.yaml", defaultYAML, &Standards{})
+	return s
+}
+
+// Load reads the standards file at path; an empty path gives Default. It
+// returns the findings of the file, and an error when the file cannot be read
+// or has error findings (wrapping ErrInvalid).
+func Load(path string) (*Standards, []manifest.Finding, error) {
+	if path == "" {
+		return Default(), nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read standards %s: %w", path, err)
+	}
+	s, findings := Parse(path, data)
+	for _, f := range findings {
+		if f.Severity == manifest.SeverityError {
+			return nil, findings, fmt.Errorf("standards %s:%d:%d: %s: %w", path, f.Line, f.Col, f.Message, ErrInvalid)
+		}
+	}
+	return s, findings, nil
+}
+
+// Parse reads a standards file from data. Sections the file leaves out keep
+// their default; the result is usable even when there are findings.
+func Parse(path string, data []byte) (*Standards, []manifest.Finding) {
+	return decode(path, data, Default())
+}
+
+// Check validates a standards file and returns its findings, by position.
+func Check(path string, data []byte) []manifest.Finding {
+	_, findings := Parse(path, data)
+	return findings
+}
+
+// Rules returns what manifest validation needs from the standards.
+func (s *Standards) Rules() manifest.Rules {
+	r := manifest.Rules{
+		Lifecycles:    vocabulary(s.Lifecycles),
+		Tiers:         vocabulary(s.Tiers),
+		Languages:     vocabulary(s.Languages),
+		Frameworks:    vocabulary(s.Frameworks),
+		NamePattern:   s.Naming.re,
+		ReservedNames: slices.Clone(s.Naming.Reserved),
+		NameTemplate:  s.Naming.DefaultName,
+		Required:      slices.Clone(s.Required),
+		Severity:      make(map[string]manifest.Severity, len(s.Enforce)),
+	}
+	for k, v := range s.Enforce {
+		r.Severity[k] = v
+	}
+	return r
+}
+
+// DefaultName builds the default name of a service of team for purpose,
+// following Naming.DefaultName, e.g. "payments-checkout".
+func (s *Standards) DefaultName(team, purpose string) string {
+	return s.Rules().QualifiedName(team, purpose)
+}
+
+func vocabulary(opts []Option) manifest.Vocabulary {
+	if len(opts) == 0 {
+		return nil
+	}
+	v := make(manifest.Vocabulary, 0, len(opts))
+	for _, o := range opts {
+		v = append(v, manifest.Term{Value: o.Value, Aliases: slices.Clone(o.Aliases)})
+	}
+	return v
+}
