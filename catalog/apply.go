@@ -35,6 +35,19 @@ type RepoSnapshot struct {
 	// Entities are what the descriptor declares; used only when the status
 	// is DescriptorOK.
 	Entities []manifest.Entity
+
+	// Partial marks an update of a repo already stored, from a comparison
+	// of its old and new commits: only what changed is given.
+	Partial bool
+	// KeepDescriptor (with Partial) leaves the descriptor's status,
+	// findings and services as they are.
+	KeepDescriptor bool
+	// AddedFiles and RemovedFiles (with Partial) change the file index;
+	// Files is ignored.
+	AddedFiles, RemovedFiles []string
+	// DependencyFiles (with Partial) are the files whose dependencies are
+	// replaced by those of Dependencies (which holds only theirs).
+	DependencyFiles []string
 }
 
 // Conflict is a service name claimed by two repos.
@@ -91,7 +104,19 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 		last = r.LastActivityAt
 	}
 	var repoID int64
-	err = tx.QueryRow(ctx, `
+	if snap.Partial {
+		err = tx.QueryRow(ctx, `
+			UPDATE repos SET path = $2, default_branch = $3, web_url = $4, archived = $5, forked = $6,
+				last_activity_at = $7, last_commit = $8, sync_error = '', synced_at = now(), deleted_at = NULL,
+				updated_at = now()
+			WHERE gitlab_id = $1 RETURNING id`,
+			r.GitLabID, r.Path, r.DefaultBranch, r.WebURL, r.Archived, r.Forked, last, r.LastCommit).Scan(&repoID)
+		if err == nil && !snap.KeepDescriptor {
+			_, err = tx.Exec(ctx, `UPDATE repos SET descriptor_status = $2, descriptor_path = $3, descriptor_errors = $4, conflicts = '[]' WHERE id = $1`,
+				repoID, snap.DescriptorStatus, snap.DescriptorPath, findingsJSON)
+		}
+	} else {
+		err = tx.QueryRow(ctx, `
 		INSERT INTO repos (gitlab_id, path, default_branch, web_url, archived, forked, last_activity_at,
 		                   last_commit, descriptor_status, descriptor_path, descriptor_errors, conflicts,
 		                   sync_error, synced_at, deleted_at)
@@ -103,35 +128,21 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 			descriptor_path = EXCLUDED.descriptor_path, descriptor_errors = EXCLUDED.descriptor_errors,
 			conflicts = '[]', sync_error = '', synced_at = now(), deleted_at = NULL, updated_at = now()
 		RETURNING id`,
-		r.GitLabID, r.Path, r.DefaultBranch, r.WebURL, r.Archived, r.Forked, last,
-		r.LastCommit, snap.DescriptorStatus, snap.DescriptorPath, findingsJSON).Scan(&repoID)
+			r.GitLabID, r.Path, r.DefaultBranch, r.WebURL, r.Archived, r.Forked, last,
+			r.LastCommit, snap.DescriptorStatus, snap.DescriptorPath, findingsJSON).Scan(&repoID)
+	}
 	if err != nil {
 		return res, fmt.Errorf("repo: %w", err)
 	}
 
-	if _, err := tx.Exec(ctx, `DELETE FROM repo_files WHERE repo_id = $1`, repoID); err != nil {
-		return res, fmt.Errorf("files: %w", err)
+	if err := applyFiles(ctx, tx, repoID, snap); err != nil {
+		return res, err
 	}
-	if len(snap.Files) > 0 {
-		rows := make([][]any, len(snap.Files))
-		for i, f := range snap.Files {
-			rows[i] = []any{repoID, f}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"repo_files"}, []string{"repo_id", "path"}, pgx.CopyFromRows(dedupRows(rows, 1))); err != nil {
-			return res, fmt.Errorf("files: %w", err)
-		}
+	if err := applyDependencies(ctx, tx, repoID, snap); err != nil {
+		return res, err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1`, repoID); err != nil {
-		return res, fmt.Errorf("dependencies: %w", err)
-	}
-	if len(snap.Dependencies) > 0 {
-		rows := make([][]any, len(snap.Dependencies))
-		for i, d := range snap.Dependencies {
-			rows[i] = []any{repoID, d.Ecosystem, d.Name, d.Version, d.File}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependencies"}, []string{"repo_id", "ecosystem", "name", "version", "file"}, pgx.CopyFromRows(dedupRows(rows, 1, 2, 3, 4))); err != nil {
-			return res, fmt.Errorf("dependencies: %w", err)
-		}
+	if snap.Partial && snap.KeepDescriptor {
+		return res, nil
 	}
 
 	switch snap.DescriptorStatus {
@@ -187,6 +198,64 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	}
 	res.Orphaned, err = orphanExcept(ctx, tx, repoID, kept)
 	return res, err
+}
+
+// applyFiles replaces the repo's file index, or changes it by what a
+// partial update added and removed.
+func applyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
+	files := snap.Files
+	if snap.Partial {
+		if len(snap.RemovedFiles) > 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM repo_files WHERE repo_id = $1 AND path = ANY($2)`, repoID, snap.RemovedFiles); err != nil {
+				return fmt.Errorf("files: %w", err)
+			}
+		}
+		if len(snap.AddedFiles) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO repo_files (repo_id, path) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, repoID, snap.AddedFiles); err != nil {
+				return fmt.Errorf("files: %w", err)
+			}
+		}
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM repo_files WHERE repo_id = $1`, repoID); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(files))
+	for i, f := range files {
+		rows[i] = []any{repoID, f}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"repo_files"}, []string{"repo_id", "path"}, pgx.CopyFromRows(dedupRows(rows, 1))); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	return nil
+}
+
+// applyDependencies replaces the repo's dependencies, or, in a partial
+// update, those of the files it names.
+func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
+	var err error
+	if snap.Partial {
+		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1 AND file = ANY($2)`, repoID, snap.DependencyFiles)
+	} else {
+		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1`, repoID)
+	}
+	if err != nil {
+		return fmt.Errorf("dependencies: %w", err)
+	}
+	if len(snap.Dependencies) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(snap.Dependencies))
+	for i, d := range snap.Dependencies {
+		rows[i] = []any{repoID, d.Ecosystem, d.Name, d.Version, d.File}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependencies"}, []string{"repo_id", "ecosystem", "name", "version", "file"}, pgx.CopyFromRows(dedupRows(rows, 1, 2, 3, 4))); err != nil {
+		return fmt.Errorf("dependencies: %w", err)
+	}
+	return nil
 }
 
 // holderOf returns the path of the repo that holds svc's name: a repo

@@ -20,12 +20,15 @@ type RepoState struct {
 	Synced bool
 	// SyncError is why the last sync of the repo failed; empty if it did not.
 	SyncError string
+	// DescriptorStatus and DescriptorPath are what the last sync found.
+	DescriptorStatus, DescriptorPath string
 }
 
 // RepoStates returns the state of every known repo, by GitLab id.
 func (s *Store) RepoStates(ctx context.Context) (map[int64]RepoState, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error
+		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error,
+		       descriptor_status, descriptor_path
 		FROM repos WHERE gitlab_id IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
@@ -36,7 +39,7 @@ func (s *Store) RepoStates(ctx context.Context) (map[int64]RepoState, error) {
 		var id int64
 		var st RepoState
 		var last *time.Time
-		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError); err != nil {
+		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath); err != nil {
 			return nil, fmt.Errorf("repo states: %w", err)
 		}
 		if last != nil {
@@ -163,4 +166,18 @@ func (s *Store) MarkRepoDeleted(ctx context.Context, gitlabID int64) ([]string, 
 		return nil, fmt.Errorf("mark project %d deleted: %w", gitlabID, translate(err))
 	}
 	return orphaned, nil
+}
+
+// RepoFiles returns the indexed paths of the repo with gitlabID.
+func (s *Store) RepoFiles(ctx context.Context, gitlabID int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT f.path FROM repo_files f JOIN repos r ON r.id = f.repo_id WHERE r.gitlab_id = $1 ORDER BY f.path`, gitlabID)
+	if err != nil {
+		return nil, fmt.Errorf("files of project %d: %w", gitlabID, err)
+	}
+	files, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("files of project %d: %w", gitlabID, err)
+	}
+	return files, nil
 }

@@ -29,6 +29,7 @@ type Source interface {
 	Project(ctx context.Context, id int64) (gitlab.Project, error)
 	Tree(ctx context.Context, projectID int64, ref string) ([]string, error)
 	File(ctx context.Context, projectID int64, path, ref string) (gitlab.File, error)
+	Compare(ctx context.Context, projectID int64, from, to string) (gitlab.Comparison, error)
 	Stats() gitlab.Stats
 }
 
@@ -37,6 +38,7 @@ type Store interface {
 	ApplyRepo(ctx context.Context, snap catalog.RepoSnapshot) (catalog.ApplyResult, error)
 	RepoStates(ctx context.Context) (map[int64]catalog.RepoState, error)
 	RecordRepoFailure(ctx context.Context, r catalog.Repo, reason string) error
+	RepoFiles(ctx context.Context, gitlabID int64) ([]string, error)
 }
 
 // Options configure a Syncer.
@@ -218,7 +220,15 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 		known.LastActivityAt.Equal(p.LastActivityAt) && known.Path == p.Path && known.Archived == p.Archived {
 		return OutcomeUnchanged, catalog.ApplyResult{}, nil
 	}
-	snap, err := s.read(ctx, p)
+	var snap catalog.RepoSnapshot
+	var err error
+	updated := false
+	if known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path {
+		snap, updated, err = s.update(ctx, p, known)
+	}
+	if !updated && err == nil {
+		snap, err = s.read(ctx, p)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return OutcomeFailed, catalog.ApplyResult{}, ctx.Err()
@@ -234,7 +244,104 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if err != nil {
 		return OutcomeFailed, catalog.ApplyResult{}, err
 	}
+	if snap.Partial && snap.KeepDescriptor {
+		return Outcome(known.DescriptorStatus), res, nil
+	}
 	return Outcome(snap.DescriptorStatus), res, nil
+}
+
+// update brings a stored repo up to date from its last synced commit: one
+// request for the comparison, plus one for each descriptor or dependency
+// file that changed. It returns ok false when the comparison cannot tell
+// (the old commit is gone, GitLab gave up comparing), for a full read.
+func (s *Syncer) update(ctx context.Context, p gitlab.Project, known catalog.RepoState) (catalog.RepoSnapshot, bool, error) {
+	cmp, err := s.src.Compare(ctx, p.ID, known.LastCommit, p.DefaultBranch)
+	if errors.Is(err, gitlab.ErrNotFound) || err == nil && cmp.Truncated {
+		return catalog.RepoSnapshot{}, false, nil
+	}
+	if err != nil {
+		return catalog.RepoSnapshot{}, false, fmt.Errorf("compare: %w", err)
+	}
+	snap := catalog.RepoSnapshot{Repo: repoOf(p), Partial: true, KeepDescriptor: true}
+	snap.Repo.LastCommit = cmp.Head
+	if cmp.Same || len(cmp.Changes) == 0 {
+		return snap, true, nil
+	}
+	old, err := s.store.RepoFiles(ctx, p.ID)
+	if err != nil {
+		return snap, false, err
+	}
+	files := map[string]bool{}
+	for _, f := range old {
+		files[f] = true
+	}
+	changed := map[string]bool{}
+	for _, c := range cmp.Changes {
+		switch {
+		case c.Deleted:
+			delete(files, c.Path)
+			snap.RemovedFiles = append(snap.RemovedFiles, c.Path)
+		case c.Renamed:
+			delete(files, c.OldPath)
+			snap.RemovedFiles = append(snap.RemovedFiles, c.OldPath)
+			files[c.Path] = true
+			snap.AddedFiles = append(snap.AddedFiles, c.Path)
+		default:
+			if !files[c.Path] {
+				snap.AddedFiles = append(snap.AddedFiles, c.Path)
+			}
+			files[c.Path] = true
+		}
+		changed[c.Path] = true
+		changed[c.OldPath] = true
+	}
+	tree := make([]string, 0, len(files))
+	for f := range files {
+		tree = append(tree, f)
+	}
+	sort.Strings(tree)
+
+	// The descriptor: read again when the file it comes from, or the choice
+	// of file, changed.
+	descriptor := pickDescriptor(tree)
+	if descriptor != known.DescriptorPath || changed[descriptor] {
+		snap.KeepDescriptor = false
+		snap.DescriptorStatus = catalog.DescriptorMissing
+		if descriptor != "" {
+			f, err := s.src.File(ctx, p.ID, descriptor, cmp.Head)
+			if err != nil {
+				return snap, false, fmt.Errorf("read %s: %w", descriptor, err)
+			}
+			s.describe(&snap, descriptor, f.Content)
+		}
+	}
+
+	// Dependencies: files newly selected or changed are read again; files
+	// no longer selected lose theirs.
+	oldSel, newSel := set(depfile.Select(skipVendored(old))), depfile.Select(skipVendored(tree))
+	for _, f := range newSel {
+		if !oldSel[f] || changed[f] {
+			deps, err := s.dependencies(ctx, p, f, cmp.Head)
+			if err != nil {
+				return snap, false, err
+			}
+			snap.Dependencies = append(snap.Dependencies, deps...)
+			snap.DependencyFiles = append(snap.DependencyFiles, f)
+		}
+		delete(oldSel, f)
+	}
+	for f := range oldSel {
+		snap.DependencyFiles = append(snap.DependencyFiles, f)
+	}
+	return snap, true, nil
+}
+
+func set(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
 }
 
 func repoOf(p gitlab.Project) catalog.Repo {
@@ -270,39 +377,57 @@ func (s *Syncer) read(ctx context.Context, p gitlab.Project) (catalog.RepoSnapsh
 			return snap, fmt.Errorf("read %s: %w", descriptor, err)
 		}
 		snap.Repo.LastCommit = f.CommitID
-		d := manifest.Parse(descriptor, f.Content, s.opts.Rules)
-		snap.DescriptorPath, snap.Findings, snap.Entities = descriptor, d.Findings, d.Entities
-		switch {
-		case d.Template:
-			snap.DescriptorStatus = catalog.DescriptorTemplate
-		case d.HasErrors():
-			snap.DescriptorStatus = catalog.DescriptorInvalid
-		default:
-			snap.DescriptorStatus = catalog.DescriptorOK
-		}
+		s.describe(&snap, descriptor, f.Content)
 	}
 	for _, dep := range depfile.Select(skipVendored(tree)) {
-		f, err := s.src.File(ctx, p.ID, dep, p.DefaultBranch)
-		if errors.Is(err, gitlab.ErrFileTooLarge) {
-			continue
+		// Read at the commit the descriptor was read at, when known, so
+		// that the snapshot is of one commit.
+		ref := p.DefaultBranch
+		if snap.Repo.LastCommit != "" {
+			ref = snap.Repo.LastCommit
 		}
+		deps, err := s.dependencies(ctx, p, dep, ref)
 		if err != nil {
-			return snap, fmt.Errorf("read %s: %w", dep, err)
+			return snap, err
 		}
-		if snap.Repo.LastCommit == "" {
-			snap.Repo.LastCommit = f.CommitID
-		}
-		deps, err := depfile.Parse(dep, f.Content)
-		if err != nil {
-			// A malformed dependency file is the repo's problem, not the
-			// sync's: keep what could be read and go on.
-			s.log.Debug("dependency file not parsed", "repo", p.Path, "file", dep, "err", err)
-		}
-		for _, d := range deps {
-			snap.Dependencies = append(snap.Dependencies, catalog.Dependency{Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: dep})
-		}
+		snap.Dependencies = append(snap.Dependencies, deps...)
 	}
 	return snap, nil
+}
+
+// describe parses a descriptor into snap.
+func (s *Syncer) describe(snap *catalog.RepoSnapshot, path string, content []byte) {
+	d := manifest.Parse(path, content, s.opts.Rules)
+	snap.DescriptorPath, snap.Findings, snap.Entities = path, d.Findings, d.Entities
+	switch {
+	case d.Template:
+		snap.DescriptorStatus = catalog.DescriptorTemplate
+	case d.HasErrors():
+		snap.DescriptorStatus = catalog.DescriptorInvalid
+	default:
+		snap.DescriptorStatus = catalog.DescriptorOK
+	}
+}
+
+// dependencies reads and parses one dependency file. A malformed file is
+// the repo's problem, not the sync's: what could be read is kept.
+func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, path, ref string) ([]catalog.Dependency, error) {
+	f, err := s.src.File(ctx, p.ID, path, ref)
+	if errors.Is(err, gitlab.ErrFileTooLarge) || errors.Is(err, gitlab.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	deps, err := depfile.Parse(path, f.Content)
+	if err != nil {
+		s.log.Debug("dependency file not parsed", "repo", p.Path, "file", path, "err", err)
+	}
+	out := make([]catalog.Dependency, 0, len(deps))
+	for _, d := range deps {
+		out = append(out, catalog.Dependency{Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: path})
+	}
+	return out, nil
 }
 
 // descriptorOrder is which descriptor file a repo's catalog entry comes

@@ -3,6 +3,7 @@ package reposync_test
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,77 @@ func TestInterruptedSyncLeavesConsistentCatalog(t *testing.T) {
 	}
 	if sum.Seen != len(e.fake.Projects()) || sum.Failed != 0 {
 		t.Fatalf("the next run: %+v", sum)
+	}
+}
+
+// TestIncrementalSync pushes changes and runs the sync again: each changed
+// repo is brought up to date from a comparison of commits, reading only
+// the files that changed.
+func TestIncrementalSync(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{})
+	ctx := context.Background()
+	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	p := checkoutProject(t, e)
+	push := func(ch fakegitlab.Change) {
+		t.Helper()
+		if _, err := e.fake.Push(p.ID, ch); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1100 * time.Millisecond) // last_activity_at has whole seconds
+	}
+	run := func() reposync.Summary {
+		t.Helper()
+		before := e.fake.Stats().Requests
+		sum, err := e.syncer.Run(ctx, time.Time{})
+		if err != nil || sum.Failed > 0 {
+			t.Fatalf("run: %+v %v", sum, err)
+		}
+		sum.Requests = e.fake.Stats().Requests - before
+		return sum
+	}
+	pages := int64(1) // 30 projects: one listing page
+
+	push(fakegitlab.Change{Files: map[string][]byte{"README.md": []byte("docs only")}})
+	if sum := run(); sum.Requests != pages+1 {
+		t.Errorf("README-only push: got %d requests, want %d (listing + comparison)", sum.Requests, pages+1)
+	}
+
+	push(fakegitlab.Change{Files: map[string][]byte{
+		"catalog-info.yaml": withOwner(p.Files["catalog-info.yaml"], "fulfilment"),
+		"extra/pom.xml": []byte(`<project><dependencies><dependency><groupId>org.apache.logging.log4j</groupId>` +
+			`<artifactId>log4j-core</artifactId><version>2.14.1</version></dependency></dependencies></project>`),
+	}})
+	if sum := run(); sum.Requests != pages+3 {
+		t.Errorf("descriptor + new pom.xml: got %d requests, want %d", sum.Requests, pages+3)
+	}
+	if got := owner(t, e.store, "checkout-api"); got != "fulfilment" {
+		t.Errorf("owner after push: got %q, want fulfilment", got)
+	}
+	hits, _ := e.store.DependentRepos(ctx, "log4j-core")
+	found := false
+	for _, h := range hits {
+		found = found || h.Repo.Path == p.Path && h.Dependency.File == "extra/pom.xml"
+	}
+	if !found {
+		t.Errorf("the new pom.xml's log4j-core is not indexed")
+	}
+	files, _ := e.store.RepoFiles(ctx, p.ID)
+	if !slices.Contains(files, "extra/pom.xml") {
+		t.Errorf("file index lacks extra/pom.xml")
+	}
+
+	push(fakegitlab.Change{Delete: []string{"catalog-info.yaml", "extra/pom.xml"}})
+	run()
+	l, _ := e.store.FindService(ctx, "checkout-api")
+	if len(l.Services) != 1 || l.Services[0].Status != catalog.StatusOrphaned {
+		t.Errorf("after the descriptor is deleted: %+v, want checkout-api orphaned", l.Services)
+	}
+	hits, _ = e.store.DependentRepos(ctx, "log4j-core")
+	for _, h := range hits {
+		if h.Dependency.File == "extra/pom.xml" {
+			t.Errorf("deleted pom.xml still indexed")
+		}
 	}
 }
