@@ -117,6 +117,7 @@ type Client struct {
 // thirds of the allowance; the governor paces requests instead.
 type noLimit struct{}
 
+// Wait never waits.
 func (noLimit) Wait(context.Context) error { return nil }
 
 // New returns a Client for cfg.
@@ -295,6 +296,7 @@ type transport struct {
 	c    *Client
 }
 
+// RoundTrip sends one request when the governor lets it go.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.c
 	waited, err := c.gov.acquire(req.Context())

@@ -485,6 +485,25 @@ func TestContextDeadlineStopsWaiting(t *testing.T) {
 	}
 }
 
+func TestContextDeadlineStopsRetryAfter(t *testing.T) {
+	s, url := mustFake(t, fakegitlab.Generate(3, 1), fakegitlab.Options{})
+	c := mustClient(t, url, nil)
+	s.FailNext(1, http.StatusTooManyRequests) // Retry-After: 1
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Project(ctx, s.Projects()[0].ID)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("returned after %v, want before the 1s Retry-After ends", d)
+	}
+	if st := c.Stats(); st.Requests != 1 || st.RateLimited != 1 {
+		t.Errorf("stats: got %+v, want one request, rate limited", st)
+	}
+}
+
 // flaky fails the first n requests as timeouts, then passes them on.
 type flaky struct {
 	n    atomic.Int64

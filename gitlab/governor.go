@@ -171,6 +171,8 @@ type limitedBody struct {
 	left int64
 }
 
+// Read reads up to the limit, then fails with ErrFileTooLarge if more is
+// left.
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		var one [1]byte

@@ -410,7 +410,8 @@ func (s *Syncer) describe(snap *catalog.RepoSnapshot, path string, content []byt
 }
 
 // dependencies reads and parses one dependency file. A malformed file is
-// the repo's problem, not the sync's: what could be read is kept.
+// the repo's problem, not the sync's: it contributes no dependency and the
+// sync goes on.
 func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, path, ref string) ([]catalog.Dependency, error) {
 	f, err := s.src.File(ctx, p.ID, path, ref)
 	if errors.Is(err, gitlab.ErrFileTooLarge) || errors.Is(err, gitlab.ErrNotFound) {

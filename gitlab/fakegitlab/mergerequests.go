@@ -24,6 +24,7 @@ type commitAction struct {
 // refusal is why GitLab would refuse a commit with 400.
 type refusal string
 
+// Error returns GitLab's message.
 func (r refusal) Error() string { return string(r) }
 
 // applyCommit makes a commit on branch (created from startBranch when it
