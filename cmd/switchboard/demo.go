@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"strings"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/shell"
@@ -113,6 +116,7 @@ type demo struct {
 	name    string
 	created bool
 	store   *catalog.Store
+	gitlab  *httptest.Server
 	log     *slog.Logger
 }
 
@@ -149,16 +153,49 @@ func startDemo(ctx context.Context, dbf dbFlags, env *Env, log *slog.Logger) (*d
 		return nil, err
 	}
 	d.store = catalog.NewStore(d.db.Pool, log)
-	if err := sampleorg.Load(ctx, d.store); err != nil {
+	if err := d.syncFromFakeGitLab(ctx, env, log); err != nil {
 		d.close()
 		return nil, err
 	}
-	log.Info("demo catalog ready", "database", name, "services", sampleorg.Services(), "teams", sampleorg.Teams())
 	return d, nil
 }
 
+// syncFromFakeGitLab serves the sample organisation from a fake GitLab
+// and fills the demo catalog the way a real one is filled: by a sync. The
+// teams' channels and PagerDuty policies and the people's Slack ids come
+// from the sample directory.
+func (d *demo) syncFromFakeGitLab(ctx context.Context, env *Env, log *slog.Logger) error {
+	fake := fakegitlab.New(sampleorg.GitLabOrg(time.Now()), fakegitlab.Options{Token: demoGitLabToken})
+	d.gitlab = httptest.NewServer(fake)
+	fake.SetURL(d.gitlab.URL)
+	client, err := gitlab.New(gitlab.Config{BaseURL: d.gitlab.URL, Token: demoGitLabToken, Logger: log})
+	if err != nil {
+		return err
+	}
+	std, err := loadStandards(env, log)
+	if err != nil {
+		return err
+	}
+	if err := sampleorg.LoadDirectory(ctx, d.store); err != nil {
+		return err
+	}
+	sum, err := newSyncer(client, d.store, std, log, nil).Run(ctx, time.Time{})
+	if err != nil {
+		return fmt.Errorf("sync the demo organisation from the fake GitLab: %w", err)
+	}
+	log.Info("demo catalog synced from the fake GitLab", "url", d.gitlab.URL, "database", d.name,
+		"repos", sum.Seen, "catalogued", sum.Catalogued, "invalid", sum.Invalid, "missing", sum.Missing, "requests", sum.Requests)
+	return nil
+}
+
+// demoGitLabToken is the demo's fake GitLab's token.
+const demoGitLabToken = "glpat-demo"
+
 // close drops the demo's database and stops what it started.
 func (d *demo) close() {
+	if d.gitlab != nil {
+		d.gitlab.Close()
+	}
 	if d.db.Pool != nil {
 		d.db.Pool.Close()
 		d.db.Pool = nil
