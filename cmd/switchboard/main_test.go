@@ -50,6 +50,7 @@ func TestDemoRun(t *testing.T) {
 		{"misspelt", []string{"--run", "/whoowns chekout-api"}, 0, []string{"Did you mean", "/whoowns checkout-api"}},
 		{"several", []string{"--run", "/help", "--run", "/whoowns cart"}, 0, []string{"/whoowns SERVICE", "`cart` is an alias of `basket-service`"}},
 		{"unknown command", []string{"--run", "/frobnicate"}, 0, []string{"There is no command /frobnicate"}},
+		{"impact", []string{"--run", "/impact log4j-core <2.17.1"}, 0, []string{"log4j-core <2.17.1: 4 repos, 3 services, 2 teams", "payment-gateway", "`2.14.1` in pom.xml", "sso-bridge", "acme/payments/payments-scripts"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
 	}
