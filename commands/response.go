@@ -4,6 +4,8 @@
 // text. Each command's whole behaviour is in one file of this package.
 package commands
 
+import "context"
+
 // User is who ran a command.
 type User struct {
 	// ID is the user's Slack id (U123...); the demo shell makes one up.
@@ -35,7 +37,72 @@ type Response struct {
 	// clients that show no blocks.
 	Text   string
 	Blocks []Block
+	// Form, when set, asks the user to fill in a form (a modal in Slack, a
+	// series of prompts in the shell); its answers go to the form handler
+	// registered under Form.ID. Blocks, if any, are shown first.
+	Form *Form
 }
+
+// Form is a set of fields to fill in and submit.
+type Form struct {
+	// ID names the handler of the submission (Router.RegisterForm).
+	ID string
+	// Title is short: Slack shows 24 characters.
+	Title  string
+	Submit string
+	Fields []FormField
+	// State is carried to the submission unchanged (e.g. the channel the
+	// command was typed in).
+	State string
+}
+
+// Field kinds.
+const (
+	FieldText     = "text"
+	FieldTextArea = "textarea"
+	// FieldSelect offers Options; more than 100 become a search
+	// (FieldSearch) in Slack.
+	FieldSelect = "select"
+	// FieldSearch asks the form's options provider (Router.RegisterOptions,
+	// under the field's Name) as the user types.
+	FieldSearch = "search"
+	// FieldChannel picks a Slack channel (free text in the shell).
+	FieldChannel = "channel"
+)
+
+// FormField is one question of a form.
+type FormField struct {
+	// Name identifies the field in the submitted values.
+	Name  string
+	Label string
+	Kind  string
+	// Options are the choices of a select.
+	Options []Option
+	// Initial is the value the field starts with.
+	Initial string
+	// InitialLabel is what to show for Initial in a search field.
+	InitialLabel string
+	Optional     bool
+	Hint         string
+	Placeholder  string
+}
+
+// FormHandler receives a form's submitted values. It returns field errors
+// (by field Name) to show beside the fields, or the Response that confirms
+// the submission.
+type FormHandler func(ctx context.Context, req Request, state string, values map[string]string) (FormResult, error)
+
+// FormResult is what a submission produced.
+type FormResult struct {
+	// Errors by field name: the form stays open with them shown.
+	Errors map[string]string
+	// Response confirms an accepted submission to the user.
+	Response Response
+}
+
+// OptionsFunc returns the choices of a search field that match what the
+// user typed (at most 100).
+type OptionsFunc func(ctx context.Context, req Request, query string) ([]Option, error)
 
 // Block is one part of a Response: *Header, *Section, *Context, *Divider,
 // *Actions or *Select.

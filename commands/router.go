@@ -31,6 +31,8 @@ type Command struct {
 // Router dispatches requests to the commands registered with it.
 type Router struct {
 	cmds    map[string]Command
+	forms   map[string]FormHandler
+	options map[string]OptionsFunc
 	log     *slog.Logger
 	timeout time.Duration
 }
@@ -41,13 +43,51 @@ func NewRouter(log *slog.Logger, timeout time.Duration) *Router {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Router{cmds: map[string]Command{}, log: log, timeout: timeout}
+	r := &Router{cmds: map[string]Command{}, forms: map[string]FormHandler{}, options: map[string]OptionsFunc{}, log: log, timeout: timeout}
 	r.Register(Command{Name: "/help", Summary: "List the commands", Handler: r.help})
 	return r
 }
 
 // Register adds c. Registering a name twice replaces the first.
 func (r *Router) Register(c Command) { r.cmds[c.Name] = c }
+
+// RegisterForm sets the handler of the forms with id.
+func (r *Router) RegisterForm(id string, h FormHandler) { r.forms[id] = h }
+
+// RegisterOptions sets the provider of a search field's options, by the
+// form's id and the field's name.
+func (r *Router) RegisterOptions(formID, field string, f OptionsFunc) {
+	r.options[formID+"/"+field] = f
+}
+
+// Submit hands a form's values to its handler. An unknown form is an
+// error (a stale modal after an upgrade, or a forged payload).
+func (r *Router) Submit(ctx context.Context, req Request, formID, state string, values map[string]string) (FormResult, error) {
+	h, ok := r.forms[formID]
+	if !ok {
+		return FormResult{}, fmt.Errorf("submit: no form %q", formID)
+	}
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	res, err := h(ctx, req, state, values)
+	if err != nil {
+		r.log.ErrorContext(ctx, "form submission failed", "form", formID, "user", req.User.ID, "err", err)
+		return FormResult{Response: failure(formID, err)}, fmt.Errorf("submit %s: %w", formID, err)
+	}
+	return res, nil
+}
+
+// Options returns the choices of a search field for what the user typed.
+func (r *Router) Options(ctx context.Context, req Request, formID, field, query string) ([]Option, error) {
+	f, ok := r.options[formID+"/"+field]
+	if !ok {
+		return nil, nil
+	}
+	return f(ctx, req, query)
+}
 
 // Commands returns the registered commands by name.
 func (r *Router) Commands() []Command {

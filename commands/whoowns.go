@@ -17,13 +17,18 @@ type ServiceCatalog interface {
 	Profile(ctx context.Context, id int64) (catalog.Profile, error)
 }
 
-// maxCandidates is how many services an ambiguous name lists.
-const maxCandidates = 10
-
 // WhoOwns is /whoowns SERVICE: who owns a service, how to reach them, and
 // where its repo, runbook and docs are. A misspelt name gets "did you mean";
 // a name several services share gets a list to pick from, never a guess.
-func WhoOwns(cat ServiceCatalog) Command {
+// It shows no on-call section; WhoOwnsWithOnCall does.
+func WhoOwns(cat ServiceCatalog) Command { return WhoOwnsWithOnCall(cat, nil) }
+
+// WhoOwnsWithOnCall is /whoowns with an "On call" field: who is on call at
+// level 1 and until when, and a "Page on call" button when the service is
+// linked to PagerDuty. When PagerDuty fails, the card still answers, saying
+// why on-call is unavailable. With oc nil, or no PagerDuty in it, the card
+// has no on-call section.
+func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
 	return Command{
 		Name:    "/whoowns",
 		Usage:   "SERVICE",
@@ -33,29 +38,21 @@ func WhoOwns(cat ServiceCatalog) Command {
 				msg := "Which service? Usage: /whoowns SERVICE (a name, an alias, or namespace/name)."
 				return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain("Which service? Usage: "), Code("/whoowns SERVICE"), Plain(" (a name, an alias, or namespace/name)."))}}}, nil
 			}
-			l, err := cat.FindService(ctx, req.Text)
-			if err != nil {
-				return Response{}, err
+			r, err := resolveService(ctx, cat, req.Text, func(ref string) string { return "/whoowns " + ref })
+			if err != nil || r.Profile == nil {
+				return r.Reply, err
 			}
-			switch {
-			case len(l.Services) == 1:
-				p, err := cat.Profile(ctx, l.Services[0].ID)
-				if err != nil {
-					return Response{}, err
-				}
-				return ownerCard(p, l), nil
-			case len(l.Services) > 1:
-				return ambiguous(ctx, cat, l)
-			case len(l.Suggestions) > 0:
-				return didYouMean(l), nil
-			default:
-				return unknownService(l.Query), nil
+			var section *onCallSection
+			if oc.configured() {
+				s := oc.section(ctx, *r.Profile)
+				section = &s
 			}
+			return ownerCard(*r.Profile, r.Lookup, section), nil
 		},
 	}
 }
 
-func ownerCard(p catalog.Profile, l catalog.Lookup) Response {
+func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection) Response {
 	svc := p.Service
 	title := svc.Ref()
 	if svc.Title != "" && !strings.EqualFold(svc.Title, svc.Name) {
@@ -80,6 +77,9 @@ func ownerCard(p catalog.Profile, l catalog.Lookup) Response {
 	fields = append(fields, Field{Label: "Owner", Value: owner})
 	if ch := channelOf(p); ch != "" {
 		fields = append(fields, Field{Label: "Channel", Value: T(Plain(ch))})
+	}
+	if oc != nil {
+		fields = append(fields, Field{Label: "On call", Value: oc.Value})
 	}
 	fields = append(fields,
 		Field{Label: "Tier", Value: T(Plain(orNone(svc.Tier)))},
@@ -116,7 +116,14 @@ func ownerCard(p catalog.Profile, l catalog.Lookup) Response {
 		blocks = append(blocks, &Section{Text: append(T(Bold("People:"), Plain(" ")), Join(people, ", ")...)})
 	}
 
-	if gaps := missing(p); len(gaps) > 0 {
+	if oc != nil && len(oc.Buttons) > 0 {
+		blocks = append(blocks, &Actions{Buttons: oc.Buttons})
+	}
+	gaps := missing(p)
+	if oc != nil && oc.Missing != "" {
+		gaps = append(gaps, oc.Missing)
+	}
+	if len(gaps) > 0 {
 		blocks = append(blocks, &Context{Text: T(Plain("⚠ Missing: " + strings.Join(gaps, "; ")))})
 	}
 	src := "registered in Slack"
@@ -188,72 +195,4 @@ func orNone(s string) string {
 		return "not set"
 	}
 	return s
-}
-
-func ambiguous(ctx context.Context, cat ServiceCatalog, l catalog.Lookup) (Response, error) {
-	svcs := l.Services
-	more := 0
-	if len(svcs) > maxCandidates {
-		more, svcs = len(svcs)-maxCandidates, svcs[:maxCandidates]
-	}
-	text := fmt.Sprintf("%d services are called %s; which one?", len(l.Services), l.Query)
-	blocks := []Block{&Section{Text: T(Plain(fmt.Sprintf("%d services are called ", len(l.Services))), Code(l.Query), Plain(". Which one?"))}}
-	sel := &Select{Placeholder: "Choose a service"}
-	for _, svc := range svcs {
-		p, err := cat.Profile(ctx, svc.ID)
-		if err != nil {
-			return Response{}, err
-		}
-		line := T(Bold(svc.Ref()), Plain(" — owned by "))
-		owner := "nobody"
-		if p.Team != nil {
-			owner = p.Team.Name
-		}
-		line = append(line, Plain(owner))
-		var desc []string
-		desc = append(desc, "owner "+owner)
-		if len(p.Repos) > 0 {
-			line = append(line, Plain(" · repo "), Link(p.Repos[0].Path, p.Repos[0].WebURL))
-			desc = append(desc, p.Repos[0].Path)
-		}
-		if svc.Description != "" {
-			line = append(line, Plain(" · "+svc.Description))
-		}
-		blocks = append(blocks, &Section{Text: line})
-		sel.Options = append(sel.Options, Option{Label: svc.Ref(), Description: strings.Join(desc, " · "), Command: "/whoowns " + svc.Ref()})
-	}
-	if more > 0 {
-		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("…and %d more; narrow it with namespace/name.", more)))})
-	}
-	blocks = append(blocks, sel)
-	return Response{Text: text, Blocks: blocks}, nil
-}
-
-func didYouMean(l catalog.Lookup) Response {
-	text := fmt.Sprintf("No service named %s. Did you mean %s?", l.Query, l.Suggestions[0].Service.Ref())
-	var lines []Text
-	actions := &Actions{}
-	for _, sg := range l.Suggestions {
-		owner := sg.Service.Team
-		if owner == "" {
-			owner = "no owner"
-		}
-		lines = append(lines, T(Plain("• "), Bold(sg.Service.Ref()), Plain(" ("+owner+")")))
-		actions.Buttons = append(actions.Buttons, Button{Label: sg.Service.Ref(), Command: "/whoowns " + sg.Service.Ref()})
-	}
-	blocks := []Block{
-		&Section{Text: T(Plain("No service named "), Code(l.Query), Plain(". Did you mean:"))},
-		&Section{Text: Join(lines, "\n")},
-		actions,
-	}
-	return Response{Text: text, Blocks: blocks}
-}
-
-func unknownService(query string) Response {
-	text := fmt.Sprintf("No service named %s, and no name close to it.", query)
-	return Response{Text: text, Blocks: []Block{
-		&Section{Text: T(Plain("No service named "), Code(query), Plain(", and no name close to it."))},
-		&Context{Text: T(Plain("If it exists, register it: "), Code("/service add"),
-			Plain(" in Slack, or commit a catalog-info.yaml at its repo's root (check it with "), Code("switchboard lint"), Plain(")."))},
-	}}
 }

@@ -84,9 +84,9 @@ const (
 // Summary is what a sync did.
 type Summary struct {
 	Seen, Catalogued, Invalid, Missing, Templates, Unchanged, Ignored, Failed int
-	Services, Conflicts, Orphaned                                           int
-	Requests, RateLimited                                                   int64
-	Duration                                                                time.Duration
+	Services, Conflicts, Orphaned                                             int
+	Requests, RateLimited                                                     int64
+	Duration                                                                  time.Duration
 	// Failures name each repo that failed, with why.
 	Failures []string
 }

@@ -2,7 +2,11 @@
 // repos of a fictional company, Acme, loaded into a catalog so that every
 // command has something real-looking to answer about. It includes the
 // awkward cases: two services called "frontend", services without owner or
-// runbook, aliases.
+// runbook, aliases. Its PagerDuty ids are those of the fake PagerDuty's
+// sample organisation (fakepd.Sample: the same teams, people and services,
+// with rotations), so that /oncall and /page work in the demo; the services
+// fakepd leaves out (pricing-engine, ranking-model, legacy-cron,
+// email-sender) have no PagerDuty service, on purpose.
 package sampleorg
 
 import (
@@ -11,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 )
 
 // Domain is the sample organisation's email and web domain.
@@ -109,13 +114,14 @@ func Load(ctx context.Context, store *catalog.Store) error {
 		if _, err := store.PutTeam(ctx, catalog.Team{
 			Name: t.name, Title: t.title, SlackChannel: t.channel,
 			GitLabGroup:               "acme/" + t.name,
-			PagerDutyEscalationPolicy: "EP" + strings.ToUpper(t.name[:3]),
+			PagerDutyEscalationPolicy: fakepd.SampleEscalationPolicyID(t.name),
 		}); err != nil {
 			return fmt.Errorf("load sample org: %w", err)
 		}
 	}
 	for _, p := range People() {
-		if _, err := store.PutPerson(ctx, catalog.Person{Name: p.Name, Email: p.Email, GitLabUsername: p.GitLabUsername, SlackUserID: p.SlackUserID}); err != nil {
+		if _, err := store.PutPerson(ctx, catalog.Person{Name: p.Name, Email: p.Email, GitLabUsername: p.GitLabUsername,
+			SlackUserID: p.SlackUserID, PagerDutyUserID: fakepd.SampleUserID(p.Email)}); err != nil {
 			return fmt.Errorf("load sample org: %w", err)
 		}
 		if err := store.AddMember(ctx, p.Team, p.Email, "import", ""); err != nil {
@@ -133,6 +139,10 @@ func Load(ctx context.Context, store *catalog.Store) error {
 			Aliases: s.aliases, SlackChannel: s.channel, Source: catalog.SourceImport,
 			Type: "service",
 		}
+		// fakepd names services by catalog reference: "checkout-api",
+		// "storefront/frontend".
+		svc.PagerDutyServiceID = fakepd.SampleServiceID(svc.Ref())
+		svc.PagerDutyIntegrationKey = fakepd.SampleIntegrationKey(svc.Ref())
 		if s.runbook {
 			svc.Links = append(svc.Links, catalog.Link{Kind: catalog.LinkRunbook, Title: "Runbook", URL: fmt.Sprintf("https://wiki.%s/runbooks/%s", Domain, s.name)})
 		}

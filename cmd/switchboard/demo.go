@@ -17,9 +17,9 @@ import (
 
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
-	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/shell"
 )

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/pagerduty"
 )
 
 // deps are what the slash commands are built from; serve and demo fill
@@ -15,12 +16,38 @@ type deps struct {
 	store *catalog.Store
 	// lookups answers the read-mostly questions (a catalog.Cache in serve).
 	lookups commands.ServiceCatalog
+	// pagerduty is nil when PagerDuty is not configured: /oncall and /page
+	// say so, and /whoowns shows no on-call section.
+	pagerduty *pagerduty.Client
+	// slackUsers maps emails to Slack users for people the catalog does
+	// not know (the Slack adapter's users.lookupByEmail); nil: not asked.
+	slackUsers commands.SlackDirectory
+	// pagePolicy decides who may page; nil: anyone.
+	pagePolicy commands.PagePolicy
 }
 
 // newRouter registers every slash command.
 func newRouter(d deps) *commands.Router {
 	router := commands.NewRouter(d.log, 10*time.Second)
-	router.Register(commands.WhoOwns(d.lookups))
+	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log}
+	if d.store != nil {
+		// Assigned only when set: a nil *catalog.Store in an interface
+		// would not be nil.
+		oc.People = d.store
+		page.Pages = d.store
+	}
+	if d.pagerduty != nil {
+		oc.PagerDuty = d.pagerduty
+		page.Pager = d.pagerduty
+	}
+	var teams commands.TeamCatalog
+	if d.store != nil {
+		teams = d.store
+	}
+	router.Register(commands.WhoOwnsWithOnCall(d.lookups, oc))
+	router.Register(commands.OnCall(d.lookups, teams, oc))
+	router.Register(commands.Page(page))
 	router.Register(commands.Impact(d.store))
 	return router
 }

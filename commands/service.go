@@ -1,0 +1,448 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/manifest"
+	"github.com/switchboard-dev/switchboard/standards"
+)
+
+// ServiceRegistry is what /service needs of the catalog.
+type ServiceRegistry interface {
+	ServiceCatalog
+	Teams(ctx context.Context) ([]catalog.Team, error)
+	TeamsOf(ctx context.Context, slackUserID string) ([]catalog.Team, error)
+	RepoByPath(ctx context.Context, path string) (catalog.Repo, error)
+	UncataloguedRepos(ctx context.Context, query string, limit int) ([]catalog.Repo, error)
+	RegisterService(ctx context.Context, svc catalog.Service, repoPath, requestedBy, descriptor string) (catalog.Service, *catalog.Registration, error)
+}
+
+// SubcommandFunc runs "/service VERB args...".
+type SubcommandFunc func(ctx context.Context, req Request, args []string) (Response, error)
+
+// ServiceConfig configures /service.
+type ServiceConfig struct {
+	Catalog   ServiceRegistry
+	Standards *standards.Standards
+	// More are further subcommands by verb (uncatalogued, ignore,
+	// ignored), provided by the digest.
+	More map[string]SubcommandFunc
+}
+
+// serviceAddForm is the id of the registration form.
+const serviceAddForm = "service-add"
+
+// RegisterServiceCommand registers /service and its registration form on r:
+//
+//	/service add [group/repo]   a form: name from the naming rule, owning team,
+//	                            repo (search over repos not yet catalogued),
+//	                            language, framework, database, tier, lifecycle,
+//	                            description, channel, PagerDuty service
+//	/service show NAME          the service's card, as /whoowns
+//
+// A submission is checked with the same rules as `switchboard lint`, and a
+// name already taken or reserved is refused beside the name. An accepted
+// one is in the catalog at once (source: Slack) and its catalog-info.yaml
+// goes to the repo by merge request (see MRWorker).
+func RegisterServiceCommand(r *Router, cfg ServiceConfig) {
+	if cfg.Standards == nil {
+		cfg.Standards = standards.Default()
+	}
+	r.Register(Command{
+		Name:    "/service",
+		Usage:   "add [group/repo] | show NAME | uncatalogued [group] | ignore group/repo REASON | ignored",
+		Summary: "Register a service, show one, or deal with uncatalogued repos",
+		Handler: func(ctx context.Context, req Request) (Response, error) {
+			args := strings.Fields(req.Text)
+			verb := ""
+			if len(args) > 0 {
+				verb, args = strings.ToLower(args[0]), args[1:]
+			}
+			switch verb {
+			case "add", "register":
+				return serviceAdd(ctx, cfg, req, args)
+			case "show":
+				if len(args) == 0 {
+					return usageResponse("Which service? Usage: ", "/service show NAME"), nil
+				}
+				return WhoOwns(cfg.Catalog).Handler(ctx, Request{Command: "/whoowns", Text: strings.Join(args, " "), User: req.User, ChannelID: req.ChannelID})
+			}
+			if f, ok := cfg.More[verb]; ok {
+				return f(ctx, req, args)
+			}
+			verbs := []string{"add", "show"}
+			for v := range cfg.More {
+				verbs = append(verbs, v)
+			}
+			sort.Strings(verbs[2:])
+			return usageResponse(fmt.Sprintf("Usage: /service %s. For example ", strings.Join(verbs, "|")), "/service add acme/payments/refunds", ""), nil
+		},
+	})
+	r.RegisterForm(serviceAddForm, func(ctx context.Context, req Request, state string, values map[string]string) (FormResult, error) {
+		return serviceSubmit(ctx, cfg, req, state, values)
+	})
+	r.RegisterOptions(serviceAddForm, "repo", func(ctx context.Context, _ Request, query string) ([]Option, error) {
+		repos, err := cfg.Catalog.UncataloguedRepos(ctx, query, 100)
+		if err != nil {
+			return nil, err
+		}
+		opts := make([]Option, 0, len(repos))
+		for _, r := range repos {
+			opts = append(opts, Option{Label: r.Path, Command: r.Path})
+		}
+		return opts, nil
+	})
+}
+
+// serviceAdd builds the registration form. It does no slow work: Slack
+// opens the form with a trigger that lasts three seconds.
+func serviceAdd(ctx context.Context, cfg ServiceConfig, req Request, args []string) (Response, error) {
+	std := cfg.Standards
+	repoPath := ""
+	if len(args) > 0 {
+		repoPath = strings.Trim(args[0], "/")
+		if _, err := cfg.Catalog.RepoByPath(ctx, repoPath); err != nil {
+			if !errors.Is(err, catalog.ErrNotFound) {
+				return Response{}, err
+			}
+			return Response{Text: "unknown repo", Blocks: []Block{&Section{Text: T(Plain("The catalog knows no repo "), Code(repoPath),
+				Plain(". Give its full GitLab path (group/subgroup/name), or leave it out and pick it in the form."))}}}, nil
+		}
+	}
+	teams, err := cfg.Catalog.Teams(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	team := ""
+	for _, t := range teams { // the team whose GitLab group holds the repo
+		if t.GitLabGroup != "" && repoPath != "" && strings.HasPrefix(strings.ToLower(repoPath), strings.ToLower(t.GitLabGroup)+"/") {
+			team = t.Name
+		}
+	}
+	if team == "" {
+		if mine, err := cfg.Catalog.TeamsOf(ctx, req.User.ID); err == nil && len(mine) > 0 {
+			team = mine[0].Name
+		}
+	}
+	name := ""
+	if repoPath != "" {
+		purpose := path.Base(repoPath)
+		if team != "" {
+			purpose = strings.TrimPrefix(purpose, team+"-")
+			name = std.DefaultName(team, purpose)
+		} else {
+			name = purpose
+		}
+	}
+	teamOpts := make([]Option, 0, len(teams))
+	for _, t := range teams {
+		label := t.Name
+		if t.Title != "" && t.Title != t.Name {
+			label = t.Title + " (" + t.Name + ")"
+		}
+		teamOpts = append(teamOpts, Option{Label: label, Command: t.Name})
+	}
+	repoLabel := repoPath
+	form := &Form{
+		ID: serviceAddForm, Title: "Register a service", Submit: "Register", State: req.ChannelID,
+		Fields: []FormField{
+			{Name: "name", Label: "Name", Kind: FieldText, Initial: name, Hint: namingHint(std), Placeholder: "team-purpose"},
+			{Name: "team", Label: "Owning team", Kind: FieldSelect, Options: teamOpts, Initial: team},
+			{Name: "repo", Label: "Repository", Kind: FieldSearch, Initial: repoPath, InitialLabel: repoLabel, Optional: true,
+				Hint: "Its catalog-info.yaml is proposed there by merge request."},
+			choiceField("language", "Language", std.Languages),
+			choiceField("framework", "Framework", std.Frameworks),
+			choiceField("database", "Database", std.Databases),
+			choiceField("tier", "Tier", std.Tiers),
+			choiceField("lifecycle", "Lifecycle", std.Lifecycles),
+			{Name: "description", Label: "Description", Kind: FieldTextArea, Optional: true, Placeholder: "What it does, in a sentence"},
+			{Name: "channel", Label: "Slack channel", Kind: FieldChannel, Optional: true, Hint: "Where to talk about it; the team's channel when empty."},
+			{Name: "pagerduty", Label: "PagerDuty service ID", Kind: FieldText, Optional: true, Placeholder: "PABC123"},
+		},
+	}
+	form.Fields[4].Optional, form.Fields[5].Optional = true, true // framework, database
+	return Response{Text: "Register a service", Form: form}, nil
+}
+
+func namingHint(std *standards.Standards) string {
+	h := "Lower case, words joined by -"
+	if std.Naming.DefaultName != "" {
+		h += ", like " + std.Naming.DefaultName
+	}
+	if len(std.Naming.Reserved) > 0 {
+		h += "; not a bare generic name (" + strings.Join(std.Naming.Reserved[:min(4, len(std.Naming.Reserved))], ", ") + ")"
+	}
+	return h + "."
+}
+
+// choiceField is a select of the standards' approved values; free text
+// when the standards list none.
+func choiceField(name, label string, opts []standards.Option) FormField {
+	f := FormField{Name: name, Label: label, Kind: FieldSelect}
+	if len(opts) == 0 {
+		f.Kind, f.Optional = FieldText, true
+		return f
+	}
+	for _, o := range opts {
+		f.Options = append(f.Options, Option{Label: o.DisplayLabel(), Command: o.Value})
+	}
+	return f
+}
+
+// fieldOf maps a descriptor finding to the form field it is about.
+func fieldOf(f manifest.Finding) string {
+	m := f.Message
+	switch {
+	case strings.Contains(m, "metadata.name") || f.Rule == manifest.RuleReservedName || f.Rule == manifest.RuleNaming:
+		return "name"
+	case strings.Contains(m, "spec.owner"):
+		return "team"
+	case strings.Contains(m, "lifecycle") || f.Rule == manifest.RuleLifecycle:
+		return "lifecycle"
+	case strings.Contains(m, "tier") || f.Rule == manifest.RuleTier:
+		return "tier"
+	case strings.Contains(m, "language") || f.Rule == manifest.RuleLanguage:
+		return "language"
+	case strings.Contains(m, "framework") || f.Rule == manifest.RuleFramework:
+		return "framework"
+	case strings.Contains(m, "pagerduty"):
+		return "pagerduty"
+	case strings.Contains(m, "slack"):
+		return "channel"
+	case strings.Contains(m, "description"):
+		return "description"
+	}
+	return "name"
+}
+
+// serviceSubmit checks a registration and, when it is sound, registers
+// the service.
+func serviceSubmit(ctx context.Context, cfg ServiceConfig, req Request, state string, values map[string]string) (FormResult, error) {
+	v := func(k string) string { return strings.TrimSpace(values[k]) }
+	e := manifest.Entity{
+		Kind: manifest.KindComponent, Name: v("name"), Namespace: manifest.DefaultNamespace, Type: "service",
+		Lifecycle: v("lifecycle"), Tier: v("tier"), Language: v("language"), Framework: v("framework"),
+		Description: v("description"), Annotations: map[string]string{},
+	}
+	if t := v("team"); t != "" {
+		e.Owner = "group:" + t
+	}
+	if repo := v("repo"); repo != "" {
+		e.Annotations[manifest.AnnotationGitLabProjectSlug] = repo
+	}
+	if pd := v("pagerduty"); pd != "" {
+		e.Annotations[manifest.AnnotationPagerDutyServiceID] = pd
+	}
+	if ch := v("channel"); ch != "" {
+		e.Annotations[manifest.AnnotationSlackBotNotify] = ch
+	}
+	if db := v("database"); db != "" {
+		e.Annotations["switchboard.dev/database"] = db
+	}
+	yaml := manifest.BackstageYAML(e)
+	d := manifest.Parse("catalog-info.yaml", yaml, cfg.Standards.Rules())
+	errs := map[string]string{}
+	for _, f := range d.Findings {
+		blocking := f.Severity == manifest.SeverityError || f.Rule == manifest.RuleReservedName || f.Rule == manifest.RuleNaming
+		if !blocking {
+			continue
+		}
+		field := fieldOf(f)
+		if _, seen := errs[field]; !seen {
+			msg := f.Message
+			if f.Fix != "" {
+				msg += " (" + f.Fix + ")"
+			}
+			errs[field] = msg
+		}
+	}
+	if e.Name != "" && errs["name"] == "" {
+		l, err := cfg.Catalog.FindService(ctx, e.Name)
+		if err != nil {
+			return FormResult{}, err
+		}
+		if l.Kind == catalog.MatchExact || l.Kind == catalog.MatchCaseInsensitive {
+			for _, s := range l.Services {
+				if s.Namespace == catalog.DefaultNamespace {
+					errs["name"] = fmt.Sprintf("%s is taken: owned by %s. Choose another name, e.g. %s.", s.Name, orNone(s.Team), cfg.Standards.DefaultName(v("team"), e.Name))
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return FormResult{Errors: errs}, nil
+	}
+
+	var links []catalog.Link
+	svc := catalog.Service{
+		Name: e.Name, Description: e.Description, Team: v("team"), Lifecycle: e.Lifecycle, Tier: e.Tier, Type: "service",
+		Language: e.Language, Framework: e.Framework, PagerDutyServiceID: v("pagerduty"), Links: links,
+	}
+	if ch := v("channel"); ch != "" {
+		svc.SlackChannel = ch
+		if !strings.HasPrefix(ch, "C") && !strings.HasPrefix(ch, "G") && !strings.HasPrefix(ch, "#") {
+			svc.SlackChannel = "#" + ch
+		}
+	}
+	if db := v("database"); db != "" {
+		svc.Tags = []string{"database:" + db}
+	}
+	stored, reg, err := cfg.Catalog.RegisterService(ctx, svc, v("repo"), req.User.ID, string(yaml))
+	switch {
+	case errors.Is(err, catalog.ErrConflict):
+		return FormResult{Errors: map[string]string{"name": e.Name + " was registered by someone else a moment ago. Choose another name."}}, nil
+	case errors.Is(err, catalog.ErrNotFound):
+		return FormResult{Errors: map[string]string{"repo": "The catalog does not know this repo (any more)."}}, nil
+	case err != nil:
+		return FormResult{}, err
+	}
+	text := fmt.Sprintf("Registered %s, owned by %s.", stored.Ref(), orNone(stored.Team))
+	blocks := []Block{
+		&Section{Text: T(Plain("✅ Registered "), Bold(stored.Ref()), Plain(", owned by "), Bold(orNone(stored.Team)), Plain(". It answers "), Code("/whoowns "+stored.Ref()), Plain(" now."))},
+		&Section{Fields: []Field{
+			{Label: "Tier", Value: T(Plain(orNone(stored.Tier)))}, {Label: "Lifecycle", Value: T(Plain(orNone(stored.Lifecycle)))},
+			{Label: "Language", Value: T(Plain(orNone(stored.Language)))}, {Label: "Repo", Value: T(Plain(orNone(v("repo"))))},
+		}},
+	}
+	if reg != nil {
+		blocks = append(blocks, &Context{Text: T(Plain("A merge request adding catalog-info.yaml to "), Code(reg.RepoPath),
+			Plain(" is being opened; its link follows here. Once merged, the repo's descriptor is the source of this entry."))})
+	} else {
+		blocks = append(blocks, &Context{Text: T(Plain("No repo given: add a catalog-info.yaml to the service's repo when it has one (check it with "), Code("switchboard lint"), Plain(")."))})
+	}
+	return FormResult{Response: Response{Text: text, Blocks: blocks}}, nil
+}
+
+// MergeRequester opens merge requests; *gitlab.Client is one.
+type MergeRequester interface {
+	CreateMergeRequest(ctx context.Context, projectID int64, branch string, files map[string][]byte, title, description string) (string, error)
+}
+
+// RegistrationQueue holds the registrations whose merge request is due;
+// *catalog.Store is one.
+type RegistrationQueue interface {
+	ClaimRegistrations(ctx context.Context, limit int, lease time.Duration) ([]catalog.Registration, error)
+	RegistrationOpened(ctx context.Context, id int64, url string) error
+	RegistrationFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
+}
+
+// Notifier tells a user something outside any conversation (a Slack DM;
+// the demo prints it).
+type Notifier interface {
+	Notify(ctx context.Context, userID string, resp Response) error
+}
+
+// maxMRAttempts is how often a merge request is tried before giving up.
+const maxMRAttempts = 8
+
+// MRWorker opens the merge requests of services registered in Slack,
+// retrying with growing pauses (1 min, 2, 4 ... up to 2 h) when GitLab
+// fails, and tells the requester the outcome. Several replicas may run one:
+// each registration is claimed by one at a time.
+type MRWorker struct {
+	Queue  RegistrationQueue
+	GitLab MergeRequester
+	Notify Notifier
+	Log    *slog.Logger
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// RunOnce opens the merge requests that are due and returns how many it
+// tried.
+func (w *MRWorker) RunOnce(ctx context.Context) (int, error) {
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	regs, err := w.Queue.ClaimRegistrations(ctx, 20, 5*time.Minute)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range regs {
+		w.open(ctx, r, now())
+	}
+	return len(regs), nil
+}
+
+func (w *MRWorker) open(ctx context.Context, r catalog.Registration, now time.Time) {
+	svc := r.Service
+	branch := "switchboard/register-" + svc.Name
+	title := "Register " + svc.Ref() + " in the service catalog"
+	desc := fmt.Sprintf("Adds the Backstage descriptor of `%s`, registered from Slack by <@%s> with Switchboard.\n\n"+
+		"Until this is merged the catalog keeps the Slack registration; once merged, this file is the source of the entry. "+
+		"Check it locally with `switchboard lint catalog-info.yaml`.", svc.Ref(), r.RequestedBy)
+	var err error
+	url := ""
+	if r.GitLabID == 0 {
+		err = errors.New("the repo has no GitLab project id (not synced from GitLab)")
+	} else {
+		mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		url, err = w.GitLab.CreateMergeRequest(mctx, r.GitLabID, branch, map[string][]byte{"catalog-info.yaml": []byte(r.Descriptor)}, title, desc)
+		cancel()
+	}
+	if err == nil {
+		if rerr := w.Queue.RegistrationOpened(ctx, r.ID, url); rerr != nil {
+			w.log().Error("record merge request", "registration", r.ID, "err", rerr)
+		}
+		w.tell(ctx, r.RequestedBy, Response{Text: "Merge request opened for " + svc.Ref(), Blocks: []Block{
+			&Section{Text: T(Plain("Merge request opened to add the descriptor of "), Bold(svc.Ref()), Plain(" to "), Code(r.RepoPath), Plain(": "), Link("review it", url))},
+		}})
+		return
+	}
+	retry := time.Time{}
+	note := "Giving up after " + fmt.Sprint(r.Attempts) + " attempts: add catalog-info.yaml to the repo by hand (`/service show " + svc.Ref() + "`)."
+	if r.Attempts < maxMRAttempts {
+		pause := min(time.Minute<<(r.Attempts-1), 2*time.Hour)
+		retry = now.Add(pause)
+		note = fmt.Sprintf("Switchboard tries again in %s.", pause)
+	}
+	if rerr := w.Queue.RegistrationFailed(ctx, r.ID, err.Error(), retry); rerr != nil {
+		w.log().Error("record merge request failure", "registration", r.ID, "err", rerr)
+	}
+	w.log().Warn("merge request not opened", "service", svc.Ref(), "repo", r.RepoPath, "attempt", r.Attempts, "err", err)
+	if r.Attempts == 1 || retry.IsZero() { // tell once, and when giving up
+		w.tell(ctx, r.RequestedBy, Response{Text: "Merge request for " + svc.Ref() + " not opened yet", Blocks: []Block{
+			&Section{Text: T(Plain("Could not open the merge request for "), Bold(svc.Ref()), Plain(": "+err.Error()+". "),
+				Plain("The service stays registered. "+note))},
+		}})
+	}
+}
+
+func (w *MRWorker) tell(ctx context.Context, user string, resp Response) {
+	if w.Notify == nil || user == "" {
+		return
+	}
+	if err := w.Notify.Notify(ctx, user, resp); err != nil {
+		w.log().Warn("notify", "user", user, "err", err)
+	}
+}
+
+func (w *MRWorker) log() *slog.Logger {
+	if w.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return w.Log
+}
+
+// Run calls RunOnce every interval until ctx ends.
+func (w *MRWorker) Run(ctx context.Context, interval time.Duration) {
+	for {
+		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			w.log().Warn("merge request worker", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
