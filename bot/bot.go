@@ -68,6 +68,7 @@ type Bot struct {
 	// it (answers through response_url); cancelled by Shutdown's deadline.
 	base   context.Context
 	cancel context.CancelFunc
+	users  userCache
 }
 
 // New returns a bot. It fails when the configuration cannot work.
@@ -91,7 +92,8 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Metrics = NewMetrics(nil)
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Bot{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, base: base, cancel: cancel}, nil
+	return &Bot{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, base: base, cancel: cancel,
+		users: userCache{byID: map[string]cachedUser{}, byEmail: map[string]cachedID{}}}, nil
 }
 
 // Shutdown waits for in-flight work (answers still to be posted) to finish,
@@ -116,6 +118,8 @@ type reply struct {
 	InChannel    bool
 	Replace      bool
 	failedInside bool
+	// formOpened: the answer was a form, now open; nothing to post.
+	formOpened bool
 }
 
 func (r reply) webhook() *slack.WebhookMessage {
@@ -127,11 +131,22 @@ func (r reply) webhook() *slack.WebhookMessage {
 }
 
 // run dispatches a command line typed (or clicked) by user and renders the
-// answer.
-func (b *Bot) run(ctx context.Context, line string, user commands.User, channel string) reply {
+// answer. A form in the answer is opened with triggerID at once.
+func (b *Bot) run(ctx context.Context, line string, user commands.User, channel, triggerID string) reply {
 	cmd, text, _ := strings.Cut(strings.TrimSpace(line), " ")
 	start := time.Now()
+	user = b.user(ctx, user.ID, user.Name)
 	resp, err := b.cfg.Commands.Dispatch(ctx, commands.Request{Command: cmd, Text: text, User: user, ChannelID: channel})
+	if err == nil && resp.Form != nil {
+		if ferr := b.openForm(ctx, triggerID, resp.Form); ferr != nil {
+			b.log.Warn("open form", "command", cmd, "err", ferr)
+			resp = commands.Response{Text: "Could not open the form: Slack allows 3 seconds to open it and that passed, or Slack refused. Try the command again."}
+			resp.Blocks = []commands.Block{&commands.Section{Text: commands.T(commands.Plain(resp.Text))}}
+		} else if len(resp.Blocks) == 0 {
+			b.metrics.observeCommand(cmd, nil, time.Since(start))
+			return reply{formOpened: true}
+		}
+	}
 	b.metrics.observeCommand(cmd, err, time.Since(start))
 	if err != nil {
 		b.log.ErrorContext(ctx, "command failed", "command", cmd, "user", user.ID, "err", err)
@@ -143,12 +158,12 @@ func (b *Bot) run(ctx context.Context, line string, user commands.User, channel 
 // answer runs line and returns the reply if it is ready within the ack
 // budget. Otherwise it returns false and posts the reply to responseURL
 // when it is ready; that work counts as in flight for Shutdown.
-func (b *Bot) answer(line string, user commands.User, channel, responseURL string) (reply, bool) {
+func (b *Bot) answer(line string, user commands.User, channel, responseURL, triggerID string) (reply, bool) {
 	done := make(chan reply, 1)
 	b.inflight.Add(1)
 	go func() {
 		defer b.inflight.Done()
-		done <- b.run(b.base, line, user, channel)
+		done <- b.run(b.base, line, user, channel, triggerID)
 	}()
 	timer := time.NewTimer(b.cfg.AckBudget)
 	defer timer.Stop()
@@ -169,6 +184,9 @@ func (b *Bot) answer(line string, user commands.User, channel, responseURL strin
 // postResponse sends r to a response_url, retrying once: the user is
 // waiting for it.
 func (b *Bot) postResponse(url string, r reply) {
+	if r.formOpened {
+		return
+	}
 	if url == "" {
 		b.log.Warn("no response_url to answer through; answer dropped")
 		return

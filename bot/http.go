@@ -97,8 +97,8 @@ func (b *Bot) slash(sc slack.SlashCommand) any {
 	if sc.Text != "" {
 		line += " " + sc.Text
 	}
-	r, ready := b.answer(line, commands.User{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID, sc.ResponseURL)
-	if !ready {
+	r, ready := b.answer(line, commands.User{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID, sc.ResponseURL, sc.TriggerID)
+	if !ready || r.formOpened {
 		return nil
 	}
 	return r.webhook()
@@ -149,7 +149,7 @@ func (b *Bot) serveOptions(w http.ResponseWriter, _ *http.Request, body []byte) 
 		http.Error(w, "malformed options payload", http.StatusBadRequest)
 		return
 	}
-	writeAck(w, b.options(cb))
+	writeAck(w, b.suggestion(cb))
 }
 
 func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) {

@@ -16,7 +16,13 @@ import (
 // replaces the message they were in. "Share in channel" posts the answer
 // for everyone. Returns the acknowledgement's payload (nil: empty).
 func (b *Bot) interaction(cb slack.InteractionCallback) any {
-	if cb.Type != slack.InteractionTypeBlockActions {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		return b.submission(cb)
+	case slack.InteractionTypeBlockSuggestion:
+		return b.suggestion(cb)
+	case slack.InteractionTypeBlockActions:
+	default:
 		b.log.Debug("interaction ignored", "type", cb.Type)
 		return nil
 	}
@@ -27,7 +33,7 @@ func (b *Bot) interaction(cb slack.InteractionCallback) any {
 			b.inflight.Add(1)
 			go func() {
 				defer b.inflight.Done()
-				r := b.run(b.base, a.Value, user, cb.Channel.ID)
+				r := b.run(b.base, a.Value, user, cb.Channel.ID, cb.TriggerID)
 				if r.failedInside {
 					b.postResponse(cb.ResponseURL, r) // only the asker sees the failure
 					return
@@ -47,7 +53,14 @@ func (b *Bot) interaction(cb slack.InteractionCallback) any {
 			b.inflight.Add(1)
 			go func() {
 				defer b.inflight.Done()
-				r := b.run(b.base, line, user, cb.Channel.ID)
+				r := b.run(b.base, line, user, cb.Channel.ID, cb.TriggerID)
+				if r.InChannel {
+					// An ephemeral message cannot become a channel message:
+					// post the answer for everyone, and drop the ephemeral.
+					b.postResponse(cb.ResponseURL, r)
+					b.deleteOriginal(cb.ResponseURL)
+					return
+				}
 				r.Replace = true
 				b.postResponse(cb.ResponseURL, r)
 			}()
@@ -56,9 +69,16 @@ func (b *Bot) interaction(cb slack.InteractionCallback) any {
 	return nil
 }
 
-// options answers an external select's request for options.
-func (b *Bot) options(cb slack.InteractionCallback) any {
-	return map[string]any{"options": []any{}}
+// deleteOriginal removes the message a response_url belongs to.
+func (b *Bot) deleteOriginal(url string) {
+	if url == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
+	defer cancel()
+	if err := slack.PostWebhookCustomHTTPContext(ctx, url, b.cfg.HTTPClient, &slack.WebhookMessage{DeleteOriginal: true}); err != nil {
+		b.metrics.slackError("response_url")
+	}
 }
 
 // event handles an Events API event once, however often Slack delivers it.
@@ -96,7 +116,7 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, retryNum string) {
 func (b *Bot) publishHome(userID string) {
 	ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
 	defer cancel()
-	r := b.run(ctx, "/help", commands.User{ID: userID}, "")
+	r := b.run(ctx, "/help", commands.User{ID: userID}, "", "")
 	if len(r.Blocks) > maxModalBlocks {
 		r.Blocks = r.Blocks[:maxModalBlocks]
 	}

@@ -88,14 +88,7 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 		if !ok || evt.Request == nil {
 			return
 		}
-		var payload any
-		switch cb.Type {
-		case slack.InteractionTypeBlockSuggestion:
-			payload = b.options(cb)
-		default:
-			payload = b.interaction(cb)
-		}
-		b.ack(ctx, client, evt.Request, payload)
+		b.ack(ctx, client, evt.Request, b.interaction(cb))
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok || evt.Request == nil {

@@ -33,6 +33,10 @@ type Registration struct {
 // and the audit entry.
 func (s *Store) RegisterService(ctx context.Context, svc Service, repoPath, requestedBy, descriptor string) (Service, *Registration, error) {
 	svc.Source = SourceSlack
+	svc.Status = StatusActive
+	if svc.Namespace == "" {
+		svc.Namespace = DefaultNamespace
+	}
 	var out Service
 	var reg *Registration
 	err := s.inTx(ctx, func(tx pgx.Tx) error {

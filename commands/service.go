@@ -172,6 +172,27 @@ func serviceAdd(ctx context.Context, cfg ServiceConfig, req Request, args []stri
 	return Response{Text: "Register a service", Form: form}, nil
 }
 
+// formFields are the choice fields whose values a submission is checked
+// against (teams are checked by the owner rules).
+func formFields(cfg ServiceConfig) []FormField {
+	std := cfg.Standards
+	return []FormField{
+		choiceField("language", "Language", std.Languages), choiceField("framework", "Framework", std.Frameworks),
+		choiceField("database", "Database", std.Databases), choiceField("tier", "Tier", std.Tiers),
+		choiceField("lifecycle", "Lifecycle", std.Lifecycles),
+	}
+}
+
+func hasOption(opts []Option, v string) bool {
+	for _, o := range opts {
+		if o.Command == v {
+			return true
+		}
+	}
+	return false
+}
+
+// namingHint is the name field's hint.
 func namingHint(std *standards.Standards) string {
 	h := "Lower case, words joined by -"
 	if std.Naming.DefaultName != "" {
@@ -246,6 +267,13 @@ func serviceSubmit(ctx context.Context, cfg ServiceConfig, req Request, state st
 	}
 	if db := v("database"); db != "" {
 		e.Annotations["switchboard.dev/database"] = db
+	}
+	// Selects offer fixed choices; a value from elsewhere is a forged or
+	// stale form.
+	for _, fd := range formFields(cfg) {
+		if val := v(fd.Name); fd.Kind == FieldSelect && val != "" && len(fd.Options) > 0 && !hasOption(fd.Options, val) {
+			return FormResult{Errors: map[string]string{fd.Name: fmt.Sprintf("%q is not one of the choices.", val)}}, nil
+		}
 	}
 	yaml := manifest.BackstageYAML(e)
 	d := manifest.Parse("catalog-info.yaml", yaml, cfg.Standards.Rules())

@@ -17,7 +17,7 @@ func Render(w io.Writer, resp commands.Response) error {
 	if resp.InChannel {
 		b.WriteString("[posted in the channel]\n")
 	}
-	if len(resp.Blocks) == 0 && resp.Text != "" {
+	if len(resp.Blocks) == 0 && resp.Text != "" && resp.Form == nil {
 		b.WriteString(resp.Text + "\n")
 	}
 	for _, blk := range resp.Blocks {

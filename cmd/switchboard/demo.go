@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -22,6 +23,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/shell"
+	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // multiFlag collects a repeated string flag.
@@ -68,11 +70,30 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	}
 	defer d.close()
 
-	if listen != "" {
-		return serveDemo(ctx, env, d, listen, log)
+	pd, stopPD, err := startDemoPagerDuty(time.Now(), log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
 	}
-	router := newRouter(deps{log: log, store: d.store, lookups: d.store})
-	sh := &shell.Shell{D: router, User: commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}, Channel: "CDEMO"}
+	defer stopPD()
+	if listen != "" {
+		return serveDemo(ctx, env, d, listen, log, extras{pagerduty: pd, standards: d.standards})
+	}
+	router := newRouter(deps{log: log, store: d.store, lookups: d.store, pagerduty: pd, standards: d.standards})
+	user := commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}
+	for _, p := range sampleorg.People() {
+		if strings.EqualFold(p.Email, as) {
+			user = commands.User{ID: p.SlackUserID, Name: p.Name, Email: p.Email}
+		}
+	}
+	sh := &shell.Shell{D: router, User: user, Channel: "CDEMO", In: env.Stdin}
+	mr := &commands.MRWorker{Queue: d.store, GitLab: d.gitlabClient, Log: log, Notify: printNotifier{}}
+	sh.AfterSubmit = func(ctx context.Context, w io.Writer) {
+		mr.Notify = printNotifier{w: w}
+		if _, err := mr.RunOnce(ctx); err != nil {
+			fmt.Fprintln(w, "merge requests:", err)
+		}
+	}
 
 	if len(runs) > 0 {
 		failed := 0
@@ -98,7 +119,7 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		n, _ := d.store.CountServices(ctx)
 		fmt.Fprintf(env.Stdout, "Switchboard demo: %d services of the sample organisation %q. Try /whoowns checkout-api, /whoowns frontend, /help; exit with Ctrl-D.\n\n", n, "Acme")
 	}
-	failed, err := sh.Run(ctx, env.Stdin, env.Stdout, interactive)
+	failed, err := sh.Run(ctx, env.Stdout, interactive)
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1
@@ -117,7 +138,10 @@ type demo struct {
 	created bool
 	store   *catalog.Store
 	gitlab  *httptest.Server
-	log     *slog.Logger
+	// gitlabClient talks to the demo's fake GitLab.
+	gitlabClient *gitlab.Client
+	standards    *standards.Standards
+	log          *slog.Logger
 }
 
 // startDemo makes a database of the demo's own, named after this process so
@@ -172,10 +196,12 @@ func (d *demo) syncFromFakeGitLab(ctx context.Context, env *Env, log *slog.Logge
 	if err != nil {
 		return err
 	}
+	d.gitlabClient = client
 	std, err := loadStandards(env, log)
 	if err != nil {
 		return err
 	}
+	d.standards = std
 	if err := sampleorg.LoadDirectory(ctx, d.store); err != nil {
 		return err
 	}
@@ -237,7 +263,7 @@ func dropStaleDemos(ctx context.Context, conn *pgx.Conn, log *slog.Logger) {
 // serveDemo serves the bot's HTTP endpoints over the demo catalog, with the
 // fake Slack Web API in-process, logging every Web API call the bot makes,
 // until interrupted.
-func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Logger) int {
+func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Logger, x extras) int {
 	secret := env.Getenv("SLACK_SIGNING_SECRET")
 	if secret == "" {
 		fmt.Fprintln(env.Stderr, "switchboard demo: --listen needs SLACK_SIGNING_SECRET: Slack requests are verified with it (any value of 16+ characters for the demo; sign test requests with the same)")
@@ -268,7 +294,7 @@ func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Lo
 		fmt.Fprintf(env.Stderr, "switchboard demo: %v\n", err)
 		return 2
 	}
-	srv, err := newServer(cfg, d.db, info)
+	srv, err := newServer(cfg, d.db, info, x)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1
@@ -306,4 +332,16 @@ func callSummary(c fakeslack.Call) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, " ")
+}
+
+// printNotifier shows what a user would be told by direct message.
+type printNotifier struct{ w io.Writer }
+
+// Notify implements commands.Notifier.
+func (p printNotifier) Notify(_ context.Context, userID string, resp commands.Response) error {
+	if p.w == nil {
+		return nil
+	}
+	fmt.Fprintf(p.w, "[direct message to %s]\n", userID)
+	return shell.Render(p.w, resp)
 }

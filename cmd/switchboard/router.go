@@ -7,6 +7,7 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // deps are what the slash commands are built from; serve and demo fill
@@ -24,6 +25,10 @@ type deps struct {
 	slackUsers commands.SlackDirectory
 	// pagePolicy decides who may page; nil: anyone.
 	pagePolicy commands.PagePolicy
+	// standards are the organisation's; the embedded default when nil.
+	standards *standards.Standards
+	// serviceMore are further /service subcommands (the digest's).
+	serviceMore map[string]commands.SubcommandFunc
 }
 
 // newRouter registers every slash command.
@@ -49,5 +54,10 @@ func newRouter(d deps) *commands.Router {
 	router.Register(commands.OnCall(d.lookups, teams, oc))
 	router.Register(commands.Page(page))
 	router.Register(commands.Impact(d.store))
+	var registry commands.ServiceRegistry
+	if d.store != nil {
+		registry = d.store
+	}
+	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: d.serviceMore})
 	return router
 }

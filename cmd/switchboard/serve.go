@@ -19,7 +19,10 @@ import (
 
 	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/reposync"
+	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // serveConfig is the configuration of "switchboard serve", from the
@@ -122,7 +125,17 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	defer db.Close()
-	srv, err := newServer(cfg, db, log)
+	pd, err := pagerDutyFromEnv(env.Getenv, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve: configuration:", err)
+		return 2
+	}
+	std, err := loadStandards(env, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 2
+	}
+	srv, err := newServer(cfg, db, log, extras{pagerduty: pd, standards: std})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 1
@@ -156,15 +169,41 @@ type server struct {
 	background []func(ctx context.Context)
 }
 
-func newServer(cfg serveConfig, db *database, log *slog.Logger) (*server, error) {
+// extras are the optional parts of a server.
+type extras struct {
+	pagerduty *pagerduty.Client
+	standards *standards.Standards
+	// pageGroups limit paging to these Slack user groups.
+	pageGroups []string
+}
+
+// lateDirectory answers commands.SlackDirectory through the bot, which is
+// built after the commands.
+type lateDirectory struct{ b **bot.Bot }
+
+// UserIDByEmail implements commands.SlackDirectory.
+func (l lateDirectory) UserIDByEmail(ctx context.Context, email string) (string, error) {
+	if *l.b == nil {
+		return "", nil
+	}
+	return (*l.b).UserIDByEmail(ctx, email)
+}
+
+func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*server, error) {
 	store := catalog.NewStore(db.Pool, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cache := catalog.NewCache(store)
-	router := newRouter(deps{log: log, store: store, lookups: cache})
+	api := cfg.slackClient()
+	var b *bot.Bot
+	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards, slackUsers: lateDirectory{&b}}
+	if x.standards != nil && len(x.standards.Paging.AllowedUsergroups) > 0 {
+		d.pagePolicy = &bot.UserGroupPolicy{API: api, Groups: x.standards.Paging.AllowedUsergroups}
+	}
+	router := newRouter(d)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
-		API:           cfg.slackClient(),
+		API:           api,
 		Commands:      router,
 		Deliveries:    store,
 		Metrics:       bot.NewMetrics(reg),
@@ -253,6 +292,8 @@ func (s *server) withGitLab(env *Env, log *slog.Logger) error {
 	syncer := newSyncer(client, s.store, std, log, nil)
 	lock := syncLock(s.store.Pool())
 	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
+	mr := &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log}
+	s.background = append(s.background, func(ctx context.Context) { mr.Run(ctx, 30*time.Second) })
 	if s.cfg.WebhookSecret != "" {
 		hook, err := reposync.NewWebhook(s.cfg.WebhookSecret, syncer, s.store, log)
 		if err != nil {

@@ -78,7 +78,7 @@ func TestServe(t *testing.T) {
 	db := &database{Pool: pool}
 	defer db.Close()
 	var logs bytes.Buffer
-	srv, err := newServer(cfg, db, slog.New(slog.NewTextHandler(&logs, nil)))
+	srv, err := newServer(cfg, db, slog.New(slog.NewTextHandler(&logs, nil)), extras{})
 	if err != nil {
 		t.Fatal(err)
 	}
