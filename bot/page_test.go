@@ -1,0 +1,220 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/switchboard-dev/switchboard/bot"
+	"github.com/switchboard-dev/switchboard/bot/fakeslack"
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
+	"github.com/switchboard-dev/switchboard/sampleorg"
+)
+
+// pageEnv is the bot over the sample organisation, with the fake
+// PagerDuty's rotations, through the signed HTTP endpoints.
+type pageEnv struct {
+	*harness
+	pd *fakepd.Server
+}
+
+// denyPolicy refuses one user.
+type denyPolicy struct{ user string }
+
+func (d denyPolicy) MayPage(_ context.Context, user string) (bool, string, error) {
+	if user == d.user {
+		return false, "only the on-call managers may page", nil
+	}
+	return true, "", nil
+}
+
+func newPageEnv(t *testing.T) *pageEnv {
+	t.Helper()
+	ctx := context.Background()
+	store := catalog.NewStore(pgtest.New(t), nil)
+	if err := sampleorg.Load(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	pd := fakepd.Sample(time.Now())
+	psrv := httptest.NewServer(pd)
+	t.Cleanup(psrv.Close)
+	client, err := pagerduty.New(pagerduty.Config{Token: fakepd.SampleToken, APIURL: psrv.URL, EventsURL: psrv.URL,
+		Retry: pagerduty.RetryPolicy{MaxRetries: 2, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []fakeslack.User
+	for _, p := range sampleorg.People() {
+		users = append(users, fakeslack.User{ID: p.SlackUserID, Name: p.GitLabUsername, RealName: p.Name, Email: p.Email})
+	}
+	fs := fakeslack.New(append(users, fakeslack.User{ID: "UMALLORY", Name: "mallory", Email: "mallory@acme.example"}), nil)
+	t.Cleanup(fs.Close)
+	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
+	oc := &commands.OnCallLookup{PagerDuty: client, People: store}
+	router.Register(commands.OnCall(store, store, oc))
+	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc, Policy: denyPolicy{"UMALLORY"}}))
+	b, err := bot.New(bot.Config{SigningSecret: secret, API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())), Commands: router, Deliveries: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { b.Shutdown(context.Background()) })
+	return &pageEnv{harness: &harness{t: t, store: store, slack: fs, server: srv, bot: b, router: router}, pd: pd}
+}
+
+// command sends a signed slash command and returns the immediate answer.
+func (e *pageEnv) command(user, name, text string) string {
+	e.t.Helper()
+	body := fakeslack.SlashCommand(name, text, user, "C1", e.slack.ResponseURL("cmd"), "T")
+	code, resp := e.post("/slack/commands", body, fakeslack.Sign(secret, body, time.Now()))
+	if code != 200 {
+		e.t.Fatalf("%s %s: status %d", name, text, code)
+	}
+	return resp
+}
+
+// click presses the button whose command starts with prefix in a reply,
+// answering to response URL id, and returns the command it ran.
+func (e *pageEnv) click(user, reply, prefix, id string) string {
+	e.t.Helper()
+	i := strings.Index(reply, `"value":"`+prefix)
+	if i < 0 {
+		e.t.Fatalf("no button %q in %s", prefix, reply)
+	}
+	rest := reply[i+len(`"value":"`):]
+	value := rest[:strings.Index(rest, `"`)]
+	body, _ := fakeslack.Interaction(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user}, "channel": map[string]any{"id": "C1"},
+		"response_url": e.slack.ResponseURL(id), "trigger_id": "T2",
+		"actions": []any{map[string]any{"action_id": "run:9:0", "block_id": "b", "type": "button", "value": value}},
+	})
+	if code, _ := e.post("/slack/interactions", body, fakeslack.Sign(secret, body, time.Now())); code != 200 {
+		e.t.Fatalf("click %s: %d", value, code)
+	}
+	return value
+}
+
+// answers returns what was posted to response URLs, in order.
+func (e *pageEnv) answers(n int) []map[string]any {
+	e.t.Helper()
+	calls := e.slack.WaitFor("response_url", n, 10*time.Second)
+	var out []map[string]any
+	for _, c := range calls {
+		out = append(out, c.JSON)
+	}
+	return out
+}
+
+func TestPageThroughSlack(t *testing.T) {
+	e := newPageEnv(t)
+	confirm := e.command("UPAY01", "/page", "checkout-api disk full on db-3")
+	if !strings.Contains(confirm, "disk full on db-3") || !strings.Contains(confirm, "/page --confirm") || !strings.Contains(confirm, "ephemeral") {
+		t.Fatalf("confirmation: %s", confirm)
+	}
+	if len(e.pd.Incidents()) != 0 {
+		t.Fatal("paged before the confirmation")
+	}
+	// A double click: the same button twice.
+	e.click("UPAY01", confirm, "/page --confirm", "c1")
+	e.click("UPAY01", confirm, "/page --confirm", "c2")
+	got := e.answers(3) // the announcement, the deleted confirmation, the second click's answer
+	time.Sleep(300 * time.Millisecond)
+	if n := len(e.pd.Incidents()); n != 1 {
+		t.Fatalf("incidents after a double click: got %d, want 1", n)
+	}
+	announced := 0
+	for _, a := range got {
+		if a["response_type"] == "in_channel" && strings.Contains(fmt.Sprint(a["text"]), "paged") {
+			announced++
+		}
+	}
+	if announced != 1 {
+		t.Fatalf("in-channel announcements: got %d, want 1: %+v", announced, got)
+	}
+}
+
+func TestPageFailuresThroughSlack(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ func(pd *fakepd.Server)
+		want   string
+	}{
+		{"server errors", func(pd *fakepd.Server) { pd.FailNext(50, 500) }, "NOT paged"},
+		{"down", func(pd *fakepd.Server) { pd.SetDown(true) }, "NOT paged"},
+		{"429 then success", func(pd *fakepd.Server) { pd.RateLimitNext(1, 200*time.Millisecond) }, "paged"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newPageEnv(t)
+			confirm := e.command("UPAY01", "/page", "checkout-api "+tt.name)
+			tt.break_(e.pd)
+			e.click("UPAY01", confirm, "/page --confirm", "c")
+			got := e.answers(1)
+			text := fmt.Sprint(got[0]["text"])
+			if !strings.Contains(text, tt.want) {
+				t.Fatalf("answer: %q, want %q", text, tt.want)
+			}
+			if tt.want == "NOT paged" && strings.Contains(text, "paged <@") && !strings.Contains(text, "NOT") {
+				t.Fatalf("claims a page: %q", text)
+			}
+			e.pd.SetDown(false)
+			want := 0
+			if tt.want == "paged" {
+				want = 1
+			}
+			if n := len(e.pd.Incidents()); n != want {
+				t.Fatalf("incidents: got %d, want %d", n, want)
+			}
+		})
+	}
+}
+
+func TestPageRefusedUser(t *testing.T) {
+	e := newPageEnv(t)
+	reply := e.command("UMALLORY", "/page", "checkout-api let me in")
+	if !strings.Contains(reply, "only the on-call managers may page") || strings.Contains(reply, "--confirm") {
+		t.Fatalf("refusal: %s", reply)
+	}
+	entries, err := e.store.AuditLog(context.Background(), "", 10)
+	if err != nil || len(entries) == 0 || entries[0].Result != "refused" {
+		t.Fatalf("audit: %+v %v", entries, err)
+	}
+}
+
+func TestOnCallShowsEveryEntry(t *testing.T) {
+	e := newPageEnv(t)
+	var targets []fakepd.Target
+	for i := range 30 {
+		u := fakepd.User{ID: fmt.Sprintf("PU%03d", i), Name: fmt.Sprintf("Person %02d", i), Email: fmt.Sprintf("p%02d@acme.example", i)}
+		if err := e.pd.AddUser(u); err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, fakepd.Target{Type: fakepd.TargetUser, ID: u.ID})
+	}
+	if err := e.pd.AddEscalationPolicy(fakepd.EscalationPolicy{ID: "PBIG", Name: "Everyone", Rules: []fakepd.Rule{{DelayMinutes: 30, Targets: targets}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pd.AddService(fakepd.Service{ID: "PSVCBIG", Name: "big", EscalationPolicyID: "PBIG"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.PutService(context.Background(), catalog.Service{Name: "big-service", Team: "platform", Source: catalog.SourceImport, PagerDutyServiceID: "PSVCBIG"}); err != nil {
+		t.Fatal(err)
+	}
+	reply := e.command("UPAY01", "/oncall", "big-service")
+	for i := range 30 {
+		if !strings.Contains(reply, fmt.Sprintf("Person %02d", i)) {
+			t.Fatalf("Person %02d missing from /oncall:\n%s", i, reply)
+		}
+	}
+}
