@@ -152,6 +152,7 @@ func TestPageFailuresThroughSlack(t *testing.T) {
 	}{
 		{"server errors", func(pd *fakepd.Server) { pd.FailNext(50, 500) }, "NOT paged"},
 		{"down", func(pd *fakepd.Server) { pd.SetDown(true) }, "NOT paged"},
+		{"timeout", func(pd *fakepd.Server) { pd.SetLatency(4 * time.Second) }, "NOT paged"},
 		{"429 then success", func(pd *fakepd.Server) { pd.RateLimitNext(1, 200*time.Millisecond) }, "paged"},
 	}
 	for _, tt := range tests {
@@ -169,6 +170,7 @@ func TestPageFailuresThroughSlack(t *testing.T) {
 				t.Fatalf("claims a page: %q", text)
 			}
 			e.pd.SetDown(false)
+			e.pd.SetLatency(0)
 			want := 0
 			if tt.want == "paged" {
 				want = 1
