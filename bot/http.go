@@ -29,7 +29,7 @@ func (b *Bot) Handler() http.Handler {
 	mux.HandleFunc("POST /slack/commands", b.verified(b.serveCommand))
 	mux.HandleFunc("POST /slack/interactions", b.verified(b.serveInteraction))
 	mux.HandleFunc("POST /slack/events", b.verified(b.serveEvent))
-	mux.HandleFunc("POST /slack/options", b.verified(b.serveOptions))
+	mux.HandleFunc("POST /slack/options", b.verified(b.serveInteraction))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -104,6 +104,8 @@ func (b *Bot) slash(sc slack.SlashCommand) any {
 	return r.webhook()
 }
 
+// serveInteraction serves /slack/interactions and /slack/options: both
+// carry an interaction payload (block_suggestion for the options).
 func (b *Bot) serveInteraction(w http.ResponseWriter, _ *http.Request, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -136,20 +138,6 @@ func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	w.WriteHeader(http.StatusOK) // ack first; handling is idempotent by event id
 	b.event(ev, r.Header.Get("X-Slack-Retry-Num"))
-}
-
-func (b *Bot) serveOptions(w http.ResponseWriter, _ *http.Request, body []byte) {
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		http.Error(w, "malformed form body", http.StatusBadRequest)
-		return
-	}
-	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-		http.Error(w, "malformed options payload", http.StatusBadRequest)
-		return
-	}
-	writeAck(w, b.suggestion(cb))
 }
 
 func (b *Bot) serveReady(w http.ResponseWriter, r *http.Request) {

@@ -152,10 +152,7 @@ func (c *Cache) FindService(ctx context.Context, query string) (Lookup, error) {
 	if query == "" {
 		return l, nil
 	}
-	namespace, name := "", query
-	if i := strings.IndexByte(query, '/'); i > 0 && i < len(query)-1 {
-		namespace, name = strings.ToLower(query[:i]), query[i+1:]
-	}
+	namespace, name := splitRef(query)
 	pick := func(ids []int64) []Service {
 		var out []Service
 		for _, id := range ids {

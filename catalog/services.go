@@ -152,6 +152,15 @@ func (s *Store) GetService(ctx context.Context, id int64) (Service, error) {
 	return svc, nil
 }
 
+// splitRef splits "namespace/name" (namespace lower-cased); a plain name
+// has no namespace.
+func splitRef(query string) (namespace, name string) {
+	if i := strings.IndexByte(query, '/'); i > 0 && i < len(query)-1 {
+		return strings.ToLower(query[:i]), query[i+1:]
+	}
+	return "", query
+}
+
 // suggestionLimit is how many "did you mean" names FindService offers.
 const suggestionLimit = 5
 
@@ -166,10 +175,7 @@ func (s *Store) FindService(ctx context.Context, query string) (Lookup, error) {
 	if query == "" {
 		return l, nil
 	}
-	namespace, name := "", query
-	if i := strings.IndexByte(query, '/'); i > 0 && i < len(query)-1 {
-		namespace, name = query[:i], query[i+1:]
-	}
+	namespace, name := splitRef(query)
 
 	rows, err := s.pool.Query(ctx, serviceSelect+`
 		WHERE lower(s.name) = lower($1) AND ($2 = '' OR s.namespace = lower($2))
