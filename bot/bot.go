@@ -56,6 +56,8 @@ type Config struct {
 	AckBudget time.Duration
 	// HTTPClient posts to response_url; http.DefaultClient when nil.
 	HTTPClient *http.Client
+	// Home builds a user's App Home tab; nil shows the list of commands.
+	Home func(ctx context.Context, user commands.User) (commands.Response, error)
 }
 
 // Bot is the Slack adapter. It is safe for concurrent use.

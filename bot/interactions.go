@@ -112,11 +112,22 @@ func (b *Bot) event(ev slackevents.EventsAPIEvent, retryNum string) {
 	}
 }
 
-// publishHome shows the App Home tab: for now the list of commands.
+// publishHome shows the user's App Home tab: Config.Home's dashboard, or
+// the list of commands.
 func (b *Bot) publishHome(userID string) {
 	ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
 	defer cancel()
-	r := b.run(ctx, "/help", commands.User{ID: userID}, "", "")
+	var r reply
+	if b.cfg.Home != nil {
+		resp, err := b.cfg.Home(ctx, b.user(ctx, userID, ""))
+		if err != nil {
+			b.log.Error("build App Home", "user", userID, "err", err)
+			return
+		}
+		r.Text, r.Blocks = render(resp, "")
+	} else {
+		r = b.run(ctx, "/help", commands.User{ID: userID}, "", "")
+	}
 	if len(r.Blocks) > maxModalBlocks {
 		r.Blocks = r.Blocks[:maxModalBlocks]
 	}

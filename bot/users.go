@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -131,4 +132,33 @@ func (p *UserGroupPolicy) MayPage(ctx context.Context, userID string) (bool, str
 		return true, "", nil
 	}
 	return false, "paging is limited to the members of these Slack user groups: " + strings.Join(p.Groups, ", ") + "; ask one of them, or your Slack admin to add you", nil
+}
+
+// UserByID tells who a Slack user is (users.info, cached):
+// commands.UserDirectory.
+func (b *Bot) UserByID(ctx context.Context, id string) (commands.User, error) {
+	u := b.user(ctx, id, "")
+	if u.Email == "" && u.Name == "" {
+		return u, fmt.Errorf("slack user %s: not found or not readable", id)
+	}
+	return u, nil
+}
+
+// SendDirect sends resp to a person by direct message, finding their Slack
+// account by email when the catalog has no Slack id: commands.DirectMessenger.
+func (b *Bot) SendDirect(ctx context.Context, to commands.Recipient, resp commands.Response) (string, error) {
+	id := to.SlackUserID
+	if id == "" {
+		var err error
+		if id, err = b.UserIDByEmail(ctx, to.Email); err != nil {
+			return "", fmt.Errorf("find %s in Slack: %w", to.Email, err)
+		}
+		if id == "" {
+			return "", fmt.Errorf("no Slack account with the email %s", to.Email)
+		}
+	}
+	if err := b.Notify(ctx, id, resp); err != nil {
+		return "", fmt.Errorf("message %s: %w", id, err)
+	}
+	return id, nil
 }

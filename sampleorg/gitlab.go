@@ -212,8 +212,9 @@ func addSources(files map[string][]byte, name, language, log4jVersion string) {
 
 // LoadDirectory writes what the organisation's directories know of the
 // sample teams and people into store: each team's title, channel, GitLab
-// group and PagerDuty escalation policy, and each person's Slack id and
-// team. The services come from the sync of GitLabOrg.
+// group and PagerDuty escalation policy, and each person's Slack id. The
+// services come from the sync of GitLabOrg, and who is in which team from
+// the rosters (the GitLab groups and PagerDuty policies).
 func LoadDirectory(ctx context.Context, store *catalog.Store) error {
 	for _, t := range teams {
 		if _, err := store.PutTeam(ctx, catalog.Team{
@@ -226,9 +227,6 @@ func LoadDirectory(ctx context.Context, store *catalog.Store) error {
 	for _, p := range People() {
 		if _, err := store.PutPerson(ctx, catalog.Person{Name: p.Name, Email: p.Email, GitLabUsername: p.GitLabUsername,
 			SlackUserID: p.SlackUserID, PagerDutyUserID: fakepd.SampleUserID(p.Email)}); err != nil {
-			return fmt.Errorf("load sample directory: %w", err)
-		}
-		if err := store.AddMember(ctx, p.Team, p.Email, "import", ""); err != nil {
 			return fmt.Errorf("load sample directory: %w", err)
 		}
 	}

@@ -76,6 +76,10 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	defer stopPD()
+	if err := runDemoRosters(ctx, d.store, d.gitlabClient, pd, log); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
 	if listen != "" {
 		return serveDemo(ctx, env, d, listen, log, extras{pagerduty: pd, standards: d.standards})
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/standards"
 )
@@ -27,8 +28,12 @@ type deps struct {
 	pagePolicy commands.PagePolicy
 	// standards are the organisation's; the embedded default when nil.
 	standards *standards.Standards
-	// serviceMore are further /service subcommands (the digest's).
-	serviceMore map[string]commands.SubcommandFunc
+	// directMessages sends /onboard's welcome (the Slack adapter); nil:
+	// the welcome is shown to whoever ran /onboard.
+	directMessages commands.DirectMessenger
+	// slackProfiles tells who a mentioned Slack user is (users.info); nil:
+	// /onboard asks for their email.
+	slackProfiles commands.UserDirectory
 }
 
 // newRouter registers every slash command.
@@ -58,6 +63,18 @@ func newRouter(d deps) *commands.Router {
 	if d.store != nil {
 		registry = d.store
 	}
-	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: d.serviceMore})
+	more := map[string]commands.SubcommandFunc{}
+	if d.store != nil {
+		src := digest.Source{Store: d.store, Standards: d.standards}
+		router.Register(commands.Digest(src))
+		more["uncatalogued"] = commands.Uncatalogued(src)
+		more["ignore"] = commands.IgnoreRepo(src)
+		more["unignore"] = commands.UnignoreRepo(src)
+		more["ignored"] = commands.Ignored(src)
+	} else {
+		router.Register(commands.Digest(nil))
+	}
+	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: more})
+	registerRosterCommands(router, d, oc)
 	return router
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -135,7 +136,7 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 2
 	}
-	srv, err := newServer(cfg, db, log, extras{pagerduty: pd, standards: std})
+	srv, err := newServer(cfg, db, log, extras{pagerduty: pd, standards: std, teamDigests: true})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 1
@@ -158,35 +159,54 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 
 // server is a running bot: HTTP endpoints, Socket Mode, background chores.
 type server struct {
-	cfg   serveConfig
-	store *catalog.Store
-	cache *catalog.Cache
-	bot   *bot.Bot
-	http  *http.Server
-	mux   *http.ServeMux
-	log   *slog.Logger
+	cfg       serveConfig
+	store     *catalog.Store
+	cache     *catalog.Cache
+	pagerduty *pagerduty.Client
+	bot       *bot.Bot
+	http      *http.Server
+	mux       *http.ServeMux
+	log       *slog.Logger
 	// background are started with serve and end with its context.
 	background []func(ctx context.Context)
+	// daily posts the digest at its schedule; nil without standards.
+	daily func(ctx context.Context)
 }
 
 // extras are the optional parts of a server.
 type extras struct {
 	pagerduty *pagerduty.Client
 	standards *standards.Standards
-	// pageGroups limit paging to these Slack user groups.
-	pageGroups []string
+	// teamDigests posts each team's part of the digest to its channel too.
+	teamDigests bool
 }
 
-// lateDirectory answers commands.SlackDirectory through the bot, which is
-// built after the commands.
-type lateDirectory struct{ b **bot.Bot }
+// lateBot reaches the bot, which is built after the commands that use it
+// (commands.SlackDirectory, DirectMessenger, UserDirectory).
+type lateBot struct{ b **bot.Bot }
 
 // UserIDByEmail implements commands.SlackDirectory.
-func (l lateDirectory) UserIDByEmail(ctx context.Context, email string) (string, error) {
+func (l lateBot) UserIDByEmail(ctx context.Context, email string) (string, error) {
 	if *l.b == nil {
 		return "", nil
 	}
 	return (*l.b).UserIDByEmail(ctx, email)
+}
+
+// SendDirect implements commands.DirectMessenger.
+func (l lateBot) SendDirect(ctx context.Context, to commands.Recipient, resp commands.Response) (string, error) {
+	if *l.b == nil {
+		return "", errors.New("the Slack adapter is not running")
+	}
+	return (*l.b).SendDirect(ctx, to, resp)
+}
+
+// UserByID implements commands.UserDirectory.
+func (l lateBot) UserByID(ctx context.Context, id string) (commands.User, error) {
+	if *l.b == nil {
+		return commands.User{}, errors.New("the Slack adapter is not running")
+	}
+	return (*l.b).UserByID(ctx, id)
 }
 
 func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*server, error) {
@@ -195,8 +215,11 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cache := catalog.NewCache(store)
 	api := cfg.slackClient()
+	var daily func(ctx context.Context)
 	var b *bot.Bot
-	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards, slackUsers: lateDirectory{&b}}
+	late := lateBot{&b}
+	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards,
+		slackUsers: late, directMessages: late, slackProfiles: late}
 	if x.standards != nil && len(x.standards.Paging.AllowedUsergroups) > 0 {
 		d.pagePolicy = &bot.UserGroupPolicy{API: api, Groups: x.standards.Paging.AllowedUsergroups}
 	}
@@ -206,6 +229,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		API:           api,
 		Commands:      router,
 		Deliveries:    store,
+		Home:          newHome(d).Build,
 		Metrics:       bot.NewMetrics(reg),
 		Log:           log,
 		Ready: func(ctx context.Context) error {
@@ -222,11 +246,20 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if err != nil {
 		return nil, err
 	}
+	if x.standards != nil {
+		poster := digest.NewPoster(store, digest.PublisherFunc(b.Notify), x.standards, log)
+		poster.TeamDigests = x.teamDigests
+		daily = func(ctx context.Context) {
+			if err := poster.RunDaily(ctx); err != nil {
+				log.Error("daily digest", "err", err)
+			}
+		}
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", b.Handler())
 	return &server{
-		cfg: cfg, store: store, cache: cache, bot: b, log: log, mux: mux,
+		cfg: cfg, store: store, cache: cache, pagerduty: x.pagerduty, bot: b, log: log, mux: mux, daily: daily,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}, nil
 }
@@ -252,6 +285,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	go s.chores(ctx)
 	for _, run := range s.background {
 		go run(ctx)
+	}
+	if s.daily != nil {
+		go s.daily(ctx)
 	}
 	go func() { _ = s.cache.Run(ctx) }()
 	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
@@ -292,6 +328,8 @@ func (s *server) withGitLab(env *Env, log *slog.Logger) error {
 	syncer := newSyncer(client, s.store, std, log, nil)
 	lock := syncLock(s.store.Pool())
 	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
+	roster := newRosterSyncer(s.store, client, s.pagerduty, lateBot{&s.bot}, log)
+	s.background = append(s.background, func(ctx context.Context) { runRostersEvery(ctx, s.cfg.SyncInterval, roster, s.store.Pool(), log) })
 	mr := &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log}
 	s.background = append(s.background, func(ctx context.Context) { mr.Run(ctx, 30*time.Second) })
 	if s.cfg.WebhookSecret != "" {
