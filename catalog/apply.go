@@ -195,6 +195,9 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 		}
 		kept[stored.ID] = true
 		res.Services++
+		if err := adoptGroup(ctx, tx, svc.Team, r.Path); err != nil {
+			return res, err
+		}
 	}
 	res.Orphaned, err = orphanExcept(ctx, tx, repoID, kept)
 	return res, err
@@ -254,6 +257,20 @@ func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSn
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependencies"}, []string{"repo_id", "ecosystem", "name", "version", "file"}, pgx.CopyFromRows(dedupRows(rows, 1, 2, 3, 4))); err != nil {
 		return fmt.Errorf("dependencies: %w", err)
+	}
+	return nil
+}
+
+// adoptGroup gives a team that has no GitLab group yet the group of a repo
+// its service lives in, when that group is named after the team
+// ("acme/payments" for team payments): that is where its roster comes from.
+func adoptGroup(ctx context.Context, tx pgx.Tx, team, repoPath string) error {
+	group := path.Dir(repoPath)
+	if team == "" || group == "." || !strings.EqualFold(path.Base(group), team) {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE teams SET gitlab_group = $2, updated_at = now() WHERE lower(name) = lower($1) AND gitlab_group = ''`, team, group); err != nil {
+		return fmt.Errorf("team %s's group: %w", team, err)
 	}
 	return nil
 }

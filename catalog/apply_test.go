@@ -65,6 +65,11 @@ func TestApplyRepoLifecycle(t *testing.T) {
 		t.Fatalf("profile: got repos %+v source %s", p.Repos, p.Service.Source)
 	}
 
+	// The team learnt its GitLab group from where its repo lives.
+	if team, err := s.FindTeam(ctx, "payments"); err != nil || team.GitLabGroup != "acme/payments" {
+		t.Fatalf("payments' group: got %q, %v; want acme/payments", team.GitLabGroup, err)
+	}
+
 	// Another repo claims checkout-api: the first keeps it, both record it.
 	res = mustApply(t, s, snapshot(2, "acme/web/checkout-copy", catalog.DescriptorOK, component("checkout-api", "group:web")))
 	if len(res.Conflicts) != 1 || res.Conflicts[0].Repo != "acme/payments/checkout" {
