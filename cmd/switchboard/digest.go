@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 
-	"github.com/slack-go/slack"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
-	"github.com/switchboard-dev/switchboard/shell"
 )
 
 // runDigest is "switchboard digest [--post] [--teams]": today's digest,
@@ -86,48 +83,16 @@ func runDigest(ctx context.Context, args []string, env *Env) int {
 }
 
 // newDigestPublisher returns what posts the digest to Slack, from
-// SLACK_BOT_TOKEN and SLACK_API_URL. It posts the digest as text (links
-// kept); the bot's Publisher, which renders Block Kit with buttons, takes
-// its place once it exists.
+// SLACK_BOT_TOKEN and SLACK_API_URL: the bot's own rendering (Block Kit,
+// with the Register and Ignore buttons), by chat.postMessage.
 func newDigestPublisher(getenv func(string) string) (digest.Publisher, error) {
-	token := strings.TrimSpace(getenv("SLACK_BOT_TOKEN"))
-	switch {
-	case token == "":
-		return nil, errors.New("SLACK_BOT_TOKEN is not set: --post needs the bot token (xoxb-...)")
-	case !strings.HasPrefix(token, "xoxb-"):
-		return nil, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token, not a user or app token)")
+	api, err := slackAPIFromEnv(getenv)
+	if err != nil {
+		return nil, err
 	}
-	var opts []slack.Option
-	if api := strings.TrimSpace(getenv("SLACK_API_URL")); api != "" {
-		u, err := url.Parse(api)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, errors.New("SLACK_API_URL must be an http(s) URL such as https://slack.com/api/")
-		}
-		if !strings.HasSuffix(api, "/") {
-			api += "/"
-		}
-		opts = append(opts, slack.OptionAPIURL(api))
+	b, err := bot.New(bot.Config{API: api, Commands: commands.NewRouter(nil, 0)})
+	if err != nil {
+		return nil, err
 	}
-	return textPublisher{api: slack.New(token, opts...)}, nil
-}
-
-// textPublisher posts a response as one text message.
-type textPublisher struct{ api *slack.Client }
-
-// Publish posts resp to channel as text.
-func (p textPublisher) Publish(ctx context.Context, channel string, resp commands.Response) error {
-	var b strings.Builder
-	resp.InChannel = false // it is posted in the channel: no need to say so
-	if err := shell.Render(&b, resp); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	text := b.String()
-	// Slack cuts messages longer than 40,000 characters.
-	if r := []rune(text); len(r) > 39_000 {
-		text = string(r[:39_000]) + "\n…"
-	}
-	if _, _, err := p.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false)); err != nil {
-		return fmt.Errorf("post to %s: %w", channel, err)
-	}
-	return nil
+	return digest.PublisherFunc(b.Notify), nil
 }

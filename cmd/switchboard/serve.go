@@ -44,19 +44,11 @@ type serveConfig struct {
 // reported, each naming its variable; no value of a secret is ever echoed.
 func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 	c := serveConfig{
-		BotToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		AppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		SigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
 		ListenAddr:    strings.TrimSpace(getenv("LISTEN_ADDR")),
-		SlackAPIURL:   strings.TrimSpace(getenv("SLACK_API_URL")),
 	}
-	var errs []error
-	switch {
-	case c.BotToken == "":
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: give the bot token from the Slack app's OAuth & Permissions page (xoxb-...)"))
-	case !strings.HasPrefix(c.BotToken, "xoxb-"):
-		errs = append(errs, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token, not a user or app token)"))
-	}
+	errs := c.loadSlackAPI(getenv)
 	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
 		errs = append(errs, errors.New("SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)"))
 	}
@@ -82,6 +74,20 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		errs = append(errs, fmt.Errorf("LISTEN_ADDR must be host:port, like :8080 or 127.0.0.1:8080: %w", err))
 	}
+	return c, errors.Join(errs...)
+}
+
+// loadSlackAPI reads and checks SLACK_BOT_TOKEN and SLACK_API_URL into c.
+func (c *serveConfig) loadSlackAPI(getenv func(string) string) []error {
+	c.BotToken = strings.TrimSpace(getenv("SLACK_BOT_TOKEN"))
+	c.SlackAPIURL = strings.TrimSpace(getenv("SLACK_API_URL"))
+	var errs []error
+	switch {
+	case c.BotToken == "":
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: give the bot token from the Slack app's OAuth & Permissions page (xoxb-...)"))
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN must start with xoxb- (a bot token, not a user or app token)"))
+	}
 	if c.SlackAPIURL != "" {
 		u, err := url.Parse(c.SlackAPIURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -90,7 +96,7 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 			c.SlackAPIURL += "/"
 		}
 	}
-	return c, errors.Join(errs...)
+	return errs
 }
 
 // slackClient returns the Web API client the configuration describes.
@@ -103,6 +109,16 @@ func (c serveConfig) slackClient() *slack.Client {
 		opts = append(opts, slack.OptionAppLevelToken(c.AppToken))
 	}
 	return slack.New(c.BotToken, opts...)
+}
+
+// slackAPIFromEnv is the Web API client of SLACK_BOT_TOKEN and
+// SLACK_API_URL, for commands that only post (digest --post).
+func slackAPIFromEnv(getenv func(string) string) (*slack.Client, error) {
+	var c serveConfig
+	if errs := c.loadSlackAPI(getenv); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c.slackClient(), nil
 }
 
 // runServe is "switchboard serve": the bot, until SIGINT or SIGTERM.
