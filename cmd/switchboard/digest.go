@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
-
-	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/bot"
+	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
 )
