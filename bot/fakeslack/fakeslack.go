@@ -65,6 +65,7 @@ type Server struct {
 	srv       *httptest.Server
 	waiters   []chan struct{}
 	onCall    func(Call)
+	socket    *socket
 }
 
 // OnCall makes the fake tell fn of every call it receives (the demo logs
@@ -155,6 +156,14 @@ func (s *Server) record(c Call) {
 
 // ServeHTTP implements the fake's endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/api/apps.connections.open":
+		s.openConnection(w, r)
+		return
+	case "/socket":
+		s.serveSocket(w, r)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
