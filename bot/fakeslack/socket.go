@@ -74,11 +74,12 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	if sk.conn != nil {
 		sk.conn.Close()
 	}
+	// Writes to the connection happen under sk.mu (one writer at a time).
+	_ = conn.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
+		"connection_info": map[string]any{"app_id": "AFAKE"}, "debug_info": map[string]any{"host": "fake"}})
 	sk.conn = conn
 	sk.notify()
 	sk.mu.Unlock()
-	_ = conn.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
-		"connection_info": map[string]any{"app_id": "AFAKE"}, "debug_info": map[string]any{"host": "fake"}})
 	for {
 		_, data, err := conn.ReadMessage()
 		if err != nil {
