@@ -66,6 +66,17 @@ type Server struct {
 	waiters   []chan struct{}
 	onCall    func(Call)
 	socket    *socket
+	groups    map[string][]string
+}
+
+// SetUserGroup makes the user group id (S0123...) have members.
+func (s *Server) SetUserGroup(id string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.groups == nil {
+		s.groups = map[string][]string{}
+	}
+	s.groups[id] = members
 }
 
 // OnCall makes the fake tell fn of every call it receives (the demo logs
@@ -274,6 +285,12 @@ func (s *Server) answer(method string, c Call) map[string]any {
 			}
 		}
 		return map[string]any{"ok": false, "error": "users_not_found"}
+	case "usergroups.users.list":
+		members, ok := s.groups[get("usergroup")]
+		if !ok {
+			return map[string]any{"ok": false, "error": "no_such_subteam"}
+		}
+		return map[string]any{"ok": true, "users": members}
 	case "conversations.info":
 		ch, ok := s.channels[get("channel")]
 		if !ok {
