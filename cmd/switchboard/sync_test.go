@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
+)
+
+// TestSyncCommand syncs from a fake GitLab: a summary on stdout, progress
+// as log lines (stderr is not a terminal), and a second run that finds
+// nothing changed.
+func TestSyncCommand(t *testing.T) {
+	fake := fakegitlab.New(fakegitlab.Generate(40, 1), fakegitlab.Options{Token: "glpat-t"})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	fake.SetURL(srv.URL)
+	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "GITLAB_URL": srv.URL, "GITLAB_TOKEN": "glpat-t"}
+
+	env, out, errb := testEnv(t, vars)
+	if code := run(context.Background(), []string{"sync"}, env); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb)
+	}
+	active := 0 // the default standards skip archived projects
+	for _, p := range fake.Projects() {
+		if !p.Archived {
+			active++
+		}
+	}
+	for _, want := range []string{fmt.Sprintf("repos seen %d: catalogued", active), "invalid", "missing", "API requests", "429s 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	env, out, errb = testEnv(t, vars)
+	// Incremental: only projects active since the last sync are listed.
+	if code := run(context.Background(), []string{"sync"}, env); code != 0 || !strings.Contains(out.String(), "repos seen 0") || !strings.Contains(out.String(), "API requests 1,") {
+		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errb)
+	}
+
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"no GitLab", map[string]string{"DATABASE_URL": vars["DATABASE_URL"]}, "GITLAB_URL is not set"},
+		{"no token", map[string]string{"GITLAB_URL": srv.URL}, "GITLAB_TOKEN is not set"},
+		{"not a URL", map[string]string{"GITLAB_URL": "gitlab.example.com", "GITLAB_TOKEN": "x"}, "GITLAB_URL must be an http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _, errb := testEnv(t, tt.vars)
+			if code := run(context.Background(), []string{"sync"}, env); code != 2 || !strings.Contains(errb.String(), tt.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, errb, tt.want)
+			}
+		})
+	}
+}
