@@ -25,9 +25,9 @@ func TestSyncCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"sync"}, env); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, errb)
 	}
-	active := 0 // the default standards skip archived projects
+	active := 0 // the default standards skip archived projects and forks
 	for _, p := range fake.Projects() {
-		if !p.Archived {
+		if !p.Archived && p.ForkedFrom == "" {
 			active++
 		}
 	}
