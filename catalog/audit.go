@@ -4,10 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Audit appends e to the audit log. At is set by the database.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return appendAudit(ctx, s.pool, e)
+}
+
+// execer runs a statement: a pool, or a transaction whose change the audit
+// entry must share.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// appendAudit appends e to the audit log through db.
+func appendAudit(ctx context.Context, db execer, e AuditEntry) error {
 	detail := e.Detail
 	if detail == nil {
 		detail = map[string]any{}
@@ -19,7 +32,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 	if e.Result == "" {
 		e.Result = "ok"
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO audit_log (actor, action, subject, detail, result) VALUES ($1, $2, $3, $4, $5)`,
+	if _, err := db.Exec(ctx, `INSERT INTO audit_log (actor, action, subject, detail, result) VALUES ($1, $2, $3, $4, $5)`,
 		e.Actor, e.Action, e.Subject, b, e.Result); err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.Subject, err)
 	}

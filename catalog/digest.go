@@ -1039,7 +1039,7 @@ func (s *Store) IgnoreRepo(ctx context.Context, path, reason, actor string) (Ign
 		if prev != "" {
 			detail["previous_reason"] = prev
 		}
-		return auditInTx(ctx, tx, AuditEntry{Actor: actor, Action: "repo.ignore", Subject: out.Path, Detail: detail})
+		return appendAudit(ctx, tx, AuditEntry{Actor: actor, Action: "repo.ignore", Subject: out.Path, Detail: detail})
 	})
 	if err != nil {
 		return IgnoredRepo{}, fmt.Errorf("ignore repo %s: %w", path, translate(err))
@@ -1073,7 +1073,7 @@ func (s *Store) UnignoreRepo(ctx context.Context, path, actor string) (IgnoredRe
 			WHERE lower(path) = lower($1)`, path); err != nil {
 			return err
 		}
-		return auditInTx(ctx, tx, AuditEntry{Actor: actor, Action: "repo.unignore", Subject: out.Path,
+		return appendAudit(ctx, tx, AuditEntry{Actor: actor, Action: "repo.unignore", Subject: out.Path,
 			Detail: map[string]any{"reason": out.Reason, "ignored_by": out.By}})
 	})
 	if err != nil {
@@ -1103,24 +1103,4 @@ func (s *Store) IgnoredRepos(ctx context.Context) ([]IgnoredRepo, error) {
 		return nil, fmt.Errorf("ignored repos: %w", err)
 	}
 	return out, nil
-}
-
-// auditInTx appends e to the audit log within tx.
-func auditInTx(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
-	detail := e.Detail
-	if detail == nil {
-		detail = map[string]any{}
-	}
-	b, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: encode detail: %w", e.Action, err)
-	}
-	if e.Result == "" {
-		e.Result = "ok"
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, subject, detail, result) VALUES ($1, $2, $3, $4, $5)`,
-		e.Actor, e.Action, e.Subject, b, e.Result); err != nil {
-		return fmt.Errorf("audit %s %s: %w", e.Action, e.Subject, err)
-	}
-	return nil
 }

@@ -60,9 +60,8 @@ func (s *Store) RegisterService(ctx context.Context, svc Service, repoPath, requ
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, 'service.register', $2, jsonb_build_object('repo', $3::text, 'team', $4::text))`,
-			requestedBy, out.Ref(), repoPath, out.Team)
-		return err
+		return appendAudit(ctx, tx, AuditEntry{Actor: requestedBy, Action: "service.register", Subject: out.Ref(),
+			Detail: map[string]any{"repo": repoPath, "team": out.Team}})
 	})
 	if err != nil {
 		return Service{}, nil, fmt.Errorf("register service %s: %w", svc.Ref(), translate(err))
