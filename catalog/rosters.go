@@ -400,3 +400,25 @@ func (s *Store) BrokenDescriptors(ctx context.Context, teamIDs []int64) ([]Broke
 	}
 	return out, nil
 }
+
+// TeamPagerDutyServices returns the PagerDuty service ids of the active
+// services team owns, most critical tier first.
+func (s *Store) TeamPagerDutyServices(ctx context.Context, team string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT s.pagerduty_service_id, s.tier FROM services s JOIN teams t ON t.id = s.team_id
+		WHERE lower(t.name) = lower($1) AND s.status = 'active' AND s.pagerduty_service_id <> ''
+		ORDER BY s.tier, s.pagerduty_service_id`, team)
+	if err != nil {
+		return nil, fmt.Errorf("pagerduty services of %s: %w", team, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id, tier string
+		if err := rows.Scan(&id, &tier); err != nil {
+			return nil, fmt.Errorf("pagerduty services of %s: %w", team, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

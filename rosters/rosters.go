@@ -35,6 +35,8 @@ type PagerDuty interface {
 	// PolicyMembers returns the users of the policy's schedules and its
 	// direct user targets.
 	PolicyMembers(ctx context.Context, policyID string) ([]pagerduty.User, error)
+	// OnCall says, among others, which escalation policy a service uses.
+	OnCall(ctx context.Context, serviceID string) (pagerduty.OnCallNow, error)
 }
 
 // SlackDirectory finds Slack users by email (the Slack adapter, with
@@ -55,6 +57,11 @@ type Store interface {
 	// PeopleByEmail returns the people the catalog knows with these
 	// emails, keyed by lower-cased email.
 	PeopleByEmail(ctx context.Context, emails []string) (map[string]catalog.Person, error)
+	// TeamPagerDutyServices returns the PagerDuty service ids of the
+	// team's services.
+	TeamPagerDutyServices(ctx context.Context, team string) ([]string, error)
+	// PutTeam updates a team (fields left empty keep their value).
+	PutTeam(ctx context.Context, t catalog.Team) (catalog.Team, error)
 }
 
 // Syncer refreshes every team's roster from GitLab and PagerDuty. Store is
@@ -70,6 +77,28 @@ type Syncer struct {
 	Log *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+}
+
+// policyOf finds the escalation policy of a team that has none: the one
+// its services' PagerDuty services escalate to (the first that answers).
+// The team keeps it, so that /oncall TEAM and the next runs know it.
+func (s *Syncer) policyOf(ctx context.Context, t catalog.Team) string {
+	ids, err := s.Store.TeamPagerDutyServices(ctx, t.Name)
+	if err != nil {
+		s.log().Warn("roster: PagerDuty services of team", "team", t.Name, "err", err)
+		return ""
+	}
+	for _, id := range ids {
+		oc, err := s.PagerDuty.OnCall(ctx, id)
+		if err != nil || oc.Policy.ID == "" {
+			continue
+		}
+		if _, err := s.Store.PutTeam(ctx, catalog.Team{Name: t.Name, PagerDutyEscalationPolicy: oc.Policy.ID}); err != nil {
+			s.log().Warn("roster: record the team's escalation policy", "team", t.Name, "err", err)
+		}
+		return oc.Policy.ID
+	}
+	return ""
 }
 
 // Summary is what a Run did.
@@ -156,6 +185,9 @@ func (s *Syncer) Run(ctx context.Context) (Summary, error) {
 			} else {
 				sum.GitLabRosters++
 			}
+		}
+		if s.PagerDuty != nil && t.PagerDutyEscalationPolicy == "" {
+			t.PagerDutyEscalationPolicy = s.policyOf(ctx, t)
 		}
 		if s.PagerDuty != nil && t.PagerDutyEscalationPolicy != "" {
 			count()

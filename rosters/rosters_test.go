@@ -355,3 +355,29 @@ func TestRunStopsAskingAFailingSlack(t *testing.T) {
 		t.Errorf("got %d GitLab and %d PagerDuty rosters, failures %v; want 8, 8, none (Slack is not needed to write them)", sum.GitLabRosters, sum.PagerDutyRosters, sum.Failures)
 	}
 }
+
+// TestPolicyLearntFromServices: a team that came from descriptors has no
+// escalation policy; its services' PagerDuty services tell it, and its
+// PagerDuty roster follows.
+func TestPolicyLearntFromServices(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE teams SET pagerduty_escalation_policy = '' WHERE name = 'payments'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.PutService(ctx, catalog.Service{Name: "checkout-api", Team: "payments", Tier: "1", Source: catalog.SourceDescriptor,
+		PagerDutyServiceID: fakepd.SampleServiceID("checkout-api")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.syncer.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	team, err := e.store.FindTeam(ctx, "payments")
+	if err != nil || team.PagerDutyEscalationPolicy != fakepd.SampleEscalationPolicyID("payments") {
+		t.Fatalf("payments' policy: got %q, %v; want %s", team.PagerDutyEscalationPolicy, err, fakepd.SampleEscalationPolicyID("payments"))
+	}
+	var fromPD int
+	if err := e.store.Pool().QueryRow(ctx, `SELECT count(*) FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.name = 'payments' AND m.source = 'pagerduty'`).Scan(&fromPD); err != nil || fromPD == 0 {
+		t.Fatalf("payments' PagerDuty roster: %d members, %v", fromPD, err)
+	}
+}
