@@ -230,9 +230,10 @@ func TestRetriedEventHandledOnce(t *testing.T) {
 			t.Fatalf("delivery %d: status %d %s", i, code, resp)
 		}
 	}
-	calls := h.slack.WaitFor("views.publish", 1, 5*time.Second)
+	h.slack.WaitFor("views.publish", 1, 5*time.Second)
 	time.Sleep(200 * time.Millisecond) // let a wrongful second publish arrive
-	if calls = h.slack.Calls("views.publish"); len(calls) != 1 {
+	calls := h.slack.Calls("views.publish")
+	if len(calls) != 1 {
 		t.Fatalf("views.publish: got %d calls, want 1", len(calls))
 	}
 	if calls[0].JSON["user_id"] != "U0ADA" {

@@ -62,12 +62,10 @@ func (b *Bot) socketOnce(ctx context.Context) error {
 			}
 		}
 	}()
+	// RunContext returns only with an error: a reconnection it gave up on.
 	err := client.RunContext(ctx)
 	cancel()
 	<-done
-	if err == nil {
-		err = fmt.Errorf("socket mode client stopped")
-	}
 	return err
 }
 

@@ -129,7 +129,7 @@ func classify(ctx context.Context, tr *trace, err error) error {
 		}
 		return fromStatus(tr, ee.StatusCode, 0, msg, obj.Errors, err)
 	}
-	status, terr, _ := tr.last()
+	status, _, terr := tr.last()
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.Canceled) {
 			return fmt.Errorf("request cancelled: %w", ctxErr)

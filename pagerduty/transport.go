@@ -101,10 +101,10 @@ func (t *trace) note(status int, err error) {
 	t.attempts++
 }
 
-func (t *trace) last() (int, error, int) {
+func (t *trace) last() (status, attempts int, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.status, t.err, t.attempts
+	return t.status, t.attempts, t.err
 }
 
 func (t *trace) setErrorBody(b []byte) {
