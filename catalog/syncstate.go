@@ -24,12 +24,13 @@ type RepoState struct {
 	DescriptorStatus, DescriptorPath string
 }
 
-// RepoStates returns the state of every known repo, by GitLab id.
-func (s *Store) RepoStates(ctx context.Context) (map[int64]RepoState, error) {
+// RepoStates returns the state of every known repo, by GitLab id; only
+// that of the repos with the given ids when any are given.
+func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoState, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error,
 		       descriptor_status, descriptor_path
-		FROM repos WHERE gitlab_id IS NOT NULL`)
+		FROM repos WHERE gitlab_id IS NOT NULL AND (coalesce(cardinality($1::bigint[]), 0) = 0 OR gitlab_id = ANY($1))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
 	}

@@ -36,7 +36,7 @@ type Source interface {
 // Store is what the sync writes to; *catalog.Store is one.
 type Store interface {
 	ApplyRepo(ctx context.Context, snap catalog.RepoSnapshot) (catalog.ApplyResult, error)
-	RepoStates(ctx context.Context) (map[int64]catalog.RepoState, error)
+	RepoStates(ctx context.Context, ids ...int64) (map[int64]catalog.RepoState, error)
 	RecordRepoFailure(ctx context.Context, r catalog.Repo, reason string) error
 	RepoFiles(ctx context.Context, gitlabID int64) ([]string, error)
 }
@@ -120,6 +120,19 @@ func New(src Source, store Store, opts Options) *Syncer {
 // only when the listing itself fails or ctx ends, and what was stored until
 // then stays stored.
 func (s *Syncer) Run(ctx context.Context, since time.Time) (Summary, error) {
+	return s.run(ctx, since, false)
+}
+
+// Verify syncs every project and asks GitLab, for each one the catalog
+// already has, whether its default branch moved (one comparison request),
+// even when its last activity says nothing happened: GitLab updates
+// last_activity_at at most about once an hour, so a push soon after other
+// activity can leave it unchanged. A changed repo is then updated as in Run.
+func (s *Syncer) Verify(ctx context.Context) (Summary, error) {
+	return s.run(ctx, time.Time{}, true)
+}
+
+func (s *Syncer) run(ctx context.Context, since time.Time, verify bool) (Summary, error) {
 	start := time.Now()
 	before := s.src.Stats()
 	known, err := s.store.RepoStates(ctx)
@@ -138,7 +151,7 @@ func (s *Syncer) Run(ctx context.Context, since time.Time) (Summary, error) {
 		go func() {
 			defer wg.Done()
 			for p := range jobs {
-				out, res, err := s.repo(ctx, p, known[p.ID])
+				out, res, err := s.repo(ctx, p, known[p.ID], verify)
 				mu.Lock()
 				sum.add(out, res)
 				if err != nil {
@@ -208,15 +221,21 @@ func (s *Syncer) SyncProject(ctx context.Context, projectID int64) (Outcome, cat
 	if err != nil {
 		return OutcomeFailed, catalog.ApplyResult{}, fmt.Errorf("sync project %d: %w", projectID, err)
 	}
-	return s.repo(ctx, p, catalog.RepoState{})
+	known, err := s.store.RepoStates(ctx, projectID)
+	if err != nil {
+		return OutcomeFailed, catalog.ApplyResult{}, fmt.Errorf("sync project %d: %w", projectID, err)
+	}
+	return s.repo(ctx, p, known[projectID], true)
 }
 
 // repo reads one project and stores it.
-func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoState) (Outcome, catalog.ApplyResult, error) {
+// With verify, a repo whose last activity has not moved is compared with
+// GitLab all the same.
+func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoState, verify bool) (Outcome, catalog.ApplyResult, error) {
 	if s.opts.Ignored(p.Path) {
 		return OutcomeIgnored, catalog.ApplyResult{}, nil
 	}
-	if known.Synced && known.SyncError == "" && !known.LastActivityAt.IsZero() &&
+	if !verify && known.Synced && known.SyncError == "" && !known.LastActivityAt.IsZero() &&
 		known.LastActivityAt.Equal(p.LastActivityAt) && known.Path == p.Path && known.Archived == p.Archived {
 		return OutcomeUnchanged, catalog.ApplyResult{}, nil
 	}

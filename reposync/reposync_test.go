@@ -265,3 +265,53 @@ func TestIncrementalSync(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyFindsPushesLastActivityHid: GitLab may leave last_activity_at
+// where it was after a push (it updates it at most about hourly). The
+// incremental run then sees nothing; Verify compares each repo's commit and
+// finds the push.
+func TestVerifyFindsPushesLastActivityHid(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{})
+	ctx := context.Background()
+	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	p := checkoutProject(t, e)
+	if _, err := e.fake.Push(p.ID, fakegitlab.Change{Files: map[string][]byte{"catalog-info.yaml": withOwner(p.Files["catalog-info.yaml"], "fulfilment")}}); err != nil {
+		t.Fatal(err)
+	}
+	pushed, err := e.client.Project(ctx, p.ID) // as GitLab's API shows it
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As if GitLab had not moved last_activity_at: the catalog already has it.
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE repos SET last_activity_at = $2 WHERE gitlab_id = $1`, p.ID, pushed.LastActivityAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := owner(t, e.store, "checkout-api"); got != "payments" {
+		t.Fatalf("the incremental run saw the push (owner %q): the test does not test what it says", got)
+	}
+	before := e.fake.Stats().Requests
+	sum, err := e.syncer.Verify(ctx)
+	if err != nil || sum.Failed > 0 {
+		t.Fatalf("verify: %+v %v", sum, err)
+	}
+	if got := owner(t, e.store, "checkout-api"); got != "fulfilment" {
+		t.Fatalf("after Verify: owner %q, want fulfilment", got)
+	}
+	// A comparison a repo, the changed file, and the tree of the repos
+	// with no commit known (no file was ever read from them).
+	states, _ := e.store.RepoStates(ctx)
+	budget := int64(1 + len(states) + 1)
+	for _, st := range states {
+		if st.LastCommit == "" {
+			budget += 2
+		}
+	}
+	if n := e.fake.Stats().Requests - before; n > budget {
+		t.Errorf("verify: %d requests for %d repos, want at most %d", n, len(states), budget)
+	}
+}

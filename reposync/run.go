@@ -24,8 +24,9 @@ var ErrBusy = errors.New("another sync is running (on this or another replica)")
 
 // Once runs one recorded sync while holding lock: incremental (projects
 // active since the last completed sync started), or full when full is set
-// or no sync has completed yet. It returns ErrBusy when another process is
-// syncing.
+// or no sync has completed yet. A full sync after a completed one verifies
+// every repo against GitLab (see Verify). It returns ErrBusy when another
+// process is syncing.
 func (s *Syncer) Once(ctx context.Context, log RunLog, lock Locker, full bool) (Summary, error) {
 	unlock, ok, err := lock(ctx)
 	if err != nil {
@@ -55,7 +56,17 @@ func (s *Syncer) Once(ctx context.Context, log RunLog, lock Locker, full bool) (
 	if !since.IsZero() {
 		since = since.Add(-10 * time.Minute)
 	}
-	sum, runErr := s.Run(ctx, since)
+	var sum Summary
+	var runErr error
+	if full && kind == "full" {
+		if last, err := log.LastCompletedSync(ctx); err == nil && !last.IsZero() {
+			sum, runErr = s.Verify(ctx)
+		} else {
+			sum, runErr = s.Run(ctx, time.Time{})
+		}
+	} else {
+		sum, runErr = s.Run(ctx, since)
+	}
 	rec := catalog.SyncRun{
 		ID: id, Kind: kind, Completed: runErr == nil, ReposSeen: sum.Seen, Catalogued: sum.Catalogued,
 		Invalid: sum.Invalid, Missing: sum.Missing, Templates: sum.Templates, Conflicts: sum.Conflicts,
@@ -72,11 +83,21 @@ func (s *Syncer) Once(ctx context.Context, log RunLog, lock Locker, full bool) (
 	return sum, runErr
 }
 
+// verifyEvery is how often the periodic sync verifies every repo rather
+// than only those whose last activity moved.
+const verifyEvery = 24 * time.Hour
+
 // Every runs Once every interval until ctx ends, skipping quietly when
-// another replica holds the lock. The first run starts at once.
+// another replica holds the lock. The first run starts at once. Once a day
+// (of this replica's life) the run is a full one that verifies every repo.
 func (s *Syncer) Every(ctx context.Context, interval time.Duration, log RunLog, lock Locker) {
+	lastFull := time.Now()
 	for {
-		sum, err := s.Once(ctx, log, lock, false)
+		full := time.Since(lastFull) >= verifyEvery
+		sum, err := s.Once(ctx, log, lock, full)
+		if full && err == nil {
+			lastFull = time.Now()
+		}
 		switch {
 		case errors.Is(err, ErrBusy):
 			s.log.Debug("periodic sync skipped: another replica is syncing")
