@@ -348,3 +348,23 @@ func TestHealthAndReady(t *testing.T) {
 		t.Fatalf("/readyz with the database closed: got %d, want 503", resp.StatusCode)
 	}
 }
+
+// TestHomeButtonRepublishes: a button of the App Home has no response_url;
+// its command runs and the Home is published again.
+func TestHomeButtonRepublishes(t *testing.T) {
+	h := newHarness(t, time.Second)
+	body, err := fakeslack.Interaction(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "U0ADA"}, "trigger_id": "T",
+		"view":    map[string]any{"type": "home", "id": "VHOME"},
+		"actions": []any{map[string]any{"action_id": "run:1:0", "block_id": "b", "type": "button", "value": "/whoowns checkout-api"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, resp := h.post("/slack/interactions", body, fakeslack.Sign(secret, body, time.Now())); code != 200 {
+		t.Fatalf("status %d %s", code, resp)
+	}
+	if got := h.slack.WaitFor("views.publish", 1, 5*time.Second); len(got) != 1 || got[0].JSON["user_id"] != "U0ADA" {
+		t.Fatalf("views.publish: %+v", got)
+	}
+}

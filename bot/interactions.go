@@ -54,6 +54,12 @@ func (b *Bot) interaction(cb slack.InteractionCallback) any {
 			go func() {
 				defer b.inflight.Done()
 				r := b.run(b.base, line, user, cb.Channel.ID, cb.TriggerID)
+				if cb.ResponseURL == "" && cb.View.Type == slack.VTHomeTab {
+					// A button of the App Home: no message to answer in;
+					// the Home itself shows the new state.
+					b.publishHome(user.ID)
+					return
+				}
 				if r.InChannel {
 					// An ephemeral message cannot become a channel message:
 					// post the answer for everyone, and drop the ephemeral.

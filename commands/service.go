@@ -58,7 +58,7 @@ func RegisterServiceCommand(r *Router, cfg ServiceConfig) {
 	}
 	r.Register(Command{
 		Name:    "/service",
-		Usage:   "add [group/repo] | show NAME | uncatalogued [group] | ignore group/repo REASON | ignored",
+		Usage:   "add [group/repo] | show NAME | uncatalogued [group] | ignore group/repo REASON | unignore group/repo | ignored",
 		Summary: "Register a service, show one, or deal with uncatalogued repos",
 		Handler: func(ctx context.Context, req Request) (Response, error) {
 			args := strings.Fields(req.Text)
