@@ -137,16 +137,26 @@ func TestSlashWhoOwnsGolden(t *testing.T) {
 			if msg["response_type"] != "ephemeral" {
 				t.Errorf("response_type: got %v, want ephemeral", msg["response_type"])
 			}
-			var pretty bytes.Buffer
-			enc := json.NewEncoder(&pretty)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(msg); err != nil {
-				t.Fatal(err)
-			}
-			golden(t, filepath.Join("testdata", "whoowns_"+tt.name+".json"), pretty.Bytes())
+			goldenJSON(t, filepath.Join("testdata", "whoowns_"+tt.name+".json"), []byte(body))
 		})
 	}
+}
+
+// goldenJSON compares a JSON document, indented, with a golden file.
+func goldenJSON(t *testing.T, path string, doc []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, doc)
+	}
+	var pretty bytes.Buffer
+	enc := json.NewEncoder(&pretty)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, path, pretty.Bytes())
 }
 
 func golden(t *testing.T, path string, got []byte) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +220,39 @@ func TestOnCallShowsEveryEntry(t *testing.T) {
 			t.Fatalf("Person %02d missing from /oncall:\n%s", i, reply)
 		}
 	}
+}
+
+// TestWhoOwnsWithOnCallGolden is the /whoowns card with its on-call
+// section, on a fixed clock, as Slack receives it.
+func TestWhoOwnsWithOnCallGolden(t *testing.T) {
+	ctx := context.Background()
+	store := catalog.NewStore(pgtest.New(t), nil)
+	if err := sampleorg.Load(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	pd := fakepd.Sample(now)
+	psrv := httptest.NewServer(pd)
+	defer psrv.Close()
+	client, err := pagerduty.New(pagerduty.Config{Token: fakepd.SampleToken, APIURL: psrv.URL, EventsURL: psrv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client.Now = func() time.Time { return now }
+	fs := fakeslack.New(nil, nil)
+	defer fs.Close()
+	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
+	router.Register(commands.WhoOwnsWithOnCall(store, &commands.OnCallLookup{PagerDuty: client, People: store, Now: func() time.Time { return now }}))
+	b, err := bot.New(bot.Config{SigningSecret: secret, API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())), Commands: router})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	h := &harness{t: t, store: store, slack: fs, server: srv, bot: b, router: router}
+	code, body := h.slash("checkout-api")
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	goldenJSON(t, filepath.Join("testdata", "whoowns_oncall.json"), []byte(body))
 }
