@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -162,6 +163,22 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	subpath := path.Dir(snap.DescriptorPath)
 	if subpath == "." {
 		subpath = ""
+	}
+	// Repos synced at the same time may claim one name: lock each name the
+	// descriptor claims (in one order, so two monorepos cannot deadlock)
+	// until this transaction ends, so that the second claimant sees the
+	// first as the holder instead of both taking the service.
+	var claims []string
+	for _, e := range snap.Entities {
+		if strings.EqualFold(e.Kind, manifest.KindComponent) {
+			claims = append(claims, strings.ToLower(serviceFromEntity(e).Ref()))
+		}
+	}
+	sort.Strings(claims)
+	for _, c := range claims {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('switchboard:service:' || $1))`, c); err != nil {
+			return res, fmt.Errorf("lock service name %s: %w", c, err)
+		}
 	}
 	kept := map[int64]bool{}
 	for _, e := range snap.Entities {

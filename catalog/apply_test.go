@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -170,5 +171,35 @@ func TestImpact(t *testing.T) {
 		if len(hits) != tt.want {
 			t.Errorf("%s: got %d hits, want %d: %+v", tt.pattern, len(hits), tt.want, hits)
 		}
+	}
+}
+
+// TestConcurrentClaims: repos claiming one name at the same time end with
+// one holder and everyone else in conflict, never two repos on one service.
+func TestConcurrentClaims(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := s.ApplyRepo(ctx, snapshot(int64(100+i), fmt.Sprintf("acme/team%d/frontend", i), catalog.DescriptorOK, component("frontend", fmt.Sprintf("group:team%d", i))))
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var attached, conflicted int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM service_repos sr JOIN services sv ON sv.id = sr.service_id WHERE sv.name = 'frontend'`).Scan(&attached); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM repos WHERE jsonb_array_length(conflicts) > 0`).Scan(&conflicted); err != nil {
+		t.Fatal(err)
+	}
+	if attached != 1 || conflicted != n {
+		t.Fatalf("repos on the service: got %d, want 1; repos recording the conflict: got %d, want %d", attached, conflicted, n)
 	}
 }
