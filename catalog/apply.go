@@ -104,6 +104,15 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	if !r.LastActivityAt.IsZero() {
 		last = r.LastActivityAt
 	}
+	// GitLab paths are unique: a known repo holding this path under
+	// another project id is gone (deleted and recreated, or renamed away
+	// without a hook). Free the path, keep the old repo as deleted, and
+	// orphan what it declared.
+	if orphans, err := retirePath(ctx, tx, r.Path, r.GitLabID); err != nil {
+		return res, err
+	} else {
+		res.Orphaned = append(res.Orphaned, orphans...)
+	}
 	var repoID int64
 	if snap.Partial {
 		err = tx.QueryRow(ctx, `
@@ -153,7 +162,8 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	case DescriptorOK:
 	default:
 		// Missing or a template: whatever this repo declared is orphaned.
-		res.Orphaned, err = orphanExcept(ctx, tx, repoID, nil)
+		orphans, err := orphanExcept(ctx, tx, repoID, nil)
+		res.Orphaned = append(res.Orphaned, orphans...)
 		return res, err
 	}
 
@@ -216,8 +226,32 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 			return res, err
 		}
 	}
-	res.Orphaned, err = orphanExcept(ctx, tx, repoID, kept)
+	orphans, err := orphanExcept(ctx, tx, repoID, kept)
+	res.Orphaned = append(res.Orphaned, orphans...)
 	return res, err
+}
+
+// retirePath frees path from any repo other than gitlabID's.
+func retirePath(ctx context.Context, tx pgx.Tx, path string, gitlabID int64) ([]string, error) {
+	rows, err := tx.Query(ctx, `
+		UPDATE repos SET path = path || '@' || COALESCE(gitlab_id::text, id::text), deleted_at = COALESCE(deleted_at, now()), updated_at = now()
+		WHERE lower(path) = lower($1) AND gitlab_id IS DISTINCT FROM $2 RETURNING id`, path, gitlabID)
+	if err != nil {
+		return nil, fmt.Errorf("free path %s: %w", path, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("free path %s: %w", path, err)
+	}
+	var orphaned []string
+	for _, id := range ids {
+		o, err := orphanExcept(ctx, tx, id, nil)
+		if err != nil {
+			return nil, err
+		}
+		orphaned = append(orphaned, o...)
+	}
+	return orphaned, nil
 }
 
 // applyFiles replaces the repo's file index, or changes it by what a

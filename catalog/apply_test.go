@@ -203,3 +203,28 @@ func TestConcurrentClaims(t *testing.T) {
 		t.Fatalf("repos on the service: got %d, want 1; repos recording the conflict: got %d, want %d", attached, conflicted, n)
 	}
 }
+
+// TestRecreatedProject: a project deleted and created again under the same
+// path (a new GitLab id) syncs; the old repo is kept as deleted under a
+// freed path, and the name passes to the new repo.
+func TestRecreatedProject(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	mustApply(t, s, snapshot(1, "acme/payments/checkout", catalog.DescriptorOK, component("checkout-api", "group:payments")))
+	res := mustApply(t, s, snapshot(2, "acme/payments/checkout", catalog.DescriptorOK, component("checkout-api", "group:payments")))
+	if len(res.Conflicts) != 0 || res.Services != 1 {
+		t.Fatalf("recreated project: got %+v", res)
+	}
+	p := lookupOne(t, s, "checkout-api")
+	if len(p.Repos) != 1 || p.Repos[0].GitLabID != 2 || p.Service.Status != catalog.StatusActive {
+		t.Fatalf("checkout-api: %+v (repos %+v)", p.Service, p.Repos)
+	}
+	var oldPath string
+	var deleted bool
+	if err := s.Pool().QueryRow(ctx, `SELECT path, deleted_at IS NOT NULL FROM repos WHERE gitlab_id = 1`).Scan(&oldPath, &deleted); err != nil {
+		t.Fatal(err)
+	}
+	if oldPath != "acme/payments/checkout@1" || !deleted {
+		t.Fatalf("old repo: path %q, deleted %v", oldPath, deleted)
+	}
+}

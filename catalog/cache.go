@@ -238,7 +238,7 @@ func (s *Store) loadSnapshot(ctx context.Context) (*snapshot, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT sr.service_id, `+repoColumns+`, sr.subpath FROM repos r JOIN service_repos sr ON sr.repo_id = r.id ORDER BY r.path`)
+		rows, err = tx.Query(ctx, `SELECT sr.service_id, `+repoColumns+`, sr.subpath FROM repos r JOIN service_repos sr ON sr.repo_id = r.id WHERE r.deleted_at IS NULL ORDER BY r.path`)
 		if err != nil {
 			return err
 		}

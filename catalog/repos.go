@@ -80,7 +80,7 @@ func (s *Store) ServiceRepos(ctx context.Context, serviceID int64) ([]Repo, erro
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+repoColumns+`, sr.subpath
 		FROM repos r JOIN service_repos sr ON sr.repo_id = r.id
-		WHERE sr.service_id = $1 ORDER BY r.path`, serviceID)
+		WHERE sr.service_id = $1 AND r.deleted_at IS NULL ORDER BY r.path`, serviceID)
 	if err != nil {
 		return nil, fmt.Errorf("repos of service %d: %w", serviceID, err)
 	}
