@@ -378,3 +378,25 @@ func TestHomeButtonRepublishes(t *testing.T) {
 		t.Fatalf("views.publish: %+v", got)
 	}
 }
+
+// TestShutdownFinishesInFlightWork: an answer still owed when shutdown
+// starts is delivered before Shutdown returns.
+func TestShutdownFinishesInFlightWork(t *testing.T) {
+	h := newHarness(t, 50*time.Millisecond)
+	h.router.Register(commands.Command{Name: "/slow", Handler: func(ctx context.Context, req commands.Request) (commands.Response, error) {
+		time.Sleep(400 * time.Millisecond)
+		return commands.Response{Text: "finished after all"}, nil
+	}})
+	body := fakeslack.SlashCommand("/slow", "", "U0ADA", "C1", h.slack.ResponseURL("late"), "T")
+	if code, _ := h.post("/slack/commands", body, fakeslack.Sign(secret, body, time.Now())); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.bot.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if got := h.slack.Calls("response_url"); len(got) != 1 || got[0].JSON["text"] != "finished after all" {
+		t.Fatalf("answers delivered by the time Shutdown returned: %+v", got)
+	}
+}
