@@ -221,11 +221,18 @@ func hasPlaceholders(data []byte) bool {
 	return false
 }
 
-// syntaxError reports a YAML syntax error at its line, and at the first
-// non-blank column of that line (yaml.v3 does not give the column).
+// syntaxError reports a YAML syntax error at its position.
 func (c *checker) syntaxError(data []byte, err error) {
-	msg := err.Error()
-	line := 1
+	line, col, msg := SyntaxErrorPos(data, err)
+	c.add(RuleYAMLSyntax, Pos{line, col}, "YAML syntax error: "+clipLong(msg), syntaxFix(msg))
+}
+
+// SyntaxErrorPos reads where a yaml.v3 syntax error is in data, and its
+// message without the "yaml: line N:" prefix. yaml.v3 gives no column: the
+// column is that of the line's first non-blank character.
+func SyntaxErrorPos(data []byte, err error) (line, col int, msg string) {
+	msg = err.Error()
+	line = 1
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
 			line = n
@@ -236,11 +243,11 @@ func (c *checker) syntaxError(data []byte, err error) {
 	}
 	lines := bytes.Split(data, []byte("\n"))
 	line = min(max(line, 1), len(lines))
-	col := 1
+	col = 1
 	if t := bytes.TrimRight(lines[line-1], "\r"); len(bytes.TrimSpace(t)) > 0 {
 		col = len(t) - len(bytes.TrimLeft(t, " \t")) + 1
 	}
-	c.add(RuleYAMLSyntax, Pos{line, col}, "YAML syntax error: "+clipLong(msg), syntaxFix(msg))
+	return line, col, msg
 }
 
 // syntaxFix suggests a fix for a yaml.v3 error message.

@@ -37,8 +37,6 @@ const (
 // maxFileSize is the largest standards file read.
 const maxFileSize = 1 << 20
 
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func topKeys() []string {
 	return []string{"version", "lifecycles", "tiers", "languages", "frameworks", "databases", "naming",
 		"required", "enforce", "gitlab", "digest", "paging", "onboarding"}
@@ -152,22 +150,7 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 }
 
 func (d *decoder) syntaxError(data []byte, err error) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
-			line = n
-		}
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	lines := bytes.Split(data, []byte("\n"))
-	line = min(max(line, 1), len(lines))
-	col := 1
-	if t := bytes.TrimRight(lines[line-1], "\r"); len(bytes.TrimSpace(t)) > 0 {
-		col = len(t) - len(bytes.TrimLeft(t, " \t")) + 1
-	}
+	line, col, msg := manifest.SyntaxErrorPos(data, err)
 	d.add(RuleConfigSyntax, manifest.SeverityError, &yaml.Node{Line: line, Column: col}, "YAML syntax error: "+msg,
 		"check the indentation and quoting near this line")
 }
