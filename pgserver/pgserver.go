@@ -4,7 +4,12 @@
 //
 // The server listens only on a Unix socket inside its own data directory
 // (mode 0700), so nothing else on the machine can reach it, and it uses
-// trust authentication on that socket. PostgreSQL refuses to run as root;
+// trust authentication on that socket.
+//
+// Several processes may use one data directory at once (serve, and a sync
+// or digest run beside it): each holds a shared lock on a file beside the
+// data directory while it uses the server, and the server outlives whichever
+// process started it until the last user stops it. PostgreSQL refuses to run as root;
 // when the current user is root, initdb and postgres run as the "postgres"
 // OS user and the data directory is handed to that user.
 package pgserver
@@ -45,6 +50,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Fast disables durability (fsync, full_page_writes): for tests only.
 	Fast bool
+	// DieWithParent stops the server when the process that started it dies,
+	// even if another process still uses it: for throwaway servers (the test
+	// suite's), which nobody else shares and which must never outlive a
+	// killed test binary.
+	DieWithParent bool
 }
 
 // Server is a running PostgreSQL server started by Start.
@@ -55,6 +65,9 @@ type Server struct {
 	done    chan struct{}
 	waitErr error
 	log     *slog.Logger
+	// users is the lock file beside the data directory on which every
+	// process using the server holds a shared lock (see lockUsers).
+	users *os.File
 }
 
 // User is the database superuser name of clusters made by Start.
@@ -136,28 +149,99 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("start postgres: data dir %q is too long for a Unix socket path (%d bytes, limit 100): choose a shorter --data-dir", dataDir, n)
 	}
 	s := &Server{dataDir: dataDir, port: opts.Port, log: log, done: make(chan struct{})}
+	if err := s.lockUsers(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startOrJoin(ctx, opts); err != nil {
+		s.unlockUsers()
+		return nil, err
+	}
+	return s, nil
+}
+
+// startOrJoin starts the server, or joins the one already running on the
+// data directory. One process at a time does this (an exclusive lock on a
+// second file), so two processes starting at once never start two servers.
+func (s *Server) startOrJoin(ctx context.Context, opts Options) error {
+	starting, err := lockFile(ctx, s.lockPath("start"), syscall.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer starting.Close() // releases the lock
 	if s.ping(ctx) == nil {
-		log.Info("using the PostgreSQL server already running on the data dir", "data_dir", dataDir)
+		s.log.Info("using the PostgreSQL server already running on the data dir", "data_dir", s.dataDir)
 		close(s.done)
-		return s, nil
+		return nil
 	}
 	binDir := opts.BinDir
 	if binDir == "" {
 		if binDir, err = FindBinDir(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	cred, err := credential()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.initdb(ctx, binDir, cred); err != nil {
-		return nil, err
+		return err
 	}
-	if err := s.start(ctx, binDir, cred, opts.Fast); err != nil {
-		return nil, err
+	return s.start(ctx, binDir, cred, opts.Fast, opts.DieWithParent)
+}
+
+// lockPath is a lock file beside the data directory (not inside it: when
+// running as root the data directory belongs to the postgres user).
+func (s *Server) lockPath(what string) string {
+	return filepath.Join(filepath.Dir(s.dataDir), "."+filepath.Base(s.dataDir)+"."+what+".lock")
+}
+
+// lockUsers takes the shared "users" lock that says this process uses the
+// server. It waits while the last user is stopping the server (which holds
+// the lock exclusively), so a process starting then never joins a server
+// about to go away: it starts a new one once the old one has stopped.
+func (s *Server) lockUsers(ctx context.Context) error {
+	if err := os.MkdirAll(filepath.Dir(s.dataDir), 0o755); err != nil {
+		return fmt.Errorf("create data dir's parent: %w", err)
 	}
-	return s, nil
+	f, err := lockFile(ctx, s.lockPath("users"), syscall.LOCK_SH)
+	if err != nil {
+		return err
+	}
+	s.users = f
+	return nil
+}
+
+func (s *Server) unlockUsers() {
+	if s.users != nil {
+		s.users.Close()
+		s.users = nil
+	}
+}
+
+// lockFile opens path and takes a flock of the given kind on it, waiting
+// until ctx is done. The lock is released when the file is closed, or by the
+// kernel when the process dies.
+func lockFile(ctx context.Context, path string, how int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("lock %s (another process is starting or stopping the server): %w", path, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
 }
 
 // credential returns the identity postgres must run as: nil for the current
@@ -206,7 +290,7 @@ func (s *Server) initdb(ctx context.Context, binDir string, cred *syscall.Creden
 	return nil
 }
 
-func (s *Server) start(ctx context.Context, binDir string, cred *syscall.Credential, fast bool) error {
+func (s *Server) start(ctx context.Context, binDir string, cred *syscall.Credential, fast, dieWithParent bool) error {
 	args := []string{
 		"-D", s.dataDir,
 		"-k", s.dataDir,
@@ -232,9 +316,15 @@ func (s *Server) start(ctx context.Context, binDir string, cred *syscall.Credent
 	cmd.Dir = "/"
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	// Pdeathsig: if this process dies without stopping the server, the
-	// server gets SIGINT (fast shutdown) rather than running on orphaned.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGINT, Setpgid: true}
+	// The server outlives this process while another one uses it; Stop by
+	// the last user shuts it down. Setpgid keeps a terminal's Ctrl-C (sent to
+	// the foreground process group) from reaching it. A throwaway server gets
+	// SIGINT (fast shutdown) when its parent dies instead (Pdeathsig).
+	attr := &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+	if dieWithParent {
+		attr.Pdeathsig = syscall.SIGINT
+	}
+	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return fmt.Errorf("start postgres: %w", err)
@@ -257,10 +347,10 @@ func (s *Server) start(ctx context.Context, binDir string, cred *syscall.Credent
 			out, _ := os.ReadFile(logPath)
 			return fmt.Errorf("postgres exited during start (%v); its log %s ends:\n%s", s.waitErr, logPath, lastLines(out, 15))
 		case <-ctx.Done():
-			_ = s.Stop()
+			_ = s.shutdown()
 			return fmt.Errorf("start postgres: %w", ctx.Err())
 		case <-deadline.C:
-			_ = s.Stop()
+			_ = s.shutdown()
 			return fmt.Errorf("start postgres: not accepting connections after 60s; see %s", logPath)
 		case <-tick.C:
 			if s.ping(ctx) == nil {
@@ -315,27 +405,81 @@ func (s *Server) EnsureDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
-// Stop shuts the server down (fast shutdown: open sessions are ended,
-// committed data is kept) and waits for it to exit. A server that Start
-// found already running is left alone.
+// Stop says this process no longer uses the server, and shuts the server
+// down (fast shutdown: open sessions are ended, committed data is kept) when
+// no other process uses it, whichever process started it. A server still
+// used by another process is left running for it.
 func (s *Server) Stop() error {
-	if s.cmd == nil {
+	if s.users == nil {
 		return nil
 	}
-	select {
-	case <-s.done:
+	s.unlockUsers()
+	// Exclusive: nobody else uses the server, and nobody can start using it
+	// until it is down (lockUsers waits). Not waiting for it: of several
+	// users stopping at once, the last to let go finds the lock free.
+	expired, cancel := context.WithCancel(context.Background())
+	cancel()
+	last, err := lockFile(expired, s.lockPath("users"), syscall.LOCK_EX)
+	if err != nil {
+		s.log.Info("PostgreSQL left running: another process still uses it", "data_dir", s.dataDir)
 		return nil
-	default:
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
+	defer last.Close()
+	if err := s.shutdown(); err != nil {
+		return err
 	}
 	s.log.Info("PostgreSQL stopped", "data_dir", s.dataDir)
 	return nil
+}
+
+// shutdown stops the server: through the child process when this process
+// started it, else through the postmaster's pid in postmaster.pid.
+func (s *Server) shutdown() error {
+	if s.cmd != nil {
+		select {
+		case <-s.done:
+			return nil
+		default:
+		}
+		_ = s.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+		return nil
+	}
+	pidFile := filepath.Join(s.dataDir, "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // already down
+	}
+	if err != nil {
+		return fmt.Errorf("stop postgres: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("stop postgres: unreadable %s", pidFile)
+	}
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return nil
+		}
+		return fmt.Errorf("stop postgres (pid %d): %w", pid, err)
+	}
+	// The postmaster removes postmaster.pid as the last step of shutdown.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(pidFile); errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if syscall.Kill(pid, 0) != nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("stop postgres (pid %d): still running after 30s", pid)
 }
 
 // Done is closed when the server process has exited.

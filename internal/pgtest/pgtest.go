@@ -65,7 +65,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: filepath.Join(dir, "data"), Fast: true})
+	srv, err := pgserver.Start(ctx, pgserver.Options{DataDir: filepath.Join(dir, "data"), Fast: true, DieWithParent: true})
 	cancel()
 	if err != nil {
 		// Let each test fail with the reason, rather than exiting silently.
