@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
+	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -62,6 +63,9 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		c.ListenAddr = ":8080"
 	}
 	c.WebhookSecret = strings.TrimSpace(getenv("GITLAB_WEBHOOK_SECRET"))
+	if c.WebhookSecret != "" && strings.TrimSpace(getenv("GITLAB_URL")) == "" {
+		errs = append(errs, errors.New("GITLAB_WEBHOOK_SECRET is set but GITLAB_URL is not: webhooks re-sync repos from GitLab, so give the instance's address too"))
+	}
 	c.SyncInterval = 15 * time.Minute
 	if v := strings.TrimSpace(getenv("SYNC_INTERVAL")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -136,12 +140,8 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		return 2
 	}
 	log := newLogger(env.Stderr, env, slog.LevelInfo)
-	db, err := openDatabase(ctx, dbf, env, log, "switchboard")
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
-		return 1
-	}
-	defer db.Close()
+	// Every configuration error is found before the database is touched:
+	// a wrong variable must not cost a migration, nor start a server.
 	pd, err := pagerDutyFromEnv(env.Getenv, log)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve: configuration:", err)
@@ -152,14 +152,25 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 2
 	}
+	gl, err := gitlabFromEnv(env.Getenv, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve: configuration:", err)
+		return 2
+	}
+	db, err := openDatabase(ctx, dbf, env, log, "switchboard")
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 1
+	}
+	defer db.Close()
 	srv, err := newServer(cfg, db, log, extras{pagerduty: pd, standards: std, teamDigests: true})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 1
 	}
-	if err := srv.withGitLab(env, log); err != nil {
+	if err := srv.withGitLab(gl, std, log); err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
-		return 2
+		return 1
 	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -271,9 +282,13 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 			}
 		}
 	}
+	// One mux with every route under its method, and no catch-all: a known
+	// path asked with the wrong method is 405 with Allow, an unknown one 404.
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", b.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	for _, prefix := range []string{"/slack/", "/healthz", "/readyz"} {
+		mux.Handle(prefix, b.Handler())
+	}
 	return &server{
 		cfg: cfg, store: store, cache: cache, pagerduty: x.pagerduty, bot: b, log: log, mux: mux, daily: daily,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
@@ -326,20 +341,12 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// withGitLab adds, when GITLAB_URL is set, the periodic sync (one replica
-// at a time) and, when GITLAB_WEBHOOK_SECRET is set too, POST
-// /gitlab/webhook.
-func (s *server) withGitLab(env *Env, log *slog.Logger) error {
-	client, err := gitlabFromEnv(env.Getenv, log)
-	if err != nil || client == nil {
-		if s.cfg.WebhookSecret != "" && err == nil {
-			return errors.New("GITLAB_WEBHOOK_SECRET is set but GITLAB_URL is not")
-		}
-		return err
-	}
-	std, err := loadStandards(env, log)
-	if err != nil {
-		return err
+// withGitLab adds, when there is a GitLab client (GITLAB_URL is set), the
+// periodic sync (one replica at a time) and, when GITLAB_WEBHOOK_SECRET is
+// set too, POST /gitlab/webhook.
+func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log *slog.Logger) error {
+	if client == nil {
+		return nil
 	}
 	syncer := newSyncer(client, s.store, std, log, nil)
 	lock := syncLock(s.store.Pool())
