@@ -11,8 +11,10 @@
 // PagerDuty asks for; 5xx, timeouts and connection errors with exponential
 // backoff) and failures are typed: ErrRateLimited, ErrUnavailable,
 // ErrNotFound, ErrUnauthorized, *ErrRejected. A trigger succeeds only when
-// PagerDuty accepted it. The API token, routing keys, emails and payloads
-// are never logged.
+// PagerDuty accepted it; when it fails, TriggerOutcome says whether
+// Switchboard knows no incident was opened or the page may have gone
+// through (FindIncident then looks it up by its dedup key). The API token,
+// routing keys, emails and payloads are never logged.
 //
 // Results are the package's own types, not go-pagerduty's.
 package pagerduty

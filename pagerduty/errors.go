@@ -24,7 +24,8 @@ var (
 	ErrRateLimited = errors.New("pagerduty rate limit reached")
 	// ErrUnavailable: PagerDuty answered 5xx, timed out, or could not be
 	// reached, after the bounded retries; or it answered something that
-	// cannot be read. For a trigger it means: NOT paged.
+	// cannot be read. For a trigger it is not enough to say "NOT paged":
+	// TriggerOutcome says whether the page may have gone through.
 	ErrUnavailable = errors.New("pagerduty unavailable")
 	// ErrNotFound: the service, escalation policy or incident does not
 	// exist (404), or the ID is not a PagerDuty ID.

@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -78,6 +80,8 @@ type trace struct {
 	attempts   int
 	noRetry    bool   // best-effort calls: one attempt only
 	errorBody  []byte // body of the last error answer
+	// tries is every attempt, oldest first, for decide.
+	tries []attempt
 }
 
 type traceKey struct{}
@@ -94,11 +98,19 @@ func traceFrom(ctx context.Context) *trace {
 	return &trace{}
 }
 
-func (t *trace) note(status int, err error) {
+func (t *trace) note(status int, err error, wrote bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.status, t.err = status, err
 	t.attempts++
+	t.tries = append(t.tries, attempt{status: status, err: err, wrote: wrote})
+}
+
+// outcome is what the attempts so far mean for a trigger (decide).
+func (t *trace) outcome() Outcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return decide(t.tries)
 }
 
 func (t *trace) last() (status, attempts int, err error) {
@@ -167,9 +179,9 @@ func (d *retryingDoer) Do(req *http.Request) (*http.Response, error) {
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	var retries, limited int
 	for attempt := 1; ; attempt++ {
-		resp, err := d.attempt(req, attempt)
+		resp, wrote, err := d.attempt(req, attempt)
 		if err != nil {
-			tr.note(0, err)
+			tr.note(0, err, wrote)
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -184,7 +196,7 @@ func (d *retryingDoer) Do(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		tr.note(resp.StatusCode, nil)
+		tr.note(resp.StatusCode, nil, true)
 		var wait time.Duration
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
@@ -219,25 +231,35 @@ func (d *retryingDoer) Do(req *http.Request) (*http.Response, error) {
 }
 
 // attempt sends one try of req with its own timeout; the returned body
-// releases the timeout when closed.
-func (d *retryingDoer) attempt(req *http.Request, n int) (*http.Response, error) {
+// releases the timeout when closed. wrote reports whether the whole request
+// was written to a connection (so PagerDuty may have received it), as
+// httptrace saw it.
+func (d *retryingDoer) attempt(req *http.Request, n int) (resp *http.Response, wrote bool, err error) {
 	actx, cancel := context.WithTimeout(req.Context(), d.policy.AttemptTimeout)
+	var written atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				written.Store(true)
+			}
+		},
+	})
 	areq := req.Clone(actx)
 	if n > 1 && req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
 			cancel()
-			return nil, err
+			return nil, false, err
 		}
 		areq.Body = body
 	}
-	resp, err := d.base.Do(areq)
+	resp, err = d.base.Do(areq)
 	if err != nil {
 		cancel()
-		return nil, err
+		return nil, written.Load(), err
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
+	return resp, true, nil
 }
 
 // fits reports whether waiting d still leaves time for a retry before the

@@ -100,10 +100,13 @@ func TruncateSummary(s string) string {
 // with an incident, or an Events API answer "success" with a dedup key.
 //
 // Retries stay within ctx's deadline. Errors: ErrRateLimited,
-// ErrUnavailable (5xx, timeouts: NOT paged), ErrNotFound (no such service),
-// ErrUnauthorized (REST token refused), *ErrRejected (PagerDuty's message:
-// a From that is no PagerDuty user, an unknown routing key, ...). A request
-// without Summary or DedupKey is refused before anything is sent.
+// ErrUnavailable (5xx, timeouts, no connection), ErrNotFound (no such
+// service), ErrUnauthorized (REST token refused), *ErrRejected (PagerDuty's
+// message: a From that is no PagerDuty user, an unknown routing key, ...).
+// When an attempt may have reached PagerDuty and nothing settled it, the
+// error is joined with ErrUnconfirmed: TriggerOutcome says Unknown, and the
+// incident is to be looked up with FindIncident. A request without Summary
+// or DedupKey is refused before anything is sent.
 func (c *Client) Trigger(ctx context.Context, req TriggerRequest) (Incident, error) {
 	if err := req.validate(); err != nil {
 		return Incident{}, fmt.Errorf("trigger: %w", err)
@@ -166,13 +169,15 @@ func (c *Client) createIncident(ctx context.Context, req TriggerRequest, summary
 		opts.Body = &pd.APIDetails{Type: "incident_body", Details: req.Details}
 	}
 	var created *pd.Incident
-	err := c.call(ctx, func(ctx context.Context) (err error) {
+	err := c.send(ctx, func(ctx context.Context) (err error) {
 		created, err = c.pd.CreateIncidentWithContext(ctx, req.FromEmail, opts)
 		return err
 	})
 	if err != nil {
 		var rej *ErrRejected
 		if errors.As(err, &rej) && rej.duplicate() {
+			// PagerDuty says an incident with this dedup key is open: the
+			// page is there, whether or not its link can be read.
 			inc, ok, lerr := c.findOpenIncident(ctx, req.ServiceID, req.DedupKey, lookupRetried)
 			if lerr == nil && ok {
 				inc.Via = ViaREST
@@ -181,11 +186,13 @@ func (c *Client) createIncident(ctx context.Context, req TriggerRequest, summary
 			if lerr != nil {
 				c.logger.Warn("open incident with the same dedup key not found", "service", req.ServiceID, "dedup_key", req.DedupKey, "err", lerr)
 			}
+			return Incident{DedupKey: req.DedupKey, ServiceID: req.ServiceID, Title: summary, Status: "triggered", Via: ViaREST}, nil
 		}
 		return Incident{}, fmt.Errorf("create incident on service %s: %w", req.ServiceID, err)
 	}
 	if created == nil || created.ID == "" {
-		return Incident{}, fmt.Errorf("create incident on service %s: %w: answer without an incident", req.ServiceID, ErrUnavailable)
+		// A 2xx without an incident: PagerDuty took something.
+		return Incident{}, fmt.Errorf("create incident on service %s: %w: %w: answer without an incident", req.ServiceID, ErrUnconfirmed, ErrUnavailable)
 	}
 	inc := fromPD(*created)
 	inc.Created, inc.Via = true, ViaREST
@@ -224,7 +231,7 @@ func (c *Client) triggerEvent(ctx context.Context, req TriggerRequest, summary s
 		ev.Payload.Details = details
 	}
 	var resp *pd.V2EventResponse
-	err := c.call(ctx, func(ctx context.Context) (err error) {
+	err := c.send(ctx, func(ctx context.Context) (err error) {
 		resp, err = c.pd.ManageEventWithContext(ctx, ev)
 		return err
 	})
@@ -239,7 +246,7 @@ func (c *Client) triggerEvent(ctx context.Context, req TriggerRequest, summary s
 		return Incident{}, fmt.Errorf("send trigger event: %w", newRejected(202, 0, msg, errs))
 	}
 	if resp.DedupKey == "" {
-		return Incident{}, fmt.Errorf("send trigger event: %w: success without a dedup key", ErrUnavailable)
+		return Incident{}, fmt.Errorf("send trigger event: %w: %w: success without a dedup key", ErrUnconfirmed, ErrUnavailable)
 	}
 	inc := Incident{Title: summary, Status: "triggered", DedupKey: resp.DedupKey, ServiceID: req.ServiceID}
 	if found, ok, _ := c.findOpenIncident(ctx, req.ServiceID, resp.DedupKey, lookupAwait); ok {
@@ -247,6 +254,56 @@ func (c *Client) triggerEvent(ctx context.Context, req TriggerRequest, summary s
 	}
 	inc.Created, inc.Via = true, ViaEvents
 	return inc, nil
+}
+
+// send is call for the request that pages: its error is joined with
+// ErrUnconfirmed when its attempts may have reached PagerDuty (decide).
+func (c *Client) send(ctx context.Context, fn func(context.Context) error) error {
+	tctx, tr := withTrace(ctx)
+	err := fn(tctx)
+	if err == nil {
+		return nil
+	}
+	cerr := classify(ctx, tr, err)
+	if o := tr.outcome(); o != NotPaged {
+		// Unknown, or a 2xx whose answer could not be read.
+		return fmt.Errorf("%w: %w", ErrUnconfirmed, cerr)
+	}
+	return cerr
+}
+
+// FindIncident looks up the incident of a page by its dedup key (the
+// incident_key of GET /incidents), whatever its status, on the PagerDuty
+// service serviceID (any service when empty: an Events API page knows only
+// its routing key). It reports found false when PagerDuty answered and
+// holds no such incident; an error when it could not be asked. Retries
+// stay within ctx's deadline.
+func (c *Client) FindIncident(ctx context.Context, serviceID, dedupKey string) (Incident, bool, error) {
+	if dedupKey == "" {
+		return Incident{}, false, errors.New("find incident: dedup key is empty")
+	}
+	if serviceID != "" && !validID(serviceID) {
+		return Incident{}, false, fmt.Errorf("find incident: service %q: %w: not a PagerDuty ID", serviceID, ErrNotFound)
+	}
+	opts := pd.ListIncidentsOptions{IncidentKey: dedupKey, Statuses: []string{"triggered", "acknowledged", "resolved"}}
+	if serviceID != "" {
+		opts.ServiceIDs = []string{serviceID}
+	}
+	var resp *pd.ListIncidentsResponse
+	err := c.call(ctx, func(ctx context.Context) (err error) {
+		resp, err = c.pd.ListIncidentsWithContext(ctx, opts)
+		return err
+	})
+	if err != nil {
+		return Incident{}, false, fmt.Errorf("find incident with key %q: %w", dedupKey, err)
+	}
+	for _, in := range resp.Incidents {
+		if in.IncidentKey == dedupKey && (serviceID == "" || in.Service.ID == serviceID) {
+			inc := fromPD(in)
+			return inc, true, nil
+		}
+	}
+	return Incident{}, false, nil
 }
 
 // lookupMode is how hard findOpenIncident tries.

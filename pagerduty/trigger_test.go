@@ -183,6 +183,8 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 		wantIncidents int
 		wantCreated   bool
 		noLink        bool // paged, but the incident could not be looked up
+		unknown       bool // the page may have gone through (TriggerOutcome Unknown)
+		unreachable   bool // the client is pointed at a port nobody listens on
 		minElapsed    time.Duration
 		maxElapsed    time.Duration
 	}{
@@ -204,19 +206,30 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 		{name: "5xx burst then success (events)", service: "checkout-api",
 			setup:         func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.FailNext(3, 503) },
 			wantIncidents: 1, wantCreated: true},
-		{name: "5xx beyond the retries (REST)", service: "auth-service",
+		{name: "502s beyond the retries (REST): a gateway forwarded it", service: "auth-service",
 			setup:   func(f *fakepd.Server) { f.FailNext(100, 502) },
+			wantErr: pagerduty.ErrUnavailable, unknown: true},
+		{name: "503s beyond the retries (REST)", service: "auth-service",
+			setup:   func(f *fakepd.Server) { f.FailNext(100, 503) },
 			wantErr: pagerduty.ErrUnavailable},
 		{name: "5xx beyond the retries (events)", service: "checkout-api",
 			setup:   func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.FailNext(100, 500) },
 			wantErr: pagerduty.ErrUnavailable},
-		{name: "down (REST)", service: "auth-service",
-			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable},
-		{name: "down (events)", service: "checkout-api",
-			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable},
+		{name: "hangs up after reading the request (REST)", service: "auth-service",
+			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable, unknown: true},
+		{name: "hangs up after reading the request (events)", service: "checkout-api",
+			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable, unknown: true},
+		{name: "connection refused (REST)", service: "auth-service", unreachable: true, wantErr: pagerduty.ErrUnavailable},
+		{name: "connection refused (events)", service: "checkout-api", unreachable: true, wantErr: pagerduty.ErrUnavailable},
 		{name: "every attempt times out", service: "auth-service",
 			setup:    func(f *fakepd.Server) { f.SetLatency(2 * time.Second) },
-			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, maxElapsed: 1200 * time.Millisecond},
+			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, unknown: true, maxElapsed: 1200 * time.Millisecond},
+		{name: "accepted, every answer after the deadline (events)", service: "checkout-api",
+			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.DelayNextResponses(100, 5*time.Second) },
+			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
+		{name: "accepted, every answer after the deadline (REST)", service: "auth-service",
+			setup:    func(f *fakepd.Server) { f.SetFaultPath("/incidents"); f.DelayNextResponses(100, 5*time.Second) },
+			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
 		{name: "answer lost after the incident was opened (REST)", service: "auth-service",
 			setup:         func(f *fakepd.Server) { f.DelayNextResponses(1, time.Second) },
 			wantIncidents: 1, wantCreated: false},
@@ -244,6 +257,9 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			e := newEnv(t, nil, func(c *pagerduty.Config) {
 				if tt.token != "" {
 					c.Token = tt.token
+				}
+				if tt.unreachable {
+					c.APIURL, c.EventsURL = unreachable(t), unreachable(t)
 				}
 			})
 			if tt.setup != nil {
@@ -277,6 +293,16 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			case err != nil:
 				t.Fatalf("got error %v, want none", err)
 			}
+			want := pagerduty.Paged
+			switch {
+			case tt.unknown:
+				want = pagerduty.Unknown
+			case err != nil:
+				want = pagerduty.NotPaged
+			}
+			if o := pagerduty.TriggerOutcome(err); o != want {
+				t.Errorf("got outcome %s (error %v), want %s", o, err, want)
+			}
 			if err != nil && got != (pagerduty.Incident{}) {
 				t.Errorf("got incident %+v with the error, want none", got)
 			}
@@ -294,6 +320,17 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unreachable is the URL of a local port nobody listens on: connections
+// to it are refused.
+func unreachable(t *testing.T) string {
+	t.Helper()
+	u, err := fakepd.UnreachableURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 func TestRateLimitErrorSaysHowLongToWait(t *testing.T) {
@@ -414,5 +451,48 @@ func TestNewChecksTheConfig(t *testing.T) {
 				t.Errorf("got the token in the error %v", err)
 			}
 		})
+	}
+}
+
+// TestFindIncident: a page's incident is found by its dedup key whatever
+// its status; a key PagerDuty does not hold is "not found", and a
+// PagerDuty that cannot be asked is an error.
+func TestFindIncident(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := context.Background()
+	opened, err := e.client.Trigger(ctx, page("checkout-api", "k-find"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		service   string
+		key       string
+		resolve   bool
+		wantFound bool
+	}{
+		{"on its service", fakepd.SampleServiceID("checkout-api"), "k-find", false, true},
+		{"on any service (routing key only)", "", "k-find", false, true},
+		{"on another service", fakepd.SampleServiceID("auth-service"), "k-find", false, false},
+		{"unknown key", "", "k-nope", false, false},
+		{"resolved meanwhile", "", "k-find", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.resolve {
+				e.fake.ResolveIncident(opened.ID)
+			}
+			got, found, err := e.client.FindIncident(ctx, tt.service, tt.key)
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if found != tt.wantFound || (found && (got.ID != opened.ID || got.DedupKey != tt.key || got.HTMLURL == "")) {
+				t.Errorf("got %+v found %v, want found %v (incident %s)", got, found, tt.wantFound, opened.ID)
+			}
+		})
+	}
+	e.fake.SetDown(true)
+	if _, _, err := e.client.FindIncident(ctx, "", "k-find"); !errors.Is(err, pagerduty.ErrUnavailable) {
+		t.Errorf("PagerDuty down: got %v, want ErrUnavailable", err)
 	}
 }
