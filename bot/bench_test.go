@@ -39,8 +39,7 @@ func BenchmarkSlashWhoowns(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fs := fakeslack.New(nil, nil)
-	defer fs.Close()
+	fs := fakeslack.NewForTest(b, nil, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	cache := catalog.NewCache(store)
 	cctx, stop := context.WithCancel(ctx)

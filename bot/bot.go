@@ -113,7 +113,8 @@ func (b *Bot) Shutdown(ctx context.Context) error {
 	}
 }
 
-// reply is an answer to show: where and how.
+// reply is an answer to show: where and how. Text and Blocks come from
+// render.
 type reply struct {
 	Text         string
 	Blocks       []slack.Block
@@ -122,14 +123,6 @@ type reply struct {
 	failedInside bool
 	// formOpened: the answer was a form, now open; nothing to post.
 	formOpened bool
-}
-
-func (r reply) webhook() *slack.WebhookMessage {
-	m := &slack.WebhookMessage{Text: r.Text, Blocks: &slack.Blocks{BlockSet: r.Blocks}, ReplaceOriginal: r.Replace, ResponseType: slack.ResponseTypeEphemeral}
-	if r.InChannel {
-		m.ResponseType = slack.ResponseTypeInChannel
-	}
-	return m
 }
 
 // run dispatches a command line typed (or clicked) by user and renders the

@@ -71,8 +71,7 @@ func newHarness(t *testing.T, ackBudget time.Duration) *harness {
 		must(err)
 	}
 
-	fs := fakeslack.New([]fakeslack.User{{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", Email: "ada@acme.test"}}, nil)
-	t.Cleanup(fs.Close)
+	fs := fakeslack.NewForTest(t, []fakeslack.User{{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", Email: "ada@acme.test"}}, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	router.Register(commands.WhoOwns(store))
 	b, err := bot.New(bot.Config{
@@ -91,7 +90,8 @@ func newHarness(t *testing.T, ackBudget time.Duration) *harness {
 }
 
 // post sends body to path signed at the given time (zero: now) and
-// returns the status and body.
+// returns the status and body. The fake Slack checks the body as it checks
+// every payload it receives.
 func (h *harness) post(path string, body []byte, header http.Header) (int, string) {
 	h.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, h.server.URL+path, bytes.NewReader(body))
@@ -108,6 +108,7 @@ func (h *harness) post(path string, body []byte, header http.Header) (int, strin
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	h.slack.ReceiveAck(path, out) // what the bot answers Slack is checked too
 	return resp.StatusCode, string(out)
 }
 

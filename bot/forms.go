@@ -36,7 +36,7 @@ func modal(f *commands.Form) slack.ModalViewRequest {
 			break
 		}
 		var el slack.BlockElement
-		placeholder := plainOrNil(fd.Placeholder, 150)
+		placeholder := plainOrNil(fd.Placeholder, maxPlaceholder)
 		switch fd.Kind {
 		case commands.FieldTextArea, commands.FieldText:
 			in := slack.NewPlainTextInputBlockElement(placeholder, fd.Name)
@@ -52,7 +52,7 @@ func modal(f *commands.Form) slack.ModalViewRequest {
 				var opts []*slack.OptionBlockObject
 				var initial *slack.OptionBlockObject
 				for _, o := range fd.Options {
-					opt := slack.NewOptionBlockObject(truncate(o.Command, maxOptionValue), plain(o.Label, maxOptionChars), nil)
+					opt := option(commands.Option{Label: o.Label, Command: o.Command})
 					opts = append(opts, opt)
 					if o.Command == fd.Initial {
 						initial = opt
@@ -72,14 +72,14 @@ func modal(f *commands.Form) slack.ModalViewRequest {
 					if label == "" {
 						label = fd.Initial
 					}
-					sel.InitialOption = slack.NewOptionBlockObject(truncate(fd.Initial, maxOptionValue), plain(label, maxOptionChars), nil)
+					sel.InitialOption = option(commands.Option{Label: label, Command: fd.Initial})
 				}
 				el = sel
 			}
 		default:
 			continue
 		}
-		in := slack.NewInputBlock(fd.Name, plain(fd.Label, 2000), plainOrNil(fd.Hint, 2000), el)
+		in := slack.NewInputBlock(fd.Name, plain(fd.Label, maxLabelChars), plainOrNil(fd.Hint, maxLabelChars), el)
 		in.Optional = fd.Optional
 		blocks = append(blocks, in)
 	}
@@ -88,13 +88,6 @@ func modal(f *commands.Form) slack.ModalViewRequest {
 		Title: plain(title, maxModalTitleChars), Submit: plain(submit, 24), Close: plain("Cancel", 24),
 		Blocks: slack.Blocks{BlockSet: blocks},
 	}
-}
-
-func plainOrNil(s string, limit int) *slack.TextBlockObject {
-	if s == "" {
-		return nil
-	}
-	return plain(s, limit)
 }
 
 // openForm opens f in a modal with triggerID; it must happen within three
@@ -144,11 +137,7 @@ func (b *Bot) submission(cb slack.InteractionCallback) any {
 		b.log.Error("form submission failed", "form", cb.View.CallbackID, "err", err)
 	}
 	if len(res.Errors) > 0 {
-		errs := make(map[string]string, len(res.Errors))
-		for k, v := range res.Errors {
-			errs[k] = truncate(v, 2000)
-		}
-		return slack.NewErrorsViewSubmissionResponse(errs)
+		return formErrors(res.Errors)
 	}
 	channel := cb.View.PrivateMetadata
 	resp := res.Response
@@ -165,8 +154,7 @@ func (b *Bot) submission(cb slack.InteractionCallback) any {
 func (b *Bot) deliver(channel, userID string, resp commands.Response) {
 	ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
 	defer cancel()
-	text, blocks := render(resp, "")
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+	opts := messageOptions(resp)
 	var err error
 	if channel != "" && !strings.HasPrefix(channel, "D") {
 		_, err = b.cfg.API.PostEphemeralContext(ctx, channel, userID, opts...)
@@ -182,8 +170,7 @@ func (b *Bot) deliver(channel, userID string, resp commands.Response) {
 
 // Notify sends resp to a user by direct message: commands.Notifier.
 func (b *Bot) Notify(ctx context.Context, userID string, resp commands.Response) error {
-	text, blocks := render(resp, "")
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, userID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	if _, _, err := b.cfg.API.PostMessageContext(ctx, userID, messageOptions(resp)...); err != nil {
 		b.metrics.slackError("chat.postMessage")
 		return err
 	}
@@ -210,7 +197,7 @@ func (b *Bot) suggestion(cb slack.InteractionCallback) any {
 		if len(out) == maxStaticOptions {
 			break
 		}
-		out = append(out, slack.NewOptionBlockObject(truncate(o.Command, maxOptionValue), plain(o.Label, maxOptionChars), nil))
+		out = append(out, option(commands.Option{Label: o.Label, Command: o.Command}))
 	}
 	return map[string]any{"options": out}
 }

@@ -39,7 +39,7 @@ func (b *Bot) interaction(cb slack.InteractionCallback) any {
 					return
 				}
 				r.InChannel = true
-				r.Blocks = append(r.Blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "Shared by <@"+escape(user.ID)+">", false, false)))
+				r.Blocks = append(r.Blocks, sharedBy(user))
 				b.postResponse(cb.ResponseURL, r)
 			}()
 		case strings.HasPrefix(a.ActionID, actionRun+":"):
@@ -82,7 +82,7 @@ func (b *Bot) deleteOriginal(url string) {
 	}
 	ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
 	defer cancel()
-	if err := slack.PostWebhookCustomHTTPContext(ctx, url, b.cfg.HTTPClient, &slack.WebhookMessage{DeleteOriginal: true}); err != nil {
+	if err := slack.PostWebhookCustomHTTPContext(ctx, url, b.cfg.HTTPClient, deletion()); err != nil {
 		b.metrics.slackError("response_url")
 	}
 }

@@ -1,9 +1,20 @@
 package bot
 
+// Slack text is built in this file and nowhere else. Every string of a
+// commands.Response (the fallback text, headers, labels, options, titles,
+// placeholders, hints, form errors) is untrusted: it is escaped here, as
+// Slack requires of "&", "<" and ">", whatever wrote it. Markup (bold, code,
+// links, mentions) exists only as commands.Span values, rendered here with
+// their content escaped; a link is live only for an http, https or mailto
+// address, a mention only for a well-formed Slack user id. The rest of the
+// bot receives rendered blocks, text objects and message options from this
+// file, and TestOnlyRenderBuildsSlackText keeps it that way.
+
 import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -22,11 +33,15 @@ const (
 	maxContextElements = 10
 	maxButtonChars     = 75
 	maxButtonValue     = 2000
+	maxButtonURL       = 3000
 	maxOptionChars     = 75
 	maxOptionValue     = 150
 	maxStaticOptions   = 100
 	maxActionElements  = 25
 	maxModalTitleChars = 24
+	maxLabelChars      = 2000
+	maxPlaceholder     = 150
+	maxFormError       = 2000
 )
 
 // Action ids of the elements the renderer makes.
@@ -38,10 +53,25 @@ const (
 	actionShare = "share"
 )
 
-// render turns a command's response into Block Kit, keeping within Slack's
-// limits: over-long text is cut with an ellipsis, over-long lists with a
-// note of how many were left out. command is the command line that produced
-// resp, for the Share button.
+// slackUserID reports whether id has the shape of a Slack user id
+// (^[UW][A-Z0-9]{2,}$); a Mention of anything else is shown as its name.
+func slackUserID(id string) bool {
+	if len(id) < 3 || (id[0] != 'U' && id[0] != 'W') {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// render turns a command's response into Block Kit and the message's
+// fallback text, both escaped, keeping within Slack's limits: over-long
+// text is cut with an ellipsis, over-long lists with a note of how many
+// were left out. command is the command line that produced resp, for the
+// Share button.
 func render(resp commands.Response, command string) (string, []slack.Block) {
 	var blocks []slack.Block
 	for i, b := range resp.Blocks {
@@ -51,7 +81,7 @@ func render(resp commands.Response, command string) (string, []slack.Block) {
 		case *commands.Section:
 			blocks = append(blocks, sections(b)...)
 		case *commands.Context:
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwnObj(mrkdwn(b.Text), maxSectionChars)))
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwnObj(b.Text, maxSectionChars)))
 		case *commands.Divider:
 			blocks = append(blocks, slack.NewDividerBlock())
 		case *commands.Actions:
@@ -70,10 +100,48 @@ func render(resp commands.Response, command string) (string, []slack.Block) {
 	}
 	if len(blocks) > maxMessageBlocks {
 		left := len(blocks) - (maxMessageBlocks - 1)
-		blocks = append(blocks[:maxMessageBlocks-1], slack.NewContextBlock("",
-			slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("_…%d more blocks not shown: Slack allows %d in a message._", left, maxMessageBlocks), false, false)))
+		blocks = append(blocks[:maxMessageBlocks-1], note(fmt.Sprintf("…%d more blocks not shown: Slack allows %d in a message.", left, maxMessageBlocks)))
 	}
-	return truncate(resp.Text, maxSectionChars), blocks
+	return escapeWithin(resp.Text, maxSectionChars), blocks
+}
+
+// messageOptions are the text and blocks of a chat.postMessage or
+// chat.postEphemeral of resp.
+func messageOptions(resp commands.Response) []slack.MsgOption {
+	text, blocks := render(resp, "")
+	return []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+}
+
+// webhook is r as a response_url payload; r's text and blocks come from
+// render.
+func (r reply) webhook() *slack.WebhookMessage {
+	m := &slack.WebhookMessage{Text: r.Text, Blocks: &slack.Blocks{BlockSet: r.Blocks}, ReplaceOriginal: r.Replace, ResponseType: slack.ResponseTypeEphemeral}
+	if r.InChannel {
+		m.ResponseType = slack.ResponseTypeInChannel
+	}
+	return m
+}
+
+// deletion is the response_url payload that deletes the message.
+func deletion() *slack.WebhookMessage { return &slack.WebhookMessage{DeleteOriginal: true} }
+
+// sharedBy is the note under an answer shared in the channel.
+func sharedBy(user commands.User) slack.Block {
+	return slack.NewContextBlock("", mrkdwnObj(commands.T(commands.Plain("Shared by "), commands.Mention(user.ID, user.Name)), maxSectionChars))
+}
+
+// note is small print written by the renderer itself (no outside text).
+func note(s string) slack.Block {
+	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "_"+escape(s)+"_", false, true))
+}
+
+// formErrors keeps a modal open with each message under its field.
+func formErrors(errs map[string]string) *slack.ViewSubmissionResponse {
+	out := make(map[string]string, len(errs))
+	for field, msg := range errs {
+		out[field] = escapeWithin(msg, maxFormError)
+	}
+	return slack.NewErrorsViewSubmissionResponse(out)
 }
 
 // sections renders a section; more than ten fields spill into further
@@ -82,11 +150,13 @@ func sections(s *commands.Section) []slack.Block {
 	var out []slack.Block
 	var text *slack.TextBlockObject
 	if len(s.Text) > 0 {
-		text = mrkdwnObj(mrkdwn(s.Text), maxSectionChars)
+		text = mrkdwnObj(s.Text, maxSectionChars)
 	}
 	fields := make([]*slack.TextBlockObject, 0, len(s.Fields))
 	for _, f := range s.Fields {
-		fields = append(fields, mrkdwnObj("*"+escape(f.Label)+"*\n"+mrkdwn(f.Value), maxFieldChars))
+		t := make(commands.Text, 0, len(f.Value)+2)
+		t = append(append(t, commands.Bold(f.Label), commands.Plain("\n")), f.Value...)
+		fields = append(fields, mrkdwnObj(t, maxFieldChars))
 	}
 	for first := true; first || len(fields) > 0; first = false {
 		n := min(len(fields), maxFields)
@@ -108,6 +178,9 @@ func actions(a *commands.Actions, index int) slack.Block {
 		e := slack.NewButtonBlockElement(actionRun+":"+strconv.Itoa(index)+":"+strconv.Itoa(j), "", plain(btn.Label, maxButtonChars))
 		switch {
 		case btn.URL != "":
+			if !webURL(btn.URL) || len(btn.URL) > maxButtonURL {
+				continue
+			}
 			e.URL = btn.URL
 			e.ActionID = "link:" + strconv.Itoa(index) + ":" + strconv.Itoa(j)
 		case btn.Command != "" && len(btn.Command) <= maxButtonValue:
@@ -137,11 +210,7 @@ func selectBlock(s *commands.Select, index int) []slack.Block {
 		if o.Command == "" || len(o.Command) > maxOptionValue {
 			continue
 		}
-		opt := slack.NewOptionBlockObject(o.Command, plain(o.Label, maxOptionChars), nil)
-		if o.Description != "" {
-			opt.Description = plain(o.Description, maxOptionChars)
-		}
-		opts = append(opts, opt)
+		opts = append(opts, option(o))
 	}
 	if len(opts) == 0 {
 		return nil
@@ -153,38 +222,161 @@ func selectBlock(s *commands.Select, index int) []slack.Block {
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(placeholder, maxOptionChars), actionRun+":"+strconv.Itoa(index)+":select", opts...)
 	out := []slack.Block{slack.NewActionBlock("select:"+strconv.Itoa(index), sel)}
 	if left := len(s.Options) - len(opts); left > 0 {
-		out = append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			fmt.Sprintf("_%d more not listed; type a more precise name._", left), false, false)))
+		out = append(out, note(fmt.Sprintf("%d more not listed; type a more precise name.", left)))
 	}
 	return out
 }
 
-// mrkdwn renders spans in Slack's mrkdwn, escaping what Slack requires.
-func mrkdwn(t commands.Text) string {
-	var b strings.Builder
-	for _, s := range t {
-		switch {
-		case s.UserID != "":
-			b.WriteString("<@" + escape(s.UserID) + ">")
-		case s.URL != "":
-			b.WriteString("<" + escape(s.URL) + "|" + strings.ReplaceAll(escape(s.Text), "|", "¦") + ">")
-		case s.Style == "bold" && strings.TrimSpace(s.Text) != "":
-			b.WriteString("*" + escape(s.Text) + "*")
-		case s.Style == "code" && s.Text != "":
-			b.WriteString("`" + escape(s.Text) + "`")
-		default:
-			b.WriteString(escape(s.Text))
-		}
+// option is one choice of a select: the label and description shown, the
+// command (or value) carried back.
+func option(o commands.Option) *slack.OptionBlockObject {
+	opt := slack.NewOptionBlockObject(truncate(o.Command, maxOptionValue), plain(o.Label, maxOptionChars), nil)
+	if o.Description != "" {
+		opt.Description = plain(o.Description, maxOptionChars)
 	}
+	return opt
+}
+
+// plain is a plain_text object of s, escaped, within limit characters.
+func plain(s string, limit int) *slack.TextBlockObject {
+	if s == "" {
+		s = " "
+	}
+	return slack.NewTextBlockObject(slack.PlainTextType, escapeWithin(s, limit), false, false)
+}
+
+// plainOrNil is plain(s), or nil when s is empty (an optional text).
+func plainOrNil(s string, limit int) *slack.TextBlockObject {
+	if s == "" {
+		return nil
+	}
+	return plain(s, limit)
+}
+
+// mrkdwnObj is a mrkdwn object of t within limit characters. It is
+// verbatim: Slack does not turn bare URLs or #names in it into links.
+func mrkdwnObj(t commands.Text, limit int) *slack.TextBlockObject {
+	s := mrkdwn(t, limit)
+	if s == "" {
+		s = " "
+	}
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
+}
+
+// mrkdwn renders spans in Slack's mrkdwn within limit characters. Only the
+// renderer writes markup; every span's content is escaped. When the whole
+// does not fit, the span that overflows is cut as plain text (never inside
+// an entity or a link) and an ellipsis ends the text.
+func mrkdwn(t commands.Text, limit int) string {
+	var b strings.Builder
+	n := 0
+	for _, s := range t {
+		open, body, end := markup(s)
+		b.WriteString(open)
+		b.WriteString(body)
+		b.WriteString(end)
+		n += utf8.RuneCountInString(open) + utf8.RuneCountInString(body) + utf8.RuneCountInString(end)
+	}
+	if n <= limit {
+		return b.String()
+	}
+	b.Reset()
+	left := limit - 1
+	for _, s := range t {
+		open, body, end := markup(s)
+		c := utf8.RuneCountInString(open) + utf8.RuneCountInString(body) + utf8.RuneCountInString(end)
+		if c <= left {
+			b.WriteString(open)
+			b.WriteString(body)
+			b.WriteString(end)
+			left -= c
+			continue
+		}
+		b.WriteString(escapePrefix(spanText(s), left))
+		break
+	}
+	b.WriteString("…")
 	return b.String()
 }
 
-// mrkdwnEscaper escapes the three characters Slack's mrkdwn reserves. A
-// Replacer is immutable and safe for concurrent use; building one per call
-// cost a seventh of a /whoowns answer's CPU.
+// markup renders one span: the markup around it, and its escaped content.
+func markup(s commands.Span) (open, body, end string) {
+	if s.UserID != "" && slackUserID(s.UserID) {
+		return "<@" + s.UserID + ">", "", ""
+	}
+	if s.URL != "" {
+		if u, ok := linkURL(s.URL); ok {
+			label := s.Text
+			if label == "" {
+				label = s.URL
+			}
+			// "|" would end the address early in Slack's reading.
+			return "<" + u + "|", strings.ReplaceAll(escape(label), "|", "¦"), ">"
+		}
+	}
+	text := spanText(s)
+	switch {
+	case s.Style == "bold" && strings.TrimSpace(text) != "":
+		return "*", escape(text), "*"
+	case s.Style == "code" && text != "":
+		// A backquote would end the code span early.
+		return "`", escape(strings.ReplaceAll(text, "`", "ˋ")), "`"
+	}
+	return "", escape(text), ""
+}
+
+// spanText is what a span shows as plain text.
+func spanText(s commands.Span) string {
+	switch {
+	case s.Text != "":
+		return s.Text
+	case s.UserID != "":
+		return s.UserID
+	}
+	return s.URL
+}
+
+// webURL reports whether u is an http or https address.
+func webURL(u string) bool {
+	l := strings.ToLower(u)
+	return (strings.HasPrefix(l, "https://") && len(l) > len("https://")) ||
+		(strings.HasPrefix(l, "http://") && len(l) > len("http://"))
+}
+
+// linkURL returns u as the address of a mrkdwn link, or false when it is
+// not an http, https or mailto address (so that "!channel" or
+// "javascript:" never becomes a link). "|", "<", ">", white space and
+// invisible characters are percent-encoded, "&" escaped.
+func linkURL(u string) (string, bool) {
+	l := strings.ToLower(u)
+	if !webURL(u) && !(strings.HasPrefix(l, "mailto:") && len(l) > len("mailto:")) {
+		return "", false
+	}
+	var b strings.Builder
+	for _, r := range u {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '|' || r == '<' || r == '>' || r == '"' || r == utf8.RuneError ||
+			unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			var buf [utf8.UTFMax]byte
+			for _, c := range buf[:utf8.EncodeRune(buf[:], r)] {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), true
+}
+
+// mrkdwnEscaper escapes the three characters Slack reserves. A Replacer is
+// immutable and safe for concurrent use; building one per call cost a
+// seventh of a /whoowns answer's CPU.
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// escape escapes the three characters Slack's mrkdwn reserves.
+// escape escapes the three characters Slack reserves in text: "&", "<"
+// and ">".
 func escape(s string) string {
 	if !strings.ContainsAny(s, "&<>") {
 		return s
@@ -192,22 +384,43 @@ func escape(s string) string {
 	return mrkdwnEscaper.Replace(s)
 }
 
-func plain(s string, limit int) *slack.TextBlockObject {
-	if s == "" {
-		s = " "
+// escapeWithin escapes s and keeps the result within limit characters,
+// ending with an ellipsis when it cut (never inside an entity).
+func escapeWithin(s string, limit int) string {
+	e := escape(s)
+	if utf8.RuneCountInString(e) <= limit {
+		return e
 	}
-	return slack.NewTextBlockObject(slack.PlainTextType, truncate(s, limit), false, false)
+	return escapePrefix(s, limit-1) + "…"
 }
 
-func mrkdwnObj(s string, limit int) *slack.TextBlockObject {
-	if s == "" {
-		s = " "
+// escapePrefix is the escaped start of s that fits in limit characters.
+func escapePrefix(s string, limit int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		e := string(r)
+		switch r {
+		case '&':
+			e = "&amp;"
+		case '<':
+			e = "&lt;"
+		case '>':
+			e = "&gt;"
+		}
+		c := utf8.RuneCountInString(e)
+		if n+c > limit {
+			break
+		}
+		b.WriteString(e)
+		n += c
 	}
-	return slack.NewTextBlockObject(slack.MarkdownType, truncate(s, limit), false, false)
+	return b.String()
 }
 
 // truncate cuts s to at most limit characters, ending with an ellipsis
-// when it cut. It never splits a UTF-8 sequence.
+// when it cut. It never splits a UTF-8 sequence. It is for values Slack
+// carries back to the bot (button values, options), not for text shown.
 func truncate(s string, limit int) string {
 	if utf8.RuneCountInString(s) <= limit {
 		return s

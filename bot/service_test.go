@@ -49,8 +49,7 @@ func TestServiceAddEndToEnd(t *testing.T) {
 	}
 	repo := repos[0]
 
-	fs := fakeslack.New([]fakeslack.User{{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", Email: "ada@acme.test"}}, nil)
-	defer fs.Close()
+	fs := fakeslack.NewForTest(t, []fakeslack.User{{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", Email: "ada@acme.test"}}, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: store, Standards: std})
 	b, err := bot.New(bot.Config{SigningSecret: secret, API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())), Commands: router, Deliveries: store})

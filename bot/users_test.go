@@ -12,8 +12,7 @@ import (
 )
 
 func TestUserGroupPolicy(t *testing.T) {
-	fs := fakeslack.New(nil, nil)
-	defer fs.Close()
+	fs := fakeslack.NewForTest(t, nil, nil)
 	fs.SetUserGroup("SONCALL", "U1", "U2")
 	api := slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL()))
 	ctx := context.Background()

@@ -524,8 +524,7 @@ func TestPostThroughBot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fs := fakeslack.New(nil, []fakeslack.Channel{{ID: "C100", Name: "catalog-digest"}})
-	defer fs.Close()
+	fs := fakeslack.NewForTest(t, nil, []fakeslack.Channel{{ID: "C100", Name: "catalog-digest"}})
 	b, err := bot.New(bot.Config{API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())), Commands: commands.NewRouter(nil, 0)})
 	if err != nil {
 		t.Fatal(err)

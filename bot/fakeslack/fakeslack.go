@@ -67,6 +67,9 @@ type Server struct {
 	onCall    func(Call)
 	socket    *socket
 	groups    map[string][]string
+	// violations are the unintended control sequences received (check.go).
+	violations []string
+	closeOnce  sync.Once
 }
 
 // SetUserGroup makes the user group id (S0123...) have members.
@@ -88,7 +91,8 @@ func (s *Server) OnCall(fn func(Call)) {
 }
 
 // New starts a fake Slack with the given members and channels. Close it
-// when done.
+// when done. Tests use NewForTest, which also fails the test on any
+// unintended control sequence in what the fake received.
 func New(users []User, channels []Channel) *Server {
 	s := &Server{token: Token, users: map[string]User{}, channels: map[string]Channel{}}
 	for _, u := range users {
@@ -101,8 +105,8 @@ func New(users []User, channels []Channel) *Server {
 	return s
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+// Close stops the server. Closing twice is harmless.
+func (s *Server) Close() { s.closeOnce.Do(s.srv.Close) }
 
 // APIURL is the base URL for slack.OptionAPIURL.
 func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
@@ -152,6 +156,7 @@ func (s *Server) WaitFor(method string, n int, timeout time.Duration) []Call {
 }
 
 func (s *Server) record(c Call) {
+	s.checkCall(c)
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
 	for _, ch := range s.waiters {

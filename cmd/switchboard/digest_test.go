@@ -14,8 +14,7 @@ import (
 // TestDigestCommand prints the digest, then posts it to the fake Slack as
 // Block Kit.
 func TestDigestCommand(t *testing.T) {
-	fs := fakeslack.New(nil, nil)
-	defer fs.Close()
+	fs := fakeslack.NewForTest(t, nil, nil)
 	cfg := filepath.Join(t.TempDir(), "standards.yaml")
 	if err := os.WriteFile(cfg, []byte("digest:\n  channel: \"#catalog\"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -62,8 +62,7 @@ func TestServeConfig(t *testing.T) {
 // TestServe runs the server on a loopback port: a signed /whoowns is
 // answered, the metrics count it, and cancelling shuts it down cleanly.
 func TestServe(t *testing.T) {
-	fs := fakeslack.New(nil, nil)
-	defer fs.Close()
+	fs := fakeslack.NewForTest(t, nil, nil)
 	const secret = "0123456789abcdef0123456789abcdef"
 	cfg, err := loadServeConfig(envMap{
 		"SLACK_BOT_TOKEN": fakeslack.Token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fs.APIURL(), "LISTEN_ADDR": "127.0.0.1:0",
