@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 )
@@ -61,11 +62,17 @@ func (r *Router) RegisterOptions(formID, field string, f OptionsFunc) {
 }
 
 // Submit hands a form's values to its handler. An unknown form is an
-// error (a stale modal after an upgrade, or a forged payload).
+// error (a stale modal after an upgrade, or a forged payload). A value
+// with a NUL byte or invalid UTF-8 never reaches the handler: the form
+// stays open with the problem beside that field.
 func (r *Router) Submit(ctx context.Context, req Request, formID, state string, values map[string]string) (FormResult, error) {
 	h, ok := r.forms[formID]
 	if !ok {
 		return FormResult{}, fmt.Errorf("submit: no form %q", formID)
+	}
+	if errs := unreadableValues(values); len(errs) > 0 {
+		// The form stays open with what the user typed; nothing is stored.
+		return FormResult{Errors: errs}, nil
 	}
 	if r.timeout > 0 {
 		var cancel context.CancelFunc
@@ -83,7 +90,7 @@ func (r *Router) Submit(ctx context.Context, req Request, formID, state string, 
 // Options returns the choices of a search field for what the user typed.
 func (r *Router) Options(ctx context.Context, req Request, formID, field, query string) ([]Option, error) {
 	f, ok := r.options[formID+"/"+field]
-	if !ok {
+	if !ok || unreadable(query) != "" {
 		return nil, nil
 	}
 	return f(ctx, req, query)
@@ -102,10 +109,15 @@ func (r *Router) Commands() []Command {
 // Dispatch runs the command req names. The Response is always fit to show:
 // when the handler fails internally, it is a short apology that says what
 // was not done, and the error is returned for the caller to log and count.
+// A command line with a NUL byte or invalid UTF-8 is answered with what is
+// wrong with it, and runs nothing.
 func (r *Router) Dispatch(ctx context.Context, req Request) (Response, error) {
 	name := strings.ToLower(strings.TrimSpace(req.Command))
 	if name != "" && !strings.HasPrefix(name, "/") {
 		name = "/" + name
+	}
+	if msg := unreadable(req.Command + " " + req.Text); msg != "" {
+		return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain(msg))}}}, nil
 	}
 	c, ok := r.cmds[name]
 	if !ok {
@@ -156,4 +168,40 @@ func (r *Router) help(_ context.Context, _ Request) (Response, error) {
 		Text:   "Switchboard commands",
 		Blocks: []Block{&Header{Text: "Switchboard commands"}, &Section{Text: Join(lines, "\n")}},
 	}, nil
+}
+
+// unreadable says what is wrong with text Switchboard cannot store or
+// show (a NUL byte, which Postgres refuses in text, or bytes that are not
+// UTF-8), or "" when nothing is.
+func unreadable(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return fmt.Sprintf("That text contains a NUL byte (\\x00) at byte %d, which Switchboard cannot store; remove it and try again.", i+1)
+	}
+	if !utf8.ValidString(s) {
+		i := 0
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Sprintf("That text is not valid UTF-8 (byte 0x%02x at byte %d), so Switchboard cannot read it; retype it and try again.", s[i], i+1)
+	}
+	return ""
+}
+
+// unreadableValues returns the problem of each form value that has one,
+// by field name.
+func unreadableValues(values map[string]string) map[string]string {
+	var errs map[string]string
+	for field, v := range values {
+		if msg := unreadable(v); msg != "" {
+			if errs == nil {
+				errs = map[string]string{}
+			}
+			errs[field] = strings.Replace(msg, "That text", "This field", 1)
+		}
+	}
+	return errs
 }
