@@ -5,11 +5,13 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // maxHookBody bounds a webhook's body: GitLab caps a push payload's
@@ -26,8 +28,9 @@ type Deleter interface {
 // (project_create, project_rename, project_transfer, project_destroy) at
 // POST /gitlab/webhook, and re-syncs the project concerned in the
 // background. Requests without the right X-Gitlab-Token get 401;
-// malformed ones 400; bodies over 5 MiB 413; none of them changes
-// anything.
+// malformed ones 400 (a body that is not UTF-8 or holds a NUL character
+// too: no repo path or name can hold one); bodies over 5 MiB 413; none of
+// them changes anything.
 type Webhook struct {
 	secret  []byte
 	syncer  *Syncer
@@ -84,6 +87,11 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	if msg := unreadableBody(body); msg != "" {
+		h.log.Warn("gitlab webhook refused: "+msg, "remote", r.RemoteAddr)
+		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
 	var ev hookEvent
@@ -178,4 +186,27 @@ func (h *Webhook) Run(ctx context.Context, workers int) {
 		}()
 	}
 	h.wg.Wait()
+}
+
+// unreadableBody says why a hook's body cannot be taken, "" when it can:
+// bytes that are not UTF-8 (JSON decoding would silently replace them), or
+// a NUL character, raw or escaped as \u0000 (Postgres refuses it in text).
+func unreadableBody(body []byte) string {
+	if !utf8.Valid(body) {
+		return "body is not valid UTF-8; GitLab sends UTF-8 JSON"
+	}
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case 0:
+			return fmt.Sprintf("body contains a NUL byte at offset %d", i)
+		case '\\':
+			// Backslashes occur only in JSON strings, each starting an
+			// escape: look at it whole.
+			if i+5 < len(body) && body[i+1] == 'u' && string(body[i+2:i+6]) == "0000" {
+				return fmt.Sprintf("body contains a NUL character (\\u0000) at offset %d", i)
+			}
+			i++
+		}
+	}
+	return ""
 }

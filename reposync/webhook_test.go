@@ -3,10 +3,14 @@ package reposync_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,4 +204,84 @@ func BenchmarkWebhookToVisible(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
+
+// levelCounter counts log records at ERROR.
+type levelCounter struct {
+	slog.Handler
+	errors atomic.Int32
+}
+
+func (c *levelCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *levelCounter) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		c.errors.Add(1)
+	}
+	return nil
+}
+func (c *levelCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *levelCounter) WithGroup(string) slog.Handler      { return c }
+
+// TestWebhookRefusesNULAndInvalidUTF8 answers a hook whose body holds a NUL
+// character (raw or \u0000) or bytes that are not UTF-8 with 400 and a body
+// naming the problem, before anything is queued or stored, and logs no
+// ERROR. An escaped backslash before "u0000" is text, and taken.
+func TestWebhookRefusesNULAndInvalidUTF8(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	if _, err := e.syncer.Run(context.Background(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &levelCounter{}
+	hook, err := reposync.NewWebhook(hookSecret, e.syncer, e.store, slog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	p := checkoutProject(t, e)
+	push, err := e.fake.Push(p.ID, fakegitlab.Change{Files: map[string][]byte{"catalog-info.yaml": withOwner(p.Files["catalog-info.yaml"], "mallory")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inject := func(field, value string) []byte {
+		b := bytes.Replace(push.Body, []byte(`"`+field+`":"`), []byte(`"`+field+`":"`+value), 1)
+		if bytes.Equal(b, push.Body) {
+			t.Fatalf("no %q in the push body %s", field, push.Body)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		body []byte
+		want int
+		says string
+	}{
+		{"escaped NUL in the ref", inject("ref", `\u0000`), http.StatusBadRequest, `NUL character (\u0000)`},
+		{"escaped NUL in a system hook's path", []byte(`{"event_name":"project_rename","project_id":` + strconv.FormatInt(p.ID, 10) + `,"path_with_namespace":"payments/a\u0000b"}`), http.StatusBadRequest, `NUL character (\u0000)`},
+		{"raw NUL", inject("ref", "\x00"), http.StatusBadRequest, "NUL byte"},
+		{"invalid UTF-8", inject("ref", "\xff\xfe"), http.StatusBadRequest, "not valid UTF-8"},
+		{"escaped backslash then u0000: text", []byte(`{"object_kind":"push","project_id":` + strconv.FormatInt(p.ID, 10) + `,"ref":"refs/heads/feature","project":{"default_branch":"main"},"x":"\\u0000"}`), http.StatusAccepted, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(tt.body))
+			req.Header.Set("X-Gitlab-Token", hookSecret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || !strings.Contains(string(body), tt.says) {
+				t.Fatalf("got %d %q, want %d saying %q", resp.StatusCode, body, tt.want, tt.says)
+			}
+		})
+	}
+	// Refused before anything was queued: nothing ran, nothing changed.
+	if got := owner(t, e.store, "checkout-api"); got != "payments" {
+		t.Fatalf("a refused hook changed the owner to %q", got)
+	}
+	if n := logs.errors.Load(); n != 0 {
+		t.Fatalf("ERROR logged %d times", n)
+	}
 }
