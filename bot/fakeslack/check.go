@@ -51,36 +51,44 @@ func Unintended(payload any) []string {
 // sends chat.postMessage: JSON-valued ones (blocks, view) are decoded and
 // walked.
 func UnintendedForm(form url.Values) []string {
-	var out []string
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if notShown[k] {
-			continue
-		}
-		for _, v := range form[k] {
-			if jsonFields[k] {
-				var decoded any
-				if err := json.Unmarshal([]byte(v), &decoded); err == nil {
-					walk(k, decoded, &out)
-					continue
-				}
+	return Unintended(formPayload(form))
+}
+
+// formPayload is form as a JSON-like value, JSON-valued parameters decoded.
+func formPayload(form url.Values) map[string]any {
+	out := make(map[string]any, len(form))
+	for k, vs := range form {
+		list := make([]any, 0, len(vs))
+		for _, v := range vs {
+			var decoded any
+			if jsonFields[k] && json.Unmarshal([]byte(v), &decoded) == nil {
+				list = append(list, decoded)
+				continue
 			}
-			walk(k, v, &out)
+			list = append(list, v)
+		}
+		if len(list) == 1 {
+			out[k] = list[0]
+		} else {
+			out[k] = list
 		}
 	}
 	return out
 }
 
 func walk(path string, v any, out *[]string) {
+	shown(path, v, func(path, s string) {
+		if bad := ControlSequences(s); len(bad) > 0 {
+			*out = append(*out, fmt.Sprintf("%s: %s in %q", path, strings.Join(bad, ", "), clip(s)))
+		}
+	})
+}
+
+// shown calls fn with each string of v that Slack shows, and its path.
+func shown(path string, v any, fn func(path, s string)) {
 	switch v := v.(type) {
 	case string:
-		if bad := ControlSequences(v); len(bad) > 0 {
-			*out = append(*out, fmt.Sprintf("%s: %s in %q", path, strings.Join(bad, ", "), clip(v)))
-		}
+		fn(path, v)
 	case map[string]any:
 		keys := make([]string, 0, len(v))
 		for k := range v {
@@ -95,11 +103,11 @@ func walk(path string, v any, out *[]string) {
 			if path != "" {
 				p = path + "." + k
 			}
-			walk(p, v[k], out)
+			shown(p, v[k], fn)
 		}
 	case []any:
 		for i, e := range v {
-			walk(fmt.Sprintf("%s[%d]", path, i), e, out)
+			shown(fmt.Sprintf("%s[%d]", path, i), e, fn)
 		}
 	}
 }
@@ -145,14 +153,41 @@ func clip(s string) string {
 
 // checkCall records the unintended control sequences of a call.
 func (s *Server) checkCall(c Call) {
-	var found []string
 	switch {
 	case c.JSON != nil:
-		found = Unintended(c.JSON)
+		s.check(c.Method, c.JSON)
 	case c.Form != nil:
-		found = UnintendedForm(c.Form)
+		s.check(c.Method, formPayload(c.Form))
 	}
-	s.addViolations(c.Method, found)
+}
+
+// check records what is wrong in payload, received as where: unintended
+// control sequences, and forbidden text (Forbid).
+func (s *Server) check(where string, payload any) {
+	found := Unintended(payload)
+	s.mu.Lock()
+	forbidden := s.forbidden
+	s.mu.Unlock()
+	if len(forbidden) > 0 {
+		shown("", payload, func(path, str string) {
+			for _, f := range forbidden {
+				if strings.Contains(str, f) {
+					found = append(found, fmt.Sprintf("%s: forbidden %q shown as is in %q", path, f, clip(str)))
+				}
+			}
+		})
+	}
+	s.addViolations(where, found)
+}
+
+// Forbid makes every later payload that shows one of values, as is, a
+// violation: a test sends hostile text and forbids it to come back
+// unescaped (which the control-sequence check alone would accept of
+// "<@U123>").
+func (s *Server) Forbid(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forbidden = append(s.forbidden, values...)
 }
 
 func (s *Server) addViolations(where string, found []string) {
@@ -175,7 +210,7 @@ func (s *Server) ReceiveAck(path string, body []byte) {
 	if json.Unmarshal(body, &v) != nil {
 		return // not JSON: an empty ack or an error text for Slack
 	}
-	s.addViolations("ack "+path, Unintended(v))
+	s.check("ack "+path, v)
 }
 
 // Violations returns the unintended control sequences found so far in what
@@ -196,7 +231,7 @@ func NewForTest(t testing.TB, users []User, channels []Channel) *Server {
 	t.Cleanup(func() {
 		s.Close()
 		for _, v := range s.Violations() {
-			t.Errorf("fake Slack: unintended control sequence: %s", v)
+			t.Errorf("fake Slack received text Switchboard did not mean: %s", v)
 		}
 	})
 	return s

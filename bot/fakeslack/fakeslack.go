@@ -69,6 +69,7 @@ type Server struct {
 	groups    map[string][]string
 	// violations are the unintended control sequences received (check.go).
 	violations []string
+	forbidden  []string
 	closeOnce  sync.Once
 }
 

@@ -87,7 +87,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		var ack map[string]any
 		if json.Unmarshal(data, &ack) == nil {
-			s.addViolations("socket ack", Unintended(ack["payload"]))
+			s.check("socket ack", ack["payload"])
 			sk.mu.Lock()
 			sk.acks = append(sk.acks, ack)
 			sk.notify()
