@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/switchboard-dev/switchboard/commands"
 )
 
-// Render writes resp as plain text.
+// Render writes resp as plain text, as is: the text is not escaped (a
+// terminal reads no markup), only kept from acting on the terminal.
 func Render(w io.Writer, resp commands.Response) error {
 	var b strings.Builder
 	if resp.InChannel {
@@ -62,8 +64,39 @@ func Render(w io.Writer, resp commands.Response) error {
 			}
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, visible(b.String()))
 	return err
+}
+
+// visible keeps text from acting on the terminal: control characters
+// (an escape sequence in a synced description) and bidirectional
+// overrides, which reorder what follows them, are shown as \u escapes.
+// Nothing else needs escaping: the terminal reads no markup.
+func visible(s string) string {
+	if !strings.ContainsFunc(s, invisible) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if invisible(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func invisible(r rune) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case unicode.IsControl(r):
+		return true
+	case r == '\u061c' || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
+		return true
+	}
+	return false
 }
 
 // text renders inline spans: links as "text <url>", mentions as "@name",
