@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,14 +15,18 @@ import (
 )
 
 // States of a page. A page is created pending; Page or Cancel moves it on
-// once: pending -> sending -> sent or failed, pending -> cancelled, or
-// pending -> expired when its confirmation is clicked too late. A failed page
-// may be claimed again (sending) to retry it with the same dedup key.
+// once: pending -> sending -> sent, failed or unknown, pending -> cancelled,
+// or pending -> expired when its confirmation is clicked too late. An
+// unknown page (PagerDuty did not answer, the page may have gone through)
+// becomes sent when its incident is found, failed when PagerDuty is known to
+// hold none. A failed page may be claimed again (sending) to retry it with
+// the same dedup key.
 const (
 	PagePending   = "pending"
 	PageSending   = "sending"
 	PageSent      = "sent"
 	PageFailed    = "failed"
+	PageUnknown   = "unknown"
 	PageCancelled = "cancelled"
 	PageExpired   = "expired"
 )
@@ -57,6 +62,9 @@ type Page struct {
 	State             string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	// ClaimedAt is when the page was last claimed to be sent (zero until
+	// then).
+	ClaimedAt time.Time
 	// SentAt is when PagerDuty accepted the page (zero until then).
 	SentAt         time.Time
 	IncidentID     string
@@ -86,22 +94,26 @@ func NewPageToken() (string, error) {
 
 const pageColumns = `token, service_id, service_ref, requester_slack_id, requester_name, requester_email,
 	channel_id, message, dedup_key, on_call, acknowledged_token, state, created_at, updated_at,
-	sent_at, incident_id, incident_number, incident_url, via, error`
+	sent_at, incident_id, incident_number, incident_url, via, error, claimed_at`
 
 func scanPage(row pgx.Row) (Page, error) {
 	var (
-		p      Page
-		onCall []byte
-		sentAt *time.Time
+		p         Page
+		onCall    []byte
+		sentAt    *time.Time
+		claimedAt *time.Time
 	)
 	err := row.Scan(&p.Token, &p.ServiceID, &p.ServiceRef, &p.RequesterID, &p.RequesterName, &p.RequesterEmail,
 		&p.ChannelID, &p.Message, &p.DedupKey, &onCall, &p.AcknowledgedToken, &p.State, &p.CreatedAt, &p.UpdatedAt,
-		&sentAt, &p.IncidentID, &p.IncidentNumber, &p.IncidentURL, &p.Via, &p.Error)
+		&sentAt, &p.IncidentID, &p.IncidentNumber, &p.IncidentURL, &p.Via, &p.Error, &claimedAt)
 	if err != nil {
 		return Page{}, err
 	}
 	if sentAt != nil {
 		p.SentAt = *sentAt
+	}
+	if claimedAt != nil {
+		p.ClaimedAt = *claimedAt
 	}
 	if err := json.Unmarshal(onCall, &p.OnCall); err != nil {
 		return Page{}, fmt.Errorf("decode on-call of page: %w", err)
@@ -170,29 +182,17 @@ func (s *Store) GetPage(ctx context.Context, token string) (Page, error) {
 // state to, at at, in one statement: of concurrent moves of one page, at
 // most one happens. It returns the page as it is afterwards and whether
 // this call moved it; when it did not, the page is in the state another
-// call left it in. Returns ErrNotFound if there is no such page.
+// call left it in. Pages are claimed to be sent with ClaimPage, never
+// moved to sending here. Returns ErrNotFound if there is no such page,
+// ErrInvalid for to = sending.
 func (s *Store) MovePage(ctx context.Context, token string, from []string, to string, at time.Time) (Page, bool, error) {
-	return s.movePage(ctx, token, from, to, at, time.Time{})
-}
-
-// ClaimPage moves the page with token from one of the states from to
-// sending, like MovePage. A page left in sending since before staleBefore
-// (its sender died before recording the outcome) may be claimed too, so a
-// page is never stuck; its dedup key makes the second send harmless. A
-// zero staleBefore never reclaims.
-func (s *Store) ClaimPage(ctx context.Context, token string, from []string, at, staleBefore time.Time) (Page, bool, error) {
-	return s.movePage(ctx, token, from, PageSending, at, staleBefore)
-}
-
-func (s *Store) movePage(ctx context.Context, token string, from []string, to string, at, staleBefore time.Time) (Page, bool, error) {
-	var stale *time.Time
-	if !staleBefore.IsZero() {
-		stale = &staleBefore
+	if to == PageSending {
+		return Page{}, false, fmt.Errorf("move page: %w: claim it to send it", ErrInvalid)
 	}
 	p, err := scanPage(s.pool.QueryRow(ctx, `
 		UPDATE pages SET state = $3, updated_at = $4
-		WHERE token = $1 AND (state = ANY($2) OR (state = 'sending' AND $5::timestamptz IS NOT NULL AND updated_at < $5))
-		RETURNING `+pageColumns, token, from, to, at, stale))
+		WHERE token = $1 AND state = ANY($2)
+		RETURNING `+pageColumns, token, from, to, at))
 	if err == nil {
 		return p, true, nil
 	}
@@ -206,18 +206,110 @@ func (s *Store) movePage(ctx context.Context, token string, from []string, to st
 	return p, false, nil
 }
 
-// AcknowledgePage records, on a pending page, the recent page of the same
-// service its requester has now been shown, and who is on call. Returns
-// ErrNotFound if there is no pending page with token.
+// PageClaim asks to send a page: to move it to sending.
+type PageClaim struct {
+	// Token is the page's.
+	Token string
+	// From are the states it may be claimed from (pending; failed for a
+	// retry).
+	From []string
+	// At is now.
+	At time.Time
+	// StaleBefore: a page sending since before it lost its sender (the
+	// replica died before recording the outcome): it may be claimed again,
+	// and as another page of the service it counts as unknown. Zero: never
+	// stale.
+	StaleBefore time.Time
+	// RecentSince: another page of the same service claimed since then
+	// that is sending, unknown or sent holds this claim back, unless it is
+	// the page the requester acknowledged (AcknowledgePage). Zero: no
+	// other page holds it back.
+	RecentSince time.Time
+}
+
+// PageClaimResult is what came of a claim.
+type PageClaimResult struct {
+	// Page is the page as it is afterwards.
+	Page Page
+	// Claimed: this call moved the page to sending; the caller sends it
+	// and records the outcome with FinishPage.
+	Claimed bool
+	// Recent, when the claim was held back by another page of the same
+	// service, is that page (the newest one): show it and ask again.
+	Recent *Page
+}
+
+// ClaimPage claims a page to send it: it moves the page to sending if it
+// is in one of c.From (or stuck sending since before c.StaleBefore) and no
+// other page of the service holds it back (see PageClaim.RecentSince).
+// Claims of the pages of one service are serialised across replicas by a
+// transaction-scoped advisory lock on the service, held only while
+// claiming (milliseconds), never while the page is sent: the sending row is
+// the claim. So of two confirmations of different pages of one service, a
+// fraction of a second apart, the second sees the first, whether it is
+// sending or sent; and of concurrent claims of one page, one wins.
+// Returns ErrNotFound if there is no such page.
+func (s *Store) ClaimPage(ctx context.Context, c PageClaim) (PageClaimResult, error) {
+	var res PageClaimResult
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		res, err = claimPage(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return PageClaimResult{}, fmt.Errorf("claim page: %w", translate(err))
+	}
+	return res, nil
+}
+
+func claimPage(ctx context.Context, tx pgx.Tx, c PageClaim) (PageClaimResult, error) {
+	p, err := scanPage(tx.QueryRow(ctx, `SELECT `+pageColumns+` FROM pages WHERE token = $1 FOR UPDATE`, c.Token))
+	if err != nil {
+		return PageClaimResult{}, err
+	}
+	stale := p.State == PageSending && !c.StaleBefore.IsZero() && p.UpdatedAt.Before(c.StaleBefore)
+	if !slices.Contains(c.From, p.State) && !stale {
+		return PageClaimResult{Page: p}, nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('switchboard:page:' || $1::bigint, 0))`, p.ServiceID); err != nil {
+		return PageClaimResult{}, fmt.Errorf("lock the pages of service %d: %w", p.ServiceID, err)
+	}
+	if !c.RecentSince.IsZero() {
+		// A statement after the lock: it sees every claim committed before.
+		recent, err := scanPage(tx.QueryRow(ctx, `
+			SELECT `+pageColumns+` FROM pages
+			WHERE service_id = $1 AND token <> $2 AND state IN ('sending', 'unknown', 'sent') AND claimed_at >= $3
+			ORDER BY claimed_at DESC LIMIT 1`, p.ServiceID, p.Token, c.RecentSince))
+		switch {
+		case err == nil && recent.Token != p.AcknowledgedToken:
+			return PageClaimResult{Page: p, Recent: &recent}, nil
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return PageClaimResult{}, fmt.Errorf("recent pages of service %d: %w", p.ServiceID, err)
+		}
+	}
+	p, err = scanPage(tx.QueryRow(ctx, `
+		UPDATE pages SET state = 'sending', updated_at = $2, claimed_at = $2, error = ''
+		WHERE token = $1
+		RETURNING `+pageColumns, p.Token, c.At))
+	if err != nil {
+		return PageClaimResult{}, err
+	}
+	return PageClaimResult{Page: p, Claimed: true}, nil
+}
+
+// AcknowledgePage records, on a pending or failed page, the recent page of
+// the same service its requester has now been shown, and who is on call
+// (nil keeps who was). Returns ErrNotFound if there is no pending or
+// failed page with token.
 func (s *Store) AcknowledgePage(ctx context.Context, token, recentToken string, onCall []PageTarget, at time.Time) (Page, error) {
 	b, err := encodeTargets(onCall)
 	if err != nil {
 		return Page{}, fmt.Errorf("acknowledge page: %w", err)
 	}
 	p, err := scanPage(s.pool.QueryRow(ctx, `
-		UPDATE pages SET acknowledged_token = $2, on_call = $3, updated_at = $4
-		WHERE token = $1 AND state = 'pending'
-		RETURNING `+pageColumns, token, recentToken, b, at))
+		UPDATE pages SET acknowledged_token = $2, on_call = CASE WHEN $5 THEN on_call ELSE $3 END, updated_at = $4
+		WHERE token = $1 AND state IN ('pending', 'failed')
+		RETURNING `+pageColumns, token, recentToken, b, at, onCall == nil))
 	if err != nil {
 		return Page{}, fmt.Errorf("acknowledge page: %w", translate(err))
 	}
@@ -225,16 +317,47 @@ func (s *Store) AcknowledgePage(ctx context.Context, token, recentToken string, 
 }
 
 // FinishPage records the outcome of a page being sent: p.State is sent
-// (with SentAt, the incident and Via) or failed (with Error); p.OnCall
-// replaces who was on call. Only a page in state sending changes: returns
-// ErrConflict if the page is not sending, ErrInvalid for another state.
+// (with SentAt, the incident and Via), failed (with Error) or unknown (with
+// Error: PagerDuty did not confirm it); p.OnCall replaces who was on call.
+// Only a page in state sending changes: returns ErrConflict if the page is
+// not sending, ErrInvalid for another state.
 func (s *Store) FinishPage(ctx context.Context, p Page) (Page, error) {
-	if p.State != PageSent && p.State != PageFailed {
-		return Page{}, fmt.Errorf("finish page: %w: state %q, want sent or failed", ErrInvalid, p.State)
+	if p.State != PageSent && p.State != PageFailed && p.State != PageUnknown {
+		return Page{}, fmt.Errorf("finish page: %w: state %q, want sent, failed or unknown", ErrInvalid, p.State)
 	}
+	out, ok, err := s.recordOutcome(ctx, p, PageSending)
+	if err != nil {
+		return Page{}, fmt.Errorf("finish page %s: %w", p.ServiceRef, err)
+	}
+	if !ok {
+		return Page{}, fmt.Errorf("finish page %s: %w: page is %s, not being sent", p.ServiceRef, ErrConflict, out.State)
+	}
+	return out, nil
+}
+
+// SettlePage records what became of a page whose outcome was unknown:
+// p.State is sent (its incident was found: SentAt, the incident, Via) or
+// failed (PagerDuty holds no incident for it: Error). Of concurrent
+// settlements one happens; it returns the page as it is afterwards and
+// whether this call settled it. Returns ErrInvalid for another state,
+// ErrNotFound if there is no such page.
+func (s *Store) SettlePage(ctx context.Context, p Page) (Page, bool, error) {
+	if p.State != PageSent && p.State != PageFailed {
+		return Page{}, false, fmt.Errorf("settle page: %w: state %q, want sent or failed", ErrInvalid, p.State)
+	}
+	out, ok, err := s.recordOutcome(ctx, p, PageUnknown)
+	if err != nil {
+		return Page{}, false, fmt.Errorf("settle page %s: %w", p.ServiceRef, err)
+	}
+	return out, ok, nil
+}
+
+// recordOutcome writes p's outcome if the page is in state from; when it
+// is not, it returns the page as it is.
+func (s *Store) recordOutcome(ctx context.Context, p Page, from string) (Page, bool, error) {
 	b, err := encodeTargets(p.OnCall)
 	if err != nil {
-		return Page{}, fmt.Errorf("finish page: %w", err)
+		return Page{}, false, err
 	}
 	var sentAt *time.Time
 	if p.State == PageSent {
@@ -251,17 +374,34 @@ func (s *Store) FinishPage(ctx context.Context, p Page) (Page, error) {
 	out, err := scanPage(s.pool.QueryRow(ctx, `
 		UPDATE pages SET state = $2, sent_at = $3, incident_id = $4, incident_number = $5, incident_url = $6,
 		                 via = $7, error = $8, on_call = $9, updated_at = $10
-		WHERE token = $1 AND state = 'sending'
+		WHERE token = $1 AND state = $11
 		RETURNING `+pageColumns,
-		p.Token, p.State, sentAt, p.IncidentID, p.IncidentNumber, p.IncidentURL, p.Via, p.Error, b, at))
-	if err != nil {
-		err = translate(err)
-		if errors.Is(err, ErrNotFound) {
-			err = fmt.Errorf("%w: page is not being sent", ErrConflict)
-		}
-		return Page{}, fmt.Errorf("finish page %s: %w", p.ServiceRef, err)
+		p.Token, p.State, sentAt, p.IncidentID, p.IncidentNumber, p.IncidentURL, p.Via, p.Error, b, at, from))
+	if err == nil {
+		return out, true, nil
 	}
-	return out, nil
+	if err = translate(err); !errors.Is(err, ErrNotFound) {
+		return Page{}, false, err
+	}
+	out, err = s.GetPage(ctx, p.Token)
+	if err != nil {
+		return Page{}, false, err
+	}
+	return out, false, nil
+}
+
+// RecentPage returns the newest page of the service with id serviceID
+// claimed at or after since that is sending, unknown or sent: a page that
+// may have reached the on-call. Returns ErrNotFound if there is none.
+func (s *Store) RecentPage(ctx context.Context, serviceID int64, since time.Time) (Page, error) {
+	p, err := scanPage(s.pool.QueryRow(ctx, `
+		SELECT `+pageColumns+` FROM pages
+		WHERE service_id = $1 AND state IN ('sending', 'unknown', 'sent') AND claimed_at >= $2
+		ORDER BY claimed_at DESC LIMIT 1`, serviceID, since))
+	if err != nil {
+		return Page{}, fmt.Errorf("recent page of service %d: %w", serviceID, translate(err))
+	}
+	return p, nil
 }
 
 // LastSentPage returns the newest page of the service with id serviceID

@@ -4,15 +4,25 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
 var pageTime = time.Date(2026, 3, 11, 15, 4, 5, 0, time.UTC)
+
+// claim is ClaimPage of one page, with no other page holding it back.
+func claim(s *catalog.Store, token string, from []string, at, staleBefore time.Time) (catalog.Page, bool, error) {
+	res, err := s.ClaimPage(context.Background(), catalog.PageClaim{Token: token, From: from, At: at, StaleBefore: staleBefore})
+	return res.Page, res.Claimed, err
+}
 
 func mustCreatePage(t testing.TB, s *catalog.Store, serviceID int64, at time.Time) catalog.Page {
 	t.Helper()
@@ -79,7 +89,6 @@ func TestCreatePage(t *testing.T) {
 // wins; the others see it sending.
 func TestClaimPageOnce(t *testing.T) {
 	s := newStore(t)
-	ctx := context.Background()
 	svc := mustPutService(t, s, catalog.Service{Name: "checkout-api"})
 	p := mustCreatePage(t, s, svc.ID, pageTime)
 
@@ -91,7 +100,7 @@ func TestClaimPageOnce(t *testing.T) {
 	)
 	for range n {
 		wg.Go(func() {
-			got, ok, err := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, pageTime.Add(time.Second), time.Time{})
+			got, ok, err := claim(s, p.Token, []string{catalog.PagePending}, pageTime.Add(time.Second), time.Time{})
 			if err != nil {
 				t.Error(err)
 				return
@@ -110,7 +119,7 @@ func TestClaimPageOnce(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("got %d successful claims, want 1", wins)
 	}
-	if _, _, err := s.ClaimPage(ctx, "nope", []string{catalog.PagePending}, pageTime, time.Time{}); !errors.Is(err, catalog.ErrNotFound) {
+	if _, _, err := claim(s, "nope", []string{catalog.PagePending}, pageTime, time.Time{}); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("unknown token: got %v, want ErrNotFound", err)
 	}
 }
@@ -130,7 +139,7 @@ func TestMovePage(t *testing.T) {
 		{"cancel a pending page", nil, []string{catalog.PagePending}, catalog.PageCancelled, true, catalog.PageCancelled},
 		{"expire a pending page", nil, []string{catalog.PagePending}, catalog.PageExpired, true, catalog.PageExpired},
 		{"cancel a page being sent", func(p catalog.Page) {
-			if _, _, err := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
+			if _, _, err := claim(s, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 		}, []string{catalog.PagePending}, catalog.PageCancelled, false, catalog.PageSending},
@@ -164,7 +173,7 @@ func TestFinishPage(t *testing.T) {
 	if _, err := s.FinishPage(ctx, catalog.Page{Token: p.Token, State: catalog.PageCancelled}); !errors.Is(err, catalog.ErrInvalid) {
 		t.Errorf("finish as cancelled: got %v, want ErrInvalid", err)
 	}
-	if _, _, err := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
+	if _, _, err := claim(s, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	sentAt := pageTime.Add(2 * time.Second)
@@ -183,16 +192,16 @@ func TestFinishPage(t *testing.T) {
 
 	// A failed page may be claimed again to retry it.
 	f := mustCreatePage(t, s, svc.ID, pageTime)
-	if _, _, err := s.ClaimPage(ctx, f.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
+	if _, _, err := claim(s, f.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.FinishPage(ctx, catalog.Page{Token: f.Token, State: catalog.PageFailed, Error: "PagerDuty is not reachable"}); err != nil || got.Error == "" || !got.SentAt.IsZero() {
 		t.Fatalf("got %+v, %v; want failed with its error and no sent time", got, err)
 	}
-	if _, ok, err := s.ClaimPage(ctx, f.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil || ok {
+	if _, ok, err := claim(s, f.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil || ok {
 		t.Errorf("claim a failed page as pending: got claimed %v (%v), want not claimed", ok, err)
 	}
-	if got, ok, err := s.ClaimPage(ctx, f.Token, []string{catalog.PageFailed}, pageTime, time.Time{}); err != nil || !ok || got.State != catalog.PageSending {
+	if got, ok, err := claim(s, f.Token, []string{catalog.PageFailed}, pageTime, time.Time{}); err != nil || !ok || got.State != catalog.PageSending {
 		t.Errorf("claim a failed page to retry: got %s claimed %v (%v), want sending, claimed", got.State, ok, err)
 	}
 }
@@ -201,16 +210,15 @@ func TestFinishPage(t *testing.T) {
 // again once it has been sending since before staleBefore.
 func TestClaimStaleSending(t *testing.T) {
 	s := newStore(t)
-	ctx := context.Background()
 	svc := mustPutService(t, s, catalog.Service{Name: "checkout-api"})
 	p := mustCreatePage(t, s, svc.ID, pageTime)
-	if _, ok, err := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil || !ok {
+	if _, ok, err := claim(s, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil || !ok {
 		t.Fatalf("first claim: got %v, %v", ok, err)
 	}
-	if _, ok, _ := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, pageTime.Add(time.Second), pageTime.Add(-time.Minute)); ok {
+	if _, ok, _ := claim(s, p.Token, []string{catalog.PagePending}, pageTime.Add(time.Second), pageTime.Add(-time.Minute)); ok {
 		t.Error("claimed a page that is being sent right now, want refused")
 	}
-	if _, ok, err := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, pageTime.Add(2*time.Minute), pageTime.Add(time.Minute)); err != nil || !ok {
+	if _, ok, err := claim(s, p.Token, []string{catalog.PagePending}, pageTime.Add(2*time.Minute), pageTime.Add(time.Minute)); err != nil || !ok {
 		t.Errorf("claim a page stuck sending: got %v, %v; want claimed", ok, err)
 	}
 }
@@ -223,7 +231,7 @@ func TestLastSentPage(t *testing.T) {
 	send := func(serviceID int64, at time.Time, state string) catalog.Page {
 		t.Helper()
 		p := mustCreatePage(t, s, serviceID, at)
-		if _, _, err := s.ClaimPage(ctx, p.Token, []string{catalog.PagePending}, at, time.Time{}); err != nil {
+		if _, _, err := claim(s, p.Token, []string{catalog.PagePending}, at, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		p, err := s.FinishPage(ctx, catalog.Page{Token: p.Token, State: state, SentAt: at, Error: "x"})
@@ -306,5 +314,190 @@ func TestPeopleByEmail(t *testing.T) {
 				t.Errorf("got %q (%d entries), want %q", s, len(got), tt.want)
 			}
 		})
+	}
+}
+
+// twoReplicas is two stores, each with its own pool, on one fresh database.
+func twoReplicas(t *testing.T) (*catalog.Store, *catalog.Store) {
+	t.Helper()
+	url := pgtest.URL(t)
+	var stores [2]*catalog.Store
+	for i := range stores {
+		pool, err := pgxpool.New(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		stores[i] = catalog.NewStore(pool, slog.New(slog.DiscardHandler))
+	}
+	return stores[0], stores[1]
+}
+
+// TestClaimPageSerialisesAService: two replicas claiming different pages of
+// one service at the same moment: one claims, the other is shown that page
+// (whether it is still sending or already sent) and claims only once its
+// requester acknowledged it. Pages of other services are not held back.
+func TestClaimPageSerialisesAService(t *testing.T) {
+	a, b := twoReplicas(t)
+	ctx := context.Background()
+	svc := mustPutService(t, a, catalog.Service{Name: "checkout-api"})
+	other := mustPutService(t, a, catalog.Service{Name: "ledger"})
+	for round := range 10 { // many rounds: the race must never be won twice
+		at := pageTime.Add(time.Duration(round) * time.Hour)
+		since := at.Add(-5 * time.Minute)
+		p1 := mustCreatePage(t, a, svc.ID, at)
+		p2 := mustCreatePage(t, b, svc.ID, at)
+		var (
+			wg      sync.WaitGroup
+			results [2]catalog.PageClaimResult
+		)
+		start := make(chan struct{})
+		for i, st := range []*catalog.Store{a, b} {
+			tok := []string{p1.Token, p2.Token}[i]
+			wg.Go(func() {
+				<-start
+				res, err := st.ClaimPage(ctx, catalog.PageClaim{Token: tok, From: []string{catalog.PagePending}, At: at, RecentSince: since})
+				if err != nil {
+					t.Error(err)
+				}
+				results[i] = res
+			})
+		}
+		close(start)
+		wg.Wait()
+		if results[0].Claimed == results[1].Claimed {
+			t.Fatalf("round %d: got claimed %v and %v, want exactly one", round, results[0].Claimed, results[1].Claimed)
+		}
+		won, lost := results[0], results[1]
+		if lost.Claimed {
+			won, lost = lost, won
+		}
+		if lost.Recent == nil || lost.Recent.Token != won.Page.Token || lost.Recent.State != catalog.PageSending || lost.Page.State != catalog.PagePending {
+			t.Fatalf("round %d: held back claim: got recent %+v, page %s; want the winner %s sending, this page pending", round, lost.Recent, lost.Page.State, won.Page.Token)
+		}
+		// The winner's page is sent; the other requester, shown it, pages
+		// again.
+		if _, err := a.FinishPage(ctx, catalog.Page{Token: won.Page.Token, State: catalog.PageSent, SentAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := b.ClaimPage(ctx, catalog.PageClaim{Token: lost.Page.Token, From: []string{catalog.PagePending}, At: at, RecentSince: since})
+		if err != nil || again.Claimed || again.Recent == nil || again.Recent.State != catalog.PageSent {
+			t.Fatalf("round %d: claim before acknowledging: got %+v (%v), want held back by the sent page", round, again, err)
+		}
+		if _, err := b.AcknowledgePage(ctx, lost.Page.Token, won.Page.Token, nil, at); err != nil {
+			t.Fatal(err)
+		}
+		again, err = b.ClaimPage(ctx, catalog.PageClaim{Token: lost.Page.Token, From: []string{catalog.PagePending}, At: at, RecentSince: since})
+		if err != nil || !again.Claimed {
+			t.Fatalf("round %d: claim after acknowledging: got %+v (%v), want claimed", round, again, err)
+		}
+		if _, err := b.FinishPage(ctx, catalog.Page{Token: lost.Page.Token, State: catalog.PageFailed, Error: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := mustCreatePage(t, b, other.ID, pageTime)
+	if res, err := b.ClaimPage(ctx, catalog.PageClaim{Token: o.Token, From: []string{catalog.PagePending}, At: pageTime, RecentSince: pageTime.Add(-time.Hour)}); err != nil || !res.Claimed {
+		t.Errorf("another service: got %+v (%v), want claimed", res, err)
+	}
+}
+
+// TestClaimPageHeldBack: which other pages of the service hold a claim
+// back.
+func TestClaimPageHeldBack(t *testing.T) {
+	tests := []struct {
+		name     string
+		state    string // the other page's outcome; "" leaves it sending
+		claimAt  time.Duration
+		wantHeld bool
+	}{
+		{"sending", "", 0, true},
+		{"sending, its sender dead long ago: unknown", "", 4 * time.Minute, true},
+		{"unknown", catalog.PageUnknown, time.Minute, true},
+		{"sent", catalog.PageSent, time.Minute, true},
+		{"failed: no incident", catalog.PageFailed, time.Minute, false},
+		{"sent more than five minutes ago", catalog.PageSent, 6 * time.Minute, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			ctx := context.Background()
+			svc := mustPutService(t, s, catalog.Service{Name: "checkout-api"})
+			first := mustCreatePage(t, s, svc.ID, pageTime)
+			if _, ok, err := claim(s, first.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil || !ok {
+				t.Fatalf("claim: %v %v", ok, err)
+			}
+			if tt.state != "" {
+				if _, err := s.FinishPage(ctx, catalog.Page{Token: first.Token, State: tt.state, SentAt: pageTime, Error: "x"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now := pageTime.Add(tt.claimAt)
+			recent, err := s.RecentPage(ctx, svc.ID, now.Add(-5*time.Minute))
+			if tt.wantHeld != (err == nil) || (err == nil && recent.Token != first.Token) {
+				t.Errorf("RecentPage: got %s (%v), want %s: %v", recent.Token, err, first.Token, tt.wantHeld)
+			}
+			p := mustCreatePage(t, s, svc.ID, now)
+			res, err := s.ClaimPage(ctx, catalog.PageClaim{Token: p.Token, From: []string{catalog.PagePending}, At: now,
+				StaleBefore: now.Add(-time.Minute), RecentSince: now.Add(-5 * time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if held := res.Recent != nil; held != tt.wantHeld || held == res.Claimed {
+				t.Errorf("got held back %v, claimed %v; want held back %v", held, res.Claimed, tt.wantHeld)
+			}
+			if res.Recent != nil && res.Recent.Token != first.Token {
+				t.Errorf("got held back by %s, want %s", res.Recent.Token, first.Token)
+			}
+		})
+	}
+}
+
+// TestSettlePage: an unknown page becomes sent or failed once.
+func TestSettlePage(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	svc := mustPutService(t, s, catalog.Service{Name: "checkout-api"})
+	p := mustCreatePage(t, s, svc.ID, pageTime)
+	if _, _, err := s.SettlePage(ctx, catalog.Page{Token: p.Token, State: catalog.PageSent}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetPage(ctx, p.Token); got.State != catalog.PagePending {
+		t.Fatalf("settled a pending page: %s", got.State)
+	}
+	if _, _, err := claim(s, p.Token, []string{catalog.PagePending}, pageTime, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FinishPage(ctx, catalog.Page{Token: p.Token, State: catalog.PageUnknown, Error: "PagerDuty did not confirm in time"})
+	if err != nil || got.State != catalog.PageUnknown || !got.ClaimedAt.Equal(pageTime) {
+		t.Fatalf("finish as unknown: got %+v (%v)", got, err)
+	}
+	if _, _, err := s.SettlePage(ctx, catalog.Page{Token: p.Token, State: catalog.PageUnknown}); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("settle as unknown: got %v, want ErrInvalid", err)
+	}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		settled int
+	)
+	for i := range 4 {
+		wg.Go(func() {
+			st := catalog.Page{Token: p.Token, State: catalog.PageSent, SentAt: pageTime.Add(time.Minute), IncidentID: "PINC1", IncidentNumber: 3}
+			if i%2 == 1 {
+				st = catalog.Page{Token: p.Token, State: catalog.PageFailed, Error: "no incident"}
+			}
+			_, ok, err := s.SettlePage(ctx, st)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				settled++
+			}
+		})
+	}
+	wg.Wait()
+	if settled != 1 {
+		t.Errorf("got %d settlements, want 1", settled)
 	}
 }

@@ -17,8 +17,13 @@ import (
 // when PagerDuty accepted the page; a repeated DedupKey never opens a second
 // incident.
 type Pager interface {
-	// Trigger pages; its errors are the pagerduty package's.
+	// Trigger pages; its errors are the pagerduty package's, and
+	// pagerduty.TriggerOutcome says what they mean for the page.
 	Trigger(ctx context.Context, req pagerduty.TriggerRequest) (pagerduty.Incident, error)
+	// FindIncident looks up a page's incident by its dedup key on a
+	// PagerDuty service (any when serviceID is empty): found false when
+	// PagerDuty holds none, an error when it could not be asked.
+	FindIncident(ctx context.Context, serviceID, dedupKey string) (pagerduty.Incident, bool, error)
 }
 
 // PagePolicy decides who may page (for example: members of some Slack user
@@ -39,16 +44,22 @@ type PageStore interface {
 	GetPage(ctx context.Context, token string) (catalog.Page, error)
 	// MovePage changes a page's state if it is in one of from, atomically.
 	MovePage(ctx context.Context, token string, from []string, to string, at time.Time) (catalog.Page, bool, error)
-	// ClaimPage moves a page to sending if it is in one of from (or stuck
-	// sending since before staleBefore), atomically: one claim wins.
-	ClaimPage(ctx context.Context, token string, from []string, at, staleBefore time.Time) (catalog.Page, bool, error)
+	// ClaimPage moves a page to sending, atomically and serialised per
+	// service across replicas: one claim of a page wins, and another page
+	// of the service sending, unknown or sent recently holds it back
+	// unless the requester acknowledged it.
+	ClaimPage(ctx context.Context, c catalog.PageClaim) (catalog.PageClaimResult, error)
 	// AcknowledgePage records the recent page a requester was shown.
 	AcknowledgePage(ctx context.Context, token, recentToken string, onCall []catalog.PageTarget, at time.Time) (catalog.Page, error)
-	// FinishPage records a claimed page's outcome, sent or failed.
+	// FinishPage records a claimed page's outcome: sent, failed or
+	// unknown.
 	FinishPage(ctx context.Context, p catalog.Page) (catalog.Page, error)
-	// LastSentPage is a service's newest page accepted since since, or
-	// catalog.ErrNotFound.
-	LastSentPage(ctx context.Context, serviceID int64, since time.Time) (catalog.Page, error)
+	// SettlePage records what became of an unknown page: sent or failed;
+	// one settlement wins.
+	SettlePage(ctx context.Context, p catalog.Page) (catalog.Page, bool, error)
+	// RecentPage is a service's newest page claimed since since that is
+	// sending, unknown or sent, or catalog.ErrNotFound.
+	RecentPage(ctx context.Context, serviceID int64, since time.Time) (catalog.Page, error)
 	// Audit appends to the audit log.
 	Audit(ctx context.Context, e catalog.AuditEntry) error
 }
@@ -71,7 +82,13 @@ type PageConfig struct {
 	// TriggerTimeout bounds the call to PagerDuty, retries included, so
 	// that the answer fits Slack's window (default 2.5s).
 	TriggerTimeout time.Duration
-	Log            *slog.Logger
+	// LookupEvery is how often the incident of a page PagerDuty did not
+	// confirm is looked up by its dedup key, in the background (default
+	// 5s); LookupFor how long (default 2m): when PagerDuty has answered
+	// all along that it holds no such incident, the page was not made.
+	LookupEvery time.Duration
+	LookupFor   time.Duration
+	Log         *slog.Logger
 }
 
 const (
@@ -81,13 +98,16 @@ const (
 	confirmTTL = 15 * time.Minute
 	// recentWindow: a service paged this recently asks again first.
 	recentWindow = 5 * time.Minute
-	// staleSending is how long a page may stay "sending" before another
-	// click may send it again (its sender died; the dedup key makes the
-	// second send harmless).
-	staleSending = time.Minute
 	// auditTimeout bounds writing the outcome after the page, whatever is
 	// left of the command's own deadline.
 	auditTimeout = 5 * time.Second
+	// staleMargin is added to the trigger's and the outcome's time to tell
+	// a page still being sent from one whose sender died.
+	staleMargin = 5 * time.Second
+	// defaultLookupEvery and defaultLookupFor: how an unknown page's
+	// incident is looked for.
+	defaultLookupEvery = 5 * time.Second
+	defaultLookupFor   = 2 * time.Minute
 	// yesFlag, at the end of the text, pages without a confirmation (the
 	// demo shell and scripts).
 	yesFlag = "--yes"
@@ -97,6 +117,7 @@ const (
 const (
 	auditSent      = "sent"
 	auditFailed    = "failed"
+	auditUnknown   = "unknown"
 	auditRefused   = "refused"
 	auditCancelled = "cancelled"
 	auditExpired   = "expired"
@@ -107,11 +128,17 @@ const (
 // paged and with what message. Page runs "/page --confirm TOKEN", Cancel
 // "/page --cancel TOKEN"; a trailing --yes pages without asking (for the
 // demo shell and scripts) unless the service was paged in the last five
-// minutes. The page is kept in the PageStore and moves from pending to sent
-// (or failed) once, whichever replica gets the click, so one click is one
-// page; its PagerDuty dedup key is derived from it. A successful page is
-// announced in the channel; a failed one says "NOT paged" and why. Every
-// outcome is in the audit log (action "page").
+// minutes. The page is kept in the PageStore and moves from pending to sent,
+// failed or unknown once, whichever replica gets the click, so one click is
+// one page; its PagerDuty dedup key is derived from it. Confirmations of one
+// service are serialised in the database: a page sending, unknown or sent in
+// the last five minutes is shown and asked about again before another is
+// sent. A page PagerDuty accepted is announced in the channel; one it is
+// known not to have taken says "NOT paged" and why; one it did not confirm
+// in time says it may have gone through, and its incident is looked up by
+// its dedup key in the background ("/page --check TOKEN" looks at once),
+// the answer corrected when it is known. Every outcome is in the audit log
+// (action "page").
 func Page(cfg PageConfig) Command {
 	if cfg.TriggerTimeout <= 0 {
 		cfg.TriggerTimeout = defaultTriggerTimeout
@@ -122,7 +149,13 @@ func Page(cfg PageConfig) Command {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	p := &pageCommand{cfg: cfg}
+	if cfg.LookupEvery <= 0 {
+		cfg.LookupEvery = defaultLookupEvery
+	}
+	if cfg.LookupFor <= 0 {
+		cfg.LookupFor = defaultLookupFor
+	}
+	p := &pageCommand{cfg: cfg, stale: cfg.TriggerTimeout + auditTimeout + staleMargin}
 	return Command{
 		Name:    "/page",
 		Usage:   "SERVICE [message]",
@@ -131,7 +164,13 @@ func Page(cfg PageConfig) Command {
 	}
 }
 
-type pageCommand struct{ cfg PageConfig }
+type pageCommand struct {
+	cfg PageConfig
+	// stale is how long a page may stay sending before its sender counts
+	// as dead: a click on it sends it again (the dedup key makes that
+	// harmless), and to other pages of the service it is unknown.
+	stale time.Duration
+}
 
 func (c *pageCommand) handle(ctx context.Context, req Request) (Response, error) {
 	if req.Text == "" {
@@ -148,6 +187,8 @@ func (c *pageCommand) handle(ctx context.Context, req Request) (Response, error)
 		return c.confirm(ctx, req, rest, []string{catalog.PageFailed})
 	case "--cancel":
 		return c.cancel(ctx, req, rest)
+	case "--check":
+		return c.check(ctx, req, rest)
 	}
 	return c.ask(ctx, req, first, rest)
 }
@@ -254,10 +295,10 @@ func (c *pageCommand) onCall(ctx context.Context, p catalog.Profile) ([]catalog.
 	return l.people, nil
 }
 
-// recent is the page of the service PagerDuty accepted in the last five
-// minutes, nil when none.
+// recent is the newest page of the service sent, being sent or of unknown
+// outcome in the last five minutes, nil when none.
 func (c *pageCommand) recent(ctx context.Context, serviceID int64, now time.Time) (*catalog.Page, error) {
-	p, err := c.cfg.Pages.LastSentPage(ctx, serviceID, now.Add(-recentWindow))
+	p, err := c.cfg.Pages.RecentPage(ctx, serviceID, now.Add(-recentWindow))
 	if errors.Is(err, catalog.ErrNotFound) {
 		return nil, nil
 	}
@@ -276,15 +317,9 @@ func (c *pageCommand) confirmation(page catalog.Page, prof catalog.Profile, ocEr
 	label := "Page"
 	if recent != nil {
 		label = "Page again"
-		ago := humanDuration(now.Sub(recent.SentAt))
-		line := T(Plain("⚠ "), Bold(ref), Plain(" was already paged "+ago+" ago ("+clockText(recent.SentAt, now)+") by "),
-			Mention(recent.RequesterID, recent.RequesterName), Plain(": “"+recent.Message+"”"))
-		if recent.IncidentURL != "" {
-			line = append(line, Plain(" — "), Link(incidentLabel(recent.IncidentNumber), recent.IncidentURL))
-		}
-		line = append(line, Plain(". Page again anyway?"))
+		line, summary := c.recentLine(*recent, now)
 		blocks = append(blocks, &Section{Text: line})
-		text = fmt.Sprintf("%s was already paged %s ago by %s; page again? It pages %s with %q.", ref, ago, recent.RequesterName, targetsOrUnknown(page.OnCall).String(), page.Message)
+		text = fmt.Sprintf("%s; page again? It pages %s with %q.", summary, targetsOrUnknown(page.OnCall).String(), page.Message)
 	}
 	who := targetsOrUnknown(page.OnCall)
 	if ocErr != nil {
@@ -308,14 +343,63 @@ func (c *pageCommand) confirmation(page catalog.Page, prof catalog.Profile, ocEr
 			{Label: "Message", Value: T(Plain(page.Message))},
 			{Label: "How", Value: T(Plain(how))},
 		}},
-		&Actions{Buttons: []Button{
-			{Label: label, Command: "/page --confirm " + page.Token, Style: "danger"},
-			{Label: "Cancel", Command: "/page --cancel " + page.Token},
-		}},
+		&Actions{Buttons: c.confirmButtons(page, label)},
 		&Context{Text: T(Plain("Only you see this. Nothing is paged until you click " + label + "; this confirmation expires at " +
 			clockText(page.CreatedAt.Add(confirmTTL), now) + " (15 minutes)."))},
 	)
 	return Response{Text: text, Blocks: blocks}
+}
+
+// confirmButtons are the buttons of a confirmation: Page (Try again for a
+// failed page, which is retried) and Cancel.
+func (c *pageCommand) confirmButtons(page catalog.Page, label string) []Button {
+	if page.State == catalog.PageFailed {
+		return []Button{{Label: label, Command: "/page --retry " + page.Token, Style: "danger"}}
+	}
+	return []Button{
+		{Label: label, Command: "/page --confirm " + page.Token, Style: "danger"},
+		{Label: "Cancel", Command: "/page --cancel " + page.Token},
+	}
+}
+
+// recentLine tells of a recent page of the service, as the warning of a
+// confirmation, and as a one-line summary.
+func (c *pageCommand) recentLine(recent catalog.Page, now time.Time) (Text, string) {
+	ref, who := recent.ServiceRef, Mention(recent.RequesterID, recent.RequesterName)
+	at := firstTime(recent.SentAt, recent.ClaimedAt, recent.UpdatedAt)
+	ago := humanDuration(now.Sub(at))
+	var (
+		line    Text
+		summary string
+	)
+	switch {
+	case recent.State == catalog.PageSending && now.Sub(recent.UpdatedAt) <= c.stale:
+		line = T(Plain("⚠ "), Bold(ref), Plain(" is being paged right now (since "+clockText(at, now)+") by "), who,
+			Plain(": “"+recent.Message+"”"))
+		summary = fmt.Sprintf("%s is being paged right now by %s", ref, recent.RequesterName)
+	case recent.State == catalog.PageSent:
+		line = T(Plain("⚠ "), Bold(ref), Plain(" was already paged "+ago+" ago ("+clockText(at, now)+") by "), who,
+			Plain(": “"+recent.Message+"”"))
+		if recent.IncidentURL != "" {
+			line = append(line, Plain(" — "), Link(incidentLabel(recent.IncidentNumber), recent.IncidentURL))
+		}
+		summary = fmt.Sprintf("%s was already paged %s ago by %s", ref, ago, recent.RequesterName)
+	default: // unknown, or sending with a sender that died
+		line = T(Plain("⚠ "), Bold(ref), Plain(" was paged "+ago+" ago ("+clockText(at, now)+") by "), who,
+			Plain(": “"+recent.Message+"” — PagerDuty did not confirm it; it may have gone through"))
+		summary = fmt.Sprintf("%s was paged %s ago by %s and PagerDuty did not confirm it; it may have gone through", ref, ago, recent.RequesterName)
+	}
+	return append(line, Plain(". Page again anyway?")), summary
+}
+
+// firstTime is the first of ts that is set.
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // confirm is "/page --confirm TOKEN" (from pending) and "/page --retry
@@ -328,43 +412,32 @@ func (c *pageCommand) confirm(ctx context.Context, req Request, token string, fr
 	now := c.cfg.Now()
 	// A page left sending by a sender that died is sent again: its dedup
 	// key makes that harmless.
-	stuck := page.State == catalog.PageSending && now.Sub(page.UpdatedAt) > staleSending
+	stuck := page.State == catalog.PageSending && now.Sub(page.UpdatedAt) > c.stale
 	if !slices.Contains(from, page.State) && !stuck {
 		return c.outcome(ctx, page, true)
 	}
 	if now.Sub(page.CreatedAt) > confirmTTL {
 		return c.expire(ctx, page, now)
 	}
-	prof, err := c.cfg.Catalog.Profile(ctx, page.ServiceID)
+	return c.send(ctx, req, page, from)
+}
+
+// askAgain shows the requester of page the recent page of the same service
+// that held its claim back, records that they saw it, and asks again.
+func (c *pageCommand) askAgain(ctx context.Context, page, recent catalog.Page, prof catalog.Profile, now time.Time) (Response, error) {
+	oc, ocErr := c.onCall(ctx, prof)
+	acked, err := c.cfg.Pages.AcknowledgePage(ctx, page.Token, recent.Token, oc, now)
+	if errors.Is(err, catalog.ErrNotFound) { // clicked or cancelled meanwhile
+		p, gerr := c.cfg.Pages.GetPage(ctx, page.Token)
+		if gerr != nil {
+			return Response{}, fmt.Errorf("page: %w", gerr)
+		}
+		return c.outcome(ctx, p, true)
+	}
 	if err != nil {
 		return Response{}, fmt.Errorf("page %s: %w", page.ServiceRef, err)
 	}
-	if page.State == catalog.PagePending {
-		recent, err := c.recent(ctx, page.ServiceID, now)
-		if err != nil {
-			return Response{}, err
-		}
-		if recent != nil && recent.Token != page.Token && recent.Token != page.AcknowledgedToken {
-			// Someone paged the service since this confirmation was shown:
-			// show that page and ask again.
-			oc, ocErr := c.onCall(ctx, prof)
-			if oc == nil {
-				oc = page.OnCall
-			}
-			if page, err = c.cfg.Pages.AcknowledgePage(ctx, page.Token, recent.Token, oc, now); err != nil {
-				if errors.Is(err, catalog.ErrNotFound) { // clicked meanwhile
-					page, err = c.cfg.Pages.GetPage(ctx, token)
-					if err != nil {
-						return Response{}, fmt.Errorf("page: %w", err)
-					}
-					return c.outcome(ctx, page, true)
-				}
-				return Response{}, err
-			}
-			return c.confirmation(page, prof, ocErr, recent, now), nil
-		}
-	}
-	return c.send(ctx, req, page, from)
+	return c.confirmation(acked, prof, ocErr, &recent, now), nil
 }
 
 // load reads the page a button names and checks the clicker asked for it.
@@ -431,14 +504,21 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 		return noEmail(page.ServiceRef), nil
 	}
 	now := c.cfg.Now()
-	claimed, ok, err := c.cfg.Pages.ClaimPage(ctx, page.Token, from, now, now.Add(-staleSending))
+	// The one place that decides whether this page goes: the database,
+	// for every replica at once.
+	claim, err := c.cfg.Pages.ClaimPage(ctx, catalog.PageClaim{
+		Token: page.Token, From: from, At: now, StaleBefore: now.Add(-c.stale), RecentSince: now.Add(-recentWindow),
+	})
 	if err != nil {
 		return Response{}, fmt.Errorf("page %s: %w", page.ServiceRef, err)
 	}
-	if !ok {
-		return c.outcome(ctx, claimed, true)
+	if claim.Recent != nil {
+		return c.askAgain(ctx, claim.Page, *claim.Recent, prof, now)
 	}
-	page = claimed
+	if !claim.Claimed {
+		return c.outcome(ctx, claim.Page, true)
+	}
+	page = claim.Page
 
 	// Who is on call is looked up beside the trigger, within the same
 	// time, never in its way.
@@ -470,13 +550,18 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer wcancel()
 	page.UpdatedAt = c.cfg.Now()
-	if trigErr != nil {
-		c.cfg.Log.WarnContext(ctx, "page not sent", "service", svc.Ref(), "token", page.Token, "err", trigErr)
-		page.State, page.Error = catalog.PageFailed, pagerDutyProblem(trigErr)
-	} else {
+	outcome := pagerduty.TriggerOutcome(trigErr)
+	switch outcome {
+	case pagerduty.Paged:
 		page.State, page.SentAt, page.Error = catalog.PageSent, page.UpdatedAt, ""
 		page.IncidentID, page.IncidentNumber, page.Via = inc.ID, inc.Number, inc.Via
 		page.IncidentURL = inc.HTMLURL
+	case pagerduty.Unknown:
+		c.cfg.Log.WarnContext(ctx, "page unconfirmed", "service", svc.Ref(), "token", page.Token, "err", trigErr)
+		page.State, page.Error = catalog.PageUnknown, pagerDutyProblem(trigErr)
+	default:
+		c.cfg.Log.WarnContext(ctx, "page not sent", "service", svc.Ref(), "token", page.Token, "err", trigErr)
+		page.State, page.Error = catalog.PageFailed, pagerDutyProblem(trigErr)
 	}
 	finished, err := c.cfg.Pages.FinishPage(wctx, page)
 	if err != nil {
@@ -485,9 +570,14 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 		page = finished
 	}
 	detail := pageDetail(page)
-	if trigErr != nil {
+	switch outcome {
+	case pagerduty.NotPaged:
 		c.audit(wctx, page.RequesterID, page.ServiceRef, auditFailed, detail)
 		return c.notPaged(page), nil
+	case pagerduty.Unknown:
+		c.audit(wctx, page.RequesterID, page.ServiceRef, auditUnknown, detail)
+		following := err == nil && c.follow(ctx, page, svc)
+		return c.unconfirmed(page, following), nil
 	}
 	detail["created"] = inc.Created
 	c.audit(wctx, page.RequesterID, page.ServiceRef, auditSent, detail)
@@ -548,6 +638,8 @@ func (c *pageCommand) outcome(ctx context.Context, page catalog.Page, wait bool)
 			blocks = append(blocks, &Context{Text: l})
 		}
 		return Response{Text: text, Blocks: blocks}, nil
+	case catalog.PageUnknown:
+		return c.unconfirmed(page, false), nil
 	case catalog.PageFailed:
 		resp := c.notPaged(page)
 		resp.Blocks = append([]Block{&Context{Text: T(Plain("This page was already tried, at " + clockText(page.UpdatedAt, now) + ":"))}}, resp.Blocks...)

@@ -2,14 +2,20 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 )
 
@@ -31,7 +37,7 @@ func confirmToken(t *testing.T, resp commands.Response) string {
 
 // audits returns the results of the "page" audit entries about subject,
 // oldest first.
-func (e *pdEnv) audits(t *testing.T, subject string) []string {
+func (e *pageEnv) audits(t *testing.T, subject string) []string {
 	t.Helper()
 	entries, err := e.store.AuditLog(context.Background(), subject, 100)
 	if err != nil {
@@ -46,7 +52,7 @@ func (e *pdEnv) audits(t *testing.T, subject string) []string {
 	return out
 }
 
-func (e *pdEnv) checkIncidents(t *testing.T, want int) []fakepd.Incident {
+func (e *pageEnv) checkIncidents(t *testing.T, want int) []fakepd.Incident {
 	t.Helper()
 	incs := e.fake.Incidents()
 	if len(incs) != want {
@@ -56,7 +62,7 @@ func (e *pdEnv) checkIncidents(t *testing.T, want int) []fakepd.Incident {
 }
 
 func TestPageConfirmation(t *testing.T) {
-	e := newPDEnv(t, pdOptions{})
+	e := newPageEnv(t, pageOptions{})
 	adaID, adaName := e.levelOne(t, "checkout-api")
 	tests := []struct {
 		name    string
@@ -78,7 +84,7 @@ func TestPageConfirmation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := e.run(t, tt.user, tt.line)
+			resp := e.page(t, tt.user, tt.line)
 			if resp.InChannel {
 				t.Error("got an in-channel reply, want ephemeral")
 			}
@@ -109,10 +115,10 @@ func TestPageConfirm(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newPDEnv(t, pdOptions{})
+			e := newPageEnv(t, pageOptions{})
 			onCallID, onCallName := e.levelOne(t, tt.service)
-			tok := confirmToken(t, e.run(t, ada, "/page "+tt.service+" disk full"))
-			resp := e.run(t, ada, "/page --confirm "+tok)
+			tok := confirmToken(t, e.page(t, ada, "/page "+tt.service+" disk full"))
+			resp := e.page(t, ada, "/page --confirm "+tok)
 			if !resp.InChannel {
 				t.Errorf("got an ephemeral reply, want the page announced in the channel:\n%s", flatten(resp))
 			}
@@ -133,7 +139,7 @@ func TestPageConfirm(t *testing.T) {
 				t.Errorf("announcement has no link to incident %s:\n%s", inc.ID, got)
 			}
 
-			again := e.run(t, ada, "/page --confirm "+tok)
+			again := e.page(t, ada, "/page --confirm "+tok)
 			if again.InChannel {
 				t.Error("second click: got an in-channel reply, want ephemeral")
 			}
@@ -170,13 +176,13 @@ func hasLinkTo(resp commands.Response, id string) bool {
 // Slack retry, two replicas) page once; every other click is told the
 // first outcome.
 func TestPageConcurrentConfirms(t *testing.T) {
-	e := newPDEnv(t, pdOptions{})
-	tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
+	e := newPageEnv(t, pageOptions{})
+	tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
 	const clicks = 5
 	resps := make([]commands.Response, clicks)
 	var wg sync.WaitGroup
 	for i := range clicks {
-		wg.Go(func() { resps[i] = e.run(t, ada, "/page --confirm "+tok) })
+		wg.Go(func() { resps[i] = e.page(t, ada, "/page --confirm "+tok) })
 	}
 	wg.Wait()
 	e.checkIncidents(t, 1)
@@ -202,56 +208,56 @@ func TestPageConcurrentConfirms(t *testing.T) {
 // a recent page asking again, --yes.
 func TestPageLifecycle(t *testing.T) {
 	t.Run("cancel", func(t *testing.T) {
-		e := newPDEnv(t, pdOptions{})
-		tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
-		checkReply(t, flatten(e.run(t, ada, "/page --cancel "+tok)), []string{"Cancelled: checkout-api was not paged"}, nil)
-		checkReply(t, flatten(e.run(t, ada, "/page --confirm "+tok)), []string{"This page was cancelled", "not paged", "button:/page checkout-api disk full"}, []string{"Already paged"})
+		e := newPageEnv(t, pageOptions{})
+		tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
+		checkReply(t, flatten(e.page(t, ada, "/page --cancel "+tok)), []string{"Cancelled: checkout-api was not paged"}, nil)
+		checkReply(t, flatten(e.page(t, ada, "/page --confirm "+tok)), []string{"This page was cancelled", "not paged", "button:/page checkout-api disk full"}, []string{"Already paged"})
 		e.checkIncidents(t, 0)
 		if got, want := strings.Join(e.audits(t, "checkout-api"), ","), "cancelled"; got != want {
 			t.Errorf("got audit results %s, want %s", got, want)
 		}
 	})
 	t.Run("expired", func(t *testing.T) {
-		e := newPDEnv(t, pdOptions{})
-		tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
+		e := newPageEnv(t, pageOptions{})
+		tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
 		e.clock.Advance(16 * time.Minute)
-		checkReply(t, flatten(e.run(t, ada, "/page --confirm "+tok)), []string{"This confirmation expired", "nothing was paged", "button:/page checkout-api disk full"}, nil)
-		checkReply(t, flatten(e.run(t, ada, "/page --confirm "+tok)), []string{"expired"}, nil)
+		checkReply(t, flatten(e.page(t, ada, "/page --confirm "+tok)), []string{"This confirmation expired", "nothing was paged", "button:/page checkout-api disk full"}, nil)
+		checkReply(t, flatten(e.page(t, ada, "/page --confirm "+tok)), []string{"expired"}, nil)
 		e.checkIncidents(t, 0)
 		if got, want := strings.Join(e.audits(t, "checkout-api"), ","), "expired"; got != want {
 			t.Errorf("got audit results %s, want %s", got, want)
 		}
 	})
 	t.Run("sender died mid-send: the next click sends it", func(t *testing.T) {
-		e := newPDEnv(t, pdOptions{})
-		tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
+		e := newPageEnv(t, pageOptions{})
+		tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
 		// A replica claimed the page and died before sending it.
-		if _, ok, err := e.store.ClaimPage(context.Background(), tok, []string{catalog.PagePending}, e.clock.Now(), time.Time{}); err != nil || !ok {
-			t.Fatalf("claim: got %v, %v", ok, err)
+		if res, err := e.store.ClaimPage(context.Background(), catalog.PageClaim{Token: tok, From: []string{catalog.PagePending}, At: e.clock.Now()}); err != nil || !res.Claimed {
+			t.Fatalf("claim: got %+v, %v", res, err)
 		}
 		e.clock.Advance(2 * time.Minute)
-		if r := e.run(t, ada, "/page --confirm "+tok); !r.InChannel {
+		if r := e.page(t, ada, "/page --confirm "+tok); !r.InChannel {
 			t.Fatalf("got %q, want the stuck page sent", flatten(r))
 		}
 		e.checkIncidents(t, 1)
 	})
 	t.Run("someone else's confirmation", func(t *testing.T) {
-		e := newPDEnv(t, pdOptions{})
-		tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
+		e := newPageEnv(t, pageOptions{})
+		tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
 		grace := commands.User{ID: "UPAY02", Name: "grace.hopper", Email: "grace.hopper@acme.example"}
-		checkReply(t, flatten(e.run(t, grace, "/page --confirm "+tok)), []string{"Only ada.lovelace, who asked for this page, can confirm"}, nil)
+		checkReply(t, flatten(e.page(t, grace, "/page --confirm "+tok)), []string{"Only ada.lovelace, who asked for this page, can confirm"}, nil)
 		e.checkIncidents(t, 0)
-		checkReply(t, flatten(e.run(t, ada, "/page --confirm nosuchtoken")), []string{"no page with this confirmation"}, nil)
+		checkReply(t, flatten(e.page(t, ada, "/page --confirm nosuchtoken")), []string{"no page with this confirmation"}, nil)
 	})
 	t.Run("paged in the last five minutes asks again", func(t *testing.T) {
-		e := newPDEnv(t, pdOptions{})
-		first := e.run(t, ada, "/page checkout-api disk full --yes")
+		e := newPageEnv(t, pageOptions{})
+		first := e.page(t, ada, "/page checkout-api disk full --yes")
 		if !first.InChannel {
 			t.Fatalf("--yes: got %q, want the page announced", flatten(first))
 		}
 		e.clock.Advance(2 * time.Minute)
 		grace := commands.User{ID: "UPAY02", Name: "grace.hopper", Email: "grace.hopper@acme.example"}
-		resp := e.run(t, grace, "/page checkout-api still full --yes")
+		resp := e.page(t, grace, "/page checkout-api still full --yes")
 		got := flatten(resp)
 		checkReply(t, got, []string{"checkout-api was already paged 2m ago (15:04 UTC) by ada.lovelace: “disk full” — Incident #", "Page again anyway?"}, nil)
 		if !has(mentions(resp), ada.ID) {
@@ -259,31 +265,31 @@ func TestPageLifecycle(t *testing.T) {
 		}
 		tok := confirmToken(t, resp)
 		e.checkIncidents(t, 1)
-		if r := e.run(t, grace, "/page --confirm "+tok); !r.InChannel {
+		if r := e.page(t, grace, "/page --confirm "+tok); !r.InChannel {
 			t.Fatalf("confirm again: got %q, want the page announced", flatten(r))
 		}
 		e.checkIncidents(t, 2)
 		// Six minutes on, the service is no longer "recently paged".
 		e.clock.Advance(6 * time.Minute)
-		if r := e.run(t, grace, "/page checkout-api third time --yes"); !r.InChannel {
+		if r := e.page(t, grace, "/page checkout-api third time --yes"); !r.InChannel {
 			t.Fatalf("after five minutes: got %q, want paged at once", flatten(r))
 		}
 		e.checkIncidents(t, 3)
 	})
 	t.Run("paged meanwhile asks again at confirm", func(t *testing.T) {
-		e := newPDEnv(t, pdOptions{})
-		tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
+		e := newPageEnv(t, pageOptions{})
+		tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
 		grace := commands.User{ID: "UPAY02", Name: "grace.hopper", Email: "grace.hopper@acme.example"}
-		if r := e.run(t, grace, "/page checkout-api disk full --yes"); !r.InChannel {
+		if r := e.page(t, grace, "/page checkout-api disk full --yes"); !r.InChannel {
 			t.Fatalf("got %q, want grace's page announced", flatten(r))
 		}
-		resp := e.run(t, ada, "/page --confirm "+tok)
+		resp := e.page(t, ada, "/page --confirm "+tok)
 		checkReply(t, flatten(resp), []string{"already paged", "by grace.hopper", "Page again anyway?"}, nil)
 		if again := confirmToken(t, resp); again != tok {
 			t.Errorf("got a new token %s, want the same page %s asked again", again, tok)
 		}
 		e.checkIncidents(t, 1)
-		if r := e.run(t, ada, "/page --confirm "+tok); !r.InChannel {
+		if r := e.page(t, ada, "/page --confirm "+tok); !r.InChannel {
 			t.Fatalf("second confirm: got %q, want the page announced", flatten(r))
 		}
 		e.checkIncidents(t, 2)
@@ -293,7 +299,7 @@ func TestPageLifecycle(t *testing.T) {
 // TestPageRefused: who may not page, or cannot be paged for, is told why,
 // nothing is sent, and the attempt is audited.
 func TestPageRefused(t *testing.T) {
-	e := newPDEnv(t, pdOptions{policy: allowList{ada.ID: true}})
+	e := newPageEnv(t, pageOptions{policy: allowList{ada.ID: true}})
 	grace := commands.User{ID: "UPAY02", Name: "grace.hopper", Email: "grace.hopper@acme.example"}
 	tests := []struct {
 		name    string
@@ -309,7 +315,7 @@ func TestPageRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := e.run(t, tt.user, tt.line)
+			resp := e.page(t, tt.user, tt.line)
 			checkReply(t, flatten(resp), tt.want, []string{"H:Page"})
 			if got, want := strings.Join(e.audits(t, tt.subject), ","), "refused"; got != want {
 				t.Errorf("got audit results %s, want %s", got, want)
@@ -318,80 +324,18 @@ func TestPageRefused(t *testing.T) {
 	}
 	e.checkIncidents(t, 0)
 	// Allowed: the same page goes through.
-	if r := e.run(t, ada, "/page checkout-api disk full --yes"); !r.InChannel {
+	if r := e.page(t, ada, "/page checkout-api disk full --yes"); !r.InChannel {
 		t.Fatalf("allowed user: got %q, want paged", flatten(r))
 	}
 	e.checkIncidents(t, 1)
 }
 
-// TestPageFailures: when PagerDuty does not accept the page, the reply says
-// NOT paged with the reason and whom to reach directly; retrying is safe.
-func TestPageFailures(t *testing.T) {
-	tests := []struct {
-		name   string
-		fault  func(f *fakepd.Server)
-		want   []string
-		budget time.Duration
-	}{
-		{"rate limited beyond the deadline", func(f *fakepd.Server) { f.RateLimitNext(20, 30*time.Second) },
-			[]string{"NOT paged: checkout-api — PagerDuty's rate limit is reached; try again in 30 s"}, 3 * time.Second},
-		{"down", func(f *fakepd.Server) { f.SetDown(true) },
-			[]string{"NOT paged: checkout-api — PagerDuty is not reachable", "Reach the on-call directly: "}, 3 * time.Second},
-		{"server errors", func(f *fakepd.Server) { f.FailNext(20, 503) },
-			[]string{"NOT paged: checkout-api — PagerDuty is not reachable", "Reach the on-call directly: "}, 3 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newPDEnv(t, pdOptions{})
-			onCallID, _ := e.levelOne(t, "checkout-api")
-			tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
-			tt.fault(e.fake)
-			start := time.Now()
-			resp := e.run(t, ada, "/page --confirm "+tok)
-			if d := time.Since(start); d > tt.budget {
-				t.Errorf("answered in %v, want within %v (Slack's window)", d, tt.budget)
-			}
-			if resp.InChannel {
-				t.Error("got an in-channel reply, want the failure told to the requester")
-			}
-			got := flatten(resp)
-			checkReply(t, got, tt.want, []string{"Already paged", " paged " + "Ada"})
-			if !has(mentions(resp), onCallID) {
-				t.Errorf("got mentions %v, want the on-call %s to reach directly", mentions(resp), onCallID)
-			}
-			checkReply(t, got, []string{"button:/page --retry " + tok}, nil)
-			e.checkIncidents(t, 0)
-
-			// A second click tells the same failure; nothing is sent.
-			checkReply(t, flatten(e.run(t, ada, "/page --confirm "+tok)), []string{"already tried", "NOT paged"}, nil)
-
-			// PagerDuty back: Try again pages, once, with the same dedup key.
-			e.fake.SetDown(false)
-			e.fake.FailNext(0, 0)
-			e.fake.RateLimitNext(0, 0)
-			retry := e.run(t, ada, "/page --retry "+tok)
-			if !retry.InChannel {
-				t.Fatalf("retry: got %q, want the page announced", flatten(retry))
-			}
-			if incs := e.checkIncidents(t, 1); incs[0].IncidentKey != "switchboard-"+tok {
-				t.Errorf("got dedup key %s, want switchboard-%s", incs[0].IncidentKey, tok)
-			}
-			if got, want := strings.Join(e.audits(t, "checkout-api"), ","), "failed,sent"; got != want {
-				t.Errorf("got audit results %s, want %s", got, want)
-			}
-			if p, err := e.store.GetPage(context.Background(), tok); err != nil || p.State != catalog.PageSent || p.Error != "" {
-				t.Errorf("got stored page %+v (%v), want sent without the first attempt's error", p, err)
-			}
-		})
-	}
-}
-
 // TestPageAuditDetail: the audit log says who paged whom, with what, and
 // the incident.
 func TestPageAuditDetail(t *testing.T) {
-	e := newPDEnv(t, pdOptions{})
+	e := newPageEnv(t, pageOptions{})
 	_, onCallName := e.levelOne(t, "checkout-api")
-	if r := e.run(t, ada, "/page checkout-api disk full --yes"); !r.InChannel {
+	if r := e.page(t, ada, "/page checkout-api disk full --yes"); !r.InChannel {
 		t.Fatalf("got %q, want paged", flatten(r))
 	}
 	entries, err := e.store.AuditLog(context.Background(), "checkout-api", 10)
@@ -408,7 +352,7 @@ func TestPageAuditDetail(t *testing.T) {
 		d["incident_id"] != inc.ID || d["via"] != "events" || d["dedup_key"] != inc.IncidentKey || !strings.Contains(strings.Join(toStrings(d["on_call"]), ","), onCallName) {
 		t.Errorf("got audit entry %+v, want ada's page of incident %s via events with %s on call", a, inc.ID, onCallName)
 	}
-	page, err := e.store.LastSentPage(context.Background(), pageServiceID(t, e, "checkout-api"), pdNow.Add(-time.Minute))
+	page, err := e.store.RecentPage(context.Background(), pageServiceID(t, e, "checkout-api"), pdNow.Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +371,7 @@ func toStrings(v any) []string {
 	return out
 }
 
-func pageServiceID(t *testing.T, e *pdEnv, ref string) int64 {
+func pageServiceID(t *testing.T, e *pageEnv, ref string) int64 {
 	t.Helper()
 	l, err := e.store.FindService(context.Background(), ref)
 	if err != nil || len(l.Services) != 1 {
@@ -436,47 +380,574 @@ func pageServiceID(t *testing.T, e *pdEnv, ref string) int64 {
 	return l.Services[0].ID
 }
 
-// TestPageSlowPagerDuty: a trigger is retried within Slack's window; what
-// PagerDuty accepted is announced once, what it did not is NOT paged.
+// testTriggerTimeout is the tests' window for a trigger: short, so that a
+// late PagerDuty does not slow the tests down.
+const testTriggerTimeout = 1500 * time.Millisecond
+
+// pageOptions change what newPageEnv builds.
+type pageOptions struct {
+	policy commands.PagePolicy
+	// lookupFor is how long an unknown page's incident is looked for
+	// (default 1s).
+	lookupFor time.Duration
+}
+
+// pageEnv is pdEnv with /page wired as in production: its own PagerDuty
+// client (on a second server of the same fake) with realistic attempt
+// timeouts, behind a Pager that can be made unreachable, and the
+// transport's Later, whose answers the tests read.
+type pageEnv struct {
+	*pdEnv
+	pager   *switchPager
+	pageURL string
+	later   *laterRecorder
+	cfg     commands.PageConfig
+}
+
+func newPageEnv(t *testing.T, o pageOptions) *pageEnv {
+	t.Helper()
+	e := &pageEnv{pdEnv: newPDEnv(t, pdOptions{policy: o.policy})}
+	srv := httptest.NewServer(e.fake)
+	t.Cleanup(srv.Close)
+	e.pageURL = srv.URL
+	e.pager = &switchPager{}
+	e.pager.p.Store(e.newPager(t, srv.URL))
+	e.later = newLaterRecorder(t)
+	if o.lookupFor == 0 {
+		o.lookupFor = time.Second
+	}
+	e.cfg = commands.PageConfig{
+		Catalog: e.store, Pages: e.store, Pager: e.pager, Policy: o.policy, Now: e.clock.Now,
+		OnCall:         &commands.OnCallLookup{PagerDuty: e.pd, People: e.store, Now: e.clock.Now},
+		TriggerTimeout: testTriggerTimeout, LookupEvery: 20 * time.Millisecond, LookupFor: o.lookupFor,
+	}
+	e.router.Register(commands.Page(e.cfg))
+	return e
+}
+
+// newPager is a PagerDuty client for /page at url: attempts time out
+// after a second, within the trigger's window.
+func (e *pageEnv) newPager(t *testing.T, url string) *pagerduty.Client {
+	t.Helper()
+	c, err := pagerduty.New(pagerduty.Config{
+		Token: fakepd.SampleToken, APIURL: url, EventsURL: url, LookupTimeout: 200 * time.Millisecond,
+		Retry: pagerduty.RetryPolicy{InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, AttemptTimeout: time.Second},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = e.clock.Now
+	return c
+}
+
+// unreachable points /page at a port nobody listens on (connections are
+// refused), or back at the fake.
+func (e *pageEnv) unreachable(t *testing.T, on bool) {
+	t.Helper()
+	url := e.pageURL
+	if on {
+		var err error
+		if url, err = fakepd.UnreachableURL(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.pager.p.Store(e.newPager(t, url))
+}
+
+// replica is another Switchboard replica on the same database and the same
+// PagerDuty: its own pool, store, PagerDuty client and router.
+func (e *pageEnv) replica(t *testing.T) *commands.Router {
+	t.Helper()
+	pool, err := pgxpool.NewWithConfig(context.Background(), e.store.Pool().Config().Copy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := catalog.NewStore(pool, nil)
+	cfg := e.cfg
+	cfg.Catalog, cfg.Pages, cfg.Pager = store, store, e.newPager(t, e.pageURL)
+	cfg.OnCall = &commands.OnCallLookup{PagerDuty: e.pd, People: store, Now: e.clock.Now}
+	r := commands.NewRouter(nil, 10*time.Second)
+	r.Register(commands.Page(cfg))
+	return r
+}
+
+// switchPager is a commands.Pager whose PagerDuty can be swapped.
+type switchPager struct {
+	p atomic.Pointer[pagerduty.Client]
+}
+
+func (s *switchPager) Trigger(ctx context.Context, req pagerduty.TriggerRequest) (pagerduty.Incident, error) {
+	return s.p.Load().Trigger(ctx, req)
+}
+
+func (s *switchPager) FindIncident(ctx context.Context, serviceID, key string) (pagerduty.Incident, bool, error) {
+	return s.p.Load().FindIncident(ctx, serviceID, key)
+}
+
+// laterRecorder is the transport's Later in the tests: work starts once
+// the test has the command's answer (as the bot starts it once the answer
+// is posted), and its answers arrive on a channel.
+type laterRecorder struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	pending []func(context.Context, commands.Answer)
+	wg      sync.WaitGroup
+	answers chan commands.Response
+}
+
+func newLaterRecorder(t *testing.T) *laterRecorder {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &laterRecorder{ctx: ctx, answers: make(chan commands.Response, 32)}
+	t.Cleanup(func() { cancel(); l.wg.Wait() })
+	return l
+}
+
+// Go implements commands.Later.
+func (l *laterRecorder) Go(work func(context.Context, commands.Answer)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending = append(l.pending, work)
+}
+
+// release starts the work handed over so far.
+func (l *laterRecorder) release() {
+	l.mu.Lock()
+	works := l.pending
+	l.pending = nil
+	l.mu.Unlock()
+	for _, w := range works {
+		l.wg.Go(func() {
+			w(l.ctx, func(ctx context.Context, r commands.Response) error {
+				select {
+				case l.answers <- r:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		})
+	}
+}
+
+// page runs line as user on the first replica, through a transport with
+// Later, and checks the answer (checkNotPaged).
+func (e *pageEnv) page(t *testing.T, user commands.User, line string) commands.Response {
+	t.Helper()
+	return e.pageOn(t, e.router, true, user, line)
+}
+
+// pageOn runs line as user on router, with the transport's Later or
+// without, starts the later work once it has the answer, and checks it.
+func (e *pageEnv) pageOn(t *testing.T, router *commands.Router, later bool, user commands.User, line string) commands.Response {
+	t.Helper()
+	before := len(e.fake.Incidents())
+	ctx := context.Background()
+	if later {
+		ctx = commands.WithLater(ctx, e.later)
+	}
+	cmd, text, _ := strings.Cut(line, " ")
+	resp, err := router.Dispatch(ctx, commands.Request{Command: cmd, Text: text, User: user, ChannelID: "CINCIDENT"})
+	if err != nil {
+		t.Fatalf("%s: got error %v, want none", line, err)
+	}
+	e.checkNotPaged(t, resp, before, pageTokens(line, resp)...)
+	e.later.release()
+	return resp
+}
+
+// nextAnswer waits for the next later answer, about the page with token,
+// and checks it.
+func (e *pageEnv) nextAnswer(t *testing.T, token string) commands.Response {
+	t.Helper()
+	select {
+	case r := <-e.later.answers:
+		e.checkNotPaged(t, r, -1, append(pageTokens("", r), token)...)
+		return r
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no later answer about page %s", token)
+	}
+	return commands.Response{}
+}
+
+// noMoreAnswers waits for every later work to end and checks it answered
+// nothing more.
+func (e *pageEnv) noMoreAnswers(t *testing.T) {
+	t.Helper()
+	e.later.wg.Wait()
+	select {
+	case r := <-e.later.answers:
+		t.Errorf("got another later answer, want none:\n%s", flatten(r))
+	default:
+	}
+}
+
+// checkNotPaged is the rule every page test holds Switchboard to: an
+// answer says "NOT paged" only when the fake PagerDuty holds no incident
+// for the pages it is about (by their dedup keys), and, when it names no
+// page, when no incident was opened while it was made (before is how many
+// there were; -1: not known).
+func (e *pageEnv) checkNotPaged(t *testing.T, resp commands.Response, before int, tokens ...string) {
+	t.Helper()
+	got := flatten(resp)
+	if !strings.Contains(got, "NOT paged") {
+		return
+	}
+	incs := e.fake.Incidents()
+	if len(tokens) == 0 {
+		if before >= 0 && len(incs) != before {
+			t.Errorf("answer says NOT paged, but PagerDuty opened %d incidents meanwhile:\n%s", len(incs)-before, got)
+		}
+		return
+	}
+	for _, tok := range tokens {
+		for _, inc := range incs {
+			if inc.IncidentKey == catalog.DedupKeyPrefix+tok {
+				t.Errorf("answer says NOT paged, but PagerDuty holds incident %s (#%d) for page %s:\n%s", inc.ID, inc.Number, tok, got)
+			}
+		}
+	}
+}
+
+// pageTokens are the page tokens a command line and an answer's buttons
+// name.
+func pageTokens(line string, resp commands.Response) []string {
+	var out []string
+	cmds := []string{line}
+	for _, b := range buttons(resp) {
+		cmds = append(cmds, b.Command)
+	}
+	for _, c := range cmds {
+		f := strings.Fields(c)
+		if len(f) == 3 && f[0] == "/page" && strings.HasPrefix(f[1], "--") {
+			out = append(out, f[2])
+		}
+	}
+	return out
+}
+
+// checkToken returns the token of an answer's Check again button.
+func checkToken(t *testing.T, resp commands.Response) string {
+	t.Helper()
+	for _, b := range buttons(resp) {
+		if tok, ok := strings.CutPrefix(b.Command, "/page --check "); ok {
+			return tok
+		}
+	}
+	t.Fatalf("got no Check again button; reply:\n%s", flatten(resp))
+	return ""
+}
+
+func (e *pageEnv) storedPage(t *testing.T, token string) catalog.Page {
+	t.Helper()
+	p, err := e.store.GetPage(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPageSlowPagerDuty: a slow PagerDuty that answers within the window
+// pages; one that answers after it (or not at all) is told as it is: the
+// page may have gone through, with the on-call to reach, never "NOT
+// paged"; and the answer is corrected once the incident is found by its
+// dedup key, or PagerDuty is known to hold none.
 func TestPageSlowPagerDuty(t *testing.T) {
+	const unknown = "PagerDuty did not confirm in time — the page may have gone through"
 	tests := []struct {
-		name       string
-		fault      func(f *fakepd.Server)
-		wantPaged  bool
-		want       []string
-		incidents  int
-		maxAnswerT time.Duration
+		name  string
+		fault func(f *fakepd.Server)
+		// paged: the first answer is the announcement; else it is unknown
+		// and later says want.
+		paged     bool
+		want      []string
+		laterPage bool // the later answer announces the page
+		state     string
+		incidents int
+		audits    string
 	}{
-		{"rate limited, then accepted within the deadline", func(f *fakepd.Server) { f.RateLimitNext(1, time.Second) },
-			true, []string{"ada.lovelace paged ", "Incident #1"}, 1, 2500 * time.Millisecond},
-		{"answer lost, retried with the same dedup key", func(f *fakepd.Server) { f.DelayNextResponses(1, 2*time.Second) },
-			true, []string{"ada.lovelace paged ", "Incident #1"}, 1, 2500 * time.Millisecond},
-		{"no answer within the deadline", func(f *fakepd.Server) { f.SetLatency(5 * time.Second) },
-			false, []string{"NOT paged: checkout-api — PagerDuty did not answer in time", "Reach the on-call directly: "}, 0, 3 * time.Second},
+		{name: "slow, answers within the window", fault: func(f *fakepd.Server) { f.SetLatency(400 * time.Millisecond) },
+			paged: true, want: []string{"ada.lovelace paged ", "Incident #1"}, state: catalog.PageSent, incidents: 1, audits: "sent"},
+		{name: "rate limited, then accepted within the window", fault: func(f *fakepd.Server) { f.RateLimitNext(1, time.Second) },
+			paged: true, want: []string{"ada.lovelace paged ", "Incident #1"}, state: catalog.PageSent, incidents: 1, audits: "sent"},
+		{name: "answer lost, retried with the same dedup key", fault: func(f *fakepd.Server) { f.DelayNextResponses(1, 3*time.Second) },
+			paged: true, want: []string{"ada.lovelace paged ", "Incident #1"}, state: catalog.PageSent, incidents: 1, audits: "sent"},
+		{name: "accepted, answered after the deadline", fault: func(f *fakepd.Server) { f.DelayNextResponses(100, 5*time.Second) },
+			want: []string{"ada.lovelace paged ", "Incident #1", "found its incident afterwards"}, laterPage: true,
+			state: catalog.PageSent, incidents: 1, audits: "unknown,sent"},
+		{name: "too slow to take the request at all", fault: func(f *fakepd.Server) { f.SetLatency(5 * time.Second) },
+			want:  []string{"NOT paged: checkout-api — PagerDuty did not confirm it in time and holds no incident for it", "Reach the on-call directly: ", "button:/page --retry "},
+			state: catalog.PageFailed, incidents: 0, audits: "unknown,failed"},
+		{name: "hangs up after reading the request", fault: func(f *fakepd.Server) { f.SetDown(true) },
+			want:  []string{"NOT paged: checkout-api — PagerDuty did not confirm it in time and holds no incident for it"},
+			state: catalog.PageFailed, incidents: 0, audits: "unknown,failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newPDEnv(t, pdOptions{})
-			tok := confirmToken(t, e.run(t, ada, "/page checkout-api disk full"))
+			e := newPageEnv(t, pageOptions{})
+			onCallID, _ := e.levelOne(t, "checkout-api")
+			tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
 			e.fake.SetFaultPath("/v2/enqueue")
 			tt.fault(e.fake)
 			start := time.Now()
-			resp := e.run(t, ada, "/page --confirm "+tok)
-			if d := time.Since(start); d > tt.maxAnswerT {
-				t.Errorf("answered in %v, want within %v", d, tt.maxAnswerT)
+			resp := e.page(t, ada, "/page --confirm "+tok)
+			if d := time.Since(start); d > testTriggerTimeout+time.Second {
+				t.Errorf("answered in %v, want within the trigger's window %v", d, testTriggerTimeout)
 			}
-			if resp.InChannel != tt.wantPaged {
-				t.Errorf("got in channel %v, want %v: %s", resp.InChannel, tt.wantPaged, flatten(resp))
+			got := flatten(resp)
+			if tt.paged {
+				if !resp.InChannel {
+					t.Fatalf("got %s, want the page announced", got)
+				}
+				checkReply(t, got, tt.want, nil)
+			} else {
+				if resp.InChannel {
+					t.Errorf("got an in-channel answer before the page is known:\n%s", got)
+				}
+				checkReply(t, got, []string{unknown, "Reach the on-call directly: ", "will update this message", "button:/page --check " + tok}, []string{"NOT paged"})
+				if !has(mentions(resp), onCallID) {
+					t.Errorf("got mentions %v, want the on-call %s to reach directly", mentions(resp), onCallID)
+				}
+				if p := e.storedPage(t, tok); p.State != catalog.PageUnknown {
+					t.Errorf("got stored state %s, want unknown until the incident is looked up", p.State)
+				}
+				// A second click meanwhile tells the same, never NOT paged.
+				checkReply(t, flatten(e.page(t, ada, "/page --confirm "+tok)), nil, []string{"Already paged"})
+
+				later := e.nextAnswer(t, tok)
+				if later.InChannel != tt.laterPage {
+					t.Errorf("later answer in channel %v, want %v:\n%s", later.InChannel, tt.laterPage, flatten(later))
+				}
+				checkReply(t, flatten(later), tt.want, nil)
+				e.noMoreAnswers(t)
 			}
-			checkReply(t, flatten(resp), tt.want, nil)
 			e.checkIncidents(t, tt.incidents)
-			want := "sent"
-			if !tt.wantPaged {
-				want = "failed"
+			if p := e.storedPage(t, tok); p.State != tt.state || (tt.state == catalog.PageSent && p.IncidentID == "") {
+				t.Errorf("got stored page %s (incident %q), want %s", p.State, p.IncidentID, tt.state)
 			}
-			if got := strings.Join(e.audits(t, "checkout-api"), ","); got != want {
-				t.Errorf("got audit results %s, want %s", got, want)
+			if got := strings.Join(e.audits(t, "checkout-api"), ","); got != tt.audits {
+				t.Errorf("got audit results %s, want %s", got, tt.audits)
 			}
 		})
 	}
+}
+
+// TestPageUnconfirmedLookupFails: when PagerDuty can be asked neither to
+// page nor whether it was paged, the outcome stays unknown, and says so.
+func TestPageUnconfirmedLookupFails(t *testing.T) {
+	e := newPageEnv(t, pageOptions{lookupFor: 300 * time.Millisecond})
+	tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
+	e.fake.SetDown(true)
+	resp := e.page(t, ada, "/page --confirm "+tok)
+	checkReply(t, flatten(resp), []string{"may have gone through"}, []string{"NOT paged"})
+	later := e.nextAnswer(t, tok)
+	checkReply(t, flatten(later), []string{"may have gone through", "could not look the incident up", "button:/page --check " + tok}, []string{"NOT paged"})
+	e.noMoreAnswers(t)
+	if p := e.storedPage(t, tok); p.State != catalog.PageUnknown {
+		t.Errorf("got stored state %s, want unknown", p.State)
+	}
+	// PagerDuty back: Check again settles it (no incident: it never got the
+	// request, and the lookups went on long enough).
+	e.fake.SetDown(false)
+	e.clock.Advance(time.Second)
+	checkReply(t, flatten(e.page(t, ada, "/page --check "+tok)), []string{"NOT paged", "holds no incident for it", "button:/page --retry " + tok}, nil)
+	e.checkIncidents(t, 0)
+}
+
+// TestPageCheck: without a transport that can answer later, the answer
+// says to check, and Check again finds the incident.
+func TestPageCheck(t *testing.T) {
+	e := newPageEnv(t, pageOptions{lookupFor: time.Hour})
+	tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
+	e.fake.SetFaultPath("/v2/enqueue")
+	e.fake.DelayNextResponses(100, 5*time.Second)
+	resp := e.pageOn(t, e.router, false, ada, "/page --confirm "+tok)
+	checkReply(t, flatten(resp), []string{"may have gone through", "Click Check again"}, []string{"NOT paged", "will update"})
+	if got := checkToken(t, resp); got != tok {
+		t.Errorf("got Check again for %s, want %s", got, tok)
+	}
+	checked := e.page(t, ada, "/page --check "+tok)
+	if !checked.InChannel {
+		t.Fatalf("check: got %s, want the page announced", flatten(checked))
+	}
+	checkReply(t, flatten(checked), []string{"ada.lovelace paged ", "Incident #1"}, nil)
+	again := e.page(t, ada, "/page --check "+tok)
+	checkReply(t, flatten(again), []string{"Already paged", "paged nobody again"}, nil)
+	e.checkIncidents(t, 1)
+	if got, want := strings.Join(e.audits(t, "checkout-api"), ","), "unknown,sent"; got != want {
+		t.Errorf("got audit results %s, want %s", got, want)
+	}
+}
+
+// TestPageNotPaged: when Switchboard knows no incident exists (the
+// connection was refused, PagerDuty said no), the answer says NOT paged,
+// why, and whom to reach; retrying is safe.
+func TestPageNotPaged(t *testing.T) {
+	tests := []struct {
+		name    string
+		service string
+		user    commands.User
+		fault   func(t *testing.T, e *pageEnv)
+		want    []string
+		retry   bool // PagerDuty back, Try again pages
+	}{
+		{"connection refused", "checkout-api", ada, func(t *testing.T, e *pageEnv) { e.unreachable(t, true) },
+			[]string{"NOT paged: checkout-api — PagerDuty is not reachable", "Reach the on-call directly: "}, true},
+		{"rate limited beyond the deadline", "checkout-api", ada, func(_ *testing.T, e *pageEnv) { e.fake.RateLimitNext(20, 30*time.Second) },
+			[]string{"NOT paged: checkout-api — PagerDuty's rate limit is reached; try again in 30 s"}, true},
+		{"server errors", "checkout-api", ada, func(_ *testing.T, e *pageEnv) { e.fake.FailNext(20, 503) },
+			[]string{"NOT paged: checkout-api — PagerDuty is not reachable", "Reach the on-call directly: "}, true},
+		{"PagerDuty refuses the requester", "auth-service", commands.User{ID: ada.ID, Name: ada.Name, Email: "mallory@evil.example"}, nil,
+			[]string{"NOT paged: auth-service — PagerDuty refused it: ", "Requester User Not Found"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newPageEnv(t, pageOptions{})
+			onCallID, _ := e.levelOne(t, tt.service)
+			tok := confirmToken(t, e.page(t, tt.user, "/page "+tt.service+" disk full"))
+			if tt.fault != nil {
+				tt.fault(t, e)
+			}
+			start := time.Now()
+			resp := e.page(t, tt.user, "/page --confirm "+tok)
+			if d := time.Since(start); d > testTriggerTimeout+time.Second {
+				t.Errorf("answered in %v, want within the trigger's window", d)
+			}
+			if resp.InChannel {
+				t.Error("got an in-channel reply, want the failure told to the requester")
+			}
+			got := flatten(resp)
+			checkReply(t, got, append(tt.want, "button:/page --retry "+tok), []string{"Already paged", "may have gone through"})
+			if !has(mentions(resp), onCallID) {
+				t.Errorf("got mentions %v, want the on-call %s to reach directly", mentions(resp), onCallID)
+			}
+			e.checkIncidents(t, 0)
+			if p := e.storedPage(t, tok); p.State != catalog.PageFailed {
+				t.Errorf("got stored state %s, want failed", p.State)
+			}
+			e.noMoreAnswers(t)
+
+			// A second click tells the same failure; nothing is sent.
+			checkReply(t, flatten(e.page(t, tt.user, "/page --confirm "+tok)), []string{"already tried", "NOT paged"}, nil)
+			if !tt.retry {
+				return
+			}
+			// PagerDuty back: Try again pages, once, with the same dedup key.
+			e.unreachable(t, false)
+			e.fake.FailNext(0, 0)
+			e.fake.RateLimitNext(0, 0)
+			retry := e.page(t, tt.user, "/page --retry "+tok)
+			if !retry.InChannel {
+				t.Fatalf("retry: got %q, want the page announced", flatten(retry))
+			}
+			if incs := e.checkIncidents(t, 1); incs[0].IncidentKey != "switchboard-"+tok {
+				t.Errorf("got dedup key %s, want switchboard-%s", incs[0].IncidentKey, tok)
+			}
+			if got, want := strings.Join(e.audits(t, tt.service), ","), "failed,sent"; got != want {
+				t.Errorf("got audit results %s, want %s", got, want)
+			}
+			if p := e.storedPage(t, tok); p.State != catalog.PageSent || p.Error != "" {
+				t.Errorf("got stored page %+v, want sent without the first attempt's error", p)
+			}
+		})
+	}
+}
+
+// TestPageRacingConfirmations: two replicas (two pools on one database),
+// a slow PagerDuty, and two people confirming different pages of one
+// service at the same moment: one page goes out, the other confirmation
+// shows it (sending or sent) and asks again; paging again is then a
+// choice. The same confirmation clicked on both replicas pages once.
+func TestPageRacingConfirmations(t *testing.T) {
+	grace := commands.User{ID: "UPAY02", Name: "grace.hopper", Email: "grace.hopper@acme.example"}
+	e := newPageEnv(t, pageOptions{})
+	replicas := []*commands.Router{e.router, e.replica(t)}
+	e.fake.SetFaultPath("/v2/enqueue")
+	e.fake.SetLatency(300 * time.Millisecond)
+	incidents := 0
+	for round := range 3 {
+		users := []commands.User{ada, grace}
+		var toks [2]string
+		for i, r := range replicas {
+			toks[i] = confirmToken(t, e.pageOn(t, r, true, users[i], fmt.Sprintf("/page checkout-api round %d from %s", round, users[i].Name)))
+		}
+		var (
+			wg    sync.WaitGroup
+			resps [2]commands.Response
+		)
+		start := make(chan struct{})
+		for i, r := range replicas {
+			wg.Go(func() {
+				<-start
+				resps[i] = e.pageOn(t, r, true, users[i], "/page --confirm "+toks[i])
+			})
+		}
+		close(start)
+		wg.Wait()
+		incidents++
+		e.checkIncidents(t, incidents)
+		if resps[0].InChannel == resps[1].InChannel {
+			t.Fatalf("round %d: got in channel %v and %v, want exactly one page announced:\n%s\n%s", round, resps[0].InChannel, resps[1].InChannel, flatten(resps[0]), flatten(resps[1]))
+		}
+		won, lost := 0, 1
+		if resps[1].InChannel {
+			won, lost = 1, 0
+		}
+		got := flatten(resps[lost])
+		if !strings.Contains(got, "checkout-api is being paged right now") && !strings.Contains(got, "checkout-api was already paged") {
+			t.Errorf("round %d: the second confirmation does not show the first page:\n%s", round, got)
+		}
+		checkReply(t, got, []string{"by " + users[won].Name, "round " + fmt.Sprint(round) + " from " + users[won].Name, "Page again anyway?"}, []string{"NOT paged"})
+		if again := confirmToken(t, resps[lost]); again != toks[lost] {
+			t.Errorf("round %d: got a new token %s, want the same page %s asked again", round, again, toks[lost])
+		}
+		// Shown the first page, the second person pages again: a choice.
+		if r := e.pageOn(t, replicas[lost], true, users[lost], "/page --confirm "+toks[lost]); !r.InChannel {
+			t.Fatalf("round %d: page again: got %s, want the page announced", round, flatten(r))
+		}
+		incidents++
+		e.checkIncidents(t, incidents)
+		e.clock.Advance(6 * time.Minute) // the next round starts afresh
+	}
+
+	// One confirmation clicked on both replicas at once: one page.
+	tok := confirmToken(t, e.page(t, ada, "/page checkout-api double click"))
+	var (
+		wg    sync.WaitGroup
+		resps [2]commands.Response
+	)
+	for i, r := range replicas {
+		wg.Go(func() { resps[i] = e.pageOn(t, r, true, ada, "/page --confirm "+tok) })
+	}
+	wg.Wait()
+	incidents++
+	e.checkIncidents(t, incidents)
+	if resps[0].InChannel == resps[1].InChannel {
+		t.Errorf("double click: got in channel %v and %v, want one announcement", resps[0].InChannel, resps[1].InChannel)
+	}
+	for _, r := range resps {
+		if !r.InChannel {
+			checkReply(t, flatten(r), []string{"Already paged", "paged nobody again"}, nil)
+		}
+	}
+}
+
+// TestPageSenderDied: a replica that died while sending a page does not
+// block its service: a sending page older than the trigger's window is
+// shown as one that may have gone through, and paging again is offered.
+func TestPageSenderDied(t *testing.T) {
+	grace := commands.User{ID: "UPAY02", Name: "grace.hopper", Email: "grace.hopper@acme.example"}
+	e := newPageEnv(t, pageOptions{})
+	dead := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
+	if res, err := e.store.ClaimPage(context.Background(), catalog.PageClaim{Token: dead, From: []string{catalog.PagePending}, At: e.clock.Now()}); err != nil || !res.Claimed {
+		t.Fatalf("claim: got %+v, %v", res, err)
+	}
+	e.clock.Advance(time.Minute)
+	resp := e.page(t, grace, "/page checkout-api still full --yes")
+	checkReply(t, flatten(resp), []string{"checkout-api was paged 1m ago", "by ada.lovelace", "PagerDuty did not confirm it; it may have gone through", "Page again anyway?"}, []string{"NOT paged"})
+	e.checkIncidents(t, 0)
+	if r := e.page(t, grace, "/page --confirm "+confirmToken(t, resp)); !r.InChannel {
+		t.Fatalf("page again: got %s, want the page announced", flatten(r))
+	}
+	e.checkIncidents(t, 1)
 }

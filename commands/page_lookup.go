@@ -1,0 +1,191 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/pagerduty"
+)
+
+// A page whose outcome is unknown (PagerDuty did not confirm it in time,
+// but the request may have reached it) is never reported as not paged
+// until PagerDuty is known to hold no incident for it. Its incident is
+// looked up by its dedup key: in the background after the answer (through
+// the transport's Later), and at once by "/page --check TOKEN".
+
+// lookupTimeout bounds one lookup of an unknown page's incident.
+const lookupTimeout = 5 * time.Second
+
+// unconfirmedText is what a page PagerDuty did not confirm is called.
+const unconfirmedText = "PagerDuty did not confirm in time — the page may have gone through"
+
+// follow looks for page's incident in the background, through the Later of
+// ctx, and corrects the answer once it is known. It reports whether it
+// could (a transport without Later: the answer says how to check).
+func (c *pageCommand) follow(ctx context.Context, page catalog.Page, svc catalog.Service) bool {
+	l := LaterFrom(ctx)
+	if l == nil {
+		return false
+	}
+	l.Go(func(ctx context.Context, answer Answer) { c.resolve(ctx, page, svc, answer) })
+	return true
+}
+
+// resolve looks for page's incident every LookupEvery for LookupFor (real
+// time: this is waiting on PagerDuty, not the catalog's clock), and answers
+// once: the announcement when the incident is found, NOT paged when
+// PagerDuty answered all along that it holds none, or that the outcome is
+// still unknown when PagerDuty could not be asked.
+func (c *pageCommand) resolve(ctx context.Context, page catalog.Page, svc catalog.Service, answer Answer) {
+	deadline := time.Now().Add(c.cfg.LookupFor)
+	var lastErr error
+	for {
+		t := time.NewTimer(c.cfg.LookupEvery)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		final := !time.Now().Before(deadline)
+		p, settled, err := c.lookUp(ctx, page, svc, final)
+		lastErr = err
+		if err != nil {
+			c.cfg.Log.WarnContext(ctx, "look up unconfirmed page", "service", page.ServiceRef, "token", page.Token, "err", err)
+		}
+		if p.State != catalog.PageUnknown || final {
+			c.deliver(ctx, answer, c.settledReply(p, settled, lastErr))
+			return
+		}
+	}
+}
+
+// deliver sends a later answer; a failure is logged.
+func (c *pageCommand) deliver(ctx context.Context, answer Answer, resp Response) {
+	if err := answer(ctx, resp); err != nil {
+		c.cfg.Log.ErrorContext(ctx, "answer again about a page", "err", err)
+	}
+}
+
+// lookUp looks for an unknown page's incident once. Found, the page is
+// settled sent; not found and final, settled failed (PagerDuty holds no
+// incident for it). It returns the page as it is afterwards, whether this
+// call settled it, and why PagerDuty could not be asked (the page is then
+// unchanged).
+func (c *pageCommand) lookUp(ctx context.Context, page catalog.Page, svc catalog.Service, final bool) (catalog.Page, bool, error) {
+	lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	inc, found, err := c.cfg.Pager.FindIncident(lctx, svc.PagerDutyServiceID, page.DedupKey)
+	cancel()
+	if err != nil {
+		return page, false, fmt.Errorf("find the incident of page %s: %w", page.Token, err)
+	}
+	if !found && !final {
+		return page, false, nil
+	}
+	settle := page
+	settle.UpdatedAt = c.cfg.Now()
+	if found {
+		settle.State, settle.SentAt, settle.Error = catalog.PageSent, settle.UpdatedAt, ""
+		settle.IncidentID, settle.IncidentNumber, settle.IncidentURL = inc.ID, inc.Number, inc.HTMLURL
+		settle.Via = pagerduty.ViaREST
+		if svc.PagerDutyIntegrationKey != "" {
+			settle.Via = pagerduty.ViaEvents
+		}
+	} else {
+		settle.State = catalog.PageFailed
+		settle.Error = "PagerDuty did not confirm it in time and holds no incident for it (looked up by its dedup key)"
+	}
+	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer wcancel()
+	out, settled, err := c.cfg.Pages.SettlePage(wctx, settle)
+	if err != nil {
+		return page, false, fmt.Errorf("settle page %s: %w", page.Token, err)
+	}
+	if settled {
+		detail := pageDetail(out)
+		detail["confirmed"] = "late"
+		result := auditSent
+		if out.State == catalog.PageFailed {
+			result = auditFailed
+		}
+		c.audit(wctx, out.RequesterID, out.ServiceRef, result, detail)
+	}
+	return out, settled, nil
+}
+
+// settledReply is the later answer about a page that was unknown. Only the
+// call that settled it announces it; another sees what came of it.
+func (c *pageCommand) settledReply(page catalog.Page, settled bool, lookupErr error) Response {
+	switch {
+	case page.State == catalog.PageSent && settled:
+		resp := announcement(page)
+		resp.Blocks = append(resp.Blocks, &Context{Text: T(Plain("PagerDuty did not confirm this page in time; Switchboard found its incident afterwards, by the page's dedup key."))})
+		return resp
+	case page.State == catalog.PageFailed && settled:
+		return c.notPaged(page)
+	case page.State == catalog.PageUnknown:
+		resp := c.unconfirmed(page, false)
+		if lookupErr != nil {
+			why := pagerDutyProblem(lookupErr)
+			resp.Blocks = append(resp.Blocks, &Context{Text: T(Plain("Switchboard could not look the incident up: " + why + ". Look in PagerDuty, or click Check again."))})
+			resp.Text += " Switchboard could not look the incident up: " + why + "."
+		}
+		return resp
+	}
+	resp, _ := c.outcome(context.Background(), page, false)
+	return resp
+}
+
+// check is "/page --check TOKEN": what came of a page, and for one whose
+// outcome is unknown, a lookup of its incident now.
+func (c *pageCommand) check(ctx context.Context, req Request, token string) (Response, error) {
+	page, resp, ok, err := c.load(ctx, req, token)
+	if !ok || err != nil {
+		return resp, err
+	}
+	if page.State != catalog.PageUnknown {
+		return c.outcome(ctx, page, true)
+	}
+	prof, err := c.cfg.Catalog.Profile(ctx, page.ServiceID)
+	if err != nil {
+		return Response{}, fmt.Errorf("page %s: %w", page.ServiceRef, err)
+	}
+	final := c.cfg.Now().Sub(firstTime(page.ClaimedAt, page.UpdatedAt)) >= c.cfg.LookupFor
+	p, settled, err := c.lookUp(ctx, page, prof.Service, final)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.cfg.Log.WarnContext(ctx, "look up unconfirmed page", "service", page.ServiceRef, "token", page.Token, "err", err)
+	}
+	return c.settledReply(p, settled, err), nil
+}
+
+// unconfirmed says a page may have gone through: PagerDuty did not confirm
+// it in time. It is never "NOT paged". following: Switchboard is looking
+// the incident up and will update the answer.
+func (c *pageCommand) unconfirmed(page catalog.Page, following bool) Response {
+	text := fmt.Sprintf("%s: %s (“%s”).", unconfirmedText, page.ServiceRef, page.Message)
+	blocks := []Block{&Section{Text: T(Bold(unconfirmedText), Plain(": "), Bold(page.ServiceRef), Plain(" — “"+page.Message+"”."))}}
+	if len(page.OnCall) > 0 {
+		reach := T(Plain("Reach the on-call directly: "))
+		reach = append(reach, peopleText(page.OnCall)...)
+		blocks = append(blocks, &Section{Text: reach})
+		text += " Reach the on-call directly: " + peopleText(page.OnCall).String() + "."
+	} else {
+		blocks = append(blocks, &Section{Text: T(Plain("Reach the on-call directly: "), Code("/oncall "+page.ServiceRef), Plain(" shows who it is."))})
+		text += " Reach the on-call directly (/oncall " + page.ServiceRef + ")."
+	}
+	how := "Click Check again to look for its incident in PagerDuty (by the page's dedup key, " + page.DedupKey + ")."
+	if following {
+		how = "Switchboard is looking for its incident in PagerDuty (by the page's dedup key, " + page.DedupKey + ") and will update this message when it knows."
+	}
+	if page.Error != "" {
+		how = "Why: " + page.Error + ". " + how
+	}
+	blocks = append(blocks,
+		&Context{Text: T(Plain(how))},
+		&Actions{Buttons: []Button{{Label: "Check again", Command: "/page --check " + page.Token}}},
+	)
+	return Response{Text: text, Blocks: blocks}
+}
