@@ -154,9 +154,7 @@ func sections(s *commands.Section) []slack.Block {
 	}
 	fields := make([]*slack.TextBlockObject, 0, len(s.Fields))
 	for _, f := range s.Fields {
-		t := make(commands.Text, 0, len(f.Value)+2)
-		t = append(append(t, commands.Bold(f.Label), commands.Plain("\n")), f.Value...)
-		fields = append(fields, mrkdwnObj(t, maxFieldChars))
+		fields = append(fields, mrkdwnTextObj(mrkdwnField(f.Label, f.Value, maxFieldChars)))
 	}
 	for first := true; first || len(fields) > 0; first = false {
 		n := min(len(fields), maxFields)
@@ -256,7 +254,11 @@ func plainOrNil(s string, limit int) *slack.TextBlockObject {
 // mrkdwnObj is a mrkdwn object of t within limit characters. It is
 // verbatim: Slack does not turn bare URLs or #names in it into links.
 func mrkdwnObj(t commands.Text, limit int) *slack.TextBlockObject {
-	s := mrkdwn(t, limit)
+	return mrkdwnTextObj(mrkdwn(t, limit))
+}
+
+// mrkdwnTextObj is a verbatim mrkdwn object of s, which render made.
+func mrkdwnTextObj(s string) *slack.TextBlockObject {
 	if s == "" {
 		s = " "
 	}
@@ -267,62 +269,90 @@ func mrkdwnObj(t commands.Text, limit int) *slack.TextBlockObject {
 // renderer writes markup; every span's content is escaped. When the whole
 // does not fit, the span that overflows is cut as plain text (never inside
 // an entity or a link) and an ellipsis ends the text.
-func mrkdwn(t commands.Text, limit int) string {
-	var b strings.Builder
-	n := 0
-	for _, s := range t {
-		open, body, end := markup(s)
-		b.WriteString(open)
-		b.WriteString(body)
-		b.WriteString(end)
-		n += utf8.RuneCountInString(open) + utf8.RuneCountInString(body) + utf8.RuneCountInString(end)
-	}
-	if n <= limit {
-		return b.String()
-	}
-	b.Reset()
-	left := limit - 1
-	for _, s := range t {
-		open, body, end := markup(s)
-		c := utf8.RuneCountInString(open) + utf8.RuneCountInString(body) + utf8.RuneCountInString(end)
-		if c <= left {
-			b.WriteString(open)
-			b.WriteString(body)
-			b.WriteString(end)
-			left -= c
-			continue
-		}
-		b.WriteString(escapePrefix(spanText(s), left))
-		break
-	}
-	b.WriteString("…")
-	return b.String()
+func mrkdwn(t commands.Text, limit int) string { return mrkdwnParts(limit, t) }
+
+// mrkdwnField is a field: its label in bold on a line, then its value.
+func mrkdwnField(label string, value commands.Text, limit int) string {
+	head := [2]commands.Span{commands.Bold(label), commands.Plain("\n")}
+	return mrkdwnParts(limit, head[:], value)
 }
 
-// markup renders one span: the markup around it, and its escaped content.
-func markup(s commands.Span) (open, body, end string) {
-	if s.UserID != "" && slackUserID(s.UserID) {
-		return "<@" + s.UserID + ">", "", ""
-	}
-	if s.URL != "" {
-		if u, ok := linkURL(s.URL); ok {
-			label := s.Text
-			if label == "" {
-				label = s.URL
-			}
-			// "|" would end the address early in Slack's reading.
-			return "<" + u + "|", strings.ReplaceAll(escape(label), "|", "¦"), ">"
+// mrkdwnParts is mrkdwn of the spans of parts, one after the other.
+func mrkdwnParts(limit int, parts ...commands.Text) string {
+	size := 0
+	for _, t := range parts {
+		for _, s := range t {
+			size += len(s.Text) + len(s.URL) + len(s.UserID) + 4
 		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, t := range parts {
+		for _, s := range t {
+			writeSpan(&b, s)
+		}
+	}
+	if b.Len() <= limit || utf8.RuneCountInString(b.String()) <= limit {
+		return b.String()
+	}
+	// Too long: again, span by span, until one does not fit.
+	var cut strings.Builder
+	left := limit - 1
+	var one strings.Builder
+	for _, t := range parts {
+		for _, s := range t {
+			one.Reset()
+			writeSpan(&one, s)
+			if c := utf8.RuneCountInString(one.String()); c <= left {
+				cut.WriteString(one.String())
+				left -= c
+				continue
+			}
+			cut.WriteString(escapePrefix(spanText(s), left))
+			cut.WriteString("…")
+			return cut.String()
+		}
+	}
+	cut.WriteString("…")
+	return cut.String()
+}
+
+// writeSpan renders one span: markup written here around its escaped
+// content.
+func writeSpan(b *strings.Builder, s commands.Span) {
+	if s.UserID != "" && slackUserID(s.UserID) {
+		b.WriteString("<@")
+		b.WriteString(s.UserID)
+		b.WriteByte('>')
+		return
+	}
+	if s.URL != "" && linkable(s.URL) {
+		label := s.Text
+		if label == "" {
+			label = s.URL
+		}
+		b.WriteByte('<')
+		writeLinkURL(b, s.URL)
+		b.WriteByte('|')
+		// "|" would end the address early in Slack's reading.
+		b.WriteString(strings.ReplaceAll(escape(label), "|", "¦"))
+		b.WriteByte('>')
+		return
 	}
 	text := spanText(s)
 	switch {
 	case s.Style == "bold" && strings.TrimSpace(text) != "":
-		return "*", escape(text), "*"
+		b.WriteByte('*')
+		b.WriteString(escape(text))
+		b.WriteByte('*')
 	case s.Style == "code" && text != "":
 		// A backquote would end the code span early.
-		return "`", escape(strings.ReplaceAll(text, "`", "ˋ")), "`"
+		b.WriteByte('`')
+		b.WriteString(escape(strings.ReplaceAll(text, "`", "ˋ")))
+		b.WriteByte('`')
+	default:
+		b.WriteString(escape(text))
 	}
-	return "", escape(text), ""
 }
 
 // spanText is what a span shows as plain text.
@@ -338,21 +368,33 @@ func spanText(s commands.Span) string {
 
 // webURL reports whether u is an http or https address.
 func webURL(u string) bool {
-	l := strings.ToLower(u)
-	return (strings.HasPrefix(l, "https://") && len(l) > len("https://")) ||
-		(strings.HasPrefix(l, "http://") && len(l) > len("http://"))
+	return hasPrefixFold(u, "https://") && len(u) > len("https://") ||
+		hasPrefixFold(u, "http://") && len(u) > len("http://")
 }
 
-// linkURL returns u as the address of a mrkdwn link, or false when it is
-// not an http, https or mailto address (so that "!channel" or
-// "javascript:" never becomes a link). "|", "<", ">", white space and
-// invisible characters are percent-encoded, "&" escaped.
-func linkURL(u string) (string, bool) {
-	l := strings.ToLower(u)
-	if !webURL(u) && !(strings.HasPrefix(l, "mailto:") && len(l) > len("mailto:")) {
-		return "", false
+// linkable reports whether u may be a link's address: http, https or
+// mailto (so that "!channel" or "javascript:" never becomes a link).
+func linkable(u string) bool {
+	return webURL(u) || hasPrefixFold(u, "mailto:") && len(u) > len("mailto:")
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// writeLinkURL writes u as the address of a mrkdwn link: "|", "<", ">",
+// '"', white space and invisible characters percent-encoded, "&" escaped.
+func writeLinkURL(b *strings.Builder, u string) {
+	clean := true
+	for i := 0; i < len(u) && clean; i++ {
+		c := u[i]
+		clean = c > ' ' && c < 0x7f && c != '&' && c != '|' && c != '<' && c != '>' && c != '"'
 	}
-	var b strings.Builder
+	if clean {
+		b.WriteString(u)
+		return
+	}
+	const hex = "0123456789ABCDEF"
 	for _, r := range u {
 		switch {
 		case r == '&':
@@ -361,13 +403,14 @@ func linkURL(u string) (string, bool) {
 			unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
 			var buf [utf8.UTFMax]byte
 			for _, c := range buf[:utf8.EncodeRune(buf[:], r)] {
-				fmt.Fprintf(&b, "%%%02X", c)
+				b.WriteByte('%')
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&0xf])
 			}
 		default:
 			b.WriteRune(r)
 		}
 	}
-	return b.String(), true
 }
 
 // mrkdwnEscaper escapes the three characters Slack reserves. A Replacer is

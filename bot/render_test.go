@@ -243,3 +243,30 @@ func TestRenderCutsBetweenMarkup(t *testing.T) {
 		t.Fatalf("escapeWithin: got %q, want %q", got, "&lt;&lt;…")
 	}
 }
+// BenchmarkRender renders a /whoowns answer's shape: a header, a section
+// with links and fields, mentions, a context and buttons.
+func BenchmarkRender(b *testing.B) {
+	c := commands.T
+	resp := commands.Response{
+		Text:      "checkout-api is owned by payments (Payments) & friends",
+		Shareable: true,
+		Blocks: []commands.Block{
+			&commands.Header{Text: "checkout-api"},
+			&commands.Section{Text: c(commands.Plain("Takes the basket to a paid order & <more>. "), commands.Bold("Tier 1"), commands.Plain(" · "), commands.Code("production")),
+				Fields: []commands.Field{
+					{Label: "Owner", Value: c(commands.Bold("payments"), commands.Plain(" (Payments) · "), commands.Link("#team-payments", "https://slack.com/app_redirect?channel=team-payments"))},
+					{Label: "People", Value: c(commands.Mention("U0ADA", "Ada Lovelace"), commands.Plain(", "), commands.Mention("U0BOB", "Bob"))},
+					{Label: "Repo", Value: c(commands.Link("acme/payments/checkout-api", "https://gitlab.acme.test/acme/payments/checkout-api"))},
+					{Label: "Runbook", Value: c(commands.Link("Runbook", "https://wiki.acme.test/runbooks/checkout-api"))},
+					{Label: "Docs", Value: c(commands.Link("Docs", "https://docs.acme.test/checkout-api?a=1&b=2"))},
+					{Label: "On call", Value: c(commands.Mention("U0ADA", "Ada Lovelace"), commands.Plain(" until 18:00"))},
+				}},
+			&commands.Context{Text: c(commands.Plain("Catalog entry from catalog-info.yaml, synced 3 minutes ago"))},
+			&commands.Actions{Buttons: []commands.Button{{Label: "On call", Command: "/oncall checkout-api"}, {Label: "Page", Command: "/page checkout-api", Style: "danger"}, {Label: "Runbook", URL: "https://wiki.acme.test/runbooks/checkout-api"}}},
+		},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		render(resp, "/whoowns checkout-api")
+	}
+}
