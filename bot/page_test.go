@@ -63,7 +63,8 @@ func newPageEnv(t *testing.T) *pageEnv {
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store}
 	router.Register(commands.OnCall(store, store, oc))
-	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc, Policy: denyPolicy{"UMALLORY"}}))
+	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc, Policy: denyPolicy{"UMALLORY"},
+		LookupEvery: 50 * time.Millisecond, LookupFor: time.Second}))
 	b, err := bot.New(bot.Config{SigningSecret: secret, API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())), Commands: router, Deliveries: store})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,6 @@ func TestPageThroughSlack(t *testing.T) {
 	e.click("UPAY01", confirm, "/page --confirm", "c1")
 	e.click("UPAY01", confirm, "/page --confirm", "c2")
 	got := e.answers(3) // the announcement, the deleted confirmation, the second click's answer
-	time.Sleep(300 * time.Millisecond)
 	if n := len(e.pd.Incidents()); n != 1 {
 		t.Fatalf("incidents after a double click: got %d, want 1", n)
 	}
@@ -145,16 +145,33 @@ func TestPageThroughSlack(t *testing.T) {
 	}
 }
 
+// TestPageFailuresThroughSlack: what the requester reads when PagerDuty
+// fails, as Slack receives it through response_url: "NOT paged" only when
+// no incident exists; a page PagerDuty did not confirm in time "may have
+// gone through", then corrected in place once the incident is looked up.
 func TestPageFailuresThroughSlack(t *testing.T) {
+	const unknown = "PagerDuty did not confirm in time — the page may have gone through"
 	tests := []struct {
 		name   string
 		break_ func(pd *fakepd.Server)
-		want   string
+		// answers: the texts posted to response_url, in order; "delete"
+		// is the removal of the ephemeral answer after an announcement.
+		answers   []string
+		inChannel []bool
+		incidents int
 	}{
-		{"server errors", func(pd *fakepd.Server) { pd.FailNext(50, 500) }, "NOT paged"},
-		{"down", func(pd *fakepd.Server) { pd.SetDown(true) }, "NOT paged"},
-		{"timeout", func(pd *fakepd.Server) { pd.SetLatency(4 * time.Second) }, "NOT paged"},
-		{"429 then success", func(pd *fakepd.Server) { pd.RateLimitNext(1, 200*time.Millisecond) }, "paged"},
+		{"server errors", func(pd *fakepd.Server) { pd.FailNext(50, 500) }, []string{"NOT paged"}, []bool{false}, 0},
+		{"429 then success", func(pd *fakepd.Server) { pd.RateLimitNext(1, 200*time.Millisecond) }, []string{"paged", "delete"}, []bool{true, false}, 1},
+		{"accepted, answered after the deadline", func(pd *fakepd.Server) {
+			pd.SetFaultPath("/v2/enqueue")
+			pd.DelayNextResponses(100, 6*time.Second)
+		}, []string{unknown, "paged", "delete"}, []bool{false, true, false}, 1},
+		{"timeout: never taken", func(pd *fakepd.Server) {
+			pd.SetFaultPath("/v2/enqueue")
+			pd.SetLatency(4 * time.Second)
+		}, []string{unknown, "NOT paged"}, []bool{false, false}, 0},
+		{"down: cannot even be asked", func(pd *fakepd.Server) { pd.SetDown(true) },
+			[]string{unknown, "could not look the incident up"}, []bool{false, false}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,22 +179,42 @@ func TestPageFailuresThroughSlack(t *testing.T) {
 			confirm := e.command("UPAY01", "/page", "checkout-api "+tt.name)
 			tt.break_(e.pd)
 			e.click("UPAY01", confirm, "/page --confirm", "c")
-			got := e.answers(1)
-			text := fmt.Sprint(got[0]["text"])
-			if !strings.Contains(text, tt.want) {
-				t.Fatalf("answer: %q, want %q", text, tt.want)
+			got := e.answers(len(tt.answers))
+			if len(got) != len(tt.answers) {
+				t.Fatalf("got %d answers, want %d: %+v", len(got), len(tt.answers), got)
 			}
-			if tt.want == "NOT paged" && strings.Contains(text, "paged <@") && !strings.Contains(text, "NOT") {
-				t.Fatalf("claims a page: %q", text)
+			for i, a := range got {
+				text := fmt.Sprint(a["text"])
+				if tt.answers[i] == "delete" {
+					if a["delete_original"] != true {
+						t.Errorf("answer %d: got %v, want the ephemeral answer deleted", i, a)
+					}
+					continue
+				}
+				if !strings.Contains(text, tt.answers[i]) {
+					t.Errorf("answer %d: got %q, want %q", i, text, tt.answers[i])
+				}
+				if inChannel := a["response_type"] == "in_channel"; inChannel != tt.inChannel[i] {
+					t.Errorf("answer %d: got in channel %v, want %v: %q", i, inChannel, tt.inChannel[i], text)
+				}
+				if !tt.inChannel[i] && a["replace_original"] != true {
+					t.Errorf("answer %d: got %v, want it in place of the message clicked", i, a)
+				}
+				if strings.Contains(text, "NOT paged") && len(e.pd.Incidents()) != 0 {
+					t.Errorf("answer %d says NOT paged, but PagerDuty holds %d incidents: %q", i, len(e.pd.Incidents()), text)
+				}
 			}
 			e.pd.SetDown(false)
 			e.pd.SetLatency(0)
-			want := 0
-			if tt.want == "paged" {
-				want = 1
+			if n := len(e.pd.Incidents()); n != tt.incidents {
+				t.Fatalf("incidents: got %d, want %d", n, tt.incidents)
 			}
-			if n := len(e.pd.Incidents()); n != want {
-				t.Fatalf("incidents: got %d, want %d", n, want)
+			// Every answer is out: nothing more comes once the bot is idle.
+			if err := e.bot.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(e.slack.Calls("response_url")); n != len(tt.answers) {
+				t.Errorf("got %d answers after shutdown, want %d", n, len(tt.answers))
 			}
 		})
 	}
