@@ -50,7 +50,7 @@ func (c *checker) backstageEntity(root *yaml.Node) (decoded, bool) {
 		if looksOpsLevel(root) {
 			hint = " (it looks like an OpsLevel descriptor, which belongs in opslevel.yml)"
 		}
-		c.at(RuleNotADescriptor, root, "not a Backstage entity: no apiVersion, kind or metadata"+hint+"; Switchboard ignores this document",
+		c.at(RuleAPIVersion, root, "not a Backstage entity: apiVersion, kind and metadata are missing"+hint+", so Backstage rejects this document",
 			"describe the entity with apiVersion, kind, metadata and spec, or move this file out of the catalog's way")
 		return d, false
 	}
@@ -59,6 +59,8 @@ func (c *checker) backstageEntity(root *yaml.Node) (decoded, bool) {
 			c.rootField(k, p.key)
 		}
 	}
+	c.placeholders(root)
+	c.keyCase(root)
 	kind, builtin := c.backstageKind(root, kindK, kindV)
 	e.Kind = kind
 	e.APIVersion = c.backstageAPIVersion(root, apiK, apiV, kind, builtin)
@@ -84,6 +86,12 @@ func (c *checker) rootField(key string, n *yaml.Node) {
 		return
 	}
 	switch {
+	case key == "relations" || key == "status":
+		c.at(RuleRootField, n, fmt.Sprintf("%q is set by the catalog, not written in a descriptor: Backstage rejects an entity that declares it", key),
+			fmt.Sprintf("remove `%s:`; to relate entities, use spec fields such as `dependsOn` or `owner`", key))
+	case key == "<<":
+		c.at(RuleRootField, n, "`<<` (a YAML merge key) is not a top-level field: Backstage does not expand merge keys, so it reads `<<` as a field of its own and rejects the entity",
+			"write the fields out instead of merging them with `<<: *anchor`")
 	case slices.Contains(metadataKeys(), key):
 		c.at(RuleRootField, n, fmt.Sprintf("%q is not a top-level field of a Backstage entity; it belongs under metadata", clip(key)),
 			fmt.Sprintf("indent `%s:` under `metadata:`", clip(key)))
@@ -91,7 +99,7 @@ func (c *checker) rootField(key string, n *yaml.Node) {
 		c.at(RuleRootField, n, fmt.Sprintf("%q is not a top-level field of a Backstage entity; it belongs under spec", clip(key)),
 			fmt.Sprintf("indent `%s:` under `spec:`", clip(key)))
 	default:
-		fix := "remove it: only apiVersion, kind, metadata, spec, relations and status are allowed at the top level"
+		fix := "remove it: only apiVersion, kind, metadata and spec are allowed at the top level"
 		if m := DidYouMean(key, rootKeys()); m != "" {
 			fix = fmt.Sprintf("did you mean `%s`? rename it", m)
 		}
@@ -140,11 +148,11 @@ func (c *checker) backstageKind(root, k, v *yaml.Node) (string, bool) {
 			return b, true
 		}
 	}
-	fix2 := "Switchboard reads Component, API, Resource, System, Domain, Group, User, Location and Template"
+	fix2 := "use one of Backstage's kinds: Component, API, Resource, System, Domain, Group, User, Location, Template"
 	if m := DidYouMean(s, builtinKinds()); m != "" {
 		fix2 = fmt.Sprintf("did you mean `kind: %s`?", m)
 	}
-	c.at(RuleUnknownKind, v, fmt.Sprintf("kind %q is not one Switchboard reads; the entity is kept but its spec is not checked", clip(s)), fix2)
+	c.at(RuleUnknownKind, v, fmt.Sprintf("kind %q is not one Backstage knows: no processor accepts it, so the entity never reaches the catalog", clip(s)), fix2)
 	return s, false
 }
 
@@ -174,279 +182,7 @@ func (c *checker) backstageAPIVersion(root, k, v *yaml.Node, kind string, builti
 	return s
 }
 
-// backstageMetadata decodes metadata into d and returns the annotation value
-// nodes by key.
-func (c *checker) backstageMetadata(d *decoded, root, k, v *yaml.Node, kind string) map[string]*yaml.Node {
-	e := &d.entity
-	if k == nil {
-		c.at(RuleRequired, root, "metadata is missing: every entity needs metadata.name", "add `metadata:` with `name: <entity-name>` under it")
-		return nil
-	}
-	d.pos["metadata"] = posOf(k)
-	if isNull(v) {
-		c.at(RuleRequired, k, "metadata.name is missing: metadata is empty", "add `name: <entity-name>` under metadata")
-		return nil
-	}
-	m := resolve(v)
-	if m == nil || m.Kind != yaml.MappingNode {
-		c.at(RuleFieldType, v, "metadata must be a mapping, got "+typeName(v), "write `metadata:` with `name: <entity-name>` indented under it")
-		return nil
-	}
-	var annotations map[string]*yaml.Node
-	named := false
-	for _, p := range pairs(m) {
-		switch key := keyText(p.key); key {
-		case "name":
-			named = true
-			c.metadataName(d, p)
-		case "namespace":
-			c.metadataNamespace(d, p)
-		case "title":
-			e.Title = c.optString("metadata.title", p.val)
-		case "description":
-			e.Description = c.optString("metadata.description", p.val)
-		case "labels":
-			var nodes map[string]*yaml.Node
-			e.Labels, nodes = c.stringMap("metadata.labels", p.val, RuleLabelFormat, validLabelKey, validLabelValue)
-			for _, k := range []string{"tier", "language", "framework"} {
-				if n, ok := nodes[k]; ok {
-					d.pos[k] = posOf(n)
-				}
-			}
-		case "annotations":
-			e.Annotations, annotations = c.stringMap("metadata.annotations", p.val, RuleAnnotationFormat, validAnnotationKey, nil)
-		case "tags":
-			e.Tags = c.tags(p.val)
-		case "links":
-			e.Links = c.links(p.val)
-		case "uid", "etag", "generation":
-			// Set by the catalog; harmless in a file.
-		default:
-			c.unknownKey("metadata", key, p.key, metadataKeys(), specOnlyKeys(kind), "spec")
-		}
-	}
-	if !named {
-		c.at(RuleRequired, k, "metadata.name is missing", "add `name: <entity-name>` under metadata")
-	}
-	return annotations
-}
-
-func (c *checker) metadataName(d *decoded, p pair) {
-	v := p.val
-	switch {
-	case isNull(v):
-		c.at(RuleRequired, p.key, "metadata.name is empty", "give the entity a name, e.g. `name: payments-api`")
-		return
-	case !isString(v):
-		c.at(RuleFieldType, v, "metadata.name must be a string, got "+typeName(v), quoteFix("name", v))
-		return
-	}
-	s := text(v)
-	d.pos["name"] = posOf(v)
-	d.entity.Name = s
-	if s == "" {
-		c.at(RuleRequired, v, "metadata.name is empty", "give the entity a name, e.g. `name: payments-api`")
-		return
-	}
-	if !ValidName(s) {
-		fix := "use 1-63 characters of [A-Za-z0-9] separated by '-', '_' or '.'"
-		if sug := sanitizeName(s, false); sug != "" {
-			fix = fmt.Sprintf("rename it, e.g. `name: %s`", sug)
-		}
-		c.at(RuleNameFormat, v, fmt.Sprintf("metadata.name %q is not a valid name: 1-63 characters of [A-Za-z0-9] separated by '-', '_' or '.'", clip(s)), fix)
-	}
-}
-
-func (c *checker) metadataNamespace(d *decoded, p pair) {
-	v := p.val
-	if isNull(v) {
-		return
-	}
-	if !isString(v) {
-		c.at(RuleFieldType, v, "metadata.namespace must be a string, got "+typeName(v), quoteFix("namespace", v))
-		return
-	}
-	s := text(v)
-	d.pos["namespace"] = posOf(v)
-	if !ValidNamespace(s) {
-		fix := "use lower-case [a-z0-9] separated by '-', or leave namespace out for `default`"
-		if sug := sanitizeName(s, true); sug != "" {
-			fix = fmt.Sprintf("write `namespace: %s`", sug)
-		}
-		c.at(RuleNamespaceFormat, v, fmt.Sprintf("metadata.namespace %q is not valid: lower-case [a-z0-9] separated by '-', at most 63 characters", clip(s)), fix)
-		if s == "" {
-			return
-		}
-	}
-	d.entity.Namespace = s
-}
-
-// optString returns the string at v, reporting a type error; null is "".
-func (c *checker) optString(path string, v *yaml.Node) string {
-	if isNull(v) {
-		return ""
-	}
-	if !isString(v) {
-		c.at(RuleFieldType, v, path+" must be a string, got "+typeName(v), quoteFix(lastSegment(path), v))
-		return ""
-	}
-	return text(v)
-}
-
-// stringMap reads a mapping of string values (labels, annotations), checking
-// keys and values with validKey and validValue (nil: any string).
-func (c *checker) stringMap(path string, v *yaml.Node, rule string, validKey, validValue func(string) bool) (map[string]string, map[string]*yaml.Node) {
-	if isNull(v) {
-		return nil, nil
-	}
-	m := resolve(v)
-	if m == nil || m.Kind != yaml.MappingNode {
-		c.at(RuleFieldType, v, path+" must be a mapping of key: value, got "+typeName(v), "write one `key: value` per line under "+lastSegment(path))
-		return nil, nil
-	}
-	out := map[string]string{}
-	nodes := map[string]*yaml.Node{}
-	for _, p := range pairs(m) {
-		key := keyText(p.key)
-		if !validKey(key) {
-			c.at(rule, p.key, fmt.Sprintf("%s key %q is not valid: [prefix/]name, where prefix is a lower-case DNS name and name is 1-63 characters of [A-Za-z0-9] separated by [-_.]", path, clip(key)),
-				"rename the key, e.g. `example.com/my-key`")
-		}
-		if !isString(p.val) {
-			c.at(rule, p.val, fmt.Sprintf("%s %q must be a string, got %s", path, clip(key), typeName(p.val)), quoteFix(key, p.val))
-			continue
-		}
-		s := text(p.val)
-		if validValue != nil && !validValue(s) {
-			fix := "use 1-63 characters of [A-Za-z0-9] separated by [-_.], or an empty string"
-			if sug := sanitizeName(s, false); sug != "" {
-				fix = fmt.Sprintf("write `%s: %s`", clip(key), sug)
-			}
-			c.at(rule, p.val, fmt.Sprintf("%s %q value %q is not valid: 1-63 characters of [A-Za-z0-9] separated by [-_.]", path, clip(key), clip(s)), fix)
-		}
-		out[key] = s
-		nodes[key] = p.val
-	}
-	return out, nodes
-}
-
-// tags reads metadata.tags.
-func (c *checker) tags(v *yaml.Node) []string {
-	if isNull(v) {
-		return nil
-	}
-	if kindOf(v) != yaml.SequenceNode {
-		c.at(RuleFieldType, v, "metadata.tags must be a list of strings, got "+typeName(v), "write `tags: [java, payments]`")
-		return nil
-	}
-	var out []string
-	for i, it := range items(v) {
-		if !isString(it) {
-			c.at(RuleFieldType, it, fmt.Sprintf("metadata.tags[%d] must be a string, got %s", i, typeName(it)), quoteFix("", it))
-			continue
-		}
-		s := text(it)
-		if !validTag(s) {
-			fix := "use lower-case [a-z0-9:+#] separated by '-', at most 63 characters"
-			if sug := sanitizeTag(s); sug != "" {
-				fix = fmt.Sprintf("write `%s`", sug)
-			}
-			c.at(RuleTagFormat, it, fmt.Sprintf("tag %q is not valid: lower-case [a-z0-9:+#] separated by '-', at most 63 characters", clip(s)), fix)
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// sanitizeTag suggests a valid tag for s.
-func sanitizeTag(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == ':' || r == '+' || r == '#') {
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if len(out) > 63 {
-		out = strings.Trim(out[:63], "-")
-	}
-	return out
-}
-
-// links reads metadata.links.
-func (c *checker) links(v *yaml.Node) Links {
-	var out Links
-	if isNull(v) {
-		return out
-	}
-	if kindOf(v) != yaml.SequenceNode {
-		c.at(RuleFieldType, v, "metadata.links must be a list of {url, title}, got "+typeName(v), "write `links:` then `- url: https://...` and `title: ...` under it")
-		return out
-	}
-	for i, it := range items(v) {
-		path := fmt.Sprintf("metadata.links[%d]", i)
-		m := resolve(it)
-		if m == nil || m.Kind != yaml.MappingNode {
-			c.at(RuleFieldType, it, path+" must be a mapping with url and title, got "+typeName(it), "write `- url: https://...` then `title: ...`")
-			continue
-		}
-		var l Link
-		ok := true
-		for _, p := range pairs(m) {
-			switch key := keyText(p.key); key {
-			case "url":
-				l.URL, ok = c.linkURL(path, p)
-			case "title":
-				if !isNull(p.val) && (!isString(p.val) || strings.TrimSpace(text(p.val)) == "") {
-					c.at(RuleLinkFormat, p.val, path+".title must be a non-empty string, got "+typeName(p.val), "give the link a title, e.g. `title: Runbook`")
-					continue
-				}
-				l.Title = text(p.val)
-			case "icon":
-				if !isNull(p.val) && (!isString(p.val) || !ValidName(text(p.val))) {
-					c.at(RuleLinkFormat, p.val, path+".icon must be an icon name such as `dashboard`, `docs` or `github`", "write e.g. `icon: dashboard`, or remove it")
-					continue
-				}
-				l.Icon = text(p.val)
-			case "type":
-				l.Type = c.optString(path+".type", p.val)
-			default:
-				c.unknownKey(path, key, p.key, linkKeys(), nil, "")
-			}
-		}
-		if k, _ := lookup(m, "url"); k == nil {
-			c.at(RuleLinkFormat, it, path+".url is missing", "add `url: https://...` to the link")
-			continue
-		}
-		if ok {
-			addLink(&out, l)
-		}
-	}
-	return out
-}
-
-func (c *checker) linkURL(path string, p pair) (string, bool) {
-	const fix = "write the full address, e.g. `url: https://grafana.example.com/d/payments`"
-	if !isString(p.val) {
-		c.at(RuleLinkFormat, p.key, path+".url must be a URL string, got "+typeName(p.val), fix)
-		return "", false
-	}
-	s := text(p.val)
-	if !validURL(s) {
-		c.at(RuleLinkFormat, p.val, fmt.Sprintf("%s.url %q is not an absolute URL", path, clip(s)), fix)
-		return s, false
-	}
-	return s, true
-}
-
-// backstageSpec decodes and validates the spec of a built-in kind.
+// backstageSpec decodes and validates the spec of a kind.
 func (c *checker) backstageSpec(d *decoded, root, k, v *yaml.Node, kind string, builtin bool) {
 	fields := specFields(kind)
 	if !builtin {
@@ -460,9 +196,6 @@ func (c *checker) backstageSpec(d *decoded, root, k, v *yaml.Node, kind string, 
 	}
 	d.pos["spec"] = posOf(k)
 	if isNull(v) {
-		if !builtin {
-			return
-		}
 		missing := false
 		for _, f := range fields {
 			if f.required {
@@ -471,13 +204,13 @@ func (c *checker) backstageSpec(d *decoded, root, k, v *yaml.Node, kind string, 
 			}
 		}
 		if !missing {
-			c.at(RuleFieldType, k, "spec must be a mapping, got null", "add the fields of a "+kind+" under spec, or remove `spec:`")
+			c.at(RuleFieldType, k, "spec is empty: when it is there, it must be a mapping", "add the entity's fields under spec, or remove `spec:`")
 		}
 		return
 	}
 	m := resolve(v)
 	if m == nil || m.Kind != yaml.MappingNode {
-		c.at(RuleFieldType, v, "spec must be a mapping, got "+typeName(v), "indent the fields of a "+kind+" under `spec:`")
+		c.at(RuleFieldType, v, "spec must be a mapping, got "+typeName(v), "indent the fields of the entity under `spec:`")
 		return
 	}
 	if !builtin {
@@ -492,7 +225,13 @@ func (c *checker) backstageSpec(d *decoded, root, k, v *yaml.Node, kind string, 
 		return
 	}
 	for _, p := range pairs(m) {
-		if key := keyText(p.key); !slices.Contains(names, key) {
+		key := keyText(p.key)
+		switch {
+		case slices.Contains(names, key):
+		case key == "<<":
+			c.at(RuleUnknownKey, p.key, "spec has a YAML merge key `<<`: Backstage does not expand merge keys, so the fields it would merge are not read",
+				"write the fields out instead of merging them with `<<: *anchor`")
+		default:
 			c.unknownKey("spec", key, p.key, names, metadataKeys(), "metadata")
 		}
 	}
@@ -515,29 +254,66 @@ func neededFields(fields []specField) string {
 	return " " + strings.Join(req[:len(req)-1], ", ") + " and " + req[len(req)-1]
 }
 
-// specField decodes one field of spec into d.
+// want says what a field must hold, for messages.
+func (f specField) want() string {
+	switch f.typ {
+	case ftRefList, ftStringList, ftSteps:
+		return "a list"
+	case ftMapping, ftOutput:
+		return "a mapping"
+	case ftParameters:
+		return "a mapping or a list"
+	case ftRelations:
+		return "an entity reference or a list of them"
+	}
+	return "a string"
+}
+
+// specField decodes one field of spec into d. A field of Backstage's schema
+// that is present must have its type, even when empty (`dependsOn:` is null,
+// not an empty list); Switchboard's own fields take anything, with warnings.
 func (c *checker) specField(d *decoded, specKey, spec *yaml.Node, f specField, kind string, fields []specField) {
 	fk, fv := lookup(spec, f.name)
 	path := "spec." + f.name
-	if fk == nil || isNull(fv) {
+	if fk == nil {
 		if f.required {
-			at := specKey
-			if fk != nil {
-				at = fk
-			}
-			c.at(RuleRequired, at, fmt.Sprintf("%s is missing: a %s needs%s", path, kind, neededFields(fields)), fmt.Sprintf("add `%s: %s` under spec", f.name, f.example))
+			c.at(RuleRequired, specKey, fmt.Sprintf("%s is missing: a %s needs%s", path, kind, neededFields(fields)), fmt.Sprintf("add `%s: %s` under spec", f.name, f.example))
+		}
+		return
+	}
+	if isNull(fv) {
+		switch {
+		case f.required:
+			c.at(RuleRequired, fk, fmt.Sprintf("%s is empty: a %s needs%s", path, kind, neededFields(fields)), fmt.Sprintf("write `%s: %s`", f.name, f.example))
+		case f.schema:
+			c.at(RuleFieldType, fk, fmt.Sprintf("%s is empty: when it is there, it must be %s", path, f.want()), fmt.Sprintf("give %s a value, or remove `%s:`", path, f.name))
 		}
 		return
 	}
 	d.pos[f.name] = posOf(fv)
+	rule := RuleFieldType
+	if !f.schema {
+		rule = RuleExtensionField
+	}
 	switch f.typ {
 	case ftString, ftRef:
-		s, ok := c.stringField(path, fv)
+		s, ok := c.stringField(rule, path, fv)
 		if !ok {
 			return
 		}
-		if s == "" {
-			c.at(RuleRequired, fv, path+" is empty", fmt.Sprintf("give %s a value, or remove it", path))
+		switch {
+		case s != "":
+		case f.required:
+			c.at(RuleRequired, fv, path+" is empty", fmt.Sprintf("write `%s: %s`", f.name, f.example))
+			return
+		case f.schema:
+			c.at(RuleFieldType, fv, path+" is an empty string: when it is there, it must not be empty", fmt.Sprintf("give %s a value, or remove `%s:`", path, f.name))
+			return
+		default:
+			return
+		}
+		if len(f.enum) > 0 && !slices.Contains(f.enum, s) {
+			c.at(RuleFieldType, fv, fmt.Sprintf("%s %q is not one of %s", path, clip(s), strings.Join(f.enum, ", ")), fmt.Sprintf("write `%s: %s`", f.name, f.enum[0]))
 			return
 		}
 		if f.typ == ftRef {
@@ -546,18 +322,20 @@ func (c *checker) specField(d *decoded, specKey, spec *yaml.Node, f specField, k
 		setSpecString(&d.entity, f.name, s)
 	case ftRefList, ftStringList:
 		if kindOf(fv) != yaml.SequenceNode {
-			c.at(RuleFieldType, fv, fmt.Sprintf("%s must be a list, got %s", path, typeName(fv)), fmt.Sprintf("write `%s: [%s]`", f.name, exampleItem(fv)))
+			c.at(rule, fv, fmt.Sprintf("%s must be a list, got %s", path, typeName(fv)), fmt.Sprintf("write `%s: [%s]`", f.name, exampleItem(fv)))
 			return
 		}
 		var list []string
 		for i, it := range items(fv) {
 			ip := fmt.Sprintf("%s[%d]", path, i)
-			s, ok := c.stringField(ip, it)
+			s, ok := c.stringField(rule, ip, it)
 			if !ok {
 				continue
 			}
 			if s == "" {
-				c.at(RuleRequired, it, ip+" is empty", "remove the empty item")
+				if f.schema {
+					c.at(RuleFieldType, it, ip+" is an empty string", "remove the empty item")
+				}
 				continue
 			}
 			if f.typ == ftRefList {
@@ -566,17 +344,51 @@ func (c *checker) specField(d *decoded, specKey, spec *yaml.Node, f specField, k
 			list = append(list, s)
 		}
 		setSpecList(&d.entity, f.name, list)
+	case ftRelations:
+		setSpecList(&d.entity, f.name, c.relations(path, fv, f))
 	case ftMapping:
 		c.profile(d, path, fv)
 	case ftText:
-		if !isString(fv) && !isPlaceholder(fv) {
+		switch {
+		case isTextPlaceholder(fv):
+		case isString(fv):
+			if text(fv) == "" {
+				c.at(RuleFieldType, fv, path+" is an empty string", "write the definition, or `definition: {$text: ./openapi.yaml}`")
+			}
+		default:
 			c.at(RuleFieldType, fv, path+" must be a string or {$text: <file or URL>}, got "+typeName(fv), "write `definition: {$text: ./openapi.yaml}` or the definition as a block string (`definition: |`)")
 		}
-	case ftList:
-		if kindOf(fv) != yaml.SequenceNode {
-			c.at(RuleFieldType, fv, fmt.Sprintf("%s must be a list, got %s", path, typeName(fv)), "write the items as `- ...` under "+f.name)
+	case ftSteps, ftParameters, ftOutput:
+		c.templateField(path, fv, f)
+	}
+}
+
+// relations reads a field Backstage only turns into relations (dependencyOf):
+// a reference or a list of them, each with a kind.
+func (c *checker) relations(path string, v *yaml.Node, f specField) []string {
+	nodes := []*yaml.Node{v}
+	if kindOf(v) == yaml.SequenceNode {
+		nodes = items(v)
+	}
+	var list []string
+	for i, n := range nodes {
+		ip := path
+		if kindOf(v) == yaml.SequenceNode {
+			ip = fmt.Sprintf("%s[%d]", path, i)
+		}
+		switch {
+		case isString(n):
+			s := text(n)
+			c.checkRef(ip, n, s, f)
+			list = append(list, s)
+		case kindOf(n) == yaml.MappingNode:
+			// {kind, namespace, name}: Backstage reads it as a compound reference.
+		default:
+			c.at(RuleEntityRef, n, fmt.Sprintf("%s must be an entity reference such as `component:checkout`, got %s", ip, typeName(n)),
+				fmt.Sprintf("write `%s: [component:<name>]`", f.name))
 		}
 	}
+	return list
 }
 
 // exampleItem renders the scalar at n for a "write [x]" fix.
@@ -587,22 +399,53 @@ func exampleItem(n *yaml.Node) string {
 	return "..."
 }
 
-// isPlaceholder reports whether n is a Backstage placeholder, a mapping with
-// one key such as $text, $json or $yaml that the catalog substitutes.
-func isPlaceholder(n *yaml.Node) bool {
+// placeholderKey returns the key of n when n is a Backstage placeholder, a
+// mapping with one key such as $text, $json or $yaml that the catalog
+// substitutes, and "" otherwise.
+func placeholderKey(n *yaml.Node) string {
 	ps := pairs(n)
-	return len(ps) == 1 && strings.HasPrefix(keyText(ps[0].key), "$")
+	if len(ps) == 1 {
+		if k := keyText(ps[0].key); strings.HasPrefix(k, "$") {
+			return k
+		}
+	}
+	return ""
 }
 
-// stringField returns the string at n, reporting a type error.
-func (c *checker) stringField(path string, n *yaml.Node) (string, bool) {
+// isTextPlaceholder reports whether n is {$text: <file or URL>}, which the
+// catalog replaces with the file's text: a string.
+func isTextPlaceholder(n *yaml.Node) bool {
+	if placeholderKey(n) != "$text" {
+		return false
+	}
+	_, v := lookup(n, "$text")
+	return isString(v)
+}
+
+// placeholders reports $text, $json and $yaml placeholders whose value is
+// not a path or URL (PlaceholderProcessor rejects the entity).
+func (c *checker) placeholders(root *yaml.Node) {
+	walk(root, func(n *yaml.Node) bool {
+		switch k := placeholderKey(n); k {
+		case "$text", "$json", "$yaml":
+			if _, v := lookup(n, k); !isString(v) {
+				c.at(RuleFieldType, v, fmt.Sprintf("placeholder %s must name a file or URL, got %s", k, typeName(v)), fmt.Sprintf("write `%s: ./file`", k))
+			}
+		}
+		return true
+	})
+}
+
+// stringField returns the string at n, reporting a type error under rule.
+// A $text placeholder is a string whose text is not known here.
+func (c *checker) stringField(rule, path string, n *yaml.Node) (string, bool) {
 	if isString(n) {
 		return text(n), true
 	}
-	if isPlaceholder(n) {
+	if isTextPlaceholder(n) {
 		return "", false
 	}
-	c.at(RuleFieldType, n, path+" must be a string, got "+typeName(n), quoteFix(lastSegment(path), n))
+	c.at(rule, n, path+" must be a string, got "+typeName(n), quoteFix(lastSegment(path), n))
 	return "", false
 }
 
@@ -615,23 +458,93 @@ func (c *checker) profile(d *decoded, path string, v *yaml.Node) {
 	}
 	for _, p := range pairs(m) {
 		switch key := keyText(p.key); key {
-		case "displayName":
-			d.entity.DisplayName = c.optString(path+".displayName", p.val)
-		case "email":
-			d.entity.Email = c.optString(path+".email", p.val)
-		case "picture":
-			c.optString(path+".picture", p.val)
+		case "displayName", "email", "picture":
+			s := c.nonEmptyString(path+"."+key, p, fmt.Sprintf("write `%s: ...`, or remove it", key))
+			switch key {
+			case "displayName":
+				d.entity.DisplayName = s
+			case "email":
+				d.entity.Email = s
+			}
 		default:
 			c.unknownKey(path, key, p.key, profileKeys(), nil, "")
 		}
 	}
 }
 
-// checkRef checks an entity reference.
+// templateField checks a scaffolder Template's parameters, steps and output
+// against the scaffolder's Template.v1beta3 schema.
+func (c *checker) templateField(path string, v *yaml.Node, f specField) {
+	switch f.typ {
+	case ftParameters:
+		switch kindOf(v) {
+		case yaml.MappingNode:
+		case yaml.SequenceNode:
+			for i, it := range items(v) {
+				if kindOf(it) != yaml.MappingNode {
+					c.at(RuleFieldType, it, fmt.Sprintf("%s[%d] must be a mapping (a form page), got %s", path, i, typeName(it)), "write each page as `- title: ...` with `properties:` under it")
+				}
+			}
+		default:
+			c.at(RuleFieldType, v, path+" must be a mapping or a list of form pages, got "+typeName(v), "write `parameters:` then `- title: ...` with `properties:`")
+		}
+	case ftSteps:
+		if kindOf(v) != yaml.SequenceNode {
+			c.at(RuleFieldType, v, path+" must be a list, got "+typeName(v), "write each step as `- id: ...` with `action: ...`")
+			return
+		}
+		for i, it := range items(v) {
+			ip := fmt.Sprintf("%s[%d]", path, i)
+			if kindOf(it) != yaml.MappingNode {
+				c.at(RuleFieldType, it, ip+" must be a mapping, got "+typeName(it), "write the step as `- id: ...` with `action: ...`")
+				continue
+			}
+			k, a := lookup(it, "action")
+			switch {
+			case k == nil:
+				c.at(RuleRequired, it, ip+".action is missing", "add `action: <action-id>` to the step, e.g. `action: fetch:template`")
+			case !isString(a):
+				c.at(RuleFieldType, k, ip+".action must be a string, got "+typeName(a), "write e.g. `action: fetch:template`")
+			}
+		}
+	case ftOutput:
+		if kindOf(v) != yaml.MappingNode {
+			c.at(RuleFieldType, v, path+" must be a mapping, got "+typeName(v), "write `output:` with `links:` under it")
+			return
+		}
+		for _, p := range pairs(v) {
+			switch key := keyText(p.key); key {
+			case "links", "text":
+				if kindOf(p.val) != yaml.SequenceNode {
+					c.at(RuleFieldType, p.val, fmt.Sprintf("%s.%s must be a list, got %s", path, key, typeName(p.val)), "write each entry as `- title: ...`")
+				}
+			default:
+				if !isString(p.val) {
+					c.at(RuleFieldType, p.val, fmt.Sprintf("%s.%s must be a string, got %s", path, key, typeName(p.val)), quoteFix(key, p.val))
+				}
+			}
+		}
+	}
+}
+
+// checkRef checks an entity reference. Backstage's processor parses the
+// references of relation fields with parseEntityRef: an empty part, or no
+// kind where the field has no default kind (dependsOn, dependencyOf), makes
+// it reject the entity. Whether the reference names an entity of a sensible
+// kind with a valid name is Switchboard's own check (a warning).
 func (c *checker) checkRef(path string, n *yaml.Node, s string, f specField) {
 	r, err := ParseRef(s, f.defaultKind, DefaultNamespace)
 	if err != nil {
-		c.at(RuleEntityRef, n, fmt.Sprintf("%s %q is not an entity reference: want [kind:][namespace/]name", path, clip(s)), "write e.g. `group:payments` or `payments`")
+		rule := RuleEntityRef
+		if !f.relation {
+			rule = RuleRefFormat
+		}
+		c.at(rule, n, fmt.Sprintf("%s %q is not an entity reference: want [kind:][namespace/]name with no empty part", path, clip(s)), "write e.g. `group:payments` or `payments`")
+		return
+	}
+	if r.Kind == "" {
+		c.at(RuleEntityRef, n, fmt.Sprintf("%s %q has no kind: Backstage needs one in %s, since it cannot tell what the name refers to", path, clip(s), lastSegment(strings.Split(path, "[")[0])),
+			fmt.Sprintf("write the kind, e.g. `resource:%s` or `component:%s`", clip(s), clip(s)))
 		return
 	}
 	example := cmp.Or(f.defaultKind, "component") + ":<name>"

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -95,8 +96,10 @@ func (c *checker) done() []Finding {
 	return out
 }
 
-// duplicateKeys reports keys repeated in any mapping under root.
-func (c *checker) duplicateKeys(root *yaml.Node) {
+// duplicateKeys reports keys repeated in any mapping under root. A merge key
+// (<<) is an ordinary key to Backstage's reader; mergeKeys says it is not
+// (OpsLevel's reader expands it).
+func (c *checker) duplicateKeys(root *yaml.Node, mergeKeys bool) {
 	walk(root, func(n *yaml.Node) bool {
 		if n.Kind != yaml.MappingNode {
 			return true
@@ -104,7 +107,7 @@ func (c *checker) duplicateKeys(root *yaml.Node) {
 		var seen map[string]*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+			if k.Kind != yaml.ScalarNode || (mergeKeys && k.Tag == "!!merge") {
 				continue
 			}
 			if seen == nil {
@@ -119,4 +122,72 @@ func (c *checker) duplicateKeys(root *yaml.Node) {
 		}
 		return true
 	})
+}
+
+// maxKeyCaseNodes bounds the nodes keyCase visits through aliases.
+const maxKeyCaseNodes = 100000
+
+// keyCase reports keys of an entity that differ only in case (spec.type and
+// spec.Type), as Backstage's stitcher sees them (buildEntitySearch: every
+// path to a value, and path.item for each string of a list): it refuses such
+// an entity, which then never appears in the catalog.
+func (c *checker) keyCase(root *yaml.Node) {
+	special := map[string]bool{"attachments": true, "relations": true, "status": true, "metadata.name": true,
+		"metadata.namespace": true, "metadata.uid": true, "metadata.etag": true}
+	seen := map[string]string{}
+	items := map[string]bool{}
+	reported := map[string]bool{}
+	budget := maxKeyCaseNodes
+	add := func(path string, at *yaml.Node) {
+		lower := strings.ToLower(path)
+		first, ok := seen[lower]
+		if !ok {
+			seen[lower] = path
+			return
+		}
+		if first != path && !reported[lower] {
+			reported[lower] = true
+			c.at(RuleDuplicateKey, at, fmt.Sprintf("%s and %s differ only in case: Backstage's catalog cannot index both, so it drops the entity", clip(first), clip(path)),
+				"rename one of them so that they differ by more than case")
+		}
+	}
+	onPath := map[*yaml.Node]bool{}
+	var visit func(path string, n, at *yaml.Node)
+	visit = func(path string, n, at *yaml.Node) {
+		if budget--; budget < 0 || special[path] {
+			return
+		}
+		n = resolve(n)
+		if n != nil && n.Kind != yaml.ScalarNode {
+			if onPath[n] {
+				return // an alias to an enclosing node: Backstage cannot read it either
+			}
+			onPath[n] = true
+			defer delete(onPath, n)
+		}
+		switch {
+		case n == nil || n.Kind == yaml.ScalarNode:
+			add(path, at)
+		case n.Kind == yaml.SequenceNode:
+			for _, it := range n.Content {
+				visit(path, it, it)
+				if isString(it) {
+					p := path + "." + text(it)
+					if l := strings.ToLower(p); !items[l] {
+						items[l] = true
+						add(p, it)
+					}
+				}
+			}
+		case n.Kind == yaml.MappingNode:
+			for _, p := range pairs(n) {
+				k := keyText(p.key)
+				if path != "" {
+					k = path + "." + k
+				}
+				visit(k, p.val, p.key)
+			}
+		}
+	}
+	visit("", root, root)
 }

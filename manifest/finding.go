@@ -74,8 +74,8 @@ const (
 	RuleAPIVersion = "api-version"
 	// RuleKind: kind is missing or malformed. Backstage.
 	RuleKind = "kind"
-	// RuleRootField: a top-level key other than apiVersion, kind, metadata, spec,
-	// relations, status. Backstage.
+	// RuleRootField: a top-level key other than apiVersion, kind, metadata and
+	// spec. Backstage.
 	RuleRootField = "root-field"
 	// RuleRequired: a required field is missing or empty. Backstage (OpsLevel: service name).
 	RuleRequired = "required"
@@ -100,8 +100,18 @@ const (
 
 	// RuleUnknownKey: a key Switchboard does not know (with "did you mean").
 	RuleUnknownKey = "unknown-key"
-	// RuleUnknownKind: a Backstage kind Switchboard does not know; the entity is kept as is.
+	// RuleUnknownKind: a kind (or kind and apiVersion) that no processor of a
+	// default Backstage recognises; the entity is kept as is. An error by
+	// default, as Backstage rejects it; an organisation whose Backstage has a
+	// processor for its own kinds can lower it.
 	RuleUnknownKind = "unknown-kind"
+	// RuleEncoding: the file is not plain UTF-8 text: UTF-16, bytes that are not
+	// UTF-8, NUL or other control characters (each read as U+FFFD).
+	RuleEncoding = "encoding"
+	// RuleExtensionField: a spec field Switchboard reads beyond Backstage's
+	// (tier, language, framework, partOf, leader...) has a type it cannot use.
+	// Backstage allows any value there.
+	RuleExtensionField = "extension-field"
 	// RuleNotADescriptor: the file is not a Backstage or OpsLevel descriptor at all.
 	RuleNotADescriptor = "not-a-descriptor"
 	// RuleEmptyFile: the file holds no document.
@@ -154,7 +164,7 @@ func KnownRules() []RuleInfo {
 		{RuleDuplicateKey, SeverityError, true, "no mapping repeats a key"},
 		{RuleAPIVersion, SeverityError, true, "apiVersion is present, well formed and right for the kind"},
 		{RuleKind, SeverityError, true, "kind is present and well formed"},
-		{RuleRootField, SeverityError, true, "only apiVersion, kind, metadata, spec, relations and status at the top level"},
+		{RuleRootField, SeverityError, true, "only apiVersion, kind, metadata and spec at the top level"},
 		{RuleRequired, SeverityError, true, "required fields are present and not empty"},
 		{RuleFieldType, SeverityError, true, "fields have the expected type"},
 		{RuleNameFormat, SeverityError, true, "metadata.name is 1-63 characters of [A-Za-z0-9] separated by [-_.]"},
@@ -166,7 +176,9 @@ func KnownRules() []RuleInfo {
 		{RuleLinkFormat, SeverityError, true, "links have a valid url, and a non-empty title and a valid icon when given"},
 		{RuleOpsLevelVersion, SeverityError, true, "opslevel.yml is version 1"},
 		{RuleUnknownKey, SeverityWarning, false, "keys are ones Switchboard knows (did you mean ...?)"},
-		{RuleUnknownKind, SeverityWarning, false, "the kind is one Switchboard knows"},
+		{RuleUnknownKind, SeverityError, false, "the kind and apiVersion are ones Backstage recognises"},
+		{RuleEncoding, SeverityWarning, false, "the file is UTF-8 text without NUL or control characters"},
+		{RuleExtensionField, SeverityWarning, false, "fields Switchboard reads beyond Backstage's (tier, language, framework...) have a usable type"},
 		{RuleNotADescriptor, SeverityWarning, false, "the file is a Backstage or OpsLevel descriptor"},
 		{RuleEmptyFile, SeverityInfo, false, "the file holds at least one document"},
 		{RuleTemplate, SeverityInfo, false, "software-template skeletons are recognised and not validated"},

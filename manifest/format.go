@@ -10,7 +10,7 @@ import (
 // and makeValidator), reproduced so that what Backstage accepts, Switchboard accepts.
 var (
 	objectNameRe   = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	dnsLabelRe     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	dnsLabelRe     = regexp.MustCompile(`^[a-z0-9]+(-+[a-z0-9]+)*$`)
 	tagRe          = regexp.MustCompile(`^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$`)
 	kindRe         = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
 	apiVersionTail = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
@@ -73,10 +73,19 @@ func validTag(s string) bool {
 	return len(s) >= 1 && len(s) <= 63 && tagRe.MatchString(s)
 }
 
-// validURL accepts what a WHATWG URL parser would at least: an absolute URL.
+// validURL accepts what a WHATWG URL parser (new URL(s), as Backstage checks
+// links) would, near enough: an absolute URL, with a host for the schemes
+// that need one.
 func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.Scheme != ""
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Scheme == "" {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ws", "wss", "ftp":
+		return u.Host != ""
+	}
+	return true
 }
 
 // sanitizeName turns s into a valid name, for suggestions: runs of invalid

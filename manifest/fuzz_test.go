@@ -1,6 +1,8 @@
 package manifest_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"testing"
 
@@ -18,10 +20,15 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(validComponent))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("spec: &s {<<: *s}\n"))
+	f.Add([]byte("kind: Component\nmetadata: {name: \"a\\0b\"}\n---\nx: *s\n"))
+	f.Add([]byte("\xff\xfek\x00:\x00 \x00v\x00"))
 	rules := defaultRules()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, p := range []string{"catalog-info.yaml", "opslevel.yml", "descriptor.yaml"} {
 			d := manifest.Parse(p, data, rules)
+			if js, err := json.Marshal(d); err != nil || bytes.Contains(js, []byte(`\u0000`)) {
+				t.Fatalf("%s: got a NUL in the decoded descriptor (or %v): nothing with a NUL may reach the catalog", p, err)
+			}
 			for _, fi := range d.Findings {
 				if fi.Path != p || fi.Line < 1 || fi.Col < 1 || fi.Message == "" {
 					t.Fatalf("%s: got finding %q, want a positioned finding with a message", p, fi)

@@ -29,20 +29,20 @@ func (c *checker) opsLevelDoc(root *yaml.Node) (decoded, bool) {
 			"start the file with `version: 1` then `component:`")
 		return d, false
 	}
-	vk, vv := lookup(root, "version")
-	sk, sv := lookup(root, "service")
-	ck, cv := lookup(root, "component")
-	rk, rv := lookup(root, "repository")
+	vk, vv := lookupMerged(root, "version")
+	sk, sv := lookupMerged(root, "service")
+	ck, cv := lookupMerged(root, "component")
+	rk, rv := lookupMerged(root, "repository")
 	if sk == nil && ck == nil && rk == nil {
 		hint := ""
-		if k, _ := lookup(root, "apiVersion"); k != nil {
+		if k, _ := lookupMerged(root, "apiVersion"); k != nil {
 			hint = " (it looks like a Backstage entity, which belongs in catalog-info.yaml)"
 		}
 		c.at(RuleNotADescriptor, root, "not an OpsLevel descriptor: no service:, component: or repository: section"+hint+"; Switchboard ignores this file",
 			"describe the service under `component:` with `version: 1`, or rename the file if it configures something else")
 		return d, false
 	}
-	for _, p := range pairs(root) {
+	for _, p := range mergePairs(root) {
 		if key := keyText(p.key); !slices.Contains(opsLevelRootKeys(), key) {
 			c.unknownKey("", key, p.key, opsLevelRootKeys(), opsLevelServiceKeys(), "component")
 		}
@@ -87,7 +87,7 @@ func (c *checker) opsLevelService(d decoded, form string, k, v *yaml.Node) (deco
 		return d, false
 	}
 	named := false
-	for _, p := range pairs(m) {
+	for _, p := range mergePairs(m) {
 		key := keyText(p.key)
 		path := form + "." + key
 		if !isNull(p.val) {
@@ -164,7 +164,7 @@ func (c *checker) opsLevelRepository(d decoded, k, v *yaml.Node) (decoded, bool)
 		c.at(RuleFieldType, v, "repository must be a mapping, got "+typeName(v), "indent owner: and tier: under `repository:`")
 		return d, false
 	}
-	for _, p := range pairs(v) {
+	for _, p := range mergePairs(v) {
 		key := keyText(p.key)
 		path := "repository." + key
 		if !isNull(p.val) {
@@ -228,7 +228,7 @@ func (c *checker) olItem(path string, it *yaml.Node, key string, known []string)
 		return ""
 	}
 	out := ""
-	for _, p := range pairs(m) {
+	for _, p := range mergePairs(m) {
 		k := keyText(p.key)
 		switch {
 		case k == key:
@@ -259,7 +259,7 @@ func (c *checker) olTags(path string, v *yaml.Node) []string {
 			continue
 		}
 		var key, val string
-		for _, p := range pairs(m) {
+		for _, p := range mergePairs(m) {
 			switch k := keyText(p.key); k {
 			case "key":
 				key = c.olString(ip+".key", p.val)
@@ -291,7 +291,7 @@ func (c *checker) olTools(e *Entity, path string, v *yaml.Node) {
 			continue
 		}
 		var t Tool
-		for _, p := range pairs(m) {
+		for _, p := range mergePairs(m) {
 			switch k := keyText(p.key); k {
 			case "name":
 				t.Name = c.olString(ip+".name", p.val)
@@ -335,7 +335,7 @@ func (c *checker) olRepositories(e *Entity, path string, v *yaml.Node) {
 			continue
 		}
 		var r Repository
-		for _, p := range pairs(m) {
+		for _, p := range mergePairs(m) {
 			switch k := keyText(p.key); k {
 			case "name":
 				r.Slug = c.olString(ip+".name", p.val)
@@ -374,7 +374,7 @@ func (c *checker) olAlertSources(e *Entity, path string, v *yaml.Node) {
 		}
 		var typ, id string
 		var idNode *yaml.Node
-		for _, p := range pairs(m) {
+		for _, p := range mergePairs(m) {
 			switch k := keyText(p.key); k {
 			case "type", "provider":
 				typ = strings.ToLower(c.olString(ip+"."+k, p.val))

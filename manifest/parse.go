@@ -68,7 +68,7 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 			"keep descriptors small: move API definitions out with `$text: ./openapi.yaml`")
 		return
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = c.decodeText(data)
 	docs, err := decodeDocs(data)
 	if isSkeleton(data, docs, err) {
 		d.Template = true
@@ -85,6 +85,12 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 	if d.Format == FormatUnknown {
 		d.Format = sniff(docs)
 	}
+	for _, doc := range docs {
+		c.nulValues(doc)
+	}
+	if d.Format != FormatOpsLevel {
+		c.crossDocumentAliases(docs)
+	}
 	var found []decoded
 	nonEmpty := 0
 	for _, doc := range docs {
@@ -93,7 +99,7 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 			continue
 		}
 		nonEmpty++
-		c.duplicateKeys(root)
+		c.duplicateKeys(root, d.Format == FormatOpsLevel)
 		var (
 			dec decoded
 			ok  bool

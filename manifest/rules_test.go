@@ -157,8 +157,8 @@ func TestRules(t *testing.T) {
 			finding{manifest.RuleKind, manifest.SeverityError, 1, 1, "kind is missing"}},
 		{"kind spelling", "catalog-info.yaml", strings.Replace(component("", ""), "kind: Component", "kind: component", 1), nil,
 			finding{manifest.RuleKind, manifest.SeverityError, 2, 7, `must be spelled "Component"`}},
-		{"unknown kind is a warning", "catalog-info.yaml", strings.Replace(component("", ""), "kind: Component", "kind: Compnent", 1), nil,
-			finding{manifest.RuleUnknownKind, manifest.SeverityWarning, 2, 7, "not one Switchboard reads"}},
+		{"unknown kind", "catalog-info.yaml", strings.Replace(component("", ""), "kind: Component", "kind: Compnent", 1), nil,
+			finding{manifest.RuleUnknownKind, manifest.SeverityError, 2, 7, "not one Backstage knows"}},
 		{"top-level field", "catalog-info.yaml", component("", "") + "links: []\n", nil,
 			finding{manifest.RuleRootField, manifest.SeverityError, 9, 1, "belongs under metadata"}},
 		{"unknown spec key: did you mean", "catalog-info.yaml", component("", "  lifecyle: production\n"), nil,
@@ -187,8 +187,8 @@ func TestRules(t *testing.T) {
 			finding{manifest.RuleLinkFormat, manifest.SeverityError, 6, 12, "not an absolute URL"}},
 		{"link needs a url", "catalog-info.yaml", component("  links:\n    - title: Docs\n", ""), nil,
 			finding{manifest.RuleLinkFormat, manifest.SeverityError, 6, 7, "metadata.links[0].url is missing"}},
-		{"link icon", "catalog-info.yaml", component("  links:\n    - url: https://x.example\n      icon: my icon\n", ""), nil,
-			finding{manifest.RuleLinkFormat, manifest.SeverityError, 7, 13, "icon"}},
+		{"link icon", "catalog-info.yaml", component("  links:\n    - url: https://x.example\n      icon: ' '\n", ""), nil,
+			finding{manifest.RuleLinkFormat, manifest.SeverityError, 7, 13, "icon must be a non-empty string"}},
 		{"malformed entity reference", "catalog-info.yaml", strings.Replace(component("", ""), "owner: group:payments", "owner: 'group:'", 1), nil,
 			finding{manifest.RuleEntityRef, manifest.SeverityError, 8, 10, "not an entity reference"}},
 		{"reference to the wrong kind", "catalog-info.yaml", component("", "  providesApis: [resource:db]\n"), nil,
@@ -202,7 +202,7 @@ func TestRules(t *testing.T) {
 		{"document that is a list", "catalog-info.yaml", "- a\n- b\n", nil,
 			finding{manifest.RuleNotAMapping, manifest.SeverityError, 1, 1, "this document is a list"}},
 		{"not a descriptor", "catalog-info.yaml", "spec:\n  inputs: {}\n", nil,
-			finding{manifest.RuleNotADescriptor, manifest.SeverityWarning, 1, 1, "not a Backstage entity"}},
+			finding{manifest.RuleAPIVersion, manifest.SeverityError, 1, 1, "not a Backstage entity"}},
 		{"pagerduty service id", "catalog-info.yaml", component("  annotations:\n    pagerduty.com/service-id: abc\n", ""), nil,
 			finding{manifest.RuleAnnotationValue, manifest.SeverityWarning, 6, 31, "does not look like a PagerDuty service ID"}},
 		{"gitlab slug", "catalog-info.yaml", component("  annotations:\n    gitlab.com/project-slug: payments\n", ""), nil,
@@ -328,7 +328,7 @@ func TestInputShapes(t *testing.T) {
 		{"no trailing newline", strings.TrimSuffix(base, "\n"), 1},
 		{"empty documents", "---\n---\n" + base + "---\n...\n---\n", 1},
 		{"comments only between documents", base + "---\n# nothing\n---\n" + base, 2},
-		{"anchors and merge keys", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\nspec: &s\n  type: service\n  lifecycle: production\n  owner: payments\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: b\nspec:\n  <<: *s\n  lifecycle: experimental\n", 2},
+		{"anchors", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  labels: {team: &t payments}\nspec:\n  type: service\n  lifecycle: production\n  owner: *t\n", 1},
 		{"non-ASCII", strings.Replace(base, "name: payments-api\n", "name: payments-api\n  description: Zahlungen für alle – 支付\n", 1), 1},
 	}
 	for _, tt := range tests {
@@ -339,10 +339,20 @@ func TestInputShapes(t *testing.T) {
 			}
 		})
 	}
-	t.Run("merged spec fields", func(t *testing.T) {
-		d := manifest.Parse("catalog-info.yaml", []byte(tests[5].data), defaultRules())
-		if len(d.Entities) == 2 && (d.Entities[1].Owner != "payments" || d.Entities[1].Lifecycle != "experimental") {
-			t.Errorf("got %+v, want owner from the merge and lifecycle overridden", d.Entities[1])
+	t.Run("merge keys are not expanded", func(t *testing.T) {
+		// Backstage reads `<<` as an ordinary key: the merged fields are missing.
+		data := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: b\nspec:\n  <<: {type: service, owner: payments}\n  lifecycle: experimental\n"
+		d := manifest.Parse("catalog-info.yaml", []byte(data), defaultRules())
+		if len(d.Entities) != 1 || d.Entities[0].Owner != "" || !d.HasErrors() {
+			t.Fatalf("got %d entities, findings\n%s want one entity without owner, with errors", len(d.Entities), findingsText(d.Findings))
+		}
+		var merge, owner bool
+		for _, f := range d.Findings {
+			merge = merge || (f.Rule == manifest.RuleUnknownKey && f.Line == 6 && strings.Contains(f.Message, "merge key"))
+			owner = owner || (f.Rule == manifest.RuleRequired && strings.Contains(f.Message, "spec.owner is missing"))
+		}
+		if !merge || !owner {
+			t.Errorf("got findings\n%s want a merge-key warning at line 6 and spec.owner missing", findingsText(d.Findings))
 		}
 	})
 }

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"regexp"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -46,30 +48,75 @@ func posOf(n *yaml.Node) Pos {
 	return Pos{Line: max(n.Line, 1), Col: max(n.Column, 1)}
 }
 
+// jsonType is what a scalar becomes when Backstage converts a document to
+// JSON with the yaml package (YAML 1.2 core schema).
+type jsonType int
+
+const (
+	jsonNull jsonType = iota
+	jsonBool
+	jsonNumber
+	jsonString
+)
+
+// YAML 1.2 core schema resolution of plain scalars, as the yaml npm package
+// does it (yaml 2.x, src/schema/core): what yaml.v3 reads with YAML 1.1 rules
+// (1_000, 0b1, 0755 octal...) is read here as Backstage reads it.
+var (
+	coreNullRe  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
+	coreBoolRe  = regexp.MustCompile(`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$`)
+	coreIntRe   = regexp.MustCompile(`^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$`)
+	coreFloatRe = regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$`)
+)
+
+// scalarType returns the JSON type of scalar n as Backstage reads it: an
+// explicit standard tag decides; a quoted or block scalar, or one with a tag
+// the core schema does not know (!!timestamp, !!binary, !custom), is a
+// string; a plain scalar is resolved with the YAML 1.2 core schema.
+func scalarType(n *yaml.Node) jsonType {
+	if n.Style&yaml.TaggedStyle != 0 {
+		switch n.Tag {
+		case "!!null":
+			return jsonNull
+		case "!!bool":
+			return jsonBool
+		case "!!int", "!!float":
+			return jsonNumber
+		}
+		return jsonString
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return jsonString
+	}
+	v := n.Value
+	switch {
+	case coreNullRe.MatchString(v):
+		return jsonNull
+	case coreBoolRe.MatchString(v):
+		return jsonBool
+	case coreIntRe.MatchString(v), coreFloatRe.MatchString(v):
+		return jsonNumber
+	}
+	return jsonString
+}
+
 // isNull reports whether n is absent or an explicit null (~, null, or nothing).
 func isNull(n *yaml.Node) bool {
 	n = resolve(n)
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+	return n == nil || (n.Kind == yaml.ScalarNode && scalarType(n) == jsonNull)
 }
 
-// isString reports whether n is a string scalar as a JSON-minded reader
-// (Backstage) sees it: plain or quoted text, including dates.
+// isString reports whether n is a string scalar as Backstage sees it (see
+// scalarType): plain or quoted text, dates, custom tags.
 func isString(n *yaml.Node) bool {
 	n = resolve(n)
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return false
-	}
-	switch n.Tag {
-	case "!!str", "!!timestamp", "!!binary":
-		return true
-	}
-	return false
+	return n != nil && n.Kind == yaml.ScalarNode && scalarType(n) == jsonString
 }
 
 // isScalar reports whether n is a non-null scalar of any type.
 func isScalar(n *yaml.Node) bool {
 	n = resolve(n)
-	return n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null"
+	return n != nil && n.Kind == yaml.ScalarNode && scalarType(n) != jsonNull
 }
 
 // typeName names the type of n for messages.
@@ -86,17 +133,15 @@ func typeName(n *yaml.Node) string {
 	case yaml.DocumentNode:
 		return "a document"
 	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
+		switch scalarType(n) {
+		case jsonNull:
 			return "null"
-		case "!!int", "!!float":
+		case jsonNumber:
 			return "a number (" + n.Value + ")"
-		case "!!bool":
+		case jsonBool:
 			return "a boolean (" + n.Value + ")"
-		case "!!str", "!!timestamp", "!!binary":
-			return "a string"
 		}
-		return "a scalar"
+		return "a string"
 	}
 	return "an alias"
 }
@@ -116,8 +161,23 @@ func keyText(k *yaml.Node) string {
 }
 
 // pairs returns the key/value pairs of mapping m (nil when m is not a
-// mapping), with merge keys (<<) expanded: explicit keys win over merged ones.
+// mapping). Merge keys (<<) are not expanded: Backstage's YAML reader keeps
+// `<<` as an ordinary key, so Switchboard does too.
 func pairs(m *yaml.Node) []pair {
+	m = resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]pair, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out = append(out, pair{m.Content[i], m.Content[i+1]})
+	}
+	return out
+}
+
+// mergePairs is pairs with merge keys (<<) expanded, explicit keys winning
+// over merged ones: how OpsLevel's reader (Ruby's) sees a mapping.
+func mergePairs(m *yaml.Node) []pair {
 	return pairsDepth(resolve(m), 0)
 }
 
@@ -180,6 +240,16 @@ func isMergeKey(k *yaml.Node) bool {
 // occurrence wins, as in JavaScript and Ruby readers.
 func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
 	for _, p := range pairs(m) {
+		if keyText(p.key) == key {
+			k, v = p.key, p.val
+		}
+	}
+	return k, v
+}
+
+// lookupMerged is lookup over mergePairs, for OpsLevel descriptors.
+func lookupMerged(m *yaml.Node, key string) (k, v *yaml.Node) {
+	for _, p := range mergePairs(m) {
 		if keyText(p.key) == key {
 			k, v = p.key, p.val
 		}

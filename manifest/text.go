@@ -1,0 +1,205 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// yamlDirectiveRe finds a %YAML 1.2 directive, which yaml.v3 refuses.
+var yamlDirectiveRe = regexp.MustCompile(`(?m)^%YAML 1\.2([ \t\r]|$)`)
+
+// textIssue counts one kind of problem in a file's text and keeps where it
+// first happens.
+type textIssue struct {
+	count int
+	first Pos
+	r     rune // the offending rune (control characters)
+}
+
+func (t *textIssue) add(p Pos, r rune) {
+	if t.count == 0 {
+		t.first, t.r = p, r
+	}
+	t.count++
+}
+
+// decodeText turns a descriptor's bytes into the UTF-8 text yaml.v3 reads,
+// the way Backstage reads them, and reports what it had to change:
+//
+//   - UTF-16 with a byte-order mark is decoded (a deliberate difference:
+//     Backstage reads only UTF-8 and sees no entity), with a warning;
+//   - a UTF-8 byte-order mark is dropped, as Backstage's YAML reader does;
+//   - each byte that is not UTF-8 becomes U+FFFD, as Node's decoder does for
+//     Backstage, with a warning;
+//   - control characters YAML forbids but Backstage's reader keeps (NUL, BEL,
+//     ...) become U+FFFD, with a warning: Postgres cannot store NUL in text,
+//     so no NUL ever reaches the catalog;
+//   - a %YAML 1.2 directive is read as 1.1, which yaml.v3 accepts.
+//
+// Replacements keep every character's line and column.
+func (c *checker) decodeText(data []byte) []byte {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
+		data = decodeUTF16(data)
+		c.add(RuleEncoding, Pos{1, 1}, "the file is UTF-16: Switchboard reads it, but Backstage reads descriptors as UTF-8 only and sees no entity in it",
+			"save the file as UTF-8")
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var invalid, nul, control textIssue
+	clean := true
+	for i := 0; i < len(data); {
+		r, w := utf8.DecodeRune(data[i:])
+		if (r == utf8.RuneError && w == 1) || yamlForbids(r) {
+			clean = false
+			break
+		}
+		i += w
+	}
+	if !clean {
+		out := make([]byte, 0, len(data)+16)
+		line, col := 1, 1
+		for i := 0; i < len(data); {
+			r, w := utf8.DecodeRune(data[i:])
+			p := Pos{line, col}
+			switch {
+			case r == utf8.RuneError && w == 1:
+				invalid.add(p, r)
+				out = utf8.AppendRune(out, utf8.RuneError)
+			case r == 0:
+				nul.add(p, r)
+				out = utf8.AppendRune(out, utf8.RuneError)
+			case yamlForbids(r):
+				control.add(p, r)
+				out = utf8.AppendRune(out, utf8.RuneError)
+			default:
+				out = append(out, data[i:i+w]...)
+			}
+			if r == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+			i += w
+		}
+		data = out
+	}
+	if invalid.count > 0 {
+		c.add(RuleEncoding, invalid.first, fmt.Sprintf("%s not UTF-8: Backstage and Switchboard read each as the replacement character U+FFFD", bytesCount(invalid.count)),
+			"save the file as UTF-8 (check the characters at this position)")
+	}
+	if nul.count > 0 {
+		c.add(RuleEncoding, nul.first, fmt.Sprintf("the file holds %s: Switchboard reads it as U+FFFD, since the catalog cannot store NUL in text", plural(nul.count, "a NUL byte (0x00)", "NUL bytes (0x00)")),
+			"remove the NUL byte; descriptors are plain text")
+	}
+	if control.count > 0 {
+		c.add(RuleEncoding, control.first, fmt.Sprintf("control character U+%04X%s in the file: YAML does not allow it and Switchboard reads it as U+FFFD", control.r, others(control.count)),
+			"remove the control character")
+	}
+	if yamlDirectiveRe.Match(data) {
+		data = yamlDirectiveRe.ReplaceAllFunc(data, func(m []byte) []byte {
+			return append([]byte("%YAML 1.1"), m[len("%YAML 1.2"):]...)
+		})
+	}
+	return data
+}
+
+// yamlForbids reports whether yaml.v3 refuses rune r in a file ("control
+// characters are not allowed") although Backstage's YAML reader keeps it.
+func yamlForbids(r rune) bool {
+	switch {
+	case r == '\t', r == '\n', r == '\r':
+		return false
+	case r < 0x20, r == 0x7f:
+		return true
+	case r >= 0x80 && r <= 0x9f:
+		return r != 0x85
+	case r == 0xfffe, r == 0xffff:
+		return true
+	}
+	return false
+}
+
+// decodeUTF16 decodes UTF-16 text that starts with a byte-order mark into
+// UTF-8, without the mark.
+func decodeUTF16(data []byte) []byte {
+	little := data[0] == 0xff
+	data = data[2:]
+	units := make([]uint16, 0, len(data)/2)
+	for i := 0; i+1 < len(data); i += 2 {
+		if little {
+			units = append(units, uint16(data[i])|uint16(data[i+1])<<8)
+		} else {
+			units = append(units, uint16(data[i])<<8|uint16(data[i+1]))
+		}
+	}
+	return []byte(string(utf16.Decode(units)))
+}
+
+// nulValues replaces NUL characters that escapes ("\0", "\x00", "\u0000")
+// put in the scalars of doc with U+FFFD, with a warning at the first one: the
+// catalog (Postgres) cannot store NUL in text.
+func (c *checker) nulValues(doc *yaml.Node) {
+	var first *yaml.Node
+	count := 0
+	walk(doc, func(n *yaml.Node) bool {
+		if n.Kind == yaml.ScalarNode && strings.IndexByte(n.Value, 0) >= 0 {
+			if first == nil {
+				first = n
+			}
+			count++
+			n.Value = strings.ReplaceAll(n.Value, "\x00", string(utf8.RuneError))
+		}
+		return true
+	})
+	if first != nil {
+		c.at(RuleEncoding, first, fmt.Sprintf("%s a NUL character (an escaped \\0): Switchboard reads it as U+FFFD, since the catalog cannot store NUL in text", plural(count, "this value holds", "values hold")),
+			"remove the \\0 escape from the value")
+	}
+}
+
+// crossDocumentAliases reports aliases in docs[i] whose anchor is in an
+// earlier document: yaml.v3 resolves them across the stream, but Backstage's
+// YAML reader does not, and fails on the whole rest of the file.
+func (c *checker) crossDocumentAliases(docs []*yaml.Node) {
+	for _, doc := range docs {
+		own := map[*yaml.Node]bool{}
+		walk(doc, func(n *yaml.Node) bool {
+			own[n] = true
+			return true
+		})
+		walk(doc, func(n *yaml.Node) bool {
+			if n.Kind == yaml.AliasNode && n.Alias != nil && !own[n.Alias] {
+				c.at(RuleYAMLSyntax, n, fmt.Sprintf("alias *%s refers to an anchor in an earlier document: Backstage resolves anchors within one document only, so it cannot read this document or the ones after it", clip(n.Value)),
+					fmt.Sprintf("repeat the value here instead of *%s, or define the anchor in this document", clip(n.Value)))
+			}
+			return true
+		})
+	}
+}
+
+func bytesCount(n int) string {
+	if n == 1 {
+		return "a byte is"
+	}
+	return fmt.Sprintf("%d bytes are", n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func others(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (and %d more)", n-1)
+}
