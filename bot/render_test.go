@@ -243,6 +243,7 @@ func TestRenderCutsBetweenMarkup(t *testing.T) {
 		t.Fatalf("escapeWithin: got %q, want %q", got, "&lt;&lt;…")
 	}
 }
+
 // BenchmarkRender renders a /whoowns answer's shape: a header, a section
 // with links and fields, mentions, a context and buttons.
 func BenchmarkRender(b *testing.B) {
