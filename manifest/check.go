@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -113,15 +114,43 @@ func (c *checker) duplicateKeys(root *yaml.Node, mergeKeys bool) {
 			if seen == nil {
 				seen = make(map[string]*yaml.Node, len(n.Content)/2)
 			}
-			if first, dup := seen[k.Value]; dup {
+			id := k.Value
+			if !mergeKeys {
+				id = keyIdentity(k)
+			}
+			if first, dup := seen[id]; dup {
 				c.at(RuleDuplicateKey, k, fmt.Sprintf("key %q is repeated (first at line %d)", clip(k.Value), posOf(first).Line),
 					"keep only one of them: Backstage rejects a mapping with a repeated key")
 				continue
 			}
-			seen[k.Value] = k
+			seen[id] = k
 		}
 		return true
 	})
+}
+
+// keyIdentity is what makes two scalar keys the same to Backstage's YAML
+// reader: their values once resolved (1 and '1' differ, ~ and null do not).
+func keyIdentity(k *yaml.Node) string {
+	switch t := scalarType(k); t {
+	case jsonNull:
+		return "null"
+	case jsonBool:
+		return "bool:" + strings.ToLower(k.Value)
+	case jsonNumber:
+		v := strings.ReplaceAll(k.Value, "_", "")
+		if i, err := strconv.ParseInt(v, 0, 64); err == nil {
+			return "number:" + strconv.FormatInt(i, 10)
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return "number:" + strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		return "number:" + v
+	case jsonString:
+		return "string:" + k.Value
+	default:
+		return fmt.Sprintf("%d:%s", t, k.Value)
+	}
 }
 
 // maxKeyCaseNodes bounds the nodes keyCase visits through aliases.
@@ -134,7 +163,11 @@ const maxKeyCaseNodes = 100000
 func (c *checker) keyCase(root *yaml.Node) {
 	special := map[string]bool{"attachments": true, "relations": true, "status": true, "metadata.name": true,
 		"metadata.namespace": true, "metadata.uid": true, "metadata.etag": true}
-	seen := map[string]string{}
+	type key struct {
+		path string
+		at   *yaml.Node
+	}
+	seen := map[string]key{}
 	items := map[string]bool{}
 	reported := map[string]bool{}
 	budget := maxKeyCaseNodes
@@ -142,12 +175,15 @@ func (c *checker) keyCase(root *yaml.Node) {
 		lower := strings.ToLower(path)
 		first, ok := seen[lower]
 		if !ok {
-			seen[lower] = path
+			seen[lower] = key{path, at}
 			return
 		}
-		if first != path && !reported[lower] {
+		if first.path != path && !reported[lower] {
 			reported[lower] = true
-			c.at(RuleDuplicateKey, at, fmt.Sprintf("%s and %s differ only in case: Backstage's catalog cannot index both, so it drops the entity", clip(first), clip(path)),
+			if at == nil {
+				at = first.at
+			}
+			c.at(RuleDuplicateKey, at, fmt.Sprintf("%s and %s differ only in case: Backstage's catalog cannot index both, so it drops the entity", clip(first.path), clip(path)),
 				"rename one of them so that they differ by more than case")
 		}
 	}
@@ -160,7 +196,12 @@ func (c *checker) keyCase(root *yaml.Node) {
 		n = resolve(n)
 		if n != nil && n.Kind != yaml.ScalarNode {
 			if onPath[n] {
-				return // an alias to an enclosing node: Backstage cannot read it either
+				if !reported[""] {
+					reported[""] = true
+					c.at(RuleYAMLSyntax, at, "this alias refers to a mapping or list that contains it: Backstage cannot process a value that contains itself",
+						"write the value out instead of the alias")
+				}
+				return
 			}
 			onPath[n] = true
 			defer delete(onPath, n)
@@ -190,4 +231,8 @@ func (c *checker) keyCase(root *yaml.Node) {
 		}
 	}
 	visit("", root, root)
+	// buildEntitySearch adds these after the rest, whatever the entity holds.
+	for _, k := range []string{"metadata.name", "metadata.namespace", "metadata.uid"} {
+		add(k, nil)
+	}
 }

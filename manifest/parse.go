@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,8 +69,14 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 			"keep descriptors small: move API definitions out with `$text: ./openapi.yaml`")
 		return
 	}
-	data = c.decodeText(data)
+	data, yaml11, restore := c.decodeText(data)
 	docs, err := decodeDocs(data)
+	for _, doc := range docs {
+		restoreText(doc, restore)
+		if root := docRoot(doc); root != nil && slices.ContainsFunc(yaml11, func(l int) bool { return doc.Line <= l && l < root.Line }) {
+			markYAML11(doc)
+		}
+	}
 	if isSkeleton(data, docs, err) {
 		d.Template = true
 		if d.Format == FormatUnknown {

@@ -11,8 +11,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// yamlDirectiveRe finds a %YAML 1.2 directive, which yaml.v3 refuses.
-var yamlDirectiveRe = regexp.MustCompile(`(?m)^%YAML 1\.2([ \t\r]|$)`)
+var (
+	// yamlDirectiveRe finds a %YAML 1.2 directive, which yaml.v3 refuses.
+	yamlDirectiveRe = regexp.MustCompile(`(?m)^%YAML 1\.2([ \t\r]|$)`)
+	// yaml11DirectiveRe finds a %YAML 1.1 directive: Backstage's reader then
+	// reads the next document with YAML 1.1 types.
+	yaml11DirectiveRe = regexp.MustCompile(`(?m)^%YAML 1\.1([ \t\r]|$)`)
+)
 
 // textIssue counts one kind of problem in a file's text and keeps where it
 // first happens.
@@ -40,10 +45,18 @@ func (t *textIssue) add(p Pos, r rune) {
 //   - control characters YAML forbids but Backstage's reader keeps (NUL, BEL,
 //     ...) become U+FFFD, with a warning: Postgres cannot store NUL in text,
 //     so no NUL ever reaches the catalog;
-//   - a %YAML 1.2 directive is read as 1.1, which yaml.v3 accepts.
+//   - a byte-order mark that starts a line after the first is read as U+FFFD:
+//     Backstage's reader makes it part of the key that follows;
+//   - a carriage return not followed by a line feed is read as a space:
+//     Backstage's reader does not break lines there;
+//   - a %YAML 1.2 directive is read as 1.1, which yaml.v3 accepts;
+//   - U+2028 and U+2029, which yaml.v3 takes for line breaks and Backstage's
+//     reader for text, stand in the returned text as private-use characters
+//     that restoreText puts back once the YAML is decoded.
 //
-// Replacements keep every character's line and column.
-func (c *checker) decodeText(data []byte) []byte {
+// Replacements keep every character's line and column. It also returns the
+// lines of %YAML 1.1 directives (see markYAML11).
+func (c *checker) decodeText(data []byte) ([]byte, []int, *strings.Replacer) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
 		data = decodeUTF16(data)
@@ -51,11 +64,11 @@ func (c *checker) decodeText(data []byte) []byte {
 			"save the file as UTF-8")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var invalid, nul, control textIssue
+	var invalid, nul, control, cr textIssue
 	clean := true
 	for i := 0; i < len(data); {
 		r, w := utf8.DecodeRune(data[i:])
-		if (r == utf8.RuneError && w == 1) || yamlForbids(r) {
+		if (r == utf8.RuneError && w == 1) || yamlForbids(r) || r == '\ufeff' || (r == '\r' && (i+1 == len(data) || data[i+1] != '\n')) {
 			clean = false
 			break
 		}
@@ -77,6 +90,12 @@ func (c *checker) decodeText(data []byte) []byte {
 			case yamlForbids(r):
 				control.add(p, r)
 				out = utf8.AppendRune(out, utf8.RuneError)
+			case r == '\ufeff' && col == 1:
+				control.add(p, r)
+				out = utf8.AppendRune(out, utf8.RuneError)
+			case r == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
+				cr.add(p, r)
+				out = append(out, ' ')
 			default:
 				out = append(out, data[i:i+w]...)
 			}
@@ -98,15 +117,58 @@ func (c *checker) decodeText(data []byte) []byte {
 			"remove the NUL byte; descriptors are plain text")
 	}
 	if control.count > 0 {
-		c.add(RuleEncoding, control.first, fmt.Sprintf("control character U+%04X%s in the file: YAML does not allow it and Switchboard reads it as U+FFFD", control.r, others(control.count)),
-			"remove the control character")
+		c.add(RuleEncoding, control.first, fmt.Sprintf("character U+%04X%s in the file is a control character (or a byte-order mark inside the text) that YAML readers disagree on: Switchboard reads it as U+FFFD", control.r, others(control.count)),
+			"remove the character")
+	}
+	if cr.count > 0 {
+		c.add(RuleEncoding, cr.first, "a line ends with a carriage return alone (old Mac line endings): Backstage's YAML reader does not see a line break there, so neither does Switchboard",
+			"save the file with LF (or CRLF) line endings")
+	}
+	var v11 []int
+	for _, loc := range yaml11DirectiveRe.FindAllIndex(data, -1) {
+		v11 = append(v11, bytes.Count(data[:loc[0]], []byte("\n"))+1)
 	}
 	if yamlDirectiveRe.Match(data) {
 		data = yamlDirectiveRe.ReplaceAllFunc(data, func(m []byte) []byte {
 			return append([]byte("%YAML 1.1"), m[len("%YAML 1.2"):]...)
 		})
 	}
-	return data
+	restore := hideSeparators(&data)
+	return data, v11, restore
+}
+
+// hideSeparators replaces U+2028 and U+2029 in *data with private-use
+// characters the text does not hold, and returns the replacer that puts them
+// back (nil when there are none).
+func hideSeparators(data *[]byte) *strings.Replacer {
+	const ls, ps = "\u2028", "\u2029"
+	if !bytes.Contains(*data, []byte(ls)) && !bytes.Contains(*data, []byte(ps)) {
+		return nil
+	}
+	var free []string
+	for r := rune(0x10FF00); r < 0x10FFFD && len(free) < 2; r++ {
+		if !bytes.ContainsRune(*data, r) {
+			free = append(free, string(r))
+		}
+	}
+	if len(free) < 2 {
+		return nil
+	}
+	*data = bytes.ReplaceAll(bytes.ReplaceAll(*data, []byte(ls), []byte(free[0])), []byte(ps), []byte(free[1]))
+	return strings.NewReplacer(free[0], ls, free[1], ps)
+}
+
+// restoreText puts back in the scalars of doc what hideSeparators hid.
+func restoreText(doc *yaml.Node, r *strings.Replacer) {
+	if r == nil {
+		return
+	}
+	walk(doc, func(n *yaml.Node) bool {
+		if n.Kind == yaml.ScalarNode {
+			n.Value = r.Replace(n.Value)
+		}
+		return true
+	})
 }
 
 // yamlForbids reports whether yaml.v3 refuses rune r in a file ("control
@@ -118,7 +180,8 @@ func yamlForbids(r rune) bool {
 	case r < 0x20, r == 0x7f:
 		return true
 	case r >= 0x80 && r <= 0x9f:
-		return r != 0x85
+		// U+0085 (NEL) too: yaml.v3 breaks lines there, Backstage does not.
+		return true
 	case r == 0xfffe, r == 0xffff:
 		return true
 	}

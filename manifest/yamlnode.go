@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -57,31 +58,61 @@ const (
 	jsonBool
 	jsonNumber
 	jsonString
+	jsonBinary
 )
 
-// YAML 1.2 core schema resolution of plain scalars, as the yaml npm package
-// does it (yaml 2.x, src/schema/core): what yaml.v3 reads with YAML 1.1 rules
+// YAML 1.2 core schema resolution of scalars, as the yaml npm package does it
+// (yaml 2.x, src/schema/core): what yaml.v3 reads with YAML 1.1 rules
 // (1_000, 0b1, 0755 octal...) is read here as Backstage reads it.
 var (
 	coreNullRe  = regexp.MustCompile(`^(?:~|[Nn]ull|NULL)?$`)
 	coreBoolRe  = regexp.MustCompile(`^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$`)
 	coreIntRe   = regexp.MustCompile(`^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$`)
-	coreFloatRe = regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$`)
+	coreFloatRe = regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$`)
 )
 
-// scalarType returns the JSON type of scalar n as Backstage reads it: an
-// explicit standard tag decides; a quoted or block scalar, or one with a tag
-// the core schema does not know (!!timestamp, !!binary, !custom), is a
-// string; a plain scalar is resolved with the YAML 1.2 core schema.
+// The yaml npm package's YAML 1.1 schema (src/schema/yaml-1.1), used for a
+// document under a %YAML 1.1 directive.
+var (
+	y11BoolRe  = regexp.MustCompile(`^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$`)
+	y11IntRe   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?[0-9][0-9_]*|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	y11FloatRe = regexp.MustCompile(`^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$`)
+)
+
+// yaml11Tag marks a plain scalar of a %YAML 1.1 document with the type the
+// YAML 1.1 schema gives it (see markYAML11); scalarType reads it back.
+const yaml11Tag = "!switchboard/yaml-1.1/"
+
+// scalarType returns the JSON type of scalar n as Backstage reads it: a
+// quoted or block scalar is a string; a standard tag (!!int...) gives its
+// type when the value fits it, as yaml does, and a string otherwise;
+// !!binary is binary data; any other tag (!!timestamp, !custom) a string; a
+// plain scalar is resolved with the YAML 1.2 core schema.
 func scalarType(n *yaml.Node) jsonType {
+	if t, ok := strings.CutPrefix(n.Tag, yaml11Tag); ok {
+		return jsonType(t[0] - '0')
+	}
 	if n.Style&yaml.TaggedStyle != 0 {
+		v := n.Value
 		switch n.Tag {
 		case "!!null":
-			return jsonNull
+			if coreNullRe.MatchString(v) {
+				return jsonNull
+			}
 		case "!!bool":
-			return jsonBool
-		case "!!int", "!!float":
-			return jsonNumber
+			if coreBoolRe.MatchString(v) {
+				return jsonBool
+			}
+		case "!!int":
+			if coreIntRe.MatchString(v) {
+				return jsonNumber
+			}
+		case "!!float":
+			if coreFloatRe.MatchString(v) {
+				return jsonNumber
+			}
+		case "!!binary":
+			return jsonBinary
 		}
 		return jsonString
 	}
@@ -98,6 +129,28 @@ func scalarType(n *yaml.Node) jsonType {
 		return jsonNumber
 	}
 	return jsonString
+}
+
+// markYAML11 tags the plain scalars of doc, a document under a %YAML 1.1
+// directive, with the type yaml's YAML 1.1 schema gives them (yes is a
+// boolean, 0_1 a number...). Timestamps become strings in JSON.
+func markYAML11(doc *yaml.Node) {
+	walk(doc, func(n *yaml.Node) bool {
+		if n.Kind != yaml.ScalarNode || n.Style != 0 {
+			return true
+		}
+		t := jsonString
+		switch v := n.Value; {
+		case coreNullRe.MatchString(v):
+			t = jsonNull
+		case y11BoolRe.MatchString(v):
+			t = jsonBool
+		case y11IntRe.MatchString(v), y11FloatRe.MatchString(v):
+			t = jsonNumber
+		}
+		n.Tag = yaml11Tag + string(rune('0'+t))
+		return true
+	})
 }
 
 // isNull reports whether n is absent or an explicit null (~, null, or nothing).
@@ -140,6 +193,8 @@ func typeName(n *yaml.Node) string {
 			return "a number (" + n.Value + ")"
 		case jsonBool:
 			return "a boolean (" + n.Value + ")"
+		case jsonBinary:
+			return "binary data (!!binary)"
 		}
 		return "a string"
 	}
