@@ -413,3 +413,31 @@ func TestHostileTextNeverLive(t *testing.T) {
 		t.Error("no channel announcement of a page with the message <!channel>, escaped")
 	}
 }
+
+// TestSlashTextUnescapedOnce gives a command the text as typed, though Slack
+// sends "&", "<" and ">" as entities, and escapes it once on the way back:
+// "/impact log4j-core <2.17.1" works, and nothing shows as "&amp;lt;".
+func TestSlashTextUnescapedOnce(t *testing.T) {
+	h := newHarness(t, 2*time.Second)
+	got := make(chan string, 2)
+	h.router.Register(commands.Command{Name: "/echo", Handler: func(_ context.Context, req commands.Request) (commands.Response, error) {
+		got <- req.Text
+		return commands.Response{Text: req.Text, Blocks: []commands.Block{&commands.Section{Text: commands.T(commands.Plain(req.Text))}}}, nil
+	}})
+	tests := []struct{ sent, typed, shown string }{
+		{"log4j-core &lt;2.17.1", "log4j-core <2.17.1", "log4j-core &lt;2.17.1"},
+		{"&lt;!channel&gt; &amp;amp;", "<!channel> &amp;", "&lt;!channel&gt; &amp;amp;"},
+		{"<@U0ADA|ada> R&D", "<@U0ADA|ada> R&D", "&lt;@U0ADA|ada&gt; R&amp;D"},
+	}
+	for _, tt := range tests {
+		body := fakeslack.SlashCommand("/echo", tt.sent, "U0ADA", "C1", h.slack.ResponseURL("e"), "T")
+		code, ack := h.post("/slack/commands", body, fakeslack.Sign(secret, body, time.Now()))
+		if typed := <-got; typed != tt.typed {
+			t.Errorf("%q: the command got %q, want %q", tt.sent, typed, tt.typed)
+		}
+		var msg struct{ Text string }
+		if err := json.Unmarshal([]byte(ack), &msg); code != 200 || err != nil || msg.Text != tt.shown {
+			t.Errorf("%q: got %d %q, want the text %q", tt.sent, code, ack, tt.shown)
+		}
+	}
+}

@@ -95,11 +95,13 @@ func (b *Bot) serveCommand(w http.ResponseWriter, _ *http.Request, body []byte) 
 }
 
 // slash handles a slash command from either transport and returns the
-// acknowledgement's payload (nil for an empty one).
+// acknowledgement's payload (nil for an empty one). Slack sends the text
+// with "&", "<" and ">" as entities: the command gets what was typed
+// (render escapes it again on the way out).
 func (b *Bot) slash(sc slack.SlashCommand) any {
 	line := sc.Command
 	if sc.Text != "" {
-		line += " " + sc.Text
+		line += " " + unescape(sc.Text)
 	}
 	r, ready := b.answer(line, commands.User{ID: sc.UserID, Name: sc.UserName}, sc.ChannelID, sc.ResponseURL, sc.TriggerID)
 	if !ready || r.formOpened {

@@ -427,6 +427,17 @@ func escape(s string) string {
 	return mrkdwnEscaper.Replace(s)
 }
 
+// slackUnescaper undoes Slack's escaping of text it sends.
+var slackUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// unescape returns text Slack sent (a slash command's) as it was typed.
+func unescape(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return slackUnescaper.Replace(s)
+}
+
 // escapeWithin escapes s and keeps the result within limit characters,
 // ending with an ellipsis when it cut (never inside an entity).
 func escapeWithin(s string, limit int) string {
