@@ -107,8 +107,9 @@ func (b *Bot) openForm(ctx context.Context, triggerID string, f *commands.Form) 
 
 // submission handles a view_submission: the values go to the form's
 // handler; field errors keep the modal open with each error under its
-// field (response_action: errors); otherwise the modal closes and the
-// confirmation goes to the user.
+// field (response_action: errors), and so does a failure on our side (the
+// apology beside the first field: nothing typed is lost); otherwise the
+// modal closes and the confirmation goes to the user.
 func (b *Bot) submission(cb slack.InteractionCallback) any {
 	fd, ok := b.cfg.Commands.(FormDispatcher)
 	if !ok {
@@ -135,6 +136,11 @@ func (b *Bot) submission(cb slack.InteractionCallback) any {
 	res, err := fd.Submit(ctx, commands.Request{User: user, ChannelID: cb.View.PrivateMetadata}, cb.View.CallbackID, cb.View.PrivateMetadata, values)
 	if err != nil {
 		b.log.Error("form submission failed", "form", cb.View.CallbackID, "err", err)
+		if field := firstField(cb.View, values); field != "" {
+			// Keep what the user typed: the apology beside the first
+			// field, and Submit can be pressed again.
+			return formErrors(map[string]string{field: res.Response.Text})
+		}
 	}
 	if len(res.Errors) > 0 {
 		return formErrors(res.Errors)
@@ -147,6 +153,25 @@ func (b *Bot) submission(cb slack.InteractionCallback) any {
 		b.deliver(channel, user.ID, resp)
 	}()
 	return slack.NewClearViewSubmissionResponse()
+}
+
+// firstField is the block id of the view's first input that has a value
+// (the first submitted, by name, when the view's blocks are not known).
+func firstField(v slack.View, values map[string]string) string {
+	for _, blk := range v.Blocks.BlockSet {
+		if in, ok := blk.(*slack.InputBlock); ok {
+			if _, ok := values[in.BlockID]; ok {
+				return in.BlockID
+			}
+		}
+	}
+	first := ""
+	for id := range values {
+		if first == "" || id < first {
+			first = id
+		}
+	}
+	return first
 }
 
 // deliver shows resp to user: ephemeral in channel when there is one, else
