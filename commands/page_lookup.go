@@ -56,6 +56,11 @@ func (c *pageCommand) resolve(ctx context.Context, page catalog.Page, svc catalo
 		if err != nil {
 			c.cfg.Log.WarnContext(ctx, "look up unconfirmed page", "service", page.ServiceRef, "token", page.Token, "err", err)
 		}
+		if p.State != catalog.PageUnknown && !settled {
+			// The requester's own Check again settled it, and its answer
+			// took the place of this one.
+			return
+		}
 		if p.State != catalog.PageUnknown || final {
 			c.deliver(ctx, answer, c.settledReply(p, settled, lastErr))
 			return
