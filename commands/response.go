@@ -26,6 +26,12 @@ type Request struct {
 }
 
 // Response is a command's answer, independent of where it is shown.
+//
+// Every string in it is shown as written: a renderer escapes it (the Slack
+// one turns "<!channel>" into text, not a notification), so user input and
+// synced values go in as they are, never pre-escaped. Formatting, links and
+// mentions exist only as Spans (Bold, Code, Link, Mention); a string cannot
+// carry markup.
 type Response struct {
 	// InChannel makes the reply visible to the whole channel; replies are
 	// ephemeral (only the asker sees them) by default.
@@ -190,6 +196,8 @@ func Bold(s string) Span { return Span{Text: s, Style: "bold"} }
 func Code(s string) Span { return Span{Text: s, Style: "code"} }
 
 // Link is text pointing at url; with no text, the URL itself is shown.
+// Only an http, https or mailto url makes a link; any other is shown as
+// text.
 func Link(text, url string) Span {
 	if text == "" {
 		text = url
@@ -197,7 +205,8 @@ func Link(text, url string) Span {
 	return Span{Text: text, URL: url}
 }
 
-// Mention is a Slack user, shown as name where mentions cannot be.
+// Mention is a Slack user, shown as name where mentions cannot be, or
+// when userID is not a Slack user id (U... or W...).
 func Mention(userID, name string) Span { return Span{Text: name, UserID: userID} }
 
 // T builds a Text from spans.
