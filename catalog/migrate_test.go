@@ -59,4 +59,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	if applied != latest || latest == 0 {
 		t.Fatalf("schema version: got %d of %d", applied, latest)
 	}
+	if err := catalog.RiverSchemaCurrent(ctx, pool); err != nil {
+		t.Fatalf("River's tables after concurrent migrations: %v", err)
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/switchboard-dev/switchboard/migrations"
 )
@@ -69,11 +71,25 @@ func redact(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("host=%s port=%d database=%s user=%s", c.Host, c.Port, c.Database, c.User)
 }
 
-// Migrate applies the embedded migrations that are not applied yet. It holds
-// a Postgres advisory lock while it runs (tern takes it), so several
-// processes starting at once migrate one after the other, and each later one
-// finds nothing left to do.
+// migrateLock is the key of the session advisory lock held while the
+// schema (the catalog's and River's) is migrated.
+const migrateLock = "switchboard:migrate"
+
+// Migrate applies the embedded migrations that are not applied yet, then
+// River's (the job queue's tables, by River's own migrator). It holds a
+// Postgres advisory lock while it runs, so several processes starting at
+// once migrate one after the other, and each later one finds nothing left
+// to do.
 func Migrate(ctx context.Context, conn *pgx.Conn, log *slog.Logger) error {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended($1, 0))`, migrateLock); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the lock must go even when ctx has ended.
+		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = conn.Exec(uctx, `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, migrateLock)
+	}()
 	m, err := migrate.NewMigrator(ctx, conn, versionTable)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -88,6 +104,38 @@ func Migrate(ctx context.Context, conn *pgx.Conn, log *slog.Logger) error {
 	}
 	if err := m.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	return migrateRiver(ctx, conn.Config(), log)
+}
+
+// migrateRiver applies River's migrations with River's migrator (each
+// version in its own transaction, as some need), over a one-connection pool
+// of its own: the caller's connection holds the lock.
+func migrateRiver(ctx context.Context, cc *pgx.ConnConfig, log *slog.Logger) error {
+	cfg, err := pgxpool.ParseConfig("")
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	cfg.ConnConfig = cc.Copy()
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("migrate river: connect: %w", err)
+	}
+	defer pool.Close()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("applied River migration", "version", v.Version, "name", v.Name)
 	}
 	return nil
 }
@@ -122,6 +170,23 @@ func SchemaVersion(ctx context.Context, pool *pgxpool.Pool) (applied, latest int
 		return 0, 0, fmt.Errorf("schema version: %w", err)
 	}
 	return applied, int32(len(m.Migrations)), nil
+}
+
+// RiverSchemaCurrent returns nil when River's tables are migrated to the
+// version this binary's River needs, else an error saying what is missing.
+func RiverSchemaCurrent(ctx context.Context, pool *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("river schema: %w", err)
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("river schema: %w", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("river schema not migrated: %s", strings.Join(res.Messages, "; "))
+	}
+	return nil
 }
 
 // inTx runs fn in a transaction, committing when it returns nil.

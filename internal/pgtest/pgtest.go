@@ -25,6 +25,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver pgtestdb uses
 	"github.com/peterldowns/pgtestdb"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/migrations"
@@ -154,6 +156,15 @@ func (migrator) Hash() (string, error) {
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
 		h.Write(b)
+	}
+	// River's tables are migrated too: a River with new migrations makes a
+	// new template.
+	rm, err := rivermigrate.New(riverpgxv5.New(nil), nil)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range rm.AllVersions() {
+		fmt.Fprintf(h, "river\x00%d\x00%s\x00", v.Version, v.SQLUp)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

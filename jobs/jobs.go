@@ -1,0 +1,122 @@
+// Package jobs runs Switchboard's background work on River: durable jobs in
+// the catalog's Postgres, taken by any replica, with retries, unique and
+// periodic jobs. It holds what every kind of job shares: how the River
+// client is configured, its logs and its metrics. Each kind of job (a
+// repo's sync, a webhook, the digest, a merge request...) has its worker
+// next to the code it runs and is registered in main.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// Client is River's client over the catalog's pool.
+type Client = river.Client[pgx.Tx]
+
+// Defaults of Config.
+const (
+	// DefaultMaxWorkers is how many jobs a replica works at once.
+	DefaultMaxWorkers = 16
+	// DefaultJobTimeout is how long a job may run before its context is
+	// cancelled, unless its worker says otherwise (Worker.Timeout).
+	DefaultJobTimeout = 5 * time.Minute
+	// DefaultRescueAfter is how long a job may stay running before River
+	// takes it for stuck (its replica died) and runs it again.
+	DefaultRescueAfter = DefaultJobTimeout + time.Minute
+)
+
+// Config configures New.
+type Config struct {
+	// Workers are the kinds of job this replica works. Nil: the client only
+	// inserts jobs (switchboard sync, digest --post...).
+	Workers *river.Workers
+	// Periodic are the cluster's schedules: River's leader (one replica)
+	// inserts their jobs, any replica works them.
+	Periodic []*river.PeriodicJob
+	// MaxWorkers is how many jobs of the default queue this replica works
+	// at once; DefaultMaxWorkers when zero.
+	MaxWorkers int
+	// JobTimeout and RescueAfter: defaults above when zero.
+	JobTimeout  time.Duration
+	RescueAfter time.Duration
+	// Log receives River's logs and the jobs' errors.
+	Log *slog.Logger
+	// Metrics, when set, records job latency and outcomes (NewMetrics).
+	Metrics *Metrics
+}
+
+// New returns a River client over pool configured for Switchboard. Start it
+// with Start (when it has workers), stop it with Stop.
+func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rc := &river.Config{
+		Logger:               log.With("component", "river"),
+		JobTimeout:           cmpOr(cfg.JobTimeout, DefaultJobTimeout),
+		RescueStuckJobsAfter: cmpOr(cfg.RescueAfter, DefaultRescueAfter),
+		ErrorHandler:         errorLogger{log: log},
+		PeriodicJobs:         cfg.Periodic,
+		// A job inserted on another replica is noticed through LISTEN/NOTIFY
+		// at once; polling is the fallback when notifications are missed.
+		FetchPollInterval: time.Second,
+		FetchCooldown:     50 * time.Millisecond,
+	}
+	if cfg.Workers != nil {
+		rc.Workers = cfg.Workers
+		rc.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cmpOr(cfg.MaxWorkers, DefaultMaxWorkers)},
+		}
+	}
+	if cfg.Metrics != nil {
+		rc.WorkerMiddleware = append(rc.WorkerMiddleware, cfg.Metrics.middleware())
+	}
+	c, err := river.NewClient(riverpgxv5.New(pool), rc)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return c, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// errorLogger logs a job's error (River retries it by its policy) and a
+// panic (with its stack; the job is retried too).
+type errorLogger struct{ log *slog.Logger }
+
+// HandleError implements river.ErrorHandler.
+func (e errorLogger) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	level := slog.LevelWarn
+	if job.Attempt >= job.MaxAttempts {
+		level = slog.LevelError
+	}
+	var cancelled *rivertype.JobCancelError
+	if errors.As(err, &cancelled) {
+		level = slog.LevelInfo
+	}
+	e.log.Log(ctx, level, "job failed", "kind", job.Kind, "id", job.ID, "attempt", job.Attempt, "max_attempts", job.MaxAttempts, "err", err)
+	return nil
+}
+
+// HandlePanic implements river.ErrorHandler.
+func (e errorLogger) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
+	e.log.ErrorContext(ctx, "job panicked", "kind", job.Kind, "id", job.ID, "attempt", job.Attempt, "panic", fmt.Sprint(panicVal), "trace", trace)
+	return nil
+}
