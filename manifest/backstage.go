@@ -377,6 +377,7 @@ func (c *checker) relations(path string, v *yaml.Node, f specField) []string {
 			ip = fmt.Sprintf("%s[%d]", path, i)
 		}
 		switch {
+		case unknownText(n):
 		case isString(n):
 			s := text(n)
 			c.checkRef(ip, n, s, f)
@@ -419,7 +420,13 @@ func isTextPlaceholder(n *yaml.Node) bool {
 		return false
 	}
 	_, v := lookup(n, "$text")
-	return isString(v)
+	return isScalarString(v)
+}
+
+// isScalarString reports whether n is a string scalar (not a placeholder).
+func isScalarString(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.ScalarNode && scalarType(n) == jsonString
 }
 
 // placeholders reports $text, $json and $yaml placeholders whose value is
@@ -428,7 +435,7 @@ func (c *checker) placeholders(root *yaml.Node) {
 	walk(root, func(n *yaml.Node) bool {
 		switch k := placeholderKey(n); k {
 		case "$text", "$json", "$yaml":
-			if _, v := lookup(n, k); !isString(v) {
+			if _, v := lookup(n, k); !isScalarString(v) {
 				c.at(RuleFieldType, v, fmt.Sprintf("placeholder %s must name a file or URL, got %s", k, typeName(v)), fmt.Sprintf("write `%s: ./file`", k))
 			}
 		}
@@ -439,11 +446,11 @@ func (c *checker) placeholders(root *yaml.Node) {
 // stringField returns the string at n, reporting a type error under rule.
 // A $text placeholder is a string whose text is not known here.
 func (c *checker) stringField(rule, path string, n *yaml.Node) (string, bool) {
+	if unknownText(n) {
+		return "", false
+	}
 	if isString(n) {
 		return text(n), true
-	}
-	if isTextPlaceholder(n) {
-		return "", false
 	}
 	c.at(rule, n, path+" must be a string, got "+typeName(n), quoteFix(lastSegment(path), n))
 	return "", false

@@ -78,7 +78,8 @@ func (c *checker) metadataName(d *decoded, p pair) {
 	case isNull(v):
 		c.at(RuleRequired, p.key, "metadata.name is empty", "give the entity a name, e.g. `name: payments-api`")
 		return
-	case !isString(v):
+	case !isString(v) || unknownText(v):
+		// The envelope is checked before placeholders are read: no $text here.
 		c.at(RuleFieldType, v, "metadata.name must be a string, got "+typeName(v), quoteFix("name", v))
 		return
 	}
@@ -104,7 +105,7 @@ func (c *checker) metadataNamespace(d *decoded, p pair) {
 		c.at(RuleFieldType, p.key, "metadata.namespace is empty: Backstage needs a namespace name here", "write `namespace: <name>`, or remove `namespace:` for `default`")
 		return
 	}
-	if !isString(v) {
+	if !isString(v) || unknownText(v) {
 		c.at(RuleFieldType, v, "metadata.namespace must be a string, got "+typeName(v), quoteFix("namespace", v))
 		return
 	}
@@ -127,7 +128,7 @@ func (c *checker) metadataNamespace(d *decoded, p pair) {
 // string when the key is there (metadata.description).
 func (c *checker) metaString(path string, p pair, fix string) string {
 	switch {
-	case isTextPlaceholder(p.val):
+	case unknownText(p.val):
 		return ""
 	case isNull(p.val):
 		c.at(RuleFieldType, p.key, path+" is empty: when it is there, it must be a string", fix)
@@ -143,7 +144,7 @@ func (c *checker) metaString(path string, p pair, fix string) string {
 // string when the key is there (metadata.title, uid, etag).
 func (c *checker) nonEmptyString(path string, p pair, fix string) string {
 	s := c.metaString(path, p, fix)
-	if s == "" && isString(p.val) {
+	if s == "" && isString(p.val) && !unknownText(p.val) {
 		c.at(RuleFieldType, p.val, path+" is an empty string: when it is there, it must not be empty", fix)
 	}
 	return s
@@ -179,7 +180,7 @@ func (c *checker) stringMap(path string, p pair, rule string, validKey, validVal
 			continue
 		}
 		s := text(p.val)
-		if validValue != nil && !validValue(s) {
+		if validValue != nil && !unknownText(p.val) && !validValue(s) {
 			fix := "use 1-63 characters of [A-Za-z0-9] separated by [-_.], or an empty string"
 			if sug := sanitizeName(s, false); sug != "" {
 				fix = fmt.Sprintf("write `%s: %s`", clip(key), sug)
@@ -210,7 +211,7 @@ func (c *checker) tags(p pair) []string {
 			continue
 		}
 		s := text(it)
-		if !validTag(s) {
+		if !unknownText(it) && !validTag(s) {
 			fix := "use lower-case [a-z0-9:+#] separated by '-', at most 63 characters"
 			if sug := sanitizeTag(s); sug != "" {
 				fix = fmt.Sprintf("write `%s`", sug)
@@ -271,7 +272,7 @@ func (c *checker) links(p pair) Links {
 				l.URL, ok = c.linkURL(path, p)
 			case "title", "icon":
 				// FieldFormatEntityPolicy: a non-blank string when present.
-				if !isString(p.val) || strings.TrimSpace(text(p.val)) == "" {
+				if !isString(p.val) || (strings.TrimSpace(text(p.val)) == "" && !unknownText(p.val)) {
 					at := p.val
 					if isNull(p.val) {
 						at = p.key
@@ -286,7 +287,7 @@ func (c *checker) links(p pair) Links {
 					l.Icon = text(p.val)
 				}
 			case "type":
-				if !isString(p.val) || text(p.val) == "" {
+				if !isString(p.val) || (text(p.val) == "" && !unknownText(p.val)) {
 					at := p.val
 					if isNull(p.val) {
 						at = p.key
@@ -329,7 +330,7 @@ func (c *checker) linkURL(path string, p pair) (string, bool) {
 		return "", false
 	}
 	s := text(p.val)
-	if !validURL(s) {
+	if !unknownText(p.val) && !validURL(s) {
 		c.at(RuleLinkFormat, p.val, fmt.Sprintf("%s.url %q is not an absolute URL", path, clip(s)), fix)
 		return s, false
 	}

@@ -71,6 +71,15 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 	}
 	data, yaml11, restore := c.decodeText(data)
 	docs, err := decodeDocs(data)
+	if err != nil {
+		// What Backstage's reader accepts and yaml.v3 does not: read again
+		// with those lines rewritten, and keep the result if it parses.
+		if alt, changed := lenientText(data); changed {
+			if altDocs, altErr := decodeDocs(alt); altErr == nil {
+				data, docs, err = alt, altDocs, nil
+			}
+		}
+	}
 	for _, doc := range docs {
 		restoreText(doc, restore)
 		if root := docRoot(doc); root != nil && slices.ContainsFunc(yaml11, func(l int) bool { return doc.Line <= l && l < root.Line }) {
@@ -161,6 +170,31 @@ func decodeDocs(data []byte) ([]*yaml.Node, error) {
 		}
 		docs = append(docs, &n)
 	}
+}
+
+// emptyKeyRe finds a mapping entry with an empty key (": value"), which
+// Backstage's reader reads as the key null and yaml.v3 refuses.
+var emptyKeyRe = regexp.MustCompile(`^([ ]*(?:- )?):(?:[ \t]|$)`)
+
+// lenientText rewrites the lines Backstage's YAML reader accepts and yaml.v3
+// does not: a blank line holding tabs (blanked), and an entry with an empty
+// key (given the key ~, one column to the right). It reports whether it
+// changed anything.
+func lenientText(data []byte) ([]byte, bool) {
+	lines := bytes.Split(data, []byte("\n"))
+	changed := false
+	for i, l := range lines {
+		switch {
+		case len(bytes.TrimSpace(l)) == 0 && bytes.IndexByte(l, '\t') >= 0:
+			lines[i] = bytes.ReplaceAll(l, []byte("\t"), []byte(" "))
+			changed = true
+		case emptyKeyRe.Match(l):
+			m := emptyKeyRe.FindSubmatchIndex(l)
+			lines[i] = slices.Concat(l[:m[3]], []byte("~"), l[m[3]:])
+			changed = true
+		}
+	}
+	return bytes.Join(lines, []byte("\n")), changed
 }
 
 // sniff chooses the format from the first document's keys.

@@ -159,11 +159,23 @@ func isNull(n *yaml.Node) bool {
 	return n == nil || (n.Kind == yaml.ScalarNode && scalarType(n) == jsonNull)
 }
 
-// isString reports whether n is a string scalar as Backstage sees it (see
-// scalarType): plain or quoted text, dates, custom tags.
+// isString reports whether n is a string as Backstage sees it (see
+// scalarType): plain or quoted text, dates, custom tags; or a {$text: file}
+// placeholder, which the catalog replaces with the file's text (text(n) is
+// then "", and unknownText(n) true).
 func isString(n *yaml.Node) bool {
 	n = resolve(n)
+	if n != nil && n.Kind == yaml.MappingNode {
+		return isTextPlaceholder(n)
+	}
 	return n != nil && n.Kind == yaml.ScalarNode && scalarType(n) == jsonString
+}
+
+// unknownText reports whether n is a string whose text is not in the file
+// (a $text placeholder): its format cannot be checked.
+func unknownText(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.MappingNode && isTextPlaceholder(n)
 }
 
 // isScalar reports whether n is a non-null scalar of any type.

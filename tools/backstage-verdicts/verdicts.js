@@ -268,6 +268,12 @@ async function verdict(file, rel) {
       continue;
     }
     if (r.type !== 'entity') continue;
+    if (isCyclic(r.entity)) {
+      // An alias to an enclosing node: PlaceholderProcessor recurses until
+      // the stack overflows (which can take the whole process down).
+      problems.push(`document ${doc}: RangeError: Maximum call stack size exceeded (the entity contains itself through an alias)`);
+      continue;
+    }
     try {
       const received = receive(r.entity, locationRef);
       const done = await processEntity(received, location);
@@ -279,6 +285,18 @@ async function verdict(file, rel) {
   }
   if (problems.length) return [false, problems.join(' | ')];
   return [true, `${entities} ${entities === 1 ? 'entity' : 'entities'}`];
+}
+
+// isCyclic reports whether value contains itself.
+function isCyclic(value, stack = new Set()) {
+  if (!value || typeof value !== 'object') return false;
+  if (stack.has(value)) return true;
+  stack.add(value);
+  for (const v of Object.values(value)) {
+    if (isCyclic(v, stack)) return true;
+  }
+  stack.delete(value);
+  return false;
 }
 
 function clean(s) {
