@@ -58,7 +58,7 @@ func newPageEnv(t *testing.T) *pageEnv {
 	for _, p := range sampleorg.People() {
 		users = append(users, fakeslack.User{ID: p.SlackUserID, Name: p.GitLabUsername, RealName: p.Name, Email: p.Email})
 	}
-	fs := fakeslack.New(append(users, fakeslack.User{ID: "UMALLORY", Name: "mallory", Email: "mallory@acme.example"}), nil)
+	fs := fakeslack.NewForTest(t, append(users, fakeslack.User{ID: "UMALLORY", Name: "mallory", Email: "mallory@acme.example"}), nil)
 	t.Cleanup(fs.Close)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store}
@@ -276,7 +276,7 @@ func TestWhoOwnsWithOnCallGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	client.Now = func() time.Time { return now }
-	fs := fakeslack.New(nil, nil)
+	fs := fakeslack.NewForTest(t, nil, nil)
 	defer fs.Close()
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	router.Register(commands.WhoOwnsWithOnCall(store, &commands.OnCallLookup{PagerDuty: client, People: store, Now: func() time.Time { return now }}))
