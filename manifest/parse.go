@@ -101,10 +101,12 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 	if d.Format == FormatUnknown {
 		d.Format = sniff(docs)
 	}
-	for _, doc := range docs {
-		c.nulValues(doc)
+	if bytes.IndexByte(data, '\\') >= 0 { // only an escape makes a NUL now
+		for _, doc := range docs {
+			c.nulValues(doc)
+		}
 	}
-	if d.Format != FormatOpsLevel {
+	if d.Format != FormatOpsLevel && len(docs) > 1 && bytes.IndexByte(data, '*') >= 0 {
 		c.crossDocumentAliases(docs)
 	}
 	var found []decoded

@@ -66,11 +66,17 @@ func (c *checker) decodeText(data []byte) ([]byte, []int, *strings.Replacer) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var invalid, nul, control, cr textIssue
 	clean := true
-	for i := 0; i < len(data); {
+	for i := 0; i < len(data) && clean; {
+		if b := data[i]; b < utf8.RuneSelf {
+			if (b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f || (b == '\r' && (i+1 == len(data) || data[i+1] != '\n')) {
+				clean = false
+			}
+			i++
+			continue
+		}
 		r, w := utf8.DecodeRune(data[i:])
-		if (r == utf8.RuneError && w == 1) || yamlForbids(r) || r == '\ufeff' || (r == '\r' && (i+1 == len(data) || data[i+1] != '\n')) {
+		if (r == utf8.RuneError && w == 1) || yamlForbids(r) || r == '\ufeff' {
 			clean = false
-			break
 		}
 		i += w
 	}
@@ -123,6 +129,9 @@ func (c *checker) decodeText(data []byte) ([]byte, []int, *strings.Replacer) {
 	if cr.count > 0 {
 		c.add(RuleEncoding, cr.first, "a line ends with a carriage return alone (old Mac line endings): Backstage's YAML reader does not see a line break there, so neither does Switchboard",
 			"save the file with LF (or CRLF) line endings")
+	}
+	if !bytes.Contains(data, []byte("%YAML")) {
+		return data, nil, hideSeparators(&data)
 	}
 	var v11 []int
 	for _, loc := range yaml11DirectiveRe.FindAllIndex(data, -1) {

@@ -120,6 +120,9 @@ func scalarType(n *yaml.Node) jsonType {
 		return jsonString
 	}
 	v := n.Value
+	if v != "" && !strings.ContainsRune("0123456789+-.~nNtTfF", rune(v[0])) {
+		return jsonString // nothing but a string starts so
+	}
 	switch {
 	case coreNullRe.MatchString(v):
 		return jsonNull
