@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -303,4 +304,46 @@ func TestConfigCheck(t *testing.T) {
 			t.Errorf("got exit %d, want 2", code)
 		}
 	})
+}
+
+// TestLintAsBackstageJudges runs the command over the cases of the issue
+// "lint agrees with Backstage": what Backstage accepts exits 0, what it
+// rejects exits 1 with an error at the line that causes it. (Every rule is
+// held to Backstage's own verdicts in manifest's TestAgreesWithBackstage.)
+func TestLintAsBackstageJudges(t *testing.T) {
+	const head = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments-api\n"
+	const spec = "spec:\n  type: service\n  lifecycle: production\n  owner: group:payments\n"
+	tests := []struct {
+		name string
+		data string
+		code int
+		line int // of the first error, when code is 1
+		msg  string
+	}{
+		{"extra spec keys of any type", head + spec + "  replicas: 3\n  ports: [80, 443]\n  notes:\n", 0, 0, ""},
+		{"bytes that are not UTF-8", head + "  description: caf\xe9\n" + spec, 0, 0, ""},
+		{"annotations without value", head + "  annotations:\n" + spec, 0, 0, ""},
+		{"merge key", head + "spec:\n  <<: {type: service, lifecycle: production}\n  owner: group:payments\n", 1, 5, "spec.type is missing"},
+		{"alias to an earlier document", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: &t payments\nspec:\n  type: team\n  children: []\n---\n" + head + "spec:\n  type: service\n  lifecycle: production\n  owner: *t\n", 1, 16, "anchor in an earlier document"},
+		{"tags without value", head + "  tags:\n" + spec, 1, 5, "metadata.tags is empty"},
+		{"reference without a kind", head + spec + "  dependsOn: [payments-db]\n", 1, 9, "has no kind"},
+		{"relations at the top level", head + spec + "relations: []\n", 1, 9, `"relations" is set by the catalog`},
+		{"null where a string is required", head + spec + "  system:\n", 1, 9, "spec.system is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"catalog-info.yaml": tt.data})
+			code, out, stderr := lint(t, nil, dir)
+			if code != tt.code {
+				t.Fatalf("got exit %d, output\n%s%s want %d", code, out, stderr, tt.code)
+			}
+			if tt.code == 0 {
+				return
+			}
+			want := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(filepath.Join(dir, "catalog-info.yaml")) + fmt.Sprintf(`:%d:\d+: error: .*`, tt.line) + regexp.QuoteMeta(tt.msg) + `.*\(fix: `)
+			if !want.MatchString(out) {
+				t.Errorf("got output\n%s want an error at line %d saying %q, with a fix", out, tt.line, tt.msg)
+			}
+		})
+	}
 }
