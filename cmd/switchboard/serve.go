@@ -196,6 +196,9 @@ type server struct {
 	log       *slog.Logger
 	// background are started with serve and end with its context.
 	background []func(ctx context.Context)
+	// work is the replica's background work on River: the kinds of job it
+	// works and the cluster's schedules (see jobs_wiring.go).
+	work *work
 	// daily posts the digest at its schedule; nil without standards.
 	daily func(ctx context.Context)
 }
@@ -290,7 +293,8 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		mux.Handle(prefix, b.Handler())
 	}
 	return &server{
-		cfg: cfg, store: store, cache: cache, pagerduty: x.pagerduty, bot: b, log: log, mux: mux, daily: daily,
+		work: newWork(db.Pool, reg, log),
+		cfg:  cfg, store: store, cache: cache, pagerduty: x.pagerduty, bot: b, log: log, mux: mux, daily: daily,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}, nil
 }
@@ -314,6 +318,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
 	}
 	go s.chores(ctx)
+	if err := s.work.start(ctx); err != nil {
+		return err
+	}
 	for _, run := range s.background {
 		go run(ctx)
 	}
@@ -336,6 +343,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	if berr := s.bot.Shutdown(sctx); berr != nil {
 		s.log.Warn("bot shutdown", "err", berr)
+	}
+	if werr := s.work.stop(sctx); werr != nil {
+		s.log.Warn("background jobs shutdown", "err", werr)
 	}
 	s.log.Info("stopped")
 	return err

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-dev/switchboard/jobs"
+)
+
+// work is a replica's background work: River jobs in the catalog's
+// Postgres. Each piece of background work adds its kinds of job (Workers)
+// and its schedules (Periodic) before serve starts; the client is built
+// then, so that every kind is known to it.
+type work struct {
+	pool    *pgxpool.Pool
+	log     *slog.Logger
+	metrics *jobs.Metrics
+	// Workers are the kinds of job this replica works.
+	Workers *river.Workers
+	// Periodic are the cluster's schedules.
+	Periodic []*river.PeriodicJob
+	// kinds counts the kinds added: without any, no client is started.
+	kinds  int
+	client *jobs.Client
+}
+
+func newWork(pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger) *work {
+	return &work{pool: pool, log: log, metrics: jobs.NewMetrics(reg, pool), Workers: river.NewWorkers()}
+}
+
+// add registers a kind of job; call it before serve starts.
+func addWorker[T river.JobArgs](w *work, worker river.Worker[T]) {
+	river.AddWorker(w.Workers, worker)
+	w.kinds++
+}
+
+// Client returns the River client, built on first use (inserting needs no
+// started client); every kind must have been added by then.
+func (w *work) Client() (*jobs.Client, error) {
+	if w.client != nil {
+		return w.client, nil
+	}
+	cfg := jobs.Config{Periodic: w.Periodic, Log: w.log, Metrics: w.metrics}
+	if w.kinds > 0 {
+		cfg.Workers = w.Workers
+	}
+	c, err := jobs.New(w.pool, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("background jobs: %w", err)
+	}
+	w.client = c
+	return c, nil
+}
+
+// start starts working jobs; nothing to do when no kind was added.
+func (w *work) start(ctx context.Context) error {
+	if w == nil || w.kinds == 0 {
+		return nil
+	}
+	c, err := w.Client()
+	if err != nil {
+		return err
+	}
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	return nil
+}
+
+// stop lets the jobs being worked finish until ctx ends, then cancels them
+// (River runs a cancelled job again, on this replica or another).
+func (w *work) stop(ctx context.Context) error {
+	if w == nil || w.client == nil || w.kinds == 0 {
+		return nil
+	}
+	if err := w.client.Stop(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return w.client.StopAndCancel(cctx)
+	}
+	return nil
+}
