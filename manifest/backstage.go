@@ -364,8 +364,12 @@ func (c *checker) specField(d *decoded, specKey, spec *yaml.Node, f specField, k
 }
 
 // relations reads a field Backstage only turns into relations (dependencyOf):
-// a reference or a list of them, each with a kind.
+// a reference or a list of them, each with a kind. A value JavaScript deems
+// false ("", 0, false) is skipped, as Backstage skips it.
 func (c *checker) relations(path string, v *yaml.Node, f specField) []string {
+	if falsy(v) {
+		return nil
+	}
 	nodes := []*yaml.Node{v}
 	if kindOf(v) == yaml.SequenceNode {
 		nodes = items(v)
@@ -384,12 +388,42 @@ func (c *checker) relations(path string, v *yaml.Node, f specField) []string {
 			list = append(list, s)
 		case kindOf(n) == yaml.MappingNode:
 			// {kind, namespace, name}: Backstage reads it as a compound reference.
+			_, kind := lookup(n, "kind")
+			_, name := lookup(n, "name")
+			if falsy(kind) || falsy(name) {
+				c.at(RuleEntityRef, n, fmt.Sprintf("%s is a mapping without kind and name: Backstage cannot read it as a reference", ip),
+					fmt.Sprintf("write `%s: [component:<name>]`", f.name))
+			}
 		default:
 			c.at(RuleEntityRef, n, fmt.Sprintf("%s must be an entity reference such as `component:checkout`, got %s", ip, typeName(n)),
 				fmt.Sprintf("write `%s: [component:<name>]`", f.name))
 		}
 	}
 	return list
+}
+
+// falsy reports whether n is absent or a value JavaScript deems false: null,
+// "", 0, false.
+func falsy(n *yaml.Node) bool {
+	r := resolve(n)
+	if r == nil {
+		return true
+	}
+	if r.Kind != yaml.ScalarNode || unknownText(r) {
+		return false
+	}
+	switch scalarType(r) {
+	case jsonNull:
+		return true
+	case jsonString:
+		return r.Value == ""
+	case jsonBool:
+		return keyText(r) == "false"
+	case jsonNumber:
+		s, ok := jsNumber(r.Value, strings.HasPrefix(r.Tag, yaml11Tag))
+		return ok && (s == "0" || s == "NaN")
+	}
+	return false
 }
 
 // exampleItem renders the scalar at n for a "write [x]" fix.

@@ -194,6 +194,13 @@ func (c *checker) keyCase(root *yaml.Node) {
 			return
 		}
 		n = resolve(n)
+		switch placeholderKey(n) {
+		case "$text":
+			add(path, at) // a string once read
+			return
+		case "$json", "$yaml":
+			return // whatever the file holds
+		}
 		if n != nil && n.Kind != yaml.ScalarNode {
 			if onPath[n] {
 				if !reported[""] {

@@ -1,7 +1,9 @@
 package manifest
 
 import (
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -134,28 +136,6 @@ func scalarType(n *yaml.Node) jsonType {
 	return jsonString
 }
 
-// markYAML11 tags the plain scalars of doc, a document under a %YAML 1.1
-// directive, with the type yaml's YAML 1.1 schema gives them (yes is a
-// boolean, 0_1 a number...). Timestamps become strings in JSON.
-func markYAML11(doc *yaml.Node) {
-	walk(doc, func(n *yaml.Node) bool {
-		if n.Kind != yaml.ScalarNode || n.Style != 0 {
-			return true
-		}
-		t := jsonString
-		switch v := n.Value; {
-		case coreNullRe.MatchString(v):
-			t = jsonNull
-		case y11BoolRe.MatchString(v):
-			t = jsonBool
-		case y11IntRe.MatchString(v), y11FloatRe.MatchString(v):
-			t = jsonNumber
-		}
-		n.Tag = yaml11Tag + string(rune('0'+t))
-		return true
-	})
-}
-
 // isNull reports whether n is absent or an explicit null (~, null, or nothing).
 func isNull(n *yaml.Node) bool {
 	n = resolve(n)
@@ -221,13 +201,83 @@ type pair struct {
 	key, val *yaml.Node
 }
 
-// keyText returns the text of a scalar key, "" otherwise.
+// keyText returns the text of a scalar key as Backstage's reader turns it
+// into a JSON key: ~ is "", 0x1F is "31", and under %YAML 1.1 `on` is
+// "true". It returns "" for a key that is not a scalar.
 func keyText(k *yaml.Node) string {
 	k = resolve(k)
 	if k == nil || k.Kind != yaml.ScalarNode {
 		return ""
 	}
+	switch scalarType(k) {
+	case jsonNull:
+		return ""
+	case jsonBool:
+		switch strings.ToLower(k.Value) {
+		case "true", "y", "yes", "on":
+			return "true"
+		}
+		return "false"
+	case jsonNumber:
+		if s, ok := jsNumber(k.Value, strings.HasPrefix(k.Tag, yaml11Tag)); ok {
+			return s
+		}
+	}
 	return k.Value
+}
+
+// jsNumber renders the YAML number v as JavaScript's String(number) does
+// (yaml11: with YAML 1.1's octal, binary, underscores and base 60).
+func jsNumber(v string, yaml11 bool) (string, bool) {
+	if yaml11 {
+		v = strings.ReplaceAll(v, "_", "")
+	}
+	sign := 1.0
+	body := v
+	if strings.HasPrefix(body, "-") || strings.HasPrefix(body, "+") {
+		if body[0] == '-' {
+			sign = -1
+		}
+		body = body[1:]
+	}
+	var f float64
+	switch lower := strings.ToLower(body); {
+	case lower == ".inf":
+		return map[bool]string{true: "Infinity", false: "-Infinity"}[sign > 0], true
+	case lower == ".nan":
+		return "NaN", true
+	case strings.HasPrefix(lower, "0x"), strings.HasPrefix(lower, "0o"), strings.HasPrefix(lower, "0b"):
+		i, err := strconv.ParseUint(body[2:], map[byte]int{'x': 16, 'o': 8, 'b': 2}[lower[1]], 64)
+		if err != nil {
+			return "", false
+		}
+		f = float64(i)
+	case yaml11 && len(body) > 1 && body[0] == '0' && !strings.ContainsAny(body, ".eE:"):
+		i, err := strconv.ParseUint(body[1:], 8, 64)
+		if err != nil {
+			return "", false
+		}
+		f = float64(i)
+	case yaml11 && strings.Contains(body, ":"):
+		for part := range strings.SplitSeq(body, ":") {
+			p, err := strconv.ParseFloat(part, 64)
+			if err != nil {
+				return "", false
+			}
+			f = f*60 + p
+		}
+	default:
+		var err error
+		if f, err = strconv.ParseFloat(body, 64); err != nil {
+			return "", false
+		}
+	}
+	f *= sign
+	if a := math.Abs(f); a != 0 && (a >= 1e21 || a < 1e-6) {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		return strings.Replace(strings.Replace(s, "e+0", "e+", 1), "e-0", "e-", 1), true
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64), true
 }
 
 // pairs returns the key/value pairs of mapping m (nil when m is not a
