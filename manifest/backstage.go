@@ -558,11 +558,41 @@ func (c *checker) templateField(path string, v *yaml.Node, f specField) {
 			case "links", "text":
 				if kindOf(p.val) != yaml.SequenceNode {
 					c.at(RuleFieldType, p.val, fmt.Sprintf("%s.%s must be a list, got %s", path, key, typeName(p.val)), "write each entry as `- title: ...`")
+					continue
+				}
+				for i, it := range items(p.val) {
+					c.templateOutputItem(fmt.Sprintf("%s.%s[%d]", path, key, i), it)
 				}
 			default:
 				if !isString(p.val) {
 					c.at(RuleFieldType, p.val, fmt.Sprintf("%s.%s must be a string, got %s", path, key, typeName(p.val)), quoteFix(key, p.val))
 				}
+			}
+		}
+	}
+}
+
+// templateOutputItem checks an entry of a Template's output.links or
+// output.text: a mapping whose url, entityRef, title and icon are non-empty
+// strings, content a string, and `if` a string or a boolean.
+func (c *checker) templateOutputItem(path string, it *yaml.Node) {
+	if kindOf(it) != yaml.MappingNode {
+		c.at(RuleFieldType, it, path+" must be a mapping, got "+typeName(it), "write the entry as `- title: ...` with `url: ...`")
+		return
+	}
+	for _, p := range pairs(it) {
+		key := keyText(p.key)
+		switch key {
+		case "url", "entityRef", "title", "icon", "content":
+			switch {
+			case !isString(p.val):
+				c.at(RuleFieldType, p.val, fmt.Sprintf("%s.%s must be a string, got %s", path, key, typeName(p.val)), quoteFix(key, p.val))
+			case key != "content" && text(p.val) == "" && !unknownText(p.val):
+				c.at(RuleFieldType, p.val, fmt.Sprintf("%s.%s is an empty string", path, key), fmt.Sprintf("give %s a value, or remove it", key))
+			}
+		case "if":
+			if !isString(p.val) && (!isScalar(p.val) || scalarType(resolve(p.val)) != jsonBool) {
+				c.at(RuleFieldType, p.val, fmt.Sprintf("%s.if must be a string or a boolean, got %s", path, typeName(p.val)), "write e.g. `if: ${{ parameters.publish }}`")
 			}
 		}
 	}
