@@ -78,12 +78,18 @@ func BenchmarkSyncCold(b *testing.B) {
 	}{
 		{"rate-bound-6000", 6000, 300},
 		{"latency-bound-3000", 3000, 0},
+		{"cpu-bound-3000", 3000, -1},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				e := newBenchEnv(b, c.repos, fakegitlab.Options{Latency: 50 * time.Millisecond, RateLimit: c.rate, RateWindow: time.Second})
+				opts := fakegitlab.Options{Latency: 50 * time.Millisecond, RateLimit: max(c.rate, 0), RateWindow: time.Second}
+				if c.rate < 0 {
+					opts.Latency = 0
+				}
+				e := newBenchEnv(b, c.repos, opts)
 				rssBefore := rssMiB("VmRSS")
+				cpuBefore := pgCPU()
 				resetPeakRSS()
 				fo := &firstOK{start: time.Now()}
 				sum, err := e.syncer(fo).Run(context.Background(), time.Time{})
@@ -103,6 +109,7 @@ func BenchmarkSyncCold(b *testing.B) {
 					b.ReportMetric(wall/(float64(sum.Requests)/float64(c.rate)), "floor-ratio")
 				}
 				b.ReportMetric(rssMiB("VmHWM")-rssBefore, "sync-peak-rss-MiB")
+				b.ReportMetric((pgCPU()-cpuBefore)*1000/float64(sum.Seen), "pg-cpu-ms/repo")
 			}
 		})
 	}
