@@ -10,17 +10,17 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
-	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // OnCallSource is who is on call now, from PagerDuty (*pagerduty.Client).
-// Its errors are the pagerduty package's: ErrNotFound, ErrUnauthorized,
+// Its errors are package oncall's: ErrNotFound, ErrUnauthorized,
 // ErrRateLimited, ErrUnavailable.
 type OnCallSource interface {
 	// OnCall is who is on call for a PagerDuty service.
-	OnCall(ctx context.Context, serviceID string) (pagerduty.OnCallNow, error)
+	OnCall(ctx context.Context, serviceID string) (oncall.Now, error)
 	// OnCallForPolicy is who is on call for an escalation policy.
-	OnCallForPolicy(ctx context.Context, policyID string) (pagerduty.OnCallNow, error)
+	OnCallForPolicy(ctx context.Context, policyID string) (oncall.Now, error)
 }
 
 // PeopleDirectory finds the catalog's people by email (*catalog.Store): how
@@ -92,13 +92,13 @@ var errNoLink = errors.New("no pagerduty link")
 
 // onCall is PagerDuty's answer with its people resolved to Slack users.
 type onCall struct {
-	pagerduty.OnCallNow
+	oncall.Now
 	levels []onCallLevel
 }
 
 // onCallLevel is one escalation level and its people.
 type onCallLevel struct {
-	pagerduty.Level
+	oncall.Level
 	people []catalog.PageTarget
 }
 
@@ -136,7 +136,7 @@ func (o *OnCallLookup) forPolicy(ctx context.Context, policyID string) (onCall, 
 
 // resolvePeople finds the Slack user of everyone on call: the catalog's
 // people by email first, then Slack. A failure of either leaves names.
-func (o *OnCallLookup) resolvePeople(ctx context.Context, now pagerduty.OnCallNow) onCall {
+func (o *OnCallLookup) resolvePeople(ctx context.Context, now oncall.Now) onCall {
 	var emails []string
 	for _, l := range now.Levels {
 		for _, u := range l.Users {
@@ -155,7 +155,7 @@ func (o *OnCallLookup) resolvePeople(ctx context.Context, now pagerduty.OnCallNo
 		}
 	}
 	slackIDs := map[string]string{}
-	out := onCall{OnCallNow: now}
+	out := onCall{Now: now}
 	for _, l := range now.Levels {
 		lv := onCallLevel{Level: l}
 		for _, u := range l.Users {
@@ -472,8 +472,8 @@ func humanDuration(d time.Duration) string {
 // pagerDutyProblem says in words why PagerDuty failed.
 func pagerDutyProblem(err error) string {
 	var (
-		rl  *pagerduty.RateLimitError
-		rej *pagerduty.ErrRejected
+		rl  *oncall.RateLimitError
+		rej *oncall.ErrRejected
 	)
 	switch {
 	case errors.As(err, &rl):
@@ -481,17 +481,17 @@ func pagerDutyProblem(err error) string {
 			return fmt.Sprintf("PagerDuty's rate limit is reached; try again in %d s", int(math.Ceil(rl.RetryAfter.Seconds())))
 		}
 		return "PagerDuty's rate limit is reached; try again in a minute"
-	case errors.Is(err, pagerduty.ErrRateLimited):
+	case errors.Is(err, oncall.ErrRateLimited):
 		return "PagerDuty's rate limit is reached; try again in a minute"
 	case errors.As(err, &rej):
 		return "PagerDuty refused it: " + rej.Message
 	case errors.Is(err, context.DeadlineExceeded):
 		return "PagerDuty did not answer in time"
-	case errors.Is(err, pagerduty.ErrUnavailable):
+	case errors.Is(err, oncall.ErrUnavailable):
 		return "PagerDuty is not reachable"
-	case errors.Is(err, pagerduty.ErrUnauthorized):
+	case errors.Is(err, oncall.ErrUnauthorized):
 		return "PagerDuty refused Switchboard's API token (tell the platform team)"
-	case errors.Is(err, pagerduty.ErrNotFound):
+	case errors.Is(err, oncall.ErrNotFound):
 		return "PagerDuty does not know the service or escalation policy the catalog links to (the link may be wrong)"
 	case errors.Is(err, context.Canceled):
 		return "the request was cancelled"

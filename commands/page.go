@@ -10,20 +10,20 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
-	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // Pager sends pages to PagerDuty (*pagerduty.Client). Trigger succeeds only
 // when PagerDuty accepted the page; a repeated DedupKey never opens a second
 // incident.
 type Pager interface {
-	// Trigger pages; its errors are the pagerduty package's, and
-	// pagerduty.TriggerOutcome says what they mean for the page.
-	Trigger(ctx context.Context, req pagerduty.TriggerRequest) (pagerduty.Incident, error)
+	// Trigger pages; its errors are package oncall's, and
+	// oncall.TriggerOutcome says what they mean for the page.
+	Trigger(ctx context.Context, req oncall.TriggerRequest) (oncall.Incident, error)
 	// FindIncident looks up a page's incident by its dedup key on a
 	// PagerDuty service (any when serviceID is empty): found false when
 	// PagerDuty holds none, an error when it could not be asked.
-	FindIncident(ctx context.Context, serviceID, dedupKey string) (pagerduty.Incident, bool, error)
+	FindIncident(ctx context.Context, serviceID, dedupKey string) (oncall.Incident, bool, error)
 }
 
 // PagePolicy decides who may page (for example: members of some Slack user
@@ -439,7 +439,7 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 		t, err := c.onCall(tctx, prof)
 		ocCh <- onCallResult{t, err}
 	}()
-	inc, trigErr := c.cfg.Pager.Trigger(tctx, pagerduty.TriggerRequest{
+	inc, trigErr := c.cfg.Pager.Trigger(tctx, oncall.TriggerRequest{
 		ServiceID:      svc.PagerDutyServiceID,
 		IntegrationKey: svc.PagerDutyIntegrationKey,
 		Summary:        page.Message,
@@ -456,13 +456,13 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer wcancel()
 	page.UpdatedAt = c.cfg.Now()
-	outcome := pagerduty.TriggerOutcome(trigErr)
+	outcome := oncall.TriggerOutcome(trigErr)
 	switch outcome {
-	case pagerduty.Paged:
+	case oncall.Paged:
 		page.State, page.SentAt, page.Error = catalog.PageSent, page.UpdatedAt, ""
 		page.IncidentID, page.IncidentNumber, page.Via = inc.ID, inc.Number, inc.Via
 		page.IncidentURL = inc.HTMLURL
-	case pagerduty.Unknown:
+	case oncall.Unknown:
 		c.cfg.Log.WarnContext(ctx, "page unconfirmed", "service", svc.Ref(), "token", page.Token, "err", trigErr)
 		page.State, page.Error = catalog.PageUnknown, pagerDutyProblem(trigErr)
 	default:
@@ -477,10 +477,10 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 	}
 	detail := pageDetail(page)
 	switch outcome {
-	case pagerduty.NotPaged:
+	case oncall.NotPaged:
 		c.audit(wctx, page.RequesterID, page.ServiceRef, auditFailed, detail)
 		return c.notPaged(page), nil
-	case pagerduty.Unknown:
+	case oncall.Unknown:
 		c.audit(wctx, page.RequesterID, page.ServiceRef, auditUnknown, detail)
 		following := err == nil && c.follow(ctx, page, svc)
 		return c.unconfirmed(page, following), nil

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
-	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // A page whose outcome is unknown (PagerDuty did not confirm it in time,
@@ -95,9 +95,9 @@ func (c *pageCommand) lookUp(ctx context.Context, page catalog.Page, svc catalog
 	if found {
 		settle.State, settle.SentAt, settle.Error = catalog.PageSent, settle.UpdatedAt, ""
 		settle.IncidentID, settle.IncidentNumber, settle.IncidentURL = inc.ID, inc.Number, inc.HTMLURL
-		settle.Via = pagerduty.ViaREST
+		settle.Via = oncall.ViaREST
 		if svc.PagerDutyIntegrationKey != "" {
-			settle.Via = pagerduty.ViaEvents
+			settle.Via = oncall.ViaEvents
 		}
 	} else {
 		settle.State = catalog.PageFailed

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
-	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // What /page answers: the confirmation, the announcement, and the
@@ -205,9 +205,9 @@ func incidentLink(p catalog.Page) Text {
 		out = append(out, Plain("PagerDuty accepted the page; the incident is being opened"))
 	}
 	switch p.Via {
-	case pagerduty.ViaEvents:
+	case oncall.ViaEvents:
 		out = append(out, Plain(" · via the Events API"))
-	case pagerduty.ViaREST:
+	case oncall.ViaREST:
 		out = append(out, Plain(" · opened in "+p.RequesterName+"'s name"))
 	}
 	return out

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/oncall"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 )
@@ -477,11 +478,11 @@ type switchPager struct {
 	p atomic.Pointer[pagerduty.Client]
 }
 
-func (s *switchPager) Trigger(ctx context.Context, req pagerduty.TriggerRequest) (pagerduty.Incident, error) {
+func (s *switchPager) Trigger(ctx context.Context, req oncall.TriggerRequest) (oncall.Incident, error) {
 	return s.p.Load().Trigger(ctx, req)
 }
 
-func (s *switchPager) FindIncident(ctx context.Context, serviceID, key string) (pagerduty.Incident, bool, error) {
+func (s *switchPager) FindIncident(ctx context.Context, serviceID, key string) (oncall.Incident, bool, error) {
 	return s.p.Load().FindIncident(ctx, serviceID, key)
 }
 

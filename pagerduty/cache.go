@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // sweepAbove is the entry count above which a write also drops the entries
@@ -18,22 +20,22 @@ const sweepAbove = 512
 // makes concurrent fetches of one key share a single request.
 type onCallCache struct {
 	mu      sync.Mutex
-	entries map[string]OnCallNow
+	entries map[string]oncall.Now
 	group   singleflight.Group
 }
 
 func newOnCallCache() *onCallCache {
-	return &onCallCache{entries: map[string]OnCallNow{}}
+	return &onCallCache{entries: map[string]oncall.Now{}}
 }
 
-func (c *onCallCache) get(key string) (OnCallNow, bool) {
+func (c *onCallCache) get(key string) (oncall.Now, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.entries[key]
 	return v, ok
 }
 
-func (c *onCallCache) put(key string, v OnCallNow, now time.Time, staleTTL time.Duration) {
+func (c *onCallCache) put(key string, v oncall.Now, now time.Time, staleTTL time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries[key] = v
@@ -53,9 +55,9 @@ func (c *onCallCache) put(key string, v OnCallNow, now time.Time, staleTTL time.
 // caller still stops waiting at its own deadline. When the fetch fails with
 // ErrUnavailable or ErrRateLimited, an entry younger than StaleTTL is
 // returned marked Stale.
-func (c *Client) cached(ctx context.Context, key string, fetch func(context.Context) (OnCallNow, error)) (OnCallNow, error) {
+func (c *Client) cached(ctx context.Context, key string, fetch func(context.Context) (oncall.Now, error)) (oncall.Now, error) {
 	if v, ok := c.cache.get(key); ok && c.Now().Sub(v.FetchedAt) < c.cfg.CacheTTL {
-		return v.clone(), nil
+		return clone(v), nil
 	}
 	ch := c.cache.group.DoChan(key, func() (any, error) {
 		if v, ok := c.cache.get(key); ok && c.Now().Sub(v.FetchedAt) < c.cfg.CacheTTL {
@@ -75,24 +77,24 @@ func (c *Client) cached(ctx context.Context, key string, fetch func(context.Cont
 	select {
 	case res := <-ch:
 		if res.Err == nil {
-			return res.Val.(OnCallNow).clone(), nil
+			return clone(res.Val.(oncall.Now)), nil
 		}
 		err = res.Err
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return OnCallNow{}, fmt.Errorf("request cancelled: %w", ctx.Err())
+			return oncall.Now{}, fmt.Errorf("request cancelled: %w", ctx.Err())
 		}
-		err = fmt.Errorf("%w: no answer before the deadline: %w", ErrUnavailable, ctx.Err())
+		err = fmt.Errorf("%w: no answer before the deadline: %w", oncall.ErrUnavailable, ctx.Err())
 	}
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrRateLimited) {
+	if errors.Is(err, oncall.ErrUnavailable) || errors.Is(err, oncall.ErrRateLimited) {
 		if v, ok := c.cache.get(key); ok && c.cfg.StaleTTL > 0 && c.Now().Sub(v.FetchedAt) < c.cfg.StaleTTL {
 			c.logger.Warn("pagerduty unavailable, serving a stale on-call answer", "key", key, "fetched_at", v.FetchedAt, "err", err)
-			v = v.clone()
+			v = clone(v)
 			v.Stale = true
 			return v, nil
 		}
 	}
-	return OnCallNow{}, err
+	return oncall.Now{}, err
 }
 
 // flightContext is the context of a shared fetch: the values and deadline

@@ -9,14 +9,16 @@
 //
 // Requests are retried within the caller's deadline (429 after the wait
 // PagerDuty asks for; 5xx, timeouts and connection errors with exponential
-// backoff) and failures are typed: ErrRateLimited, ErrUnavailable,
+// backoff) and failures are typed: oncall.ErrRateLimited, ErrUnavailable,
 // ErrNotFound, ErrUnauthorized, *ErrRejected. A trigger succeeds only when
-// PagerDuty accepted it; when it fails, TriggerOutcome says whether
+// PagerDuty accepted it; when it fails, oncall.TriggerOutcome says whether
 // Switchboard knows no incident was opened or the page may have gone
 // through (FindIncident then looks it up by its dedup key). The API token,
 // routing keys, emails and payloads are never logged.
 //
-// Results are the package's own types, not go-pagerduty's.
+// Results and errors are the domain types of package oncall, never
+// go-pagerduty's: whoever consumes them needs neither this package nor its
+// client library to compile.
 package pagerduty
 
 import (

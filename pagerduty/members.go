@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	pd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // PolicyMembers returns everyone an escalation policy can reach, each once:
@@ -20,11 +22,11 @@ import (
 // Requests: one for the policy, one per schedule, one per user (PagerDuty's
 // references carry no email). Nothing is cached.
 //
-// Errors: ErrNotFound (no such policy, or a schedule or user it names is
+// Errors (package oncall): ErrNotFound (no such policy, or a schedule or user it names is
 // gone), ErrUnauthorized, ErrRateLimited, ErrUnavailable.
-func (c *Client) PolicyMembers(ctx context.Context, policyID string) ([]User, error) {
+func (c *Client) PolicyMembers(ctx context.Context, policyID string) ([]oncall.User, error) {
 	if !validID(policyID) {
-		return nil, fmt.Errorf("members of escalation policy %q: %w: not a PagerDuty ID", policyID, ErrNotFound)
+		return nil, fmt.Errorf("members of escalation policy %q: %w: not a PagerDuty ID", policyID, oncall.ErrNotFound)
 	}
 	var ep *pd.EscalationPolicy
 	err := c.call(ctx, func(ctx context.Context) (err error) {
@@ -73,7 +75,7 @@ func (c *Client) PolicyMembers(ctx context.Context, policyID string) ([]User, er
 			}
 		}
 	}
-	out := make([]User, 0, len(ids))
+	out := make([]oncall.User, 0, len(ids))
 	for _, id := range ids {
 		if !validID(id) {
 			continue
@@ -86,7 +88,7 @@ func (c *Client) PolicyMembers(ctx context.Context, policyID string) ([]User, er
 		if err != nil {
 			return nil, fmt.Errorf("members of escalation policy %s: get user %s: %w", policyID, id, err)
 		}
-		out = append(out, User{ID: cmp.Or(u.ID, id), Name: cmp.Or(u.Name, u.Summary), Email: u.Email, HTMLURL: u.HTMLURL})
+		out = append(out, oncall.User{ID: cmp.Or(u.ID, id), Name: cmp.Or(u.Name, u.Summary), Email: u.Email, HTMLURL: u.HTMLURL})
 	}
 	return out, nil
 }

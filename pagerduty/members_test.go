@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/oncall"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 )
 
@@ -84,10 +84,10 @@ func TestPolicyMembersErrors(t *testing.T) {
 		setup  func(*fakepd.Server)
 		want   error
 	}{
-		{"unknown policy", "PNOPE00", nil, pagerduty.ErrNotFound},
-		{"not a PagerDuty id", "../users", nil, pagerduty.ErrNotFound},
-		{"PagerDuty down", fakepd.SampleEscalationPolicyID("payments"), func(f *fakepd.Server) { f.SetDown(true) }, pagerduty.ErrUnavailable},
-		{"PagerDuty failing on schedules", fakepd.SampleEscalationPolicyID("payments"), func(f *fakepd.Server) { f.SetFaultPath("/schedules"); f.FailNext(20, 503) }, pagerduty.ErrUnavailable},
+		{"unknown policy", "PNOPE00", nil, oncall.ErrNotFound},
+		{"not a PagerDuty id", "../users", nil, oncall.ErrNotFound},
+		{"PagerDuty down", fakepd.SampleEscalationPolicyID("payments"), func(f *fakepd.Server) { f.SetDown(true) }, oncall.ErrUnavailable},
+		{"PagerDuty failing on schedules", fakepd.SampleEscalationPolicyID("payments"), func(f *fakepd.Server) { f.SetFaultPath("/schedules"); f.FailNext(20, 503) }, oncall.ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/oncall"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 )
 
-func names(users []pagerduty.User) []string {
+func names(users []oncall.User) []string {
 	var out []string
 	for _, u := range users {
 		out = append(out, u.Name)
@@ -63,7 +64,7 @@ func TestOnCallForSampleServices(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			var (
-				got pagerduty.OnCallNow
+				got oncall.Now
 				err error
 			)
 			if tt.service != "" {
@@ -250,7 +251,7 @@ func TestOnCallServesStaleAnswerWhenPagerDutyIsDown(t *testing.T) {
 	}{
 		{"fresh: from the cache", 30 * time.Second, false, nil},
 		{"expired: stale", 5 * time.Minute, true, nil},
-		{"too old to serve", 10 * time.Minute, false, pagerduty.ErrUnavailable},
+		{"too old to serve", 10 * time.Minute, false, oncall.ErrUnavailable},
 	}
 	for _, tt := range tests {
 		e.clock.Advance(tt.advance)
@@ -275,14 +276,14 @@ func TestOnCallErrors(t *testing.T) {
 		wantRequests int // -1: any
 		maxElapsed   time.Duration
 	}{
-		{name: "unknown service", service: "PNOPE00", wantErr: pagerduty.ErrNotFound, wantRequests: 1},
-		{name: "not an ID", service: "../oncalls", wantErr: pagerduty.ErrNotFound, wantRequests: 0},
-		{name: "bad token", service: "checkout-api", token: "wrong", wantErr: pagerduty.ErrUnauthorized, wantRequests: 1},
-		{name: "down", service: "checkout-api", setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable, wantRequests: -1},
-		{name: "5xx beyond retries", service: "checkout-api", setup: func(f *fakepd.Server) { f.FailNext(10, 500) }, wantErr: pagerduty.ErrUnavailable, wantRequests: 4},
+		{name: "unknown service", service: "PNOPE00", wantErr: oncall.ErrNotFound, wantRequests: 1},
+		{name: "not an ID", service: "../oncalls", wantErr: oncall.ErrNotFound, wantRequests: 0},
+		{name: "bad token", service: "checkout-api", token: "wrong", wantErr: oncall.ErrUnauthorized, wantRequests: 1},
+		{name: "down", service: "checkout-api", setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: oncall.ErrUnavailable, wantRequests: -1},
+		{name: "5xx beyond retries", service: "checkout-api", setup: func(f *fakepd.Server) { f.FailNext(10, 500) }, wantErr: oncall.ErrUnavailable, wantRequests: 4},
 		{name: "5xx burst then success", service: "checkout-api", setup: func(f *fakepd.Server) { f.FailNext(2, 502) }, wantRequests: 4},
 		{name: "429 beyond the deadline", service: "checkout-api", setup: func(f *fakepd.Server) { f.RateLimitNext(10, 30*time.Second) },
-			deadline: time.Second, wantErr: pagerduty.ErrRateLimited, wantRequests: 1, maxElapsed: 500 * time.Millisecond},
+			deadline: time.Second, wantErr: oncall.ErrRateLimited, wantRequests: 1, maxElapsed: 500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,57 +6,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+
+	"github.com/switchboard-dev/switchboard/oncall"
 )
-
-// Outcome is what Switchboard knows of a page once Trigger has returned.
-type Outcome int
-
-// The three outcomes of a trigger.
-const (
-	// Paged: PagerDuty accepted the page (or said an incident with its
-	// dedup key is open).
-	Paged Outcome = iota + 1
-	// NotPaged: Switchboard knows no incident was opened: the request never
-	// reached PagerDuty (connection refused, DNS or TLS failure), or
-	// PagerDuty answered that it did not take it (4xx, 429, 500, 503).
-	NotPaged
-	// Unknown: the request may have reached PagerDuty and no answer said
-	// what came of it (a timeout after the request was sent, a connection
-	// closed or reset before the answer, a gateway's 502 or 504). The
-	// incident has to be looked up by its dedup key (FindIncident).
-	Unknown
-)
-
-// String names the outcome.
-func (o Outcome) String() string {
-	switch o {
-	case Paged:
-		return "paged"
-	case NotPaged:
-		return "not paged"
-	case Unknown:
-		return "unknown"
-	}
-	return "invalid outcome"
-}
-
-// ErrUnconfirmed is joined to a Trigger error when the page may have
-// reached PagerDuty: its outcome is Unknown, never "not paged".
-var ErrUnconfirmed = errors.New("pagerduty did not confirm the page; it may have gone through")
-
-// TriggerOutcome says what Trigger's error means for the page: nil is
-// Paged, an error joined with ErrUnconfirmed is Unknown, any other error is
-// NotPaged. Trigger decides it once, from every attempt it made (see
-// decide); callers read it here and nowhere else.
-func TriggerOutcome(err error) Outcome {
-	switch {
-	case err == nil:
-		return Paged
-	case errors.Is(err, ErrUnconfirmed):
-		return Unknown
-	}
-	return NotPaged
-}
 
 // attempt is one try of a request, as the transport saw it.
 type attempt struct {
@@ -99,16 +51,16 @@ type attempt struct {
 // it failed to take the event; its docs say to retry them) are no page;
 // 502 and 504 come from a gateway that forwarded the request and got no
 // good answer from behind it: the request may have reached PagerDuty.
-func decide(attempts []attempt) Outcome {
+func decide(attempts []attempt) oncall.Outcome {
 	maybe := false
 	for i, a := range attempts {
 		last := i == len(attempts)-1
 		switch {
 		case a.status >= 200 && a.status < 300:
-			return Paged
+			return oncall.Paged
 		case a.status != 0 && refusal(a.status):
 			if last {
-				return NotPaged
+				return oncall.NotPaged
 			}
 		case a.status == http.StatusBadGateway || a.status == http.StatusGatewayTimeout:
 			maybe = true
@@ -119,9 +71,9 @@ func decide(attempts []attempt) Outcome {
 		}
 	}
 	if maybe {
-		return Unknown
+		return oncall.Unknown
 	}
-	return NotPaged
+	return oncall.NotPaged
 }
 
 // refusal reports whether a status is PagerDuty refusing the request as

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // post wraps err as net/http's client does: *url.Error {Op: "Post"}.
@@ -58,44 +60,44 @@ func TestDecide(t *testing.T) {
 	tests := []struct {
 		name     string
 		attempts []attempt
-		want     Outcome
+		want     oncall.Outcome
 	}{
-		{"202 accepted", []attempt{status(202)}, Paged},
-		{"201 created (REST)", []attempt{status(201)}, Paged},
-		{"connection refused (a real dial error)", []attempt{unsent(dial)}, NotPaged},
-		{"dial error even if the trace said written", []attempt{sent(dial)}, NotPaged},
-		{"dial timeout", []attempt{unsent(dialTimeout)}, NotPaged},
-		{"DNS failure", []attempt{unsent(dns)}, NotPaged},
-		{"TLS certificate refused", []attempt{sent(tlsCert)}, NotPaged},
-		{"not TLS", []attempt{unsent(tlsRecord)}, NotPaged},
-		{"deadline before the request was written", []attempt{unsent(deadline)}, NotPaged},
-		{"write failed midway (broken pipe)", []attempt{unsent(writeReset)}, NotPaged},
-		{"deadline after the request was written", []attempt{sent(deadline)}, Unknown},
-		{"timeout awaiting headers", []attempt{sent(headers)}, Unknown},
-		{"connection reset while reading the answer", []attempt{sent(reset)}, Unknown},
-		{"connection closed without an answer (EOF)", []attempt{sent(eof)}, Unknown},
-		{"cancelled after sending", []attempt{sent(cancelled)}, Unknown},
-		{"400 invalid event", []attempt{status(400)}, NotPaged},
-		{"401 token refused", []attempt{status(401)}, NotPaged},
-		{"403", []attempt{status(403)}, NotPaged},
-		{"404 no such service", []attempt{status(404)}, NotPaged},
-		{"422", []attempt{status(422)}, NotPaged},
-		{"408 request timeout", []attempt{status(408)}, NotPaged},
-		{"429 throttled", []attempt{status(429)}, NotPaged},
-		{"500 internal error", []attempt{status(500)}, NotPaged},
-		{"503 unavailable", []attempt{status(503)}, NotPaged},
-		{"502 bad gateway", []attempt{status(502)}, Unknown},
-		{"504 gateway timeout", []attempt{status(504)}, Unknown},
-		{"no attempt at all", nil, NotPaged},
-		{"retries that never connected", []attempt{unsent(dial), unsent(dial), unsent(dial)}, NotPaged},
-		{"500s then refused", []attempt{status(500), status(503), unsent(dial)}, NotPaged},
-		{"timeout, then accepted: folded into one incident", []attempt{sent(deadline), status(202)}, Paged},
-		{"timeout, then refused connection", []attempt{sent(deadline), unsent(dial)}, Unknown},
-		{"timeout, then 503", []attempt{sent(deadline), status(503)}, Unknown},
-		{"timeout, then 429", []attempt{sent(deadline), status(429)}, Unknown},
-		{"timeout, then 400: the same request is invalid", []attempt{sent(deadline), status(400)}, NotPaged},
-		{"504, then 500", []attempt{status(504), status(500)}, Unknown},
-		{"400 then (impossibly) a timeout", []attempt{status(400), sent(deadline)}, Unknown},
+		{"202 accepted", []attempt{status(202)}, oncall.Paged},
+		{"201 created (REST)", []attempt{status(201)}, oncall.Paged},
+		{"connection refused (a real dial error)", []attempt{unsent(dial)}, oncall.NotPaged},
+		{"dial error even if the trace said written", []attempt{sent(dial)}, oncall.NotPaged},
+		{"dial timeout", []attempt{unsent(dialTimeout)}, oncall.NotPaged},
+		{"DNS failure", []attempt{unsent(dns)}, oncall.NotPaged},
+		{"TLS certificate refused", []attempt{sent(tlsCert)}, oncall.NotPaged},
+		{"not TLS", []attempt{unsent(tlsRecord)}, oncall.NotPaged},
+		{"deadline before the request was written", []attempt{unsent(deadline)}, oncall.NotPaged},
+		{"write failed midway (broken pipe)", []attempt{unsent(writeReset)}, oncall.NotPaged},
+		{"deadline after the request was written", []attempt{sent(deadline)}, oncall.Unknown},
+		{"timeout awaiting headers", []attempt{sent(headers)}, oncall.Unknown},
+		{"connection reset while reading the answer", []attempt{sent(reset)}, oncall.Unknown},
+		{"connection closed without an answer (EOF)", []attempt{sent(eof)}, oncall.Unknown},
+		{"cancelled after sending", []attempt{sent(cancelled)}, oncall.Unknown},
+		{"400 invalid event", []attempt{status(400)}, oncall.NotPaged},
+		{"401 token refused", []attempt{status(401)}, oncall.NotPaged},
+		{"403", []attempt{status(403)}, oncall.NotPaged},
+		{"404 no such service", []attempt{status(404)}, oncall.NotPaged},
+		{"422", []attempt{status(422)}, oncall.NotPaged},
+		{"408 request timeout", []attempt{status(408)}, oncall.NotPaged},
+		{"429 throttled", []attempt{status(429)}, oncall.NotPaged},
+		{"500 internal error", []attempt{status(500)}, oncall.NotPaged},
+		{"503 unavailable", []attempt{status(503)}, oncall.NotPaged},
+		{"502 bad gateway", []attempt{status(502)}, oncall.Unknown},
+		{"504 gateway timeout", []attempt{status(504)}, oncall.Unknown},
+		{"no attempt at all", nil, oncall.NotPaged},
+		{"retries that never connected", []attempt{unsent(dial), unsent(dial), unsent(dial)}, oncall.NotPaged},
+		{"500s then refused", []attempt{status(500), status(503), unsent(dial)}, oncall.NotPaged},
+		{"timeout, then accepted: folded into one incident", []attempt{sent(deadline), status(202)}, oncall.Paged},
+		{"timeout, then refused connection", []attempt{sent(deadline), unsent(dial)}, oncall.Unknown},
+		{"timeout, then 503", []attempt{sent(deadline), status(503)}, oncall.Unknown},
+		{"timeout, then 429", []attempt{sent(deadline), status(429)}, oncall.Unknown},
+		{"timeout, then 400: the same request is invalid", []attempt{sent(deadline), status(400)}, oncall.NotPaged},
+		{"504, then 500", []attempt{status(504), status(500)}, oncall.Unknown},
+		{"400 then (impossibly) a timeout", []attempt{status(400), sent(deadline)}, oncall.Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,18 +112,18 @@ func TestTriggerOutcome(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want Outcome
+		want oncall.Outcome
 	}{
-		{"no error", nil, Paged},
-		{"unconfirmed", fmt.Errorf("send trigger event: %w: %w", ErrUnconfirmed, ErrUnavailable), Unknown},
-		{"unavailable", fmt.Errorf("send trigger event: %w", ErrUnavailable), NotPaged},
-		{"rejected", fmt.Errorf("send trigger event: %w", newRejected(400, 0, "Event object is invalid", nil)), NotPaged},
-		{"rate limited", &RateLimitError{RetryAfter: time.Second}, NotPaged},
-		{"invalid request", errors.New("trigger: summary is empty"), NotPaged},
+		{"no error", nil, oncall.Paged},
+		{"unconfirmed", fmt.Errorf("send trigger event: %w: %w", oncall.ErrUnconfirmed, oncall.ErrUnavailable), oncall.Unknown},
+		{"unavailable", fmt.Errorf("send trigger event: %w", oncall.ErrUnavailable), oncall.NotPaged},
+		{"rejected", fmt.Errorf("send trigger event: %w", newRejected(400, 0, "Event object is invalid", nil)), oncall.NotPaged},
+		{"rate limited", &oncall.RateLimitError{RetryAfter: time.Second}, oncall.NotPaged},
+		{"invalid request", errors.New("trigger: summary is empty"), oncall.NotPaged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := TriggerOutcome(tt.err); got != tt.want {
+			if got := oncall.TriggerOutcome(tt.err); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})

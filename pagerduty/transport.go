@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // RetryPolicy bounds the retries of one request to PagerDuty. Every wait
@@ -107,7 +109,7 @@ func (t *trace) note(status int, err error, wrote bool) {
 }
 
 // outcome is what the attempts so far mean for a trigger (decide).
-func (t *trace) outcome() Outcome {
+func (t *trace) outcome() oncall.Outcome {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return decide(t.tries)

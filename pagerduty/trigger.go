@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	pd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // MaxSummaryLength is the longest summary PagerDuty accepts (Events API v2
@@ -20,62 +22,6 @@ const maxDedupKeyLength = 255
 
 // ellipsis ends a truncated summary.
 const ellipsis = "…"
-
-// How an incident was opened.
-const (
-	ViaEvents = "events" // Events API v2 trigger with the service's integration key
-	ViaREST   = "rest"   // REST API POST /incidents, From the paging user
-)
-
-// TriggerRequest is a page: what to open an incident about, on which
-// service, for whom.
-type TriggerRequest struct {
-	// ServiceID is the PagerDuty service. Required without an integration
-	// key; with one, it narrows the incident lookups.
-	ServiceID string
-	// IntegrationKey is the service's Events API v2 routing key. When set,
-	// the page goes through the Events API; else through POST /incidents.
-	IntegrationKey string
-	// Summary is the incident's title; longer than MaxSummaryLength, it is
-	// truncated with an ellipsis. Required.
-	Summary string
-	// Details is free text shown in the incident (Events API
-	// custom_details, REST incident body).
-	Details string
-	// DedupKey identifies the page: a second trigger with the same key
-	// while the incident is open never opens another one. Derive it from
-	// the confirmation the user clicked. Required, at most 255 characters.
-	DedupKey string
-	// FromEmail is the paging user's email: the REST API's From header
-	// (it must be a PagerDuty user's), and "requested_by" in the Events
-	// API's details.
-	FromEmail string
-	// Urgency is "high" (default) or "low". On the Events API, low is
-	// severity "warning", high is "critical".
-	Urgency string
-}
-
-// Incident is what PagerDuty accepted.
-type Incident struct {
-	// ID, Number and HTMLURL identify the incident. On the Events API path
-	// PagerDuty opens incidents asynchronously: when it has not done so
-	// by the time the adapter looks, they are empty (link to the service
-	// instead) but the page was accepted.
-	ID      string
-	Number  int
-	HTMLURL string
-	Title   string
-	// Status is triggered, acknowledged or resolved.
-	Status    string
-	DedupKey  string
-	ServiceID string
-	// Created is true when this call opened the incident, false when
-	// PagerDuty answered with an incident already open for the same dedup
-	// key (a double click, a Slack retry, a retry after a lost answer).
-	Created bool
-	// Via is ViaEvents or ViaREST.
-	Via string
-}
 
 // TruncateSummary shortens s to at most MaxSummaryLength bytes (hence
 // characters too), ending with an ellipsis when it had to cut, never in
@@ -99,7 +45,7 @@ func TruncateSummary(s string) string {
 // another. It succeeds only when PagerDuty accepted the page: a REST answer
 // with an incident, or an Events API answer "success" with a dedup key.
 //
-// Retries stay within ctx's deadline. Errors: ErrRateLimited,
+// Retries stay within ctx's deadline. Errors (package oncall): ErrRateLimited,
 // ErrUnavailable (5xx, timeouts, no connection), ErrNotFound (no such
 // service), ErrUnauthorized (REST token refused), *ErrRejected (PagerDuty's
 // message: a From that is no PagerDuty user, an unknown routing key, ...).
@@ -107,13 +53,13 @@ func TruncateSummary(s string) string {
 // error is joined with ErrUnconfirmed: TriggerOutcome says Unknown, and the
 // incident is to be looked up with FindIncident. A request without Summary
 // or DedupKey is refused before anything is sent.
-func (c *Client) Trigger(ctx context.Context, req TriggerRequest) (Incident, error) {
-	if err := req.validate(); err != nil {
-		return Incident{}, fmt.Errorf("trigger: %w", err)
+func (c *Client) Trigger(ctx context.Context, req oncall.TriggerRequest) (oncall.Incident, error) {
+	if err := validate(req); err != nil {
+		return oncall.Incident{}, fmt.Errorf("trigger: %w", err)
 	}
 	summary := TruncateSummary(strings.TrimSpace(req.Summary))
 	var (
-		inc Incident
+		inc oncall.Incident
 		err error
 	)
 	if req.IntegrationKey != "" {
@@ -123,21 +69,21 @@ func (c *Client) Trigger(ctx context.Context, req TriggerRequest) (Incident, err
 	}
 	if err != nil {
 		c.logger.Warn("page failed", "service", req.ServiceID, "dedup_key", req.DedupKey, "via", via(req), "err", err)
-		return Incident{}, err
+		return oncall.Incident{}, err
 	}
 	c.logger.Info("paged", "service", req.ServiceID, "dedup_key", inc.DedupKey, "via", inc.Via,
 		"incident", inc.ID, "created", inc.Created)
 	return inc, nil
 }
 
-func via(req TriggerRequest) string {
+func via(req oncall.TriggerRequest) string {
 	if req.IntegrationKey != "" {
-		return ViaEvents
+		return oncall.ViaEvents
 	}
-	return ViaREST
+	return oncall.ViaREST
 }
 
-func (r TriggerRequest) validate() error {
+func validate(r oncall.TriggerRequest) error {
 	switch {
 	case strings.TrimSpace(r.Summary) == "":
 		return errors.New("summary is empty")
@@ -148,9 +94,9 @@ func (r TriggerRequest) validate() error {
 	case r.Urgency != "" && r.Urgency != "high" && r.Urgency != "low":
 		return fmt.Errorf("urgency is %q, want high or low", r.Urgency)
 	case r.IntegrationKey == "" && !validID(r.ServiceID):
-		return fmt.Errorf("service %q: %w: not a PagerDuty ID", r.ServiceID, ErrNotFound)
+		return fmt.Errorf("service %q: %w: not a PagerDuty ID", r.ServiceID, oncall.ErrNotFound)
 	case r.IntegrationKey != "" && r.ServiceID != "" && !validID(r.ServiceID):
-		return fmt.Errorf("service %q: %w: not a PagerDuty ID", r.ServiceID, ErrNotFound)
+		return fmt.Errorf("service %q: %w: not a PagerDuty ID", r.ServiceID, oncall.ErrNotFound)
 	}
 	return nil
 }
@@ -158,7 +104,7 @@ func (r TriggerRequest) validate() error {
 // createIncident is the REST path: POST /incidents with incident_key, and
 // on PagerDuty's "Open incident with matching dedup key already exists",
 // the open incident found by GET /incidents?incident_key=.
-func (c *Client) createIncident(ctx context.Context, req TriggerRequest, summary string) (Incident, error) {
+func (c *Client) createIncident(ctx context.Context, req oncall.TriggerRequest, summary string) (oncall.Incident, error) {
 	opts := &pd.CreateIncidentOptions{
 		Title:       summary,
 		Service:     &pd.APIReference{ID: req.ServiceID, Type: "service_reference"},
@@ -174,28 +120,28 @@ func (c *Client) createIncident(ctx context.Context, req TriggerRequest, summary
 		return err
 	})
 	if err != nil {
-		var rej *ErrRejected
-		if errors.As(err, &rej) && rej.duplicate() {
+		var rej *oncall.ErrRejected
+		if errors.As(err, &rej) && duplicate(rej) {
 			// PagerDuty says an incident with this dedup key is open: the
 			// page is there, whether or not its link can be read.
 			inc, ok, lerr := c.findOpenIncident(ctx, req.ServiceID, req.DedupKey, lookupRetried)
 			if lerr == nil && ok {
-				inc.Via = ViaREST
+				inc.Via = oncall.ViaREST
 				return inc, nil
 			}
 			if lerr != nil {
 				c.logger.Warn("open incident with the same dedup key not found", "service", req.ServiceID, "dedup_key", req.DedupKey, "err", lerr)
 			}
-			return Incident{DedupKey: req.DedupKey, ServiceID: req.ServiceID, Title: summary, Status: "triggered", Via: ViaREST}, nil
+			return oncall.Incident{DedupKey: req.DedupKey, ServiceID: req.ServiceID, Title: summary, Status: "triggered", Via: oncall.ViaREST}, nil
 		}
-		return Incident{}, fmt.Errorf("create incident on service %s: %w", req.ServiceID, err)
+		return oncall.Incident{}, fmt.Errorf("create incident on service %s: %w", req.ServiceID, err)
 	}
 	if created == nil || created.ID == "" {
 		// A 2xx without an incident: PagerDuty took something.
-		return Incident{}, fmt.Errorf("create incident on service %s: %w: %w: answer without an incident", req.ServiceID, ErrUnconfirmed, ErrUnavailable)
+		return oncall.Incident{}, fmt.Errorf("create incident on service %s: %w: %w: answer without an incident", req.ServiceID, oncall.ErrUnconfirmed, oncall.ErrUnavailable)
 	}
 	inc := fromPD(*created)
-	inc.Created, inc.Via = true, ViaREST
+	inc.Created, inc.Via = true, oncall.ViaREST
 	inc.DedupKey = cmp.Or(inc.DedupKey, req.DedupKey)
 	return inc, nil
 }
@@ -204,9 +150,9 @@ func (c *Client) createIncident(ctx context.Context, req TriggerRequest, summary
 // the event was accepted, so the open incident is looked up before (an open
 // one means this page is a repeat: nothing is sent) and after (for its
 // link), both best effort: a failed lookup never fails the page.
-func (c *Client) triggerEvent(ctx context.Context, req TriggerRequest, summary string) (Incident, error) {
+func (c *Client) triggerEvent(ctx context.Context, req oncall.TriggerRequest, summary string) (oncall.Incident, error) {
 	if inc, ok, _ := c.findOpenIncident(ctx, req.ServiceID, req.DedupKey, lookupOnce); ok {
-		inc.Via = ViaEvents
+		inc.Via = oncall.ViaEvents
 		return inc, nil
 	}
 	severity := "critical"
@@ -236,23 +182,23 @@ func (c *Client) triggerEvent(ctx context.Context, req TriggerRequest, summary s
 		return err
 	})
 	if err != nil {
-		return Incident{}, fmt.Errorf("send trigger event: %w", err)
+		return oncall.Incident{}, fmt.Errorf("send trigger event: %w", err)
 	}
 	if resp == nil || resp.Status != "success" {
 		msg, errs := "no answer", []string(nil)
 		if resp != nil {
 			msg, errs = cmp.Or(resp.Message, resp.Status), resp.Errors
 		}
-		return Incident{}, fmt.Errorf("send trigger event: %w", newRejected(202, 0, msg, errs))
+		return oncall.Incident{}, fmt.Errorf("send trigger event: %w", newRejected(202, 0, msg, errs))
 	}
 	if resp.DedupKey == "" {
-		return Incident{}, fmt.Errorf("send trigger event: %w: %w: success without a dedup key", ErrUnconfirmed, ErrUnavailable)
+		return oncall.Incident{}, fmt.Errorf("send trigger event: %w: %w: success without a dedup key", oncall.ErrUnconfirmed, oncall.ErrUnavailable)
 	}
-	inc := Incident{Title: summary, Status: "triggered", DedupKey: resp.DedupKey, ServiceID: req.ServiceID}
+	inc := oncall.Incident{Title: summary, Status: "triggered", DedupKey: resp.DedupKey, ServiceID: req.ServiceID}
 	if found, ok, _ := c.findOpenIncident(ctx, req.ServiceID, resp.DedupKey, lookupAwait); ok {
 		inc = found
 	}
-	inc.Created, inc.Via = true, ViaEvents
+	inc.Created, inc.Via = true, oncall.ViaEvents
 	return inc, nil
 }
 
@@ -265,9 +211,9 @@ func (c *Client) send(ctx context.Context, fn func(context.Context) error) error
 		return nil
 	}
 	cerr := classify(ctx, tr, err)
-	if o := tr.outcome(); o != NotPaged {
+	if o := tr.outcome(); o != oncall.NotPaged {
 		// Unknown, or a 2xx whose answer could not be read.
-		return fmt.Errorf("%w: %w", ErrUnconfirmed, cerr)
+		return fmt.Errorf("%w: %w", oncall.ErrUnconfirmed, cerr)
 	}
 	return cerr
 }
@@ -278,12 +224,12 @@ func (c *Client) send(ctx context.Context, fn func(context.Context) error) error
 // its routing key). It reports found false when PagerDuty answered and
 // holds no such incident; an error when it could not be asked. Retries
 // stay within ctx's deadline.
-func (c *Client) FindIncident(ctx context.Context, serviceID, dedupKey string) (Incident, bool, error) {
+func (c *Client) FindIncident(ctx context.Context, serviceID, dedupKey string) (oncall.Incident, bool, error) {
 	if dedupKey == "" {
-		return Incident{}, false, errors.New("find incident: dedup key is empty")
+		return oncall.Incident{}, false, errors.New("find incident: dedup key is empty")
 	}
 	if serviceID != "" && !validID(serviceID) {
-		return Incident{}, false, fmt.Errorf("find incident: service %q: %w: not a PagerDuty ID", serviceID, ErrNotFound)
+		return oncall.Incident{}, false, fmt.Errorf("find incident: service %q: %w: not a PagerDuty ID", serviceID, oncall.ErrNotFound)
 	}
 	opts := pd.ListIncidentsOptions{IncidentKey: dedupKey, Statuses: []string{"triggered", "acknowledged", "resolved"}}
 	if serviceID != "" {
@@ -295,7 +241,7 @@ func (c *Client) FindIncident(ctx context.Context, serviceID, dedupKey string) (
 		return err
 	})
 	if err != nil {
-		return Incident{}, false, fmt.Errorf("find incident with key %q: %w", dedupKey, err)
+		return oncall.Incident{}, false, fmt.Errorf("find incident with key %q: %w", dedupKey, err)
 	}
 	for _, in := range resp.Incidents {
 		if in.IncidentKey == dedupKey && (serviceID == "" || in.Service.ID == serviceID) {
@@ -303,7 +249,7 @@ func (c *Client) FindIncident(ctx context.Context, serviceID, dedupKey string) (
 			return inc, true, nil
 		}
 	}
-	return Incident{}, false, nil
+	return oncall.Incident{}, false, nil
 }
 
 // lookupMode is how hard findOpenIncident tries.
@@ -322,7 +268,7 @@ const (
 
 // findOpenIncident looks for the open incident of a service (any service
 // when serviceID is empty) with this incident key.
-func (c *Client) findOpenIncident(ctx context.Context, serviceID, key string, mode lookupMode) (Incident, bool, error) {
+func (c *Client) findOpenIncident(ctx context.Context, serviceID, key string, mode lookupMode) (oncall.Incident, bool, error) {
 	opts := pd.ListIncidentsOptions{IncidentKey: key, Statuses: []string{"triggered", "acknowledged"}}
 	if serviceID != "" {
 		opts.ServiceIDs = []string{serviceID}
@@ -350,7 +296,7 @@ func (c *Client) findOpenIncident(ctx context.Context, serviceID, key string, mo
 		})
 		if err != nil {
 			c.logger.Debug("incident lookup failed", "service", serviceID, "dedup_key", key, "err", err)
-			return Incident{}, false, fmt.Errorf("find incident with key %q: %w", key, err)
+			return oncall.Incident{}, false, fmt.Errorf("find incident with key %q: %w", key, err)
 		}
 		for _, in := range resp.Incidents {
 			if in.IncidentKey == key && (serviceID == "" || in.Service.ID == serviceID) {
@@ -358,11 +304,11 @@ func (c *Client) findOpenIncident(ctx context.Context, serviceID, key string, mo
 			}
 		}
 	}
-	return Incident{}, false, nil
+	return oncall.Incident{}, false, nil
 }
 
-func fromPD(in pd.Incident) Incident {
-	return Incident{
+func fromPD(in pd.Incident) oncall.Incident {
+	return oncall.Incident{
 		ID:        in.ID,
 		Number:    int(in.IncidentNumber),
 		HTMLURL:   in.HTMLURL,

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/switchboard-dev/switchboard/oncall"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 )
@@ -17,8 +18,8 @@ import (
 // page is a trigger on a sample service: through the Events API when it
 // has an integration key (checkout-api), else through POST /incidents
 // (auth-service).
-func page(service, dedupKey string) pagerduty.TriggerRequest {
-	return pagerduty.TriggerRequest{
+func page(service, dedupKey string) oncall.TriggerRequest {
+	return oncall.TriggerRequest{
 		ServiceID:      fakepd.SampleServiceID(service),
 		IntegrationKey: fakepd.SampleIntegrationKey(service),
 		Summary:        "disk full on " + service,
@@ -31,22 +32,22 @@ func page(service, dedupKey string) pagerduty.TriggerRequest {
 func TestTrigger(t *testing.T) {
 	tests := []struct {
 		name        string
-		req         pagerduty.TriggerRequest
+		req         oncall.TriggerRequest
 		wantVia     string
 		wantUrgency string
 	}{
-		{"events API with the integration key", page("checkout-api", "k-events"), pagerduty.ViaEvents, "high"},
-		{"REST without an integration key", page("auth-service", "k-rest"), pagerduty.ViaREST, "high"},
-		{"low urgency through the events API", func() pagerduty.TriggerRequest {
+		{"events API with the integration key", page("checkout-api", "k-events"), oncall.ViaEvents, "high"},
+		{"REST without an integration key", page("auth-service", "k-rest"), oncall.ViaREST, "high"},
+		{"low urgency through the events API", func() oncall.TriggerRequest {
 			r := page("search-api", "k-low")
 			r.Urgency = "low"
 			return r
-		}(), pagerduty.ViaEvents, "low"},
-		{"low urgency through REST", func() pagerduty.TriggerRequest {
+		}(), oncall.ViaEvents, "low"},
+		{"low urgency through REST", func() oncall.TriggerRequest {
 			r := page("permissions", "k-low-rest")
 			r.Urgency = "low"
 			return r
-		}(), pagerduty.ViaREST, "low"},
+		}(), oncall.ViaREST, "low"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,13 +70,13 @@ func TestTrigger(t *testing.T) {
 			if inc.Via != tt.wantVia || inc.IncidentKey != tt.req.DedupKey || inc.Title != tt.req.Summary || inc.Urgency != tt.wantUrgency {
 				t.Errorf("fake got %+v, want via %s, key %s, title %q, urgency %s", inc, tt.wantVia, tt.req.DedupKey, tt.req.Summary, tt.wantUrgency)
 			}
-			if tt.wantVia == pagerduty.ViaREST && inc.From != tt.req.FromEmail {
+			if tt.wantVia == oncall.ViaREST && inc.From != tt.req.FromEmail {
 				t.Errorf("got From %q, want %q", inc.From, tt.req.FromEmail)
 			}
 			if !strings.Contains(inc.Details, "paged from #incidents") {
 				t.Errorf("got details %q, want them to hold %q", inc.Details, "paged from #incidents")
 			}
-			if tt.wantVia == pagerduty.ViaEvents {
+			if tt.wantVia == oncall.ViaEvents {
 				checkEvent(t, e.fake, tt.req)
 			}
 		})
@@ -83,7 +84,7 @@ func TestTrigger(t *testing.T) {
 }
 
 // checkEvent checks the one event sent to /v2/enqueue.
-func checkEvent(t *testing.T, fake *fakepd.Server, req pagerduty.TriggerRequest) {
+func checkEvent(t *testing.T, fake *fakepd.Server, req oncall.TriggerRequest) {
 	t.Helper()
 	var sent []fakepd.Request
 	for _, r := range fake.Requests() {
@@ -133,7 +134,7 @@ func TestTriggerTwiceOpensOneIncident(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil, nil)
 			req := page(tt.service, "confirmation-42")
-			results := make([]pagerduty.Incident, 2)
+			results := make([]oncall.Incident, 2)
 			errs := make([]error, 2)
 			if tt.concurrent {
 				e.fake.SetLatency(20 * time.Millisecond)
@@ -174,7 +175,7 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 		name    string
 		service string
 		setup   func(*fakepd.Server)
-		mod     func(*pagerduty.TriggerRequest)
+		mod     func(*oncall.TriggerRequest)
 		token   string
 		// deadline of the caller (default 3s, Slack's budget)
 		deadline      time.Duration
@@ -196,10 +197,10 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			wantIncidents: 1, wantCreated: true, minElapsed: time.Second, maxElapsed: 2 * time.Second},
 		{name: "429 beyond the deadline (events)", service: "checkout-api",
 			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.RateLimitNext(10, 30*time.Second) },
-			deadline: 2 * time.Second, wantErr: pagerduty.ErrRateLimited, maxElapsed: 500 * time.Millisecond},
+			deadline: 2 * time.Second, wantErr: oncall.ErrRateLimited, maxElapsed: 500 * time.Millisecond},
 		{name: "429 beyond the deadline (REST)", service: "auth-service",
 			setup:    func(f *fakepd.Server) { f.RateLimitNext(10, 5*time.Second) },
-			deadline: 2 * time.Second, wantErr: pagerduty.ErrRateLimited, maxElapsed: 500 * time.Millisecond},
+			deadline: 2 * time.Second, wantErr: oncall.ErrRateLimited, maxElapsed: 500 * time.Millisecond},
 		{name: "5xx burst then success (REST)", service: "auth-service",
 			setup:         func(f *fakepd.Server) { f.FailNext(2, 500) },
 			wantIncidents: 1, wantCreated: true},
@@ -208,28 +209,28 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			wantIncidents: 1, wantCreated: true},
 		{name: "502s beyond the retries (REST): a gateway forwarded it", service: "auth-service",
 			setup:   func(f *fakepd.Server) { f.FailNext(100, 502) },
-			wantErr: pagerduty.ErrUnavailable, unknown: true},
+			wantErr: oncall.ErrUnavailable, unknown: true},
 		{name: "503s beyond the retries (REST)", service: "auth-service",
 			setup:   func(f *fakepd.Server) { f.FailNext(100, 503) },
-			wantErr: pagerduty.ErrUnavailable},
+			wantErr: oncall.ErrUnavailable},
 		{name: "5xx beyond the retries (events)", service: "checkout-api",
 			setup:   func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.FailNext(100, 500) },
-			wantErr: pagerduty.ErrUnavailable},
+			wantErr: oncall.ErrUnavailable},
 		{name: "hangs up after reading the request (REST)", service: "auth-service",
-			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable, unknown: true},
+			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: oncall.ErrUnavailable, unknown: true},
 		{name: "hangs up after reading the request (events)", service: "checkout-api",
-			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: pagerduty.ErrUnavailable, unknown: true},
-		{name: "connection refused (REST)", service: "auth-service", unreachable: true, wantErr: pagerduty.ErrUnavailable},
-		{name: "connection refused (events)", service: "checkout-api", unreachable: true, wantErr: pagerduty.ErrUnavailable},
+			setup: func(f *fakepd.Server) { f.SetDown(true) }, wantErr: oncall.ErrUnavailable, unknown: true},
+		{name: "connection refused (REST)", service: "auth-service", unreachable: true, wantErr: oncall.ErrUnavailable},
+		{name: "connection refused (events)", service: "checkout-api", unreachable: true, wantErr: oncall.ErrUnavailable},
 		{name: "every attempt times out", service: "auth-service",
 			setup:    func(f *fakepd.Server) { f.SetLatency(2 * time.Second) },
-			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, unknown: true, maxElapsed: 1200 * time.Millisecond},
+			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, maxElapsed: 1200 * time.Millisecond},
 		{name: "accepted, every answer after the deadline (events)", service: "checkout-api",
 			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.DelayNextResponses(100, 5*time.Second) },
-			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
+			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
 		{name: "accepted, every answer after the deadline (REST)", service: "auth-service",
 			setup:    func(f *fakepd.Server) { f.SetFaultPath("/incidents"); f.DelayNextResponses(100, 5*time.Second) },
-			deadline: time.Second, wantErr: pagerduty.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
+			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
 		{name: "answer lost after the incident was opened (REST)", service: "auth-service",
 			setup:         func(f *fakepd.Server) { f.DelayNextResponses(1, time.Second) },
 			wantIncidents: 1, wantCreated: false},
@@ -237,18 +238,18 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			setup:         func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.DelayNextResponses(1, time.Second) },
 			wantIncidents: 1, wantCreated: true},
 		{name: "From is no PagerDuty user", service: "auth-service",
-			mod:          func(r *pagerduty.TriggerRequest) { r.FromEmail = "mallory@evil.example" },
+			mod:          func(r *oncall.TriggerRequest) { r.FromEmail = "mallory@evil.example" },
 			wantRejected: "Requester User Not Found"},
 		{name: "no From", service: "auth-service",
-			mod:          func(r *pagerduty.TriggerRequest) { r.FromEmail = "" },
+			mod:          func(r *oncall.TriggerRequest) { r.FromEmail = "" },
 			wantRejected: `You must specify a user's email address in the "From" header`},
 		{name: "unknown routing key", service: "checkout-api",
-			mod:          func(r *pagerduty.TriggerRequest) { r.IntegrationKey = strings.Repeat("0", 32) },
+			mod:          func(r *oncall.TriggerRequest) { r.IntegrationKey = strings.Repeat("0", 32) },
 			wantRejected: "Event object is invalid: Invalid routing key"},
 		{name: "unknown service (REST)", service: "auth-service",
-			mod:     func(r *pagerduty.TriggerRequest) { r.ServiceID = "PNOPE00" },
-			wantErr: pagerduty.ErrNotFound},
-		{name: "bad token (REST)", service: "auth-service", token: "wrong", wantErr: pagerduty.ErrUnauthorized},
+			mod:     func(r *oncall.TriggerRequest) { r.ServiceID = "PNOPE00" },
+			wantErr: oncall.ErrNotFound},
+		{name: "bad token (REST)", service: "auth-service", token: "wrong", wantErr: oncall.ErrUnauthorized},
 		{name: "bad REST token does not stop the events API", service: "checkout-api", token: "wrong",
 			wantIncidents: 1, wantCreated: true, noLink: true},
 	}
@@ -282,7 +283,7 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 
 			switch {
 			case tt.wantRejected != "":
-				var rej *pagerduty.ErrRejected
+				var rej *oncall.ErrRejected
 				if !errors.As(err, &rej) || !strings.Contains(rej.Message, tt.wantRejected) {
 					t.Fatalf("got error %v, want ErrRejected with %q", err, tt.wantRejected)
 				}
@@ -293,17 +294,17 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			case err != nil:
 				t.Fatalf("got error %v, want none", err)
 			}
-			want := pagerduty.Paged
+			want := oncall.Paged
 			switch {
 			case tt.unknown:
-				want = pagerduty.Unknown
+				want = oncall.Unknown
 			case err != nil:
-				want = pagerduty.NotPaged
+				want = oncall.NotPaged
 			}
-			if o := pagerduty.TriggerOutcome(err); o != want {
+			if o := oncall.TriggerOutcome(err); o != want {
 				t.Errorf("got outcome %s (error %v), want %s", o, err, want)
 			}
-			if err != nil && got != (pagerduty.Incident{}) {
+			if err != nil && got != (oncall.Incident{}) {
 				t.Errorf("got incident %+v with the error, want none", got)
 			}
 			if err == nil && ((got.ID == "") != tt.noLink || got.DedupKey != req.DedupKey || got.Created != tt.wantCreated) {
@@ -339,7 +340,7 @@ func TestRateLimitErrorSaysHowLongToWait(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, err := e.client.Trigger(ctx, page("auth-service", "k1"))
-	var rl *pagerduty.RateLimitError
+	var rl *oncall.RateLimitError
 	if !errors.As(err, &rl) || rl.RetryAfter != 30*time.Second {
 		t.Errorf("got %v, want a RateLimitError asking to wait 30s", err)
 	}
@@ -385,13 +386,13 @@ func TestTriggerTruncatesLongSummaries(t *testing.T) {
 func TestTriggerRefusesIncompleteRequests(t *testing.T) {
 	tests := []struct {
 		name string
-		mod  func(*pagerduty.TriggerRequest)
+		mod  func(*oncall.TriggerRequest)
 	}{
-		{"no summary", func(r *pagerduty.TriggerRequest) { r.Summary = "  " }},
-		{"no dedup key", func(r *pagerduty.TriggerRequest) { r.DedupKey = "" }},
-		{"dedup key too long", func(r *pagerduty.TriggerRequest) { r.DedupKey = strings.Repeat("k", 256) }},
-		{"bad urgency", func(r *pagerduty.TriggerRequest) { r.Urgency = "urgent" }},
-		{"service ID with a path in it", func(r *pagerduty.TriggerRequest) { r.ServiceID = "P1/../../x" }},
+		{"no summary", func(r *oncall.TriggerRequest) { r.Summary = "  " }},
+		{"no dedup key", func(r *oncall.TriggerRequest) { r.DedupKey = "" }},
+		{"dedup key too long", func(r *oncall.TriggerRequest) { r.DedupKey = strings.Repeat("k", 256) }},
+		{"bad urgency", func(r *oncall.TriggerRequest) { r.Urgency = "urgent" }},
+		{"service ID with a path in it", func(r *oncall.TriggerRequest) { r.ServiceID = "P1/../../x" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -492,7 +493,7 @@ func TestFindIncident(t *testing.T) {
 		})
 	}
 	e.fake.SetDown(true)
-	if _, _, err := e.client.FindIncident(ctx, "", "k-find"); !errors.Is(err, pagerduty.ErrUnavailable) {
+	if _, _, err := e.client.FindIncident(ctx, "", "k-find"); !errors.Is(err, oncall.ErrUnavailable) {
 		t.Errorf("PagerDuty down: got %v, want ErrUnavailable", err)
 	}
 }
