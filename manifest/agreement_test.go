@@ -164,3 +164,45 @@ func walkFiles(dir string, visit func(string)) error {
 	}
 	return nil
 }
+
+// TestMutantsAgreeWithBackstage is the differential test of
+// tools/backstage-verdicts/mutate.js, run only when
+// SWITCHBOARD_BACKSTAGE_MUTANTS names its output folder: it lists the
+// mutants on which lint and Backstage disagree (mutants of UTF-16 files and
+// of the known limitations, and placeholder-dependent verdicts, aside, as in
+// the table).
+func TestMutantsAgreeWithBackstage(t *testing.T) {
+	dir := os.Getenv("SWITCHBOARD_BACKSTAGE_MUTANTS")
+	if dir == "" {
+		t.Skip("SWITCHBOARD_BACKSTAGE_MUTANTS is not set: run tools/backstage-verdicts/mutate.js first")
+	}
+	data, err := os.ReadFile(path.Join(dir, "verdicts.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := defaultRules()
+	disagree, total := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) != 4 {
+			t.Fatalf("got line %q, want 4 columns", line)
+		}
+		if strings.Contains(cols[3], "utf16") || strings.Contains(cols[3], "limitation-") || strings.Contains(cols[2], `"stub"`) {
+			continue
+		}
+		b, err := os.ReadFile(path.Join(dir, "cases", cols[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := manifest.Parse(".backstage/"+cols[0], b, rules)
+		if d.Template {
+			continue
+		}
+		total++
+		if valid := cols[1] == "valid"; valid == d.HasErrors() {
+			disagree++
+			t.Errorf("%s (a mutant of %s): Backstage says %s (%s); lint findings:\n%s", cols[0], cols[3], cols[1], cols[2], findingsText(d.Findings))
+		}
+	}
+	t.Logf("%d mutants, %d disagreements", total, disagree)
+}

@@ -82,7 +82,7 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 	}
 	for _, doc := range docs {
 		restoreText(doc, restore)
-		if root := docRoot(doc); root != nil && slices.ContainsFunc(yaml11, func(l int) bool { return doc.Line <= l && l < root.Line }) {
+		if root := docRoot(doc); root != nil && underYAML11(yaml11, root.Line) {
 			for _, k := range markYAML11(doc) {
 				c.at(RuleYAMLSyntax, k, "under %YAML 1.1, Backstage's reader expands merge keys, and this one does not merge a mapping",
 					"merge a mapping (`<<: *anchor`), or remove the %YAML 1.1 directive and write the fields out")

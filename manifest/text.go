@@ -14,9 +14,10 @@ import (
 var (
 	// yamlDirectiveRe finds a %YAML 1.2 directive, which yaml.v3 refuses.
 	yamlDirectiveRe = regexp.MustCompile(`(?m)^%YAML 1\.2([ \t\r]|$)`)
-	// yaml11DirectiveRe finds a %YAML 1.1 directive: Backstage's reader then
-	// reads the next document with YAML 1.1 types.
-	yaml11DirectiveRe = regexp.MustCompile(`(?m)^%YAML 1\.1([ \t\r]|$)`)
+	// anyDirectiveRe finds a %YAML directive: Backstage's reader reads the
+	// documents after a %YAML 1.1 one, up to the next %YAML directive, with
+	// YAML 1.1 types.
+	anyDirectiveRe = regexp.MustCompile(`(?m)^%YAML[ \t]+(\S+)`)
 )
 
 // textIssue counts one kind of problem in a file's text and keeps where it
@@ -55,8 +56,8 @@ func (t *textIssue) add(p Pos, r rune) {
 //     that restoreText puts back once the YAML is decoded.
 //
 // Replacements keep every character's line and column. It also returns the
-// lines of %YAML 1.1 directives (see markYAML11).
-func (c *checker) decodeText(data []byte) ([]byte, []int, *strings.Replacer) {
+// %YAML directives (see markYAML11).
+func (c *checker) decodeText(data []byte) ([]byte, []yamlDirective, *strings.Replacer) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}):
 		data = decodeUTF16(data)
@@ -133,9 +134,9 @@ func (c *checker) decodeText(data []byte) ([]byte, []int, *strings.Replacer) {
 	if !bytes.Contains(data, []byte("%YAML")) {
 		return data, nil, hideSeparators(&data)
 	}
-	var v11 []int
-	for _, loc := range yaml11DirectiveRe.FindAllIndex(data, -1) {
-		v11 = append(v11, bytes.Count(data[:loc[0]], []byte("\n"))+1)
+	var dirs []yamlDirective
+	for _, m := range anyDirectiveRe.FindAllSubmatchIndex(data, -1) {
+		dirs = append(dirs, yamlDirective{line: bytes.Count(data[:m[0]], []byte("\n")) + 1, yaml11: string(data[m[2]:m[3]]) == "1.1"})
 	}
 	if yamlDirectiveRe.Match(data) {
 		data = yamlDirectiveRe.ReplaceAllFunc(data, func(m []byte) []byte {
@@ -143,7 +144,25 @@ func (c *checker) decodeText(data []byte) ([]byte, []int, *strings.Replacer) {
 		})
 	}
 	restore := hideSeparators(&data)
-	return data, v11, restore
+	return data, dirs, restore
+}
+
+// yamlDirective is a %YAML directive of a file.
+type yamlDirective struct {
+	line   int
+	yaml11 bool
+}
+
+// underYAML11 reports whether the document whose content starts at line is
+// read with YAML 1.1 types: the last %YAML directive before it says 1.1.
+func underYAML11(dirs []yamlDirective, line int) bool {
+	v11 := false
+	for _, d := range dirs {
+		if d.line < line {
+			v11 = d.yaml11
+		}
+	}
+	return v11
 }
 
 // hideSeparators replaces U+2028 and U+2029 in *data with private-use

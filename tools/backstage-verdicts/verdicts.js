@@ -352,7 +352,11 @@ async function main() {
   process.stderr.write(`${files.length} files: ${valid} valid, ${files.length - valid} invalid; wrote ${out}\n`);
 }
 
-main().catch(e => {
-  process.stderr.write(`${e.stack || e}\n`);
-  process.exit(1);
-});
+module.exports = { verdict };
+
+if (require.main === module) {
+  main().catch(e => {
+    process.stderr.write(`${e.stack || e}\n`);
+    process.exit(1);
+  });
+}
