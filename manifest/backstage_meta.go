@@ -152,10 +152,13 @@ func (c *checker) nonEmptyString(path string, p pair, fix string) string {
 
 // stringMap reads a mapping of string values (labels, annotations), checking
 // keys and values with validKey and validValue (nil: any string). A null
-// mapping is an error for labels and accepted for annotations, as Backstage
-// does.
+// mapping is an error for labels; annotations that JavaScript deems false
+// (null, "", 0, false) are accepted, as Backstage replaces them with {}.
 func (c *checker) stringMap(path string, p pair, rule string, validKey, validValue func(string) bool) (map[string]string, map[string]*yaml.Node) {
 	v := p.val
+	if path == "metadata.annotations" && falsy(v) {
+		return nil, nil
+	}
 	if isNull(v) {
 		if path != "metadata.annotations" {
 			c.at(RuleFieldType, p.key, path+" is empty: when it is there, it must be a mapping of key: value", "write one `key: value` per line under "+lastSegment(path)+", or remove it")

@@ -182,13 +182,30 @@ func decodeDocs(data []byte) ([]*yaml.Node, error) {
 var emptyKeyRe = regexp.MustCompile(`^([ ]*(?:- )?):(?:[ \t]|$)`)
 
 // lenientText rewrites the lines Backstage's YAML reader accepts and yaml.v3
-// does not: a blank line holding tabs (blanked), and an entry with an empty
-// key (given the key ~, one column to the right). It reports whether it
-// changed anything.
+// does not: a blank line holding tabs (blanked), an entry with an empty key
+// (given the key ~, one column to the right), and a directive other than
+// %YAML and %TAG before a document (a comment, as Backstage's reader ignores
+// it). It reports whether it changed anything.
 func lenientText(data []byte) ([]byte, bool) {
 	lines := bytes.Split(data, []byte("\n"))
 	changed := false
+	prologue := true
 	for i, l := range lines {
+		t := bytes.TrimRight(l, " \t\r")
+		switch {
+		case bytes.HasPrefix(t, []byte("---")):
+			prologue = false
+		case bytes.Equal(t, []byte("...")):
+			prologue = true
+		case prologue && len(t) > 0 && t[0] == '%':
+			if !bytes.HasPrefix(t, []byte("%YAML ")) && !bytes.HasPrefix(t, []byte("%TAG ")) {
+				lines[i] = slices.Concat([]byte("#"), l[1:])
+				changed = true
+			}
+			continue
+		case len(bytes.TrimSpace(t)) > 0 && t[0] != '#':
+			prologue = false
+		}
 		switch {
 		case len(bytes.TrimSpace(l)) == 0 && bytes.IndexByte(l, '\t') >= 0:
 			lines[i] = bytes.ReplaceAll(l, []byte("\t"), []byte(" "))
