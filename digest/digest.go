@@ -1,17 +1,23 @@
-// Package digest posts the catalog's daily digest: coverage and what the
-// catalog lacks, to the digest channel of the standards file and, when
-// asked, each team's part to its own channel, on the standards file's
-// schedule.
+// Package digest is the catalog's daily digest: coverage and what the
+// catalog lacks, posted to the digest channel of the standards file and,
+// when asked, each team's part to its own channel, on the standards file's
+// schedule; and the record of each day's posting (Days). The digest's read
+// model is the catalog's (catalog.Store.Digest), its Slack message is
+// commands.DigestResponse.
 //
-// Several replicas may run the scheduler on one database: each day's digest
-// is posted once. A replica takes a Postgres advisory lock, claims the day
-// in digest_days (an insert that only one replica can make), posts, records
-// each channel as it goes and marks the day posted. If it dies while
-// posting, its claim goes stale and another replica takes it over, posting
-// only to the channels not yet recorded; if Slack fails, the day is left
-// unposted and tried again a few minutes later. A day missed while every
-// replica was down (its due time passed and it was never posted) is posted
-// when one comes back.
+// The schedule is a River periodic job (PeriodicJob): River's leader
+// inserts a digest job at each due time, and once when it starts; any
+// replica works it (Worker). River runs a job at least once, not exactly
+// once, and a Slack post cannot be undone: what makes each day's digest go
+// out once per channel is its record in digest_days. The worker takes a
+// Postgres advisory lock, claims the day (an insert or update only one
+// replica can make), posts, records each channel as it goes and marks the
+// day posted. If its replica dies while posting, the claim goes stale and a
+// later job takes it over, posting only to the channels not yet recorded;
+// if Slack fails, the day is left unposted, the job fails and River tries it
+// again (snoozing until the day may be claimed again). A day missed while
+// every replica was down (its due time passed and it was never posted) is
+// posted when one comes back.
 package digest
 
 import (
@@ -20,6 +26,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -28,7 +35,6 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
-	"github.com/switchboard-dev/switchboard/shell"
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
@@ -51,8 +57,9 @@ func (f PublisherFunc) Publish(ctx context.Context, channel string, resp command
 
 // Defaults of a Poster's timings.
 const (
-	// DefaultInterval is how often RunDaily checks whether a digest is due
-	// (it also wakes at each due time).
+	// DefaultInterval is the longest a digest job waits before looking
+	// again at a day another replica is posting, or that failed a moment
+	// ago (River snoozes the job).
 	DefaultInterval = time.Minute
 	// DefaultStaleAfter is how old a claim must be for another replica to
 	// take it over: its replica is taken to have died while posting.
@@ -126,6 +133,9 @@ type Result struct {
 	Channels []string
 	// Skipped says why nothing was posted, when nothing was.
 	Skipped string
+	// RetryAt is, when the day is not posted but could not be claimed
+	// (SkippedLocked, SkippedClaimed), when it may be claimed again.
+	RetryAt time.Time
 }
 
 // Reasons a call posted nothing.
@@ -141,44 +151,6 @@ const (
 func (p *Poster) Schedule() (Schedule, error) {
 	d := p.standards().Digest
 	return ParseSchedule(d.Schedule, d.Location())
-}
-
-// RunDaily posts each day's digest when due until ctx ends, then returns
-// nil. It returns an error at once when the schedule is invalid, and nil at
-// once when there is nowhere to post. Run it on every replica: each day's
-// digest is posted once.
-func (p *Poster) RunDaily(ctx context.Context) error {
-	sched, err := p.Schedule()
-	if err != nil {
-		return err
-	}
-	if !p.hasAudience() {
-		p.log().Info("digest not scheduled: no digest channel in the standards file (digest.channel)")
-		return nil
-	}
-	p.log().Info("digest scheduled", "schedule", sched.String(), "channel", p.standards().Digest.Channel, "team_digests", p.TeamDigests)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-timer.C:
-		}
-		res, err := p.RunDue(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			p.log().Error("digest not posted; it will be tried again", "day", day(res.Day), "err", err)
-		case res.Posted:
-			p.log().Info("digest posted", "day", day(res.Day), "due", res.DueAt, "channels", res.Channels)
-		}
-		wait := p.interval()
-		now := p.now()
-		if next := sched.Next(now); next.Sub(now) < wait {
-			wait = max(next.Sub(now), 0) + time.Second
-		}
-		timer.Reset(wait)
-	}
 }
 
 func day(t time.Time) string {
@@ -207,7 +179,8 @@ func (p *Poster) RunDue(ctx context.Context) (Result, error) {
 		return Result{Skipped: SkippedNotDue}, nil
 	}
 	res := Result{Day: sched.Day(due), DueAt: due}
-	rec, err := p.Store.DigestDayRecord(ctx, res.Day)
+	days := p.Days()
+	rec, err := days.Record(ctx, res.Day)
 	switch {
 	case err == nil && rec.Posted():
 		res.Skipped = SkippedPosted
@@ -222,11 +195,12 @@ func (p *Poster) RunDue(ctx context.Context) (Result, error) {
 	}
 	if !ok {
 		res.Skipped = SkippedLocked
+		res.RetryAt = now.Add(p.interval())
 		return res, nil
 	}
 	defer unlock()
 	now = p.now()
-	claim, ok, err := p.Store.ClaimDigestDay(ctx, catalog.DigestClaim{
+	claim, ok, err := days.Claim(ctx, Claim{
 		Day: res.Day, DueAt: due, By: p.Replica, Now: now,
 		StaleAfter: p.staleAfter(), RetryAfter: p.retryAfter(),
 	})
@@ -235,6 +209,7 @@ func (p *Poster) RunDue(ctx context.Context) (Result, error) {
 	}
 	if !ok {
 		res.Skipped = SkippedClaimed
+		res.RetryAt = p.claimableAt(ctx, res.Day, now)
 		return res, nil
 	}
 	if len(claim.PostedChannels) > 0 || claim.Attempts > 1 {
@@ -247,12 +222,12 @@ func (p *Poster) RunDue(ctx context.Context) (Result, error) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err != nil {
-		if ferr := p.Store.FailDigestDay(rctx, res.Day, p.Replica, p.now(), err.Error()); ferr != nil {
+		if ferr := days.Fail(rctx, res.Day, p.Replica, p.now(), err.Error()); ferr != nil {
 			p.log().Error("digest: record failure", "day", day(res.Day), "err", ferr)
 		}
 		return res, err
 	}
-	if err := p.Store.FinishDigestDay(rctx, res.Day, p.Replica, p.now(), d.Snapshot()); err != nil {
+	if err := days.Finish(rctx, res.Day, p.Replica, p.now(), d.Snapshot()); err != nil {
 		return res, fmt.Errorf("digest of %s: posted, but %w", day(res.Day), err)
 	}
 	res.Posted = true
@@ -286,16 +261,19 @@ func (p *Poster) PostNow(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := p.Store.RecordDigestPosted(ctx, res.Day, p.now(), p.Replica, posted, d.Snapshot()); err != nil {
+	if err := p.Days().RecordPosted(ctx, res.Day, p.now(), p.Replica, posted, d.Snapshot()); err != nil {
 		return res, fmt.Errorf("post digest: posted, but %w", err)
 	}
 	res.Posted = true
 	return res, nil
 }
 
-// Text returns today's digest as text: the digest channel's, then each
-// team's part when TeamDigests is set.
-func (p *Poster) Text(ctx context.Context) (string, error) {
+// TextRenderer writes a response as text; shell.Render is one.
+type TextRenderer func(w io.Writer, resp commands.Response) error
+
+// Text returns today's digest as text, written by render: the digest
+// channel's, then each team's part when TeamDigests is set.
+func (p *Poster) Text(ctx context.Context, render TextRenderer) (string, error) {
 	sched, err := p.Schedule()
 	if err != nil {
 		return "", err
@@ -312,11 +290,38 @@ func (p *Poster) Text(ctx context.Context) (string, error) {
 		if pt.team != "" || p.TeamDigests {
 			fmt.Fprintf(&b, "── to %s ──\n", pt.key)
 		}
-		if err := shell.Render(&b, pt.resp); err != nil {
+		if err := render(&b, pt.resp); err != nil {
 			return "", fmt.Errorf("render digest: %w", err)
 		}
 	}
 	return b.String(), nil
+}
+
+// Days returns the records of each day's digest, in the store's database.
+func (p *Poster) Days() *Days { return NewDays(p.Store.Pool()) }
+
+// claimableAt returns when day, which could not be claimed at now, may be
+// claimed: when its claim goes stale, or its last failure is RetryAfter
+// old. On any doubt it is a look again Interval later.
+func (p *Poster) claimableAt(ctx context.Context, day, now time.Time) time.Time {
+	at := now.Add(p.interval())
+	rec, err := p.Days().Record(ctx, day)
+	if err != nil || rec.Posted() {
+		return at
+	}
+	var when time.Time
+	if !rec.ClaimedAt.IsZero() {
+		when = rec.ClaimedAt.Add(p.staleAfter())
+	}
+	if !rec.FailedAt.IsZero() {
+		if f := rec.FailedAt.Add(p.retryAfter()); f.After(when) {
+			when = f
+		}
+	}
+	if when.IsZero() || when.After(at) {
+		return at
+	}
+	return when
 }
 
 // Source returns the digest index the poster reads: the store, with the
@@ -386,7 +391,7 @@ func (p *Poster) post(ctx context.Context, day time.Time, done []string, claimed
 		}
 		posted = append(posted, pt.key)
 		if claimed {
-			if err := p.Store.RecordDigestChannel(ctx, day, p.Replica, pt.key); err != nil {
+			if err := p.Days().RecordChannel(ctx, day, p.Replica, pt.key); err != nil {
 				return d, posted, fmt.Errorf("digest posted to %s: %w", pt.key, err)
 			}
 		}

@@ -1,17 +1,21 @@
 package digest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/slack-go/slack"
 
 	"github.com/switchboard-dev/switchboard/bot"
@@ -22,8 +26,10 @@ import (
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/jobs"
 	"github.com/switchboard-dev/switchboard/manifest"
 	"github.com/switchboard-dev/switchboard/reposync"
+	"github.com/switchboard-dev/switchboard/shell"
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
@@ -174,35 +180,117 @@ func header(p post) string {
 	return ""
 }
 
-// TestTwoReplicasPostOnce runs the scheduler of two replicas, each with its
-// own connections, over one database at the due time: one digest is
-// posted.
+// worker is one replica's River client working digest jobs with its
+// poster, its own pool on the shared database; done receives every digest
+// job it finished (completed, failed or snoozed).
+type worker struct {
+	p       *digest.Poster
+	client  *jobs.Client
+	done    <-chan *river.Event
+	stopped bool
+}
+
+// startWorker starts a replica's River client for p's digest jobs, with the
+// digest's schedule when periodic is set; it is stopped at the end of the
+// test, or by stop.
+func startWorker(t *testing.T, p *digest.Poster, periodic bool) *worker {
+	t.Helper()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &digest.Worker{Poster: p})
+	cfg := jobs.Config{Workers: workers, MaxWorkers: 4}
+	if periodic {
+		job, err := p.PeriodicJob()
+		if err != nil || job == nil {
+			t.Fatalf("periodic job: %v %v", job, err)
+		}
+		cfg.Periodic = []*river.PeriodicJob{job}
+	}
+	c, err := jobs.New(p.Store.Pool(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := c.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobSnoozed)
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{p: p, client: c, done: events}
+	t.Cleanup(func() { cancel(); w.stop(t) })
+	return w
+}
+
+func (w *worker) stop(t *testing.T) {
+	t.Helper()
+	if w.stopped {
+		return
+	}
+	w.stopped = true
+	if err := w.client.Stop(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+// insert inserts n digest jobs through w.
+func (w *worker) insert(t *testing.T, n int) []int64 {
+	t.Helper()
+	var ids []int64
+	for range n {
+		res, err := w.client.Insert(context.Background(), digest.Args{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.Job.ID)
+	}
+	return ids
+}
+
+// waitFor waits until the workers have sent n events of kind, and returns
+// the jobs of those events.
+func waitFor(t *testing.T, kind river.EventKind, n int, ws ...*worker) []*rivertype.JobRow {
+	t.Helper()
+	var got []*rivertype.JobRow
+	cases := make([]reflect.SelectCase, len(ws))
+	for i, w := range ws {
+		cases[i] = reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(w.done)}
+	}
+	for len(got) < n {
+		_, v, ok := reflect.Select(cases)
+		if !ok {
+			t.Fatalf("events closed after %d %s events, want %d", len(got), kind, n)
+		}
+		ev := v.Interface().(*river.Event)
+		if ev.Kind == kind && ev.Job.Kind == (digest.Args{}).Kind() {
+			got = append(got, ev.Job)
+		}
+	}
+	return got
+}
+
+// TestTwoReplicasPostOnce runs the digest's River jobs on two replicas,
+// each with its own connections and the digest's schedule, over one
+// database at the due time: the leader's job at start and three more
+// inserted through each replica race, and one digest is posted.
 func TestTwoReplicasPostOnce(t *testing.T) {
 	url := pgtest.URL(t)
 	seed(t, url)
 	clk := &clock{t: time.Date(2025, 11, 3, 9, 0, 0, 0, paris(t))}
 	pub := &recorder{delay: 100 * time.Millisecond}
 	a, b := replica(t, url, "a", pub, clk), replica(t, url, "b", pub, clk)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var wg sync.WaitGroup
+	var ws []*worker
 	for _, p := range []*digest.Poster{a, b} {
-		p.Interval = 10 * time.Millisecond
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := p.RunDaily(ctx); err != nil {
-				t.Error(err)
-			}
-		}()
+		p.Interval = 10 * time.Millisecond // a job that finds the day being posted looks again soon
+		ws = append(ws, startWorker(t, p, true))
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for pub.count() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	inserted := len(ws[0].insert(t, 3)) + len(ws[1].insert(t, 3))
+	completed := waitFor(t, river.EventKindJobCompleted, inserted+1, ws...) // and the schedule's job at start
+	periodic := 0
+	for _, j := range completed {
+		if bytes.Contains(j.Metadata, []byte("periodic")) {
+			periodic++
+		}
 	}
-	time.Sleep(400 * time.Millisecond) // both keep ticking: give the second every chance to post again
-	cancel()
-	wg.Wait()
+	if periodic == 0 {
+		t.Errorf("no job of the digest's schedule ran: %d jobs completed", len(completed))
+	}
 	posts := pub.to("catalog-digest")
 	if len(posts) != 1 || pub.count() != 1 {
 		t.Fatalf("posts: got %d to the digest channel (%d in all), want exactly 1", len(posts), pub.count())
@@ -213,7 +301,7 @@ func TestTwoReplicasPostOnce(t *testing.T) {
 	if !posts[0].resp.InChannel {
 		t.Errorf("the digest is not posted in the channel")
 	}
-	rec, err := a.Store.DigestDayRecord(context.Background(), time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC))
+	rec, err := a.Days().Record(context.Background(), time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,32 +310,37 @@ func TestTwoReplicasPostOnce(t *testing.T) {
 	}
 }
 
-// TestRunDueRace has many replicas call RunDue at the same instant, many
-// times: still one post.
+// TestRunDueRace has four replicas work twenty digest jobs at the same
+// instant, and call RunDue directly too: still one post.
 func TestRunDueRace(t *testing.T) {
 	url := pgtest.URL(t)
 	seed(t, url)
 	clk := &clock{t: time.Date(2025, 11, 3, 9, 0, 5, 0, paris(t))}
 	pub := &recorder{delay: 20 * time.Millisecond}
-	var posters []*digest.Poster
+	var ws []*worker
 	for i := range 4 {
-		posters = append(posters, replica(t, url, fmt.Sprintf("r%d", i), pub, clk))
+		p := replica(t, url, fmt.Sprintf("r%d", i), pub, clk)
+		p.Interval = 10 * time.Millisecond
+		ws = append(ws, startWorker(t, p, false))
 	}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for _, p := range posters {
+	n := 0
+	for _, w := range ws {
+		n += len(w.insert(t, 5))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
 			for range 5 {
-				if _, err := p.RunDue(context.Background()); err != nil {
+				if _, err := w.p.RunDue(context.Background()); err != nil {
 					t.Error(err)
 				}
 			}
 		}()
 	}
 	close(start)
+	waitFor(t, river.EventKindJobCompleted, n, ws...)
 	wg.Wait()
 	if n := pub.count(); n != 1 {
 		t.Errorf("posts: got %d, want 1", n)
@@ -255,47 +348,89 @@ func TestRunDueRace(t *testing.T) {
 }
 
 // TestMissedDayPostedOnce: every replica was down at Monday's due time; the
-// first to come back posts Monday's digest, once, and Tuesday's comes at
-// its time.
+// first to come back (a new process, whose River client runs the digest's
+// schedule once at start) posts Monday's digest, once, and Tuesday's comes
+// at its time.
 func TestMissedDayPostedOnce(t *testing.T) {
 	url := pgtest.URL(t)
 	seed(t, url)
 	loc := paris(t)
-	clk := &clock{t: time.Date(2025, 11, 4, 8, 0, 0, 0, loc)}
+	clk := &clock{}
 	pub := &recorder{}
 	ctx := context.Background()
 	steps := []struct {
-		name       string
-		at         time.Time
-		wantPosted bool
-		wantDay    string
+		name      string
+		at        time.Time
+		wantPosts int
+		wantDay   string
 	}{
-		{"back on Tuesday morning: Monday's", time.Date(2025, 11, 4, 8, 0, 0, 0, loc), true, "2025-11-03"},
-		{"a minute later", time.Date(2025, 11, 4, 8, 1, 0, 0, loc), false, "2025-11-03"},
-		{"another restart", time.Date(2025, 11, 4, 8, 30, 0, 0, loc), false, "2025-11-03"},
-		{"Tuesday at 9", time.Date(2025, 11, 4, 9, 0, 0, 0, loc), true, "2025-11-04"},
-		{"Tuesday later", time.Date(2025, 11, 4, 17, 0, 0, 0, loc), false, "2025-11-04"},
+		{"back on Tuesday morning: Monday's", time.Date(2025, 11, 4, 8, 0, 0, 0, loc), 1, "2025-11-03"},
+		{"a minute later", time.Date(2025, 11, 4, 8, 1, 0, 0, loc), 1, "2025-11-03"},
+		{"another restart", time.Date(2025, 11, 4, 8, 30, 0, 0, loc), 1, "2025-11-03"},
+		{"Tuesday at 9", time.Date(2025, 11, 4, 9, 0, 0, 0, loc), 2, "2025-11-04"},
+		{"Tuesday later", time.Date(2025, 11, 4, 17, 0, 0, 0, loc), 2, "2025-11-04"},
 	}
 	for i, st := range steps {
 		clk.Set(st.at)
 		p := replica(t, url, fmt.Sprintf("process-%d", i), pub, clk) // a new process each step
-		res, err := p.RunDue(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", st.name, err)
+		w := startWorker(t, p, true)
+		waitFor(t, river.EventKindJobCompleted, 1, w) // the schedule's job at start
+		w.stop(t)
+		if got := len(pub.to("catalog-digest")); got != st.wantPosts {
+			t.Fatalf("%s: got %d posts, want %d", st.name, got, st.wantPosts)
 		}
-		if res.Posted != st.wantPosted || res.Day.Format(time.DateOnly) != st.wantDay {
-			t.Fatalf("%s: got posted %v for %s (%s), want posted %v for %s", st.name, res.Posted, res.Day.Format(time.DateOnly), res.Skipped, st.wantPosted, st.wantDay)
+		day, _ := time.Parse(time.DateOnly, st.wantDay)
+		if rec, err := p.Days().Record(ctx, day); err != nil || !rec.Posted() {
+			t.Fatalf("%s: the record of %s: got %+v, %v, want posted", st.name, st.wantDay, rec, err)
 		}
 	}
 	posts := pub.to("catalog-digest")
-	if len(posts) != 2 {
-		t.Fatalf("posts: got %d, want 2 (Monday's, late, and Tuesday's)", len(posts))
-	}
 	if got := header(posts[0]); !strings.Contains(got, "Mon 3 Nov 2025") {
 		t.Errorf("first post: got %q, want Monday's digest", got)
 	}
 	if got := flattenText(posts[1].resp); !strings.Contains(got, "since the digest of Mon 3 Nov") {
 		t.Errorf("Tuesday's digest does not compare with Monday's:\n%s", got)
+	}
+}
+
+// TestFailedJobRetried: Slack fails; the digest job fails, and River tries
+// it again (snoozing while the day's last failure is recent) until it
+// posts, once.
+func TestFailedJobRetried(t *testing.T) {
+	url := pgtest.URL(t)
+	seed(t, url)
+	clk := &clock{t: time.Date(2025, 11, 3, 9, 0, 0, 0, paris(t))}
+	var mu sync.Mutex
+	failing := true
+	pub := &recorder{fail: func(string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if failing {
+			return errors.New("slack: service_unavailable")
+		}
+		return nil
+	}}
+	p := replica(t, url, "a", pub, clk)
+	p.Interval = 10 * time.Millisecond
+	w := startWorker(t, p, false)
+	w.insert(t, 1)
+	failed := waitFor(t, river.EventKindJobFailed, 1, w)
+	if len(failed[0].Errors) == 0 || !strings.Contains(failed[0].Errors[0].Error, "service_unavailable") {
+		t.Errorf("failed job: got errors %+v, want Slack's", failed[0].Errors)
+	}
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	// River's retry finds the failure recent and snoozes; once the retry
+	// delay has passed on the poster's clock, it posts.
+	waitFor(t, river.EventKindJobSnoozed, 1, w)
+	clk.Set(clk.Now().Add(digest.DefaultRetryAfter + time.Second))
+	done := waitFor(t, river.EventKindJobCompleted, 1, w)
+	if done[0].ID != failed[0].ID || done[0].Attempt != 2 {
+		t.Errorf("completed: got job %d at attempt %d, want job %d at its second attempt", done[0].ID, done[0].Attempt, failed[0].ID)
+	}
+	if n := pub.count(); n != 1 {
+		t.Errorf("posts: got %d, want 1", n)
 	}
 }
 
@@ -344,7 +479,7 @@ func TestFailedPostRetried(t *testing.T) {
 	if _, err := p.RunDue(ctx); err == nil {
 		t.Fatal("first run: got no error, want Slack's")
 	}
-	rec, err := p.Store.DigestDayRecord(ctx, day)
+	rec, err := p.Days().Record(ctx, day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +536,7 @@ func TestStaleClaimTakenOver(t *testing.T) {
 	b := replica(t, url, "b", pub, clk)
 	ctx := context.Background()
 	day := time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC)
-	if _, ok, err := b.Store.ClaimDigestDay(ctx, catalog.DigestClaim{Day: day, DueAt: due, By: "dead", Now: due, StaleAfter: time.Minute}); err != nil || !ok {
+	if _, ok, err := b.Days().Claim(ctx, digest.Claim{Day: day, DueAt: due, By: "dead", Now: due, StaleAfter: time.Minute}); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 	clk.Set(due.Add(time.Minute))
@@ -425,7 +560,7 @@ func TestPostNowAndText(t *testing.T) {
 	p := replica(t, url, "cli", pub, clk)
 	ctx := context.Background()
 
-	text, err := p.Text(ctx)
+	text, err := p.Text(ctx, shell.Render)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,14 +588,14 @@ func TestPostNowAndText(t *testing.T) {
 	if res, err := p.RunDue(ctx); err != nil || res.Skipped != digest.SkippedNoAudience {
 		t.Errorf("without a channel: got %+v, %v", res, err)
 	}
-	if err := p.RunDaily(ctx); err != nil {
-		t.Errorf("RunDaily without a channel: got %v, want nil at once", err)
+	if job, err := p.PeriodicJob(); job != nil || err != nil {
+		t.Errorf("schedule without a channel: got %v, %v, want none", job, err)
 	}
 	bad := testStandards()
 	bad.Digest.Schedule = "0 9 * *"
 	p.Standards = bad
-	if err := p.RunDaily(ctx); err == nil {
-		t.Error("RunDaily with a bad schedule: got nil, want an error")
+	if _, err := p.PeriodicJob(); err == nil {
+		t.Error("schedule with a bad expression: got nil, want an error")
 	}
 }
 
@@ -489,7 +624,7 @@ func TestTextOfFakeOrg(t *testing.T) {
 		}
 	}
 	p.TeamDigests = true
-	text, err := p.Text(ctx)
+	text, err := p.Text(ctx, shell.Render)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
+	"github.com/switchboard-dev/switchboard/shell"
 )
 
 // runDigest is "switchboard digest [--post] [--teams]": today's digest,
@@ -59,7 +60,7 @@ func runDigest(ctx context.Context, args []string, env *Env) int {
 		return 2
 	}
 	if !*post {
-		text, err := p.Text(ctx)
+		text, err := p.Text(ctx, shell.Render)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, "switchboard digest:", err)
 			return 1
@@ -94,4 +95,20 @@ func newDigestPublisher(getenv func(string) string) (digest.Publisher, error) {
 		return nil, err
 	}
 	return digest.PublisherFunc(b.Notify), nil
+}
+
+// addDigest makes the replica work the digest's jobs with poster, on the
+// schedule of its standards file (a River periodic job: the cluster's, not
+// this process's). An invalid schedule is logged and nothing is scheduled;
+// nor is anything without a digest channel.
+func addDigest(w *work, poster *digest.Poster, log *slog.Logger) {
+	job, err := poster.PeriodicJob()
+	if err != nil {
+		log.Error("daily digest not scheduled", "err", err)
+		return
+	}
+	addWorker(w, &digest.Worker{Poster: poster})
+	if job != nil {
+		w.Periodic = append(w.Periodic, job)
+	}
 }

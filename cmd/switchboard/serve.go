@@ -190,6 +190,9 @@ type server struct {
 	store     *catalog.Store
 	cache     *catalog.Cache
 	pagerduty *pagerduty.Client
+	// directory is Slack's directory of people, shared by the commands,
+	// the bot and the roster refresh.
+	directory *bot.Directory
 	bot       *bot.Bot
 	http      *http.Server
 	mux       *http.ServeMux
@@ -199,8 +202,6 @@ type server struct {
 	// work is the replica's background work on River: the kinds of job it
 	// works and the cluster's schedules (see jobs_wiring.go).
 	work *work
-	// daily posts the digest at its schedule; nil without standards.
-	daily func(ctx context.Context)
 }
 
 // extras are the optional parts of a server.
@@ -211,56 +212,31 @@ type extras struct {
 	teamDigests bool
 }
 
-// lateBot reaches the bot, which is built after the commands that use it
-// (commands.SlackDirectory, DirectMessenger, UserDirectory).
-type lateBot struct{ b **bot.Bot }
-
-// UserIDByEmail implements commands.SlackDirectory.
-func (l lateBot) UserIDByEmail(ctx context.Context, email string) (string, error) {
-	if *l.b == nil {
-		return "", nil
-	}
-	return (*l.b).UserIDByEmail(ctx, email)
-}
-
-// SendDirect implements commands.DirectMessenger.
-func (l lateBot) SendDirect(ctx context.Context, to commands.Recipient, resp commands.Response) (string, error) {
-	if *l.b == nil {
-		return "", errors.New("the Slack adapter is not running")
-	}
-	return (*l.b).SendDirect(ctx, to, resp)
-}
-
-// UserByID implements commands.UserDirectory.
-func (l lateBot) UserByID(ctx context.Context, id string) (commands.User, error) {
-	if *l.b == nil {
-		return commands.User{}, errors.New("the Slack adapter is not running")
-	}
-	return (*l.b).UserByID(ctx, id)
-}
-
 func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*server, error) {
 	store := catalog.NewStore(db.Pool, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	cache := catalog.NewCache(store)
 	api := cfg.slackClient()
-	var daily func(ctx context.Context)
-	var b *bot.Bot
-	late := lateBot{&b}
+	w := newWork(db.Pool, reg, log)
+	// One straight line: the Slack client, the directory of people over it,
+	// the commands over the directory, the bot over the commands.
+	metrics := bot.NewMetrics(reg)
+	directory := bot.NewDirectory(api, metrics, log)
 	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards,
-		slackUsers: late, directMessages: late, slackProfiles: late}
+		slackUsers: directory, directMessages: directory, slackProfiles: directory}
 	if x.standards != nil && len(x.standards.Paging.AllowedUsergroups) > 0 {
-		d.pagePolicy = &bot.UserGroupPolicy{API: api, Groups: x.standards.Paging.AllowedUsergroups}
+		d.pagePolicy = directory.PagePolicy(x.standards.Paging.AllowedUsergroups)
 	}
 	router := newRouter(d)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
 		API:           api,
+		Directory:     directory,
 		Commands:      router,
 		Deliveries:    store,
 		Home:          newHome(d).Build,
-		Metrics:       bot.NewMetrics(reg),
+		Metrics:       metrics,
 		Log:           log,
 		Ready: func(ctx context.Context) error {
 			applied, latest, err := catalog.SchemaVersion(ctx, db.Pool)
@@ -279,11 +255,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if x.standards != nil {
 		poster := digest.NewPoster(store, digest.PublisherFunc(b.Notify), x.standards, log)
 		poster.TeamDigests = x.teamDigests
-		daily = func(ctx context.Context) {
-			if err := poster.RunDaily(ctx); err != nil {
-				log.Error("daily digest", "err", err)
-			}
-		}
+		addDigest(w, poster, log)
 	}
 	// One mux with every route under its method, and no catch-all: a known
 	// path asked with the wrong method is 405 with Allow, an unknown one 404.
@@ -293,8 +265,8 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		mux.Handle(prefix, b.Handler())
 	}
 	return &server{
-		work: newWork(db.Pool, reg, log),
-		cfg:  cfg, store: store, cache: cache, pagerduty: x.pagerduty, bot: b, log: log, mux: mux, daily: daily,
+		work: w,
+		cfg:  cfg, store: store, cache: cache, pagerduty: x.pagerduty, directory: directory, bot: b, log: log, mux: mux,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}, nil
 }
@@ -323,9 +295,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	for _, run := range s.background {
 		go run(ctx)
-	}
-	if s.daily != nil {
-		go s.daily(ctx)
 	}
 	go func() { _ = s.cache.Run(ctx) }()
 	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
@@ -361,7 +330,7 @@ func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log
 	syncer := newSyncer(client, s.store, std, log, nil)
 	lock := syncLock(s.store.Pool())
 	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
-	roster := newRosterSyncer(s.store, client, s.pagerduty, lateBot{&s.bot}, log)
+	roster := newRosterSyncer(s.store, client, s.pagerduty, s.directory, log)
 	s.background = append(s.background, func(ctx context.Context) { runRostersEvery(ctx, s.cfg.SyncInterval, roster, s.store.Pool(), log) })
 	mr := &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log}
 	s.background = append(s.background, func(ctx context.Context) { mr.Run(ctx, 30*time.Second) })
