@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,13 +21,58 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Client is River's client over the catalog's pool.
-type Client = river.Client[pgx.Tx]
+// Client is River's client over the catalog's pool, with this replica's
+// liveness (see liveness.go): Start takes the replica's liveness lock before
+// River starts taking jobs, and the replica rescues the jobs of replicas
+// that died; Stop lets both go after River has stopped.
+type Client struct {
+	*river.Client[pgx.Tx]
+	live *liveness
+}
+
+// ID is the client's River ID (river_job.attempted_by), unique per process.
+func (c *Client) ID() string { return c.live.id }
+
+// Start takes the replica's liveness lock, starts River, then the rescue of
+// dead replicas' jobs. A client without workers only inserts: it needs
+// neither.
+func (c *Client) Start(ctx context.Context) error {
+	if err := c.live.start(ctx); err != nil {
+		return err
+	}
+	if err := c.Client.Start(ctx); err != nil {
+		c.live.stop()
+		return fmt.Errorf("start river: %w", err)
+	}
+	c.live.startRescue()
+	return nil
+}
+
+// Stop lets the jobs being worked finish until ctx ends (see river's Stop),
+// then releases the liveness lock.
+func (c *Client) Stop(ctx context.Context) error {
+	c.live.stopRescue()
+	err := c.Client.Stop(ctx)
+	if err == nil {
+		c.live.stop()
+	}
+	return err
+}
+
+// StopAndCancel cancels the jobs being worked and stops (river's
+// StopAndCancel), then releases the liveness lock.
+func (c *Client) StopAndCancel(ctx context.Context) error {
+	c.live.stopRescue()
+	err := c.Client.StopAndCancel(ctx)
+	c.live.stop()
+	return err
+}
 
 // Defaults of Config.
 const (
-	// DefaultMaxWorkers is how many jobs a replica works at once.
-	DefaultMaxWorkers = 16
+	// DefaultMaxWorkers is how many jobs a replica works at once: most
+	// jobs (a repo's sync) wait on GitLab, not on this process.
+	DefaultMaxWorkers = 48
 	// DefaultJobTimeout is how long a job may run before its context is
 	// cancelled, unless its worker says otherwise (Worker.Timeout).
 	DefaultJobTimeout = 5 * time.Minute
@@ -37,6 +83,11 @@ const (
 
 // Config configures New.
 type Config struct {
+	// ID is the client's River ID, unique per process: NewID's when empty.
+	ID string
+	// RescueEvery is how often this replica looks for running jobs of
+	// replicas that died (DefaultRescueEvery when zero).
+	RescueEvery time.Duration
 	// Workers are the kinds of job this replica works. Nil: the client only
 	// inserts jobs (switchboard sync, digest --post...).
 	Workers *river.Workers
@@ -62,7 +113,15 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	id := cfg.ID
+	if id == "" {
+		id = NewID()
+	}
+	if !strings.HasPrefix(id, idPrefix) {
+		return nil, fmt.Errorf("river client: ID %q must start with %q (rescue only knows such clients)", id, idPrefix)
+	}
 	rc := &river.Config{
+		ID:                   id,
 		Logger:               log.With("component", "river"),
 		JobTimeout:           cmpOr(cfg.JobTimeout, DefaultJobTimeout),
 		RescueStuckJobsAfter: cmpOr(cfg.RescueAfter, DefaultRescueAfter),
@@ -86,7 +145,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return c, nil
+	return &Client{Client: c, live: newLiveness(pool, id, cfg.Workers != nil, cmpOr(cfg.RescueEvery, DefaultRescueEvery), log)}, nil
 }
 
 func cmpOr[T comparable](v, def T) T {
