@@ -6,7 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
@@ -86,28 +87,56 @@ func runDemoRosters(ctx context.Context, store *catalog.Store, gl *gitlab.Client
 	return nil
 }
 
-// runRostersEvery refreshes the rosters every interval, on one replica at a
-// time, until ctx ends.
-func runRostersEvery(ctx context.Context, interval time.Duration, s *rosters.Syncer, pool *pgxpool.Pool, log *slog.Logger) {
-	for {
-		unlock, ok, err := catalog.TryLock(ctx, pool, "rosters")
-		switch {
-		case err != nil:
-			log.Warn("roster lock", "err", err)
-		case ok:
-			sum, err := s.Run(ctx)
-			unlock()
-			if err == nil {
-				err = sum.Err()
-			}
-			if err != nil && ctx.Err() == nil {
-				log.Warn("roster refresh", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
+// rosterArgs is the River job that refreshes every team's roster. It is
+// unique while one waits or runs: one refresh at a time in the cluster.
+type rosterArgs struct{}
+
+// Kind implements river.JobArgs.
+func (rosterArgs) Kind() string { return "roster_refresh" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (rosterArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: whileQueued}}
+}
+
+// whileQueued are the states in which a unique job keeps another of its
+// kind from being inserted: waiting, running, or waiting to retry.
+var whileQueued = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
+
+// rosterWorker refreshes the rosters with a Syncer. A refresh that could
+// not read its sources fails the job (River retries it); teams that failed
+// alone are logged, and the next refresh tries them again.
+type rosterWorker struct {
+	river.WorkerDefaults[rosterArgs]
+	syncer *rosters.Syncer
+	log    *slog.Logger
+}
+
+// Work implements river.Worker.
+func (w *rosterWorker) Work(ctx context.Context, _ *river.Job[rosterArgs]) error {
+	sum, err := w.syncer.Run(ctx)
+	if err != nil {
+		return fmt.Errorf("roster refresh: %w", err)
 	}
+	if err := sum.Err(); err != nil {
+		w.log.Warn("roster refresh", "err", err)
+	}
+	return nil
+}
+
+// Timeout implements river.Worker: reading every team's GitLab group and
+// escalation policy may take a while in a large organisation.
+func (w *rosterWorker) Timeout(*river.Job[rosterArgs]) time.Duration { return 30 * time.Minute }
+
+// addRosters makes the replica refresh the rosters every interval (after
+// each sync interval), as a periodic River job: the cluster's schedule, run
+// once when the cluster's leader starts, one refresh at a time.
+func addRosters(w *work, s *rosters.Syncer, interval time.Duration, log *slog.Logger) {
+	addWorker(w, &rosterWorker{syncer: s, log: log})
+	w.Periodic = append(w.Periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return rosterArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "roster_refresh", RunOnStart: true}))
 }

@@ -257,6 +257,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		poster.TeamDigests = x.teamDigests
 		addDigest(w, poster, log)
 	}
+	addChores(w, store, log)
 	// One mux with every route under its method, and no catch-all: a known
 	// path asked with the wrong method is 405 with Allow, an unknown one 404.
 	mux := http.NewServeMux()
@@ -289,7 +290,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		mode = append(mode, "socket")
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
 	}
-	go s.chores(ctx)
 	if err := s.work.start(ctx); err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log
 	lock := syncLock(s.store.Pool())
 	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
 	roster := newRosterSyncer(s.store, client, s.pagerduty, s.directory, log)
-	s.background = append(s.background, func(ctx context.Context) { runRostersEvery(ctx, s.cfg.SyncInterval, roster, s.store.Pool(), log) })
+	addRosters(s.work, roster, s.cfg.SyncInterval, log)
 	mr := &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log}
 	s.background = append(s.background, func(ctx context.Context) { mr.Run(ctx, 30*time.Second) })
 	if s.cfg.WebhookSecret != "" {
@@ -343,22 +343,4 @@ func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log
 		s.background = append(s.background, func(ctx context.Context) { hook.Run(ctx, 4) })
 	}
 	return nil
-}
-
-// chores are the periodic housekeeping of a replica.
-func (s *server) chores(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.store.ForgetDeliveries(ctx); err != nil {
-				s.log.Warn("forget old Slack deliveries", "err", err)
-			} else if n > 0 {
-				s.log.Debug("forgot old Slack deliveries", "count", n)
-			}
-		}
-	}
 }

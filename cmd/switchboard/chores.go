@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+// choresArgs is the River job of the cluster's housekeeping: forgetting
+// Slack deliveries old enough that Slack no longer retries them. Unique
+// while one waits or runs.
+type choresArgs struct{}
+
+// Kind implements river.JobArgs.
+func (choresArgs) Kind() string { return "housekeeping" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (choresArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: whileQueued}}
+}
+
+// choresWorker does the housekeeping.
+type choresWorker struct {
+	river.WorkerDefaults[choresArgs]
+	store *catalog.Store
+	log   *slog.Logger
+}
+
+// Work implements river.Worker.
+func (w *choresWorker) Work(ctx context.Context, _ *river.Job[choresArgs]) error {
+	n, err := w.store.ForgetDeliveries(ctx)
+	if err != nil {
+		return fmt.Errorf("forget old Slack deliveries: %w", err)
+	}
+	if n > 0 {
+		w.log.Debug("forgot old Slack deliveries", "count", n)
+	}
+	return nil
+}
+
+// addChores makes the replica do the cluster's housekeeping, hourly.
+func addChores(w *work, store *catalog.Store, log *slog.Logger) {
+	addWorker(w, &choresWorker{store: store, log: log})
+	w.Periodic = append(w.Periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) { return choresArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "housekeeping"}))
+}
