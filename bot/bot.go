@@ -40,6 +40,10 @@ type Config struct {
 	SigningSecret string
 	// API is the Slack Web API client (bot token; app token for Socket Mode).
 	API *slack.Client
+	// Directory tells who sent each request (with their email) and sends
+	// direct messages; built over API when nil. Pass the one the commands
+	// were built with, so that both share its caches.
+	Directory *Directory
 	// Commands runs the slash commands.
 	Commands Dispatcher
 	// Deliveries makes retried events and double clicks harmless.
@@ -70,7 +74,7 @@ type Bot struct {
 	// it (answers through response_url); cancelled by Shutdown's deadline.
 	base   context.Context
 	cancel context.CancelFunc
-	users  userCache
+	dir    *Directory
 }
 
 // New returns a bot. It fails when the configuration cannot work.
@@ -93,9 +97,11 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
+	if cfg.Directory == nil {
+		cfg.Directory = NewDirectory(cfg.API, cfg.Metrics, cfg.Log)
+	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Bot{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, base: base, cancel: cancel,
-		users: userCache{byID: map[string]cachedUser{}, byEmail: map[string]cachedID{}}}, nil
+	return &Bot{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, base: base, cancel: cancel, dir: cfg.Directory}, nil
 }
 
 // Shutdown waits for in-flight work (answers still to be posted) to finish,
@@ -130,7 +136,7 @@ type reply struct {
 func (b *Bot) run(ctx context.Context, line string, user commands.User, channel, triggerID string) reply {
 	cmd, text, _ := strings.Cut(strings.TrimSpace(line), " ")
 	start := time.Now()
-	user = b.user(ctx, user.ID, user.Name)
+	user = b.dir.user(ctx, user.ID, user.Name)
 	resp, err := b.cfg.Commands.Dispatch(ctx, commands.Request{Command: cmd, Text: text, User: user, ChannelID: channel})
 	if err == nil && resp.Form != nil {
 		if ferr := b.openForm(ctx, triggerID, resp.Form); ferr != nil {

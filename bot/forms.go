@@ -130,7 +130,7 @@ func (b *Bot) submission(cb slack.InteractionCallback) any {
 			values[blockID] = v
 		}
 	}
-	user := b.user(b.base, cb.User.ID, cb.User.Name)
+	user := b.dir.user(b.base, cb.User.ID, cb.User.Name)
 	ctx, cancel := context.WithTimeout(b.base, b.cfg.AckBudget)
 	defer cancel()
 	res, err := fd.Submit(ctx, commands.Request{User: user, ChannelID: cb.View.PrivateMetadata}, cb.View.CallbackID, cb.View.PrivateMetadata, values)
@@ -193,13 +193,10 @@ func (b *Bot) deliver(channel, userID string, resp commands.Response) {
 	}
 }
 
-// Notify sends resp to a user by direct message: commands.Notifier.
+// Notify sends resp to a user by direct message (the bot's Directory):
+// commands.Notifier.
 func (b *Bot) Notify(ctx context.Context, userID string, resp commands.Response) error {
-	if _, _, err := b.cfg.API.PostMessageContext(ctx, userID, messageOptions(resp)...); err != nil {
-		b.metrics.slackError("chat.postMessage")
-		return err
-	}
-	return nil
+	return b.dir.Notify(ctx, userID, resp)
 }
 
 // suggestion answers an external select's request for options

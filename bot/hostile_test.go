@@ -25,21 +25,6 @@ import (
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
-// lateBot reaches the bot, which is built after the commands that use it.
-type lateBot struct{ b *bot.Bot }
-
-func (l *lateBot) SendDirect(ctx context.Context, to commands.Recipient, resp commands.Response) (string, error) {
-	return l.b.SendDirect(ctx, to, resp)
-}
-
-func (l *lateBot) UserByID(ctx context.Context, id string) (commands.User, error) {
-	return l.b.UserByID(ctx, id)
-}
-
-func (l *lateBot) UserIDByEmail(ctx context.Context, email string) (string, error) {
-	return l.b.UserIDByEmail(ctx, email)
-}
-
 // hostileEnv is every command, the App Home and the digest over the sample
 // organisation plus, for each hostile value, services, teams, people, repos,
 // links and descriptor findings that hold it.
@@ -76,9 +61,10 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	}
 	seedHostile(t, store, std, caller.Email)
 
-	late := &lateBot{}
+	api := slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL()))
+	dir := bot.NewDirectory(api, nil, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 10*time.Second)
-	oc := &commands.OnCallLookup{PagerDuty: client, People: store, Slack: late}
+	oc := &commands.OnCallLookup{PagerDuty: client, People: store, Slack: dir}
 	router.Register(commands.WhoOwnsWithOnCall(store, oc))
 	router.Register(commands.OnCall(store, store, oc))
 	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc}))
@@ -90,14 +76,13 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 		"unignore": commands.UnignoreRepo(src), "ignored": commands.Ignored(src),
 	}})
 	router.Register(commands.Team(store, oc))
-	router.Register(commands.Onboard(commands.OnboardConfig{Catalog: store, OnCall: oc, Checklist: std.Onboarding.Checklist, Messenger: late, Users: late}))
+	router.Register(commands.Onboard(commands.OnboardConfig{Catalog: store, OnCall: oc, Checklist: std.Onboarding.Checklist, Messenger: dir, Users: dir}))
 	home := commands.HomeView{Catalog: store, OnCall: oc, Checklist: std.Onboarding.Checklist}
-	b, err := bot.New(bot.Config{SigningSecret: secret, API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())),
+	b, err := bot.New(bot.Config{SigningSecret: secret, API: api, Directory: dir,
 		Commands: router, Deliveries: store, Home: home.Build, AckBudget: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	late.b = b
 	srv := httptest.NewServer(b.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { b.Shutdown(context.Background()) })

@@ -127,7 +127,7 @@ func (b *Bot) publishHome(userID string) {
 	defer cancel()
 	var r reply
 	if b.cfg.Home != nil {
-		resp, err := b.cfg.Home(ctx, b.user(ctx, userID, ""))
+		resp, err := b.cfg.Home(ctx, b.dir.user(ctx, userID, ""))
 		if err != nil {
 			b.log.Error("build App Home", "user", userID, "err", err)
 			return
