@@ -186,21 +186,29 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 		noLink        bool // paged, but the incident could not be looked up
 		unknown       bool // the page may have gone through (TriggerOutcome Unknown)
 		unreachable   bool // the client is pointed at a port nobody listens on
-		minElapsed    time.Duration
-		maxElapsed    time.Duration
+		// minElapsed is how long the client must have waited (a
+		// Retry-After honoured): a lower bound, which real time cannot
+		// break.
+		minElapsed time.Duration
+		// giveUpAtOnce: the client must give up before the caller's
+		// deadline (PagerDuty asked to wait longer than it leaves), not
+		// sleep into it. The deadline is then long (10s), so that the
+		// check is on the event (the deadline passed or not), not a
+		// tight wall-clock limit.
+		giveUpAtOnce bool
 	}{
 		{name: "429 then success (REST)", service: "auth-service",
 			setup:         func(f *fakepd.Server) { f.SetFaultPath("/incidents"); f.RateLimitNext(1, 0) },
 			wantIncidents: 1, wantCreated: true},
 		{name: "429 for 1s then success within the deadline (events)", service: "checkout-api",
 			setup:         func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.RateLimitNext(1, time.Second) },
-			wantIncidents: 1, wantCreated: true, minElapsed: time.Second, maxElapsed: 2 * time.Second},
+			wantIncidents: 1, wantCreated: true, minElapsed: time.Second},
 		{name: "429 beyond the deadline (events)", service: "checkout-api",
-			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.RateLimitNext(10, 30*time.Second) },
-			deadline: 2 * time.Second, wantErr: oncall.ErrRateLimited, maxElapsed: 500 * time.Millisecond},
+			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.RateLimitNext(10, time.Hour) },
+			deadline: 10 * time.Second, wantErr: oncall.ErrRateLimited, giveUpAtOnce: true},
 		{name: "429 beyond the deadline (REST)", service: "auth-service",
-			setup:    func(f *fakepd.Server) { f.RateLimitNext(10, 5*time.Second) },
-			deadline: 2 * time.Second, wantErr: oncall.ErrRateLimited, maxElapsed: 500 * time.Millisecond},
+			setup:    func(f *fakepd.Server) { f.RateLimitNext(10, time.Hour) },
+			deadline: 10 * time.Second, wantErr: oncall.ErrRateLimited, giveUpAtOnce: true},
 		{name: "5xx burst then success (REST)", service: "auth-service",
 			setup:         func(f *fakepd.Server) { f.FailNext(2, 500) },
 			wantIncidents: 1, wantCreated: true},
@@ -223,14 +231,14 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 		{name: "connection refused (REST)", service: "auth-service", unreachable: true, wantErr: oncall.ErrUnavailable},
 		{name: "connection refused (events)", service: "checkout-api", unreachable: true, wantErr: oncall.ErrUnavailable},
 		{name: "every attempt times out", service: "auth-service",
-			setup:    func(f *fakepd.Server) { f.SetLatency(2 * time.Second) },
-			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, maxElapsed: 1200 * time.Millisecond},
+			setup:    func(f *fakepd.Server) { f.SetLatency(time.Hour) },
+			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true},
 		{name: "accepted, every answer after the deadline (events)", service: "checkout-api",
-			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.DelayNextResponses(100, 5*time.Second) },
-			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
+			setup:    func(f *fakepd.Server) { f.SetFaultPath("/v2/enqueue"); f.DelayNextResponses(100, time.Hour) },
+			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, wantIncidents: 1},
 		{name: "accepted, every answer after the deadline (REST)", service: "auth-service",
-			setup:    func(f *fakepd.Server) { f.SetFaultPath("/incidents"); f.DelayNextResponses(100, 5*time.Second) },
-			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, wantIncidents: 1, maxElapsed: 1200 * time.Millisecond},
+			setup:    func(f *fakepd.Server) { f.SetFaultPath("/incidents"); f.DelayNextResponses(100, time.Hour) },
+			deadline: time.Second, wantErr: oncall.ErrUnavailable, unknown: true, wantIncidents: 1},
 		{name: "answer lost after the incident was opened (REST)", service: "auth-service",
 			setup:         func(f *fakepd.Server) { f.DelayNextResponses(1, time.Second) },
 			wantIncidents: 1, wantCreated: false},
@@ -279,7 +287,7 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 
 			start := time.Now()
 			got, err := e.client.Trigger(ctx, req)
-			elapsed := time.Since(start)
+			elapsed, deadlinePassed := time.Since(start), ctx.Err() != nil
 
 			switch {
 			case tt.wantRejected != "":
@@ -313,11 +321,11 @@ func TestTriggerFailuresAndRetries(t *testing.T) {
 			if n := len(e.fake.Incidents()); n != tt.wantIncidents {
 				t.Errorf("got %d incidents, want %d", n, tt.wantIncidents)
 			}
-			if elapsed < tt.minElapsed || (tt.maxElapsed > 0 && elapsed > tt.maxElapsed) {
-				t.Errorf("got an answer after %s, want between %s and %s", elapsed, tt.minElapsed, tt.maxElapsed)
+			if elapsed < tt.minElapsed {
+				t.Errorf("got an answer after %s, want one after at least %s", elapsed, tt.minElapsed)
 			}
-			if elapsed > deadline+100*time.Millisecond {
-				t.Errorf("got an answer after %s, past the caller's deadline %s", elapsed, deadline)
+			if tt.giveUpAtOnce && deadlinePassed {
+				t.Errorf("got an answer once the caller's deadline had passed, want one at once (PagerDuty asked to wait past it)")
 			}
 		})
 	}
