@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ type Registration struct {
 // id), in one transaction: the service (ErrConflict if its name is taken
 // in its namespace), its repo if repoPath is set (ErrNotFound if the
 // catalog does not know it), the merge request to open with descriptor,
-// and the audit entry.
+// and the audit entry, and the job that opens the merge request when
+// RegistrationJobs is set.
 func (s *Store) RegisterService(ctx context.Context, svc Service, repoPath, requestedBy, descriptor string) (Service, *Registration, error) {
 	svc.Source = SourceSlack
 	svc.Status = StatusActive
@@ -58,6 +60,11 @@ func (s *Store) RegisterService(ctx context.Context, svc Service, repoPath, requ
 				INSERT INTO registrations (service_id, repo_id, requested_by, descriptor) VALUES ($1, $2, $3, $4) RETURNING id`,
 				out.ID, repoID, requestedBy, descriptor).Scan(&reg.ID); err != nil {
 				return err
+			}
+			if s.RegistrationJobs != nil {
+				if err := s.RegistrationJobs(ctx, tx, *reg); err != nil {
+					return fmt.Errorf("merge request job: %w", err)
+				}
 			}
 		}
 		return appendAudit(ctx, tx, AuditEntry{Actor: requestedBy, Action: "service.register", Subject: out.Ref(),
@@ -102,6 +109,47 @@ func (s *Store) ClaimRegistrations(ctx context.Context, limit int, lease time.Du
 		}
 	}
 	return regs, nil
+}
+
+// TakeRegistration claims registration id for one attempt at its merge
+// request, for lease (ClaimRegistrations does not take it until then), and
+// counts the attempt. It returns ok false when the registration is no
+// longer pending (its merge request opened, or given up) or does not exist.
+func (s *Store) TakeRegistration(ctx context.Context, id int64, lease time.Duration) (Registration, bool, error) {
+	var r Registration
+	err := s.pool.QueryRow(ctx, `
+		UPDATE registrations g SET next_attempt_at = now() + $2::interval, attempts = attempts + 1, updated_at = now()
+		FROM repos r
+		WHERE g.repo_id = r.id AND g.id = $1 AND g.state = 'pending'
+		RETURNING g.id, g.service_id, r.path, COALESCE(r.gitlab_id, 0), g.requested_by, g.descriptor, g.state, g.mr_url, g.attempts, g.last_error`,
+		id, lease.String()).Scan(&r.ID, &r.Service.ID, &r.RepoPath, &r.GitLabID, &r.RequestedBy, &r.Descriptor, &r.State, &r.MRURL, &r.Attempts, &r.Error)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Registration{}, false, nil
+	}
+	if err != nil {
+		return Registration{}, false, fmt.Errorf("take registration %d: %w", id, err)
+	}
+	if r.Service, err = s.GetService(ctx, r.Service.ID); err != nil {
+		return Registration{}, false, fmt.Errorf("take registration %d: %w", id, err)
+	}
+	return r, true, nil
+}
+
+// PendingRegistrations returns the ids of the registrations whose merge
+// request is still to open and that nothing touched for idle: those a job
+// may have missed (registered before merge requests were jobs).
+func (s *Store) PendingRegistrations(ctx context.Context, idle time.Duration) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id FROM registrations WHERE state = 'pending' AND updated_at < now() - $1::interval
+		  AND next_attempt_at <= now() ORDER BY id`, idle.String())
+	if err != nil {
+		return nil, fmt.Errorf("pending registrations: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("pending registrations: %w", err)
+	}
+	return ids, nil
 }
 
 // RegistrationOpened records the merge request of registration id.

@@ -27,6 +27,11 @@ type Store struct {
 	log  *slog.Logger
 	// Now is the store's clock; tests may replace it.
 	Now func() time.Time
+	// RegistrationJobs, when set, is called inside the transaction that
+	// registers a service with a repo (RegisterService), so that the job
+	// opening its merge request is committed with the registration or not
+	// at all. Set it before the store is shared.
+	RegistrationJobs func(ctx context.Context, tx pgx.Tx, reg Registration) error
 }
 
 // NewStore returns a store over pool. The schema must be migrated (Migrate).

@@ -358,6 +358,7 @@ type MergeRequester interface {
 // *catalog.Store is one.
 type RegistrationQueue interface {
 	ClaimRegistrations(ctx context.Context, limit int, lease time.Duration) ([]catalog.Registration, error)
+	TakeRegistration(ctx context.Context, id int64, lease time.Duration) (catalog.Registration, bool, error)
 	RegistrationOpened(ctx context.Context, id int64, url string) error
 	RegistrationFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
 }
@@ -368,13 +369,23 @@ type Notifier interface {
 	Notify(ctx context.Context, userID string, resp Response) error
 }
 
-// maxMRAttempts is how often a merge request is tried before giving up.
-const maxMRAttempts = 8
+// MaxMRAttempts is how often a merge request is tried before giving up.
+const MaxMRAttempts = 8
 
-// MRWorker opens the merge requests of services registered in Slack,
-// retrying with growing pauses (1 min, 2, 4 ... up to 2 h) when GitLab
-// fails, and tells the requester the outcome. Several replicas may run one:
-// each registration is claimed by one at a time.
+// mrLease is how long one attempt holds a registration: another attempt
+// does not take it meanwhile.
+const mrLease = 5 * time.Minute
+
+// MRWorker opens the merge requests of services registered in Slack and
+// tells the requester the outcome: the link when it is opened; once, when
+// GitLab first fails (the service stays registered and it is tried again);
+// and when it gives up. The registration row is the record of each attempt.
+//
+// In serve each registration is a River job (Open), inserted in the
+// registration's transaction and retried by River's policy; the demo and
+// tests work the due registrations in-process with RunOnce, retrying with
+// growing pauses (1 min, 2, 4 ... up to 2 h). Several replicas may run
+// either: an attempt holds its registration.
 type MRWorker struct {
 	Queue  RegistrationQueue
 	GitLab MergeRequester
@@ -387,21 +398,34 @@ type MRWorker struct {
 // RunOnce opens the merge requests that are due and returns how many it
 // tried.
 func (w *MRWorker) RunOnce(ctx context.Context) (int, error) {
-	now := time.Now
-	if w.Now != nil {
-		now = w.Now
-	}
-	regs, err := w.Queue.ClaimRegistrations(ctx, 20, 5*time.Minute)
+	regs, err := w.Queue.ClaimRegistrations(ctx, 20, mrLease)
 	if err != nil {
 		return 0, err
 	}
 	for _, r := range regs {
-		w.open(ctx, r, now())
+		retry := time.Time{}
+		if r.Attempts < MaxMRAttempts {
+			retry = w.now().Add(min(time.Minute<<(r.Attempts-1), 2*time.Hour))
+		}
+		_ = w.open(ctx, r, retry)
 	}
 	return len(regs), nil
 }
 
-func (w *MRWorker) open(ctx context.Context, r catalog.Registration, now time.Time) {
+// Open makes one attempt at the merge request of registration id: nothing
+// when it is no longer pending. When GitLab fails it returns the error,
+// after recording it and, on the first attempt, telling the requester that
+// it is tried again at retryAt; a zero retryAt is the last attempt: the
+// registration is given up and the requester told so.
+func (w *MRWorker) Open(ctx context.Context, id int64, retryAt time.Time) error {
+	r, ok, err := w.Queue.TakeRegistration(ctx, id, mrLease)
+	if err != nil || !ok {
+		return err
+	}
+	return w.open(ctx, r, retryAt)
+}
+
+func (w *MRWorker) open(ctx context.Context, r catalog.Registration, retry time.Time) error {
 	svc := r.Service
 	branch := "switchboard/register-" + svc.Name
 	title := "Register " + svc.Ref() + " in the service catalog"
@@ -424,14 +448,11 @@ func (w *MRWorker) open(ctx context.Context, r catalog.Registration, now time.Ti
 		w.tell(ctx, r.RequestedBy, Response{Text: "Merge request opened for " + svc.Ref(), Blocks: []Block{
 			&Section{Text: T(Plain("Merge request opened to add the descriptor of "), Bold(svc.Ref()), Plain(" to "), Code(r.RepoPath), Plain(": "), Link("review it", url))},
 		}})
-		return
+		return nil
 	}
-	retry := time.Time{}
 	note := "Giving up after " + fmt.Sprint(r.Attempts) + " attempts: add catalog-info.yaml to the repo by hand (`/service show " + svc.Ref() + "`)."
-	if r.Attempts < maxMRAttempts {
-		pause := min(time.Minute<<(r.Attempts-1), 2*time.Hour)
-		retry = now.Add(pause)
-		note = fmt.Sprintf("Switchboard tries again in %s.", pause)
+	if !retry.IsZero() {
+		note = fmt.Sprintf("Switchboard tries again in %s.", max(retry.Sub(w.now()), time.Second).Round(time.Second))
 	}
 	if rerr := w.Queue.RegistrationFailed(ctx, r.ID, err.Error(), retry); rerr != nil {
 		w.log().Error("record merge request failure", "registration", r.ID, "err", rerr)
@@ -443,6 +464,7 @@ func (w *MRWorker) open(ctx context.Context, r catalog.Registration, now time.Ti
 				Plain("The service stays registered. "+note))},
 		}})
 	}
+	return fmt.Errorf("merge request for %s: %w", svc.Ref(), err)
 }
 
 func (w *MRWorker) tell(ctx context.Context, user string, resp Response) {
@@ -461,16 +483,9 @@ func (w *MRWorker) log() *slog.Logger {
 	return w.Log
 }
 
-// Run calls RunOnce every interval until ctx ends.
-func (w *MRWorker) Run(ctx context.Context, interval time.Duration) {
-	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.log().Warn("merge request worker", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
+func (w *MRWorker) now() time.Time {
+	if w.Now == nil {
+		return time.Now()
 	}
+	return w.Now()
 }

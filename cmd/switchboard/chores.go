@@ -12,8 +12,9 @@ import (
 )
 
 // choresArgs is the River job of the cluster's housekeeping: forgetting
-// Slack deliveries old enough that Slack no longer retries them. Unique
-// while one waits or runs.
+// Slack deliveries old enough that Slack no longer retries them, and
+// giving a merge-request job to a registration that has none. Unique while
+// one waits or runs.
 type choresArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -39,6 +40,12 @@ func (w *choresWorker) Work(ctx context.Context, _ *river.Job[choresArgs]) error
 	}
 	if n > 0 {
 		w.log.Debug("forgot old Slack deliveries", "count", n)
+	}
+	// Merge requests are jobs on this replica (GitLab is configured).
+	if w.store.RegistrationJobs != nil {
+		if err := enqueuePendingRegistrations(ctx, w.store); err != nil {
+			return err
+		}
 	}
 	return nil
 }

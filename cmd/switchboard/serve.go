@@ -332,8 +332,7 @@ func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log
 	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
 	roster := newRosterSyncer(s.store, client, s.pagerduty, s.directory, log)
 	addRosters(s.work, roster, s.cfg.SyncInterval, log)
-	mr := &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log}
-	s.background = append(s.background, func(ctx context.Context) { mr.Run(ctx, 30*time.Second) })
+	addMergeRequests(s.work, s.store, &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log})
 	if s.cfg.WebhookSecret != "" {
 		hook, err := reposync.NewWebhook(s.cfg.WebhookSecret, syncer, s.store, log)
 		if err != nil {
