@@ -383,8 +383,15 @@ func TestHomeButtonRepublishes(t *testing.T) {
 	if code, resp := h.post("/slack/interactions", body, fakeslack.Sign(secret, body, time.Now())); code != 200 {
 		t.Fatalf("status %d %s", code, resp)
 	}
-	if got := h.slack.WaitFor("views.publish", 1, 5*time.Second); len(got) != 1 || got[0].JSON["user_id"] != "U0ADA" {
-		t.Fatalf("views.publish: %+v", got)
+	// Shutdown returns once the click's work is done: the Home is then
+	// published, once.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.bot.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if got := h.slack.Calls("views.publish"); len(got) != 1 || got[0].JSON["user_id"] != "U0ADA" {
+		t.Fatalf("views.publish: got %+v, want one, for U0ADA", got)
 	}
 }
 
