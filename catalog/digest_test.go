@@ -2,7 +2,6 @@ package catalog_test
 
 import (
 	"context"
-	"errors"
 	"net/http/httptest"
 	"path"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
@@ -373,163 +373,6 @@ func equal(a, b any) bool {
 	return a == b
 }
 
-func TestIgnoreRepo(t *testing.T) {
-	s := seedDigestOrg(t)
-	ctx := context.Background()
-	got, err := s.IgnoreRepo(ctx, "ACME/misc/scratch/", " experiment ", "U123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Path != "acme/misc/scratch" || got.Reason != "experiment" || got.By != "U123" || !got.At.Equal(digestNow()) {
-		t.Errorf("ignored: got %+v", got)
-	}
-	d, err := s.Digest(ctx, catalog.DigestOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Coverage.Ignored != 1 || d.Coverage.NoDescriptor != 4 || d.Coverage.Active != 11 {
-		t.Errorf("coverage: got %+v, want one ignored and out of the active", d.Coverage)
-	}
-	for _, g := range d.Uncatalogued {
-		for _, r := range g.Repos {
-			if r.Path == "acme/misc/scratch" {
-				t.Errorf("an ignored repo is still listed as uncatalogued")
-			}
-		}
-	}
-	ignored, err := s.IgnoredRepos(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ignored) != 1 || ignored[0].Path != "acme/misc/scratch" || ignored[0].WebURL == "" {
-		t.Errorf("ignored repos: got %+v", ignored)
-	}
-	log, err := s.AuditLog(ctx, "acme/misc/scratch", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(log) != 1 || log[0].Action != "repo.ignore" || log[0].Actor != "U123" || log[0].Detail["reason"] != "experiment" {
-		t.Errorf("audit log: got %+v", log)
-	}
-
-	errTests := []struct {
-		name         string
-		path, reason string
-		want         error
-	}{
-		{"no reason", "acme/misc/tmpl", "  ", catalog.ErrInvalid},
-		{"unknown repo", "acme/nowhere", "why not", catalog.ErrNotFound},
-	}
-	for _, tt := range errTests {
-		t.Run(tt.name, func(t *testing.T) {
-			if _, err := s.IgnoreRepo(ctx, tt.path, tt.reason, "U1"); !errors.Is(err, tt.want) {
-				t.Errorf("got %v, want %v", err, tt.want)
-			}
-		})
-	}
-
-	back, err := s.UnignoreRepo(ctx, "acme/misc/scratch", "U456")
-	if err != nil || back.Reason != "experiment" {
-		t.Fatalf("unignore: got %+v, %v", back, err)
-	}
-	if _, err := s.UnignoreRepo(ctx, "acme/misc/scratch", "U456"); !errors.Is(err, catalog.ErrInvalid) {
-		t.Errorf("unignore twice: got %v, want ErrInvalid", err)
-	}
-	if _, err := s.UnignoreRepo(ctx, "acme/nowhere", "U456"); !errors.Is(err, catalog.ErrNotFound) {
-		t.Errorf("unignore unknown: got %v, want ErrNotFound", err)
-	}
-	if ignored, _ := s.IgnoredRepos(ctx); len(ignored) != 0 {
-		t.Errorf("after unignore: got %+v, want none", ignored)
-	}
-	log, _ = s.AuditLog(ctx, "acme/misc/scratch", 10)
-	if len(log) != 2 || log[0].Action != "repo.unignore" || log[0].Actor != "U456" {
-		t.Errorf("audit log after unignore: got %+v", log)
-	}
-	// A sync of the repo keeps it ignored.
-	if _, err := s.IgnoreRepo(ctx, "acme/misc/scratch", "sandbox", "U1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ApplyRepo(ctx, catalog.RepoSnapshot{Repo: catalog.Repo{GitLabID: 114, Path: "acme/misc/scratch", LastActivityAt: digestNow()}, DescriptorStatus: catalog.DescriptorMissing}); err != nil {
-		t.Fatal(err)
-	}
-	if ignored, _ := s.IgnoredRepos(ctx); len(ignored) != 1 || ignored[0].Reason != "sandbox" {
-		t.Errorf("after a sync: got %+v, want the repo still ignored", ignored)
-	}
-}
-
-func TestDigestDayClaims(t *testing.T) {
-	s := catalog.NewStore(pgtest.New(t), nil)
-	ctx := context.Background()
-	day := time.Date(2025, 11, 3, 0, 0, 0, 0, time.UTC)
-	due := time.Date(2025, 11, 3, 9, 0, 0, 0, time.UTC)
-	claim := func(by string, at time.Time) (catalog.DigestDay, bool) {
-		t.Helper()
-		d, ok, err := s.ClaimDigestDay(ctx, catalog.DigestClaim{Day: day, DueAt: due, By: by, Now: at, StaleAfter: 10 * time.Minute, RetryAfter: 5 * time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d, ok
-	}
-	if _, err := s.DigestDayRecord(ctx, day); !errors.Is(err, catalog.ErrNotFound) {
-		t.Fatalf("before any claim: got %v, want ErrNotFound", err)
-	}
-	steps := []struct {
-		name   string
-		by     string
-		at     time.Duration // after due
-		wantOK bool
-	}{
-		{"first claim", "a", 0, true},
-		{"a second replica, at once", "b", time.Second, false},
-		{"the same replica again", "a", time.Minute, false},
-		{"a stale claim is taken over", "b", 11 * time.Minute, true},
-	}
-	for _, st := range steps {
-		if _, ok := claim(st.by, due.Add(st.at)); ok != st.wantOK {
-			t.Fatalf("%s: got ok %v, want %v", st.name, ok, st.wantOK)
-		}
-	}
-	if err := s.RecordDigestChannel(ctx, day, "a", "digest"); !errors.Is(err, catalog.ErrConflict) {
-		t.Errorf("record by a replica whose claim was taken over: got %v, want ErrConflict", err)
-	}
-	for range 2 { // recording twice is harmless
-		if err := s.RecordDigestChannel(ctx, day, "b", "digest"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	failedAt := due.Add(12 * time.Minute)
-	if err := s.FailDigestDay(ctx, day, "b", failedAt, "slack: channel_not_found"); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := claim("c", failedAt.Add(time.Minute)); ok {
-		t.Fatalf("claim a minute after a failure: got ok, want a wait")
-	}
-	rec, ok := claim("c", failedAt.Add(6*time.Minute))
-	if !ok {
-		t.Fatalf("claim after the retry delay: got refused")
-	}
-	if !slices.Equal(rec.PostedChannels, []string{"digest"}) || rec.Attempts != 3 || rec.LastError != "slack: channel_not_found" {
-		t.Errorf("retried claim: got %+v, want the channel posted already, 3 attempts and the last error", rec)
-	}
-	if err := s.FinishDigestDay(ctx, day, "b", failedAt, catalog.CoverageDay{}); !errors.Is(err, catalog.ErrConflict) {
-		t.Errorf("finish by a replica without the claim: got %v, want ErrConflict", err)
-	}
-	postedAt := failedAt.Add(7 * time.Minute)
-	if err := s.FinishDigestDay(ctx, day, "c", postedAt, catalog.CoverageDay{Coverage: catalog.Coverage{Active: 10, Catalogued: 7}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := claim("d", postedAt.Add(24*time.Hour)); ok {
-		t.Errorf("claim of a posted day: got ok, want refused")
-	}
-	rec, err := s.DigestDayRecord(ctx, day)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rec.Posted() || !rec.PostedAt.Equal(postedAt) || rec.ClaimedBy != "c" || rec.Coverage.Catalogued != 7 || rec.LastError != "" {
-		t.Errorf("record: got %+v", rec)
-	}
-}
-
 func TestDigestHistory(t *testing.T) {
 	s := seedDigestOrg(t)
 	ctx := context.Background()
@@ -555,7 +398,7 @@ func TestDigestHistory(t *testing.T) {
 	for i, day := range days {
 		c := snap
 		c.Coverage.Catalogued = 3 + i
-		if err := s.RecordDigestPosted(ctx, day, day.Add(9*time.Hour), "test", []string{"digest"}, c); err != nil {
+		if err := digest.NewDays(s.Pool()).RecordPosted(ctx, day, day.Add(9*time.Hour), "test", []string{"digest"}, c); err != nil {
 			t.Fatal(err)
 		}
 	}
