@@ -193,7 +193,8 @@ func (d *Directory) Notify(ctx context.Context, userID string, resp commands.Res
 
 // SendDirect sends resp to a person by direct message, finding their Slack
 // account by email when the catalog has no Slack id:
-// commands.DirectMessenger.
+// commands.DirectMessenger. It fails with commands.ErrNoSlackAccount when
+// Slack has nobody with the email.
 func (d *Directory) SendDirect(ctx context.Context, to commands.Recipient, resp commands.Response) (string, error) {
 	id := to.SlackUserID
 	if id == "" {
@@ -202,7 +203,7 @@ func (d *Directory) SendDirect(ctx context.Context, to commands.Recipient, resp 
 			return "", fmt.Errorf("find %s in Slack: %w", to.Email, err)
 		}
 		if id == "" {
-			return "", fmt.Errorf("no Slack account with the email %s", to.Email)
+			return "", fmt.Errorf("%w with the email %s", commands.ErrNoSlackAccount, to.Email)
 		}
 	}
 	if err := d.Notify(ctx, id, resp); err != nil {

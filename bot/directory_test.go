@@ -150,19 +150,19 @@ func TestDirectorySendDirect(t *testing.T) {
 		name    string
 		to      commands.Recipient
 		want    string
-		wantErr string
+		wantErr error
 	}{
-		{"by Slack id", commands.Recipient{SlackUserID: "U2", Email: "ignored@acme.example"}, "U2", ""},
-		{"by email", commands.Recipient{Email: "ada@acme.example"}, "U1", ""},
-		{"nobody with the email", commands.Recipient{Email: "nobody@acme.example"}, "", "no Slack account with the email nobody@acme.example"},
+		{"by Slack id", commands.Recipient{SlackUserID: "U2", Email: "ignored@acme.example"}, "U2", nil},
+		{"by email", commands.Recipient{Email: "ada@acme.example"}, "U1", nil},
+		{"nobody with the email", commands.Recipient{Email: "nobody@acme.example"}, "", commands.ErrNoSlackAccount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, fs, _ := newDirectory(t, directoryUsers)
 			got, err := d.SendDirect(context.Background(), tt.to, commands.Response{Text: "welcome"})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got error %v, want %q", err, tt.wantErr)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("got error %v, want %v", err, tt.wantErr)
 				}
 				if n := len(fs.Calls("chat.postMessage")); n != 0 {
 					t.Fatalf("chat.postMessage calls: got %d, want 0", n)

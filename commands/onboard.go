@@ -54,10 +54,15 @@ type Recipient struct {
 // conversations.open and chat.postMessage).
 type DirectMessenger interface {
 	// SendDirect sends resp to the recipient as a direct message and
-	// returns the Slack user id it was sent to. It fails when the
-	// recipient has no Slack account it can find.
+	// returns the Slack user id it was sent to. It fails with an error
+	// matching ErrNoSlackAccount when the recipient has no Slack account
+	// it can find.
 	SendDirect(ctx context.Context, to Recipient, resp Response) (slackUserID string, err error)
 }
+
+// ErrNoSlackAccount is a DirectMessenger's failure when the recipient has
+// no Slack id and Slack has nobody with their email.
+var ErrNoSlackAccount = errors.New("no slack account")
 
 // UserDirectory tells who a Slack user is (the Slack adapter: users.info).
 type UserDirectory interface {
@@ -633,8 +638,11 @@ func (o *onboarder) summary(ob catalog.Onboarding, p catalog.Person, r resolved,
 }
 
 func sendProblem(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		return "Slack did not answer in time"
+	case errors.Is(err, ErrNoSlackAccount):
+		return "Slack has no account with their email (are they in this Slack workspace under another address?)"
 	}
 	return "Slack refused the direct message (is the person in this Slack workspace?)"
 }

@@ -236,4 +236,10 @@ func TestOnboardSendsDirectMessage(t *testing.T) {
 	m.fail = true
 	resp := e.run(t, adaUser, "/onboard <@UPAY03|alan.turing>")
 	expect(t, "refused", rendered(t, resp), []string{"Could not send @Alan Turing the welcome to payments: Slack refused the direct message", "Welcome to Payments, Alan!"}, nil)
+
+	// Nobody in Slack has the email: the runner is told that, not that
+	// Slack refused.
+	m.fail, m.noAccount = false, true
+	resp = e.run(t, adaUser, "/onboard @late.dev payments")
+	expect(t, "no account", rendered(t, resp), []string{"the welcome to payments: Slack has no account with their email"}, []string{"Slack refused"})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"slices"
@@ -304,6 +305,8 @@ type recordingMessenger struct {
 	sent   []sentDM
 	byMail map[string]string
 	fail   bool
+	// noAccount: no Slack account has the recipient's email.
+	noAccount bool
 }
 
 type sentDM struct {
@@ -316,6 +319,9 @@ func (m *recordingMessenger) SendDirect(_ context.Context, to commands.Recipient
 	defer m.mu.Unlock()
 	if m.fail {
 		return "", errors.New("slack: user_not_found")
+	}
+	if m.noAccount && to.SlackUserID == "" {
+		return "", fmt.Errorf("%w with the email %s", commands.ErrNoSlackAccount, to.Email)
 	}
 	m.sent = append(m.sent, sentDM{to: to, resp: resp})
 	if to.SlackUserID != "" {
