@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -395,21 +396,45 @@ func TestHomeButtonRepublishes(t *testing.T) {
 	}
 }
 
+// watchedContext reports, by closing waiting, the first time Done is
+// asked: when a Shutdown given it starts waiting on it.
+type watchedContext struct {
+	context.Context
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func (c *watchedContext) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.waiting) })
+	return c.Context.Done()
+}
+
 // TestShutdownFinishesInFlightWork: an answer still owed when shutdown
-// starts is delivered before Shutdown returns.
+// starts is delivered before Shutdown returns. The command runs until
+// Shutdown is waiting, so the answer is owed then, whatever the speed of
+// the machine.
 func TestShutdownFinishesInFlightWork(t *testing.T) {
 	h := newHarness(t, 50*time.Millisecond)
+	release := make(chan struct{})
 	h.router.Register(commands.Command{Name: "/slow", Handler: func(ctx context.Context, req commands.Request) (commands.Response, error) {
-		time.Sleep(400 * time.Millisecond)
+		<-release
 		return commands.Response{Text: "finished after all"}, nil
 	}})
 	body := fakeslack.SlashCommand("/slow", "", "U0ADA", "C1", h.slack.ResponseURL("late"), "T")
 	if code, _ := h.post("/slack/commands", body, fakeslack.Sign(secret, body, time.Now())); code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	base, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := h.bot.Shutdown(ctx); err != nil {
+	ctx := &watchedContext{Context: base, waiting: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- h.bot.Shutdown(ctx) }()
+	<-ctx.waiting
+	if got := h.slack.Calls("response_url"); len(got) != 0 {
+		t.Fatalf("answers before the command finished: got %+v, want none", got)
+	}
+	close(release)
+	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	if got := h.slack.Calls("response_url"); len(got) != 1 || got[0].JSON["text"] != "finished after all" {
