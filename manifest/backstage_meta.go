@@ -228,24 +228,9 @@ func (c *checker) tags(p pair) []string {
 
 // sanitizeTag suggests a valid tag for s.
 func sanitizeTag(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == ':' || r == '+' || r == '#') {
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if len(out) > 63 {
-		out = strings.Trim(out[:63], "-")
-	}
-	return out
+	return sanitize(strings.ToLower(s), func(r rune) bool {
+		return asciiLowerOrDigit(r) || r == ':' || r == '+' || r == '#'
+	}, "-")
 }
 
 // links reads metadata.links.

@@ -92,16 +92,23 @@ func validURL(s string) bool {
 // characters become '-', the ends are trimmed, at most 63 characters.
 func sanitizeName(s string, lowerCase bool) string {
 	if lowerCase {
-		s = strings.ToLower(s)
+		return sanitize(strings.ToLower(s), func(r rune) bool { return asciiLowerOrDigit(r) }, "-_.")
 	}
+	return sanitize(s, func(r rune) bool {
+		return asciiLowerOrDigit(r) || r >= 'A' && r <= 'Z' || r == '_' || r == '.'
+	}, "-_.")
+}
+
+func asciiLowerOrDigit(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' }
+
+// sanitize keeps the runes of s that ok accepts, turns each run of others
+// into one '-', trims the characters of cutset from both ends, and keeps at
+// most 63 bytes (trimmed again): the shape of every Backstage name and tag.
+func sanitize(s string, ok func(rune) bool, cutset string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range s {
-		ok := r < 128 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || !lowerCase && r >= 'A' && r <= 'Z')
-		if !ok && !lowerCase && (r == '_' || r == '.') {
-			ok = true
-		}
-		if ok {
+		if ok(r) {
 			b.WriteRune(r)
 			dash = false
 			continue
@@ -111,9 +118,9 @@ func sanitizeName(s string, lowerCase bool) string {
 			dash = true
 		}
 	}
-	out := strings.Trim(b.String(), "-_.")
+	out := strings.Trim(b.String(), cutset)
 	if len(out) > 63 {
-		out = strings.Trim(out[:63], "-_.")
+		out = strings.Trim(out[:63], cutset)
 	}
 	return out
 }
