@@ -417,3 +417,32 @@ func (s *Store) LastSentPage(ctx context.Context, serviceID int64, since time.Ti
 	}
 	return p, nil
 }
+
+// PageLookup asks for an unconfirmed page's incident to be looked up by its
+// dedup key in the background, and the requester's answer corrected once it
+// is known.
+type PageLookup struct {
+	// Token is the page's.
+	Token string
+	// AnswerTo is where the correction goes: the transport's address of
+	// the request's later answers (Slack: its response_url), kept with the
+	// lookup so that any replica can answer.
+	AnswerTo string
+	// Every is the pause between tries; Until when the last try is due
+	// (real time: it waits on PagerDuty, not the catalog's clock).
+	Every time.Duration
+	Until time.Time
+}
+
+// FollowPage hands the lookups of an unconfirmed page to PageLookups. It
+// returns false when the store has none (the caller looks the incident up
+// itself, in memory).
+func (s *Store) FollowPage(ctx context.Context, l PageLookup) (bool, error) {
+	if s.PageLookups == nil {
+		return false, nil
+	}
+	if err := s.PageLookups(ctx, l); err != nil {
+		return false, fmt.Errorf("follow page %s: %w", l.Token, err)
+	}
+	return true, nil
+}

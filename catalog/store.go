@@ -32,6 +32,10 @@ type Store struct {
 	// opening its merge request is committed with the registration or not
 	// at all. Set it before the store is shared.
 	RegistrationJobs func(ctx context.Context, tx pgx.Tx, reg Registration) error
+	// PageLookups, when set, takes over the lookups of unconfirmed pages
+	// (FollowPage): main sets it to insert a River job, durable across a
+	// restart and worked by any replica. Set it before the store is shared.
+	PageLookups func(ctx context.Context, l PageLookup) error
 }
 
 // NewStore returns a store over pool. The schema must be migrated (Migrate).
@@ -45,21 +49,39 @@ func NewStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
 // Pool returns the store's connection pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Connect opens a pool on url and checks that the server answers.
-func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// DefaultMaxConns is the size of a replica's pool: Slack commands and the
+// web, plus the background jobs' (up to jobs.DefaultMaxWorkers at once,
+// each holding a connection only while it reads or writes the catalog, and
+// River's own: the fetcher, the completer, LISTEN, the leader's services).
+// pgx's default (4 on a 2-core machine) queues commands behind a sync.
+const DefaultMaxConns = 32
+
+// PoolConfig parses url into a pool configuration of DefaultMaxConns
+// connections, unless url sets pool_max_conns: the one place a pool is
+// sized.
+func PoolConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
-		// pgx's default (4 on a 2-core machine) queues a burst of Slack
-		// commands behind a background sync; Postgres takes many more.
-		cfg.MaxConns = 16
+		cfg.MaxConns = DefaultMaxConns
+	}
+	return cfg, nil
+}
+
+// Connect opens a pool on url (sized by PoolConfig) and checks that the
+// server answers.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := PoolConfig(url)
+	if err != nil {
+		return nil, err
 	}
 	return ConnectConfig(ctx, cfg)
 }
 
-// ConnectConfig opens a pool with cfg and checks that the server answers.
+// ConnectConfig opens a pool with cfg (from PoolConfig) and checks that
+// the server answers.
 func ConnectConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

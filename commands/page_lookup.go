@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -22,16 +23,103 @@ const lookupTimeout = 5 * time.Second
 // unconfirmedText is what a page PagerDuty did not confirm is called.
 const unconfirmedText = "PagerDuty did not confirm in time — the page may have gone through"
 
-// follow looks for page's incident in the background, through the Later of
-// ctx, and corrects the answer once it is known. It reports whether it
-// could (a transport without Later: the answer says how to check).
+// follow looks for page's incident in the background, and corrects the
+// answer once it is known. It reports whether it could (a transport without
+// Later: the answer says how to check). When the transport can say where
+// its later answers go (AddressedLater) and the page store can hand the
+// lookups to durable work (PageFollower: serve's River job, which any
+// replica works and a restart does not lose), they go there; otherwise
+// they run in memory, through the Later of ctx.
 func (c *pageCommand) follow(ctx context.Context, page catalog.Page, svc catalog.Service) bool {
 	l := LaterFrom(ctx)
 	if l == nil {
 		return false
 	}
+	if a, ok := l.(AddressedLater); ok && a.Address() != "" {
+		if f, ok := c.cfg.Pages.(PageFollower); ok {
+			handed, err := f.FollowPage(ctx, catalog.PageLookup{Token: page.Token, AnswerTo: a.Address(),
+				Every: c.cfg.LookupEvery, Until: time.Now().Add(c.cfg.LookupFor)})
+			if err != nil {
+				c.cfg.Log.WarnContext(ctx, "look up unconfirmed page later: in memory", "token", page.Token, "err", err)
+			}
+			if handed {
+				return true
+			}
+		}
+	}
 	l.Go(func(ctx context.Context, answer Answer) { c.resolve(ctx, page, svc, answer) })
 	return true
+}
+
+// AddressedLater is a Later whose answers can be given from anywhere, by
+// any replica, at an address (Slack: the request's response_url). A
+// transport's Later implements it when it can.
+type AddressedLater interface {
+	Later
+	// Address is where the request's later answers go; the transport's
+	// AnswerAt turns it back into an Answer.
+	Address() string
+}
+
+// PageFollower takes the lookups of unconfirmed pages into durable
+// background work; *catalog.Store does when its PageLookups is set.
+type PageFollower interface {
+	// FollowPage hands l over; false: nobody took it.
+	FollowPage(ctx context.Context, l catalog.PageLookup) (bool, error)
+}
+
+// PageLookups looks the incidents of unconfirmed pages up one try at a
+// time, for background work that outlives the request (serve's River job:
+// it snoozes between tries), and corrects the requester's answer through
+// the transport's AnswerAt.
+type PageLookups struct {
+	c        *pageCommand
+	answerAt func(address string) Answer
+}
+
+// NewPageLookups returns the lookups of the pages of /page as cfg builds
+// it, answering through answerAt (the Slack bot's AnswerAt).
+func NewPageLookups(cfg PageConfig, answerAt func(address string) Answer) *PageLookups {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &PageLookups{c: &pageCommand{cfg: cfg}, answerAt: answerAt}
+}
+
+// Try looks for the incident of an unknown page once, as resolve does each
+// time: found, the page is settled sent and announced; not found on the
+// final try, settled NOT paged; still unknown on the final try, said so.
+// done reports that the lookups are over (also when the page was settled
+// elsewhere, by the requester's Check again, whose answer took the place
+// of this one). err is why PagerDuty could not be asked, or the answer not
+// given.
+func (l *PageLookups) Try(ctx context.Context, token, answerTo string, final bool) (done bool, err error) {
+	c := l.c
+	page, err := c.cfg.Pages.GetPage(ctx, token)
+	if err != nil {
+		return false, fmt.Errorf("look up page %s: %w", token, err)
+	}
+	if page.State != catalog.PageUnknown {
+		return true, nil
+	}
+	prof, err := c.cfg.Catalog.Profile(ctx, page.ServiceID)
+	if err != nil {
+		return false, fmt.Errorf("look up page %s: %w", token, err)
+	}
+	p, settled, lookupErr := c.lookUp(ctx, page, prof.Service, final)
+	if p.State != catalog.PageUnknown && !settled {
+		return true, nil
+	}
+	if p.State == catalog.PageUnknown && !final {
+		return false, lookupErr
+	}
+	if err := l.answerAt(answerTo)(ctx, c.settledReply(p, settled, lookupErr)); err != nil {
+		return true, fmt.Errorf("answer again about page %s: %w", token, err)
+	}
+	return true, lookupErr
 }
 
 // resolve looks for page's incident every LookupEvery for LookupFor (real

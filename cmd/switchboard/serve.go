@@ -258,6 +258,10 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		addDigest(w, poster, log)
 	}
 	addChores(w, store, log)
+	if x.pagerduty != nil {
+		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
+		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)
+	}
 	// One mux with every route under its method, and no catch-all: a known
 	// path asked with the wrong method is 405 with Allow, an unknown one 404.
 	mux := http.NewServeMux()
@@ -321,25 +325,24 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 }
 
 // withGitLab adds, when there is a GitLab client (GITLAB_URL is set), the
-// periodic sync (one replica at a time) and, when GITLAB_WEBHOOK_SECRET is
-// set too, POST /gitlab/webhook.
+// sync's jobs and the cluster's sync schedules (sync.go) and, when
+// GITLAB_WEBHOOK_SECRET is set too, POST /gitlab/webhook, which queues jobs.
 func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log *slog.Logger) error {
 	if client == nil {
 		return nil
 	}
+	shareRateLimit(client, s.store.Pool())
 	syncer := newSyncer(client, s.store, std, log, nil)
-	lock := syncLock(s.store.Pool())
-	s.background = append(s.background, func(ctx context.Context) { syncer.Every(ctx, s.cfg.SyncInterval, s.store, lock) })
+	addSync(s.work, syncer, s.store, s.cfg.SyncInterval)
 	roster := newRosterSyncer(s.store, client, s.pagerduty, s.directory, log)
 	addRosters(s.work, roster, s.cfg.SyncInterval, log)
 	addMergeRequests(s.work, s.store, &commands.MRWorker{Queue: s.store, GitLab: client, Notify: s.bot, Log: log})
 	if s.cfg.WebhookSecret != "" {
-		hook, err := reposync.NewWebhook(s.cfg.WebhookSecret, syncer, s.store, log)
+		hook, err := reposync.NewWebhook(s.cfg.WebhookSecret, lazyJobs{s.work}, s.store, log)
 		if err != nil {
 			return err
 		}
 		s.mux.Handle("POST /gitlab/webhook", hook)
-		s.background = append(s.background, func(ctx context.Context) { hook.Run(ctx, 4) })
 	}
 	return nil
 }
