@@ -75,6 +75,17 @@ type Config struct {
 	Transport http.RoundTripper
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Limiter, when set, is a rate limit shared with the other replicas:
+	// every request takes its share of it first (see Limiter). UseLimiter
+	// sets it later.
+	Limiter Limiter
+	// SharedRate is the rate limit the replicas share, as configured
+	// (GITLAB_RATE_LIMIT); the caller builds a Limiter from it.
+	SharedRate Rate
+	// LimiterBatch is how many requests are taken from Limiter at once: 10
+	// when zero. Requests taken but not sent by the window's end are lost,
+	// so keep it small beside the limit.
+	LimiterBatch int
 }
 
 // LogValue keeps the token out of logs.
@@ -100,11 +111,45 @@ type Stats struct {
 	Paused int64
 }
 
+// Rate is a number of requests per window.
+type Rate struct {
+	Limit  int
+	Window time.Duration
+}
+
+// SharedRate returns Config.SharedRate.
+func (c *Client) SharedRate() Rate { return c.rate }
+
+// UseLimiter makes every request take its share of l first; batch as
+// Config.LimiterBatch. Call it before the Client is used.
+func (c *Client) UseLimiter(l Limiter, batch int) {
+	c.shared = &shared{lim: l, batch: cmp.Or(batch, 10), now: c.now, log: c.log}
+}
+
+// Counter counts the requests sent on behalf of contexts carrying it
+// (WithCounter): one job's share of a Client used by many at once.
+type Counter struct{ requests, rateLimited atomic.Int64 }
+
+type counterKey struct{}
+
+// WithCounter returns ctx carrying c: every request sent with it counts in c.
+func WithCounter(ctx context.Context, c *Counter) context.Context {
+	return context.WithValue(ctx, counterKey{}, c)
+}
+
+// Requests returns how many requests were sent, retries included.
+func (c *Counter) Requests() int64 { return c.requests.Load() }
+
+// RateLimited returns how many of them got 429.
+func (c *Counter) RateLimited() int64 { return c.rateLimited.Load() }
+
 // Client talks to one GitLab instance.
 type Client struct {
 	gl          *gl.Client
 	log         *slog.Logger
 	gov         *governor
+	shared      *shared
+	rate        Rate
 	perPage     int64
 	maxFileSize int64
 	now         func() time.Time
@@ -143,6 +188,10 @@ func New(cfg Config) (*Client, error) {
 		maxFileSize: cmp.Or(cfg.MaxFileSize, 8<<20),
 		now:         now,
 		maxWait:     cmp.Or(cfg.MaxRetryAfter, 5*time.Minute),
+	}
+	c.rate = cfg.SharedRate
+	if cfg.Limiter != nil {
+		c.UseLimiter(cfg.Limiter, cfg.LimiterBatch)
 	}
 	base := cfg.Transport
 	if base == nil {
@@ -299,6 +348,11 @@ type transport struct {
 // RoundTrip sends one request when the governor lets it go.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.c
+	if c.shared != nil {
+		if err := c.shared.wait(req.Context()); err != nil {
+			return nil, err
+		}
+	}
 	waited, err := c.gov.acquire(req.Context())
 	if waited {
 		c.paused.Add(1)
@@ -307,6 +361,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	c.requests.Add(1)
+	ctr, _ := req.Context().Value(counterKey{}).(*Counter)
+	if ctr != nil {
+		ctr.requests.Add(1)
+	}
 	resp, err := t.base.RoundTrip(req)
 	c.gov.release()
 	if err != nil {
@@ -317,6 +375,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
 		c.rateLimited.Add(1)
+		if ctr != nil {
+			ctr.rateLimited.Add(1)
+		}
 	case code >= 500:
 		c.serverErrors.Add(1)
 		c.log.Debug("gitlab server error", "status", code, "method", req.Method, "path", req.URL.Path)

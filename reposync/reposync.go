@@ -81,12 +81,36 @@ const (
 	OutcomeFailed    Outcome = "failed"
 )
 
+// Work is what a sync did to one repo.
+type Work string
+
+// What a sync does to a repo.
+const (
+	// WorkVerified: compared with GitLab; its default branch had not moved.
+	WorkVerified Work = "verified"
+	// WorkChanged: brought up to date from a comparison (the changed
+	// descriptor and dependency files read again).
+	WorkChanged Work = "changed"
+	// WorkReread: read whole (new to the catalog, or the comparison could
+	// not tell what changed).
+	WorkReread Work = "reread"
+	// WorkUnchanged: not asked about (its last activity had not moved).
+	WorkUnchanged Work = "unchanged"
+	WorkIgnored   Work = "ignored"
+	WorkFailed    Work = "failed"
+)
+
 // Summary is what a sync did.
 type Summary struct {
-	Seen, Catalogued, Invalid, Missing, Templates, Unchanged, Ignored, Failed int
-	Services, Conflicts, Orphaned                                             int
-	Requests, RateLimited                                                     int64
-	Duration                                                                  time.Duration
+	// Seen counts the repos listed; Verified, Changed, Reread, Unchanged,
+	// Ignored and Failed what was done to each (see Work).
+	Seen, Verified, Changed, Reread, Unchanged, Ignored, Failed int
+	// Catalogued, Invalid, Missing and Templates count the descriptors read
+	// by what they were found to be (a verified repo's is not read).
+	Catalogued, Invalid, Missing, Templates int
+	Services, Conflicts, Orphaned           int
+	Requests, RateLimited                   int64
+	Duration                                time.Duration
 	// Failures name each repo that failed, with why.
 	Failures []string
 }
@@ -151,15 +175,15 @@ func (s *Syncer) run(ctx context.Context, since time.Time, verify bool) (Summary
 		go func() {
 			defer wg.Done()
 			for p := range jobs {
-				out, res, err := s.repo(ctx, p, known[p.ID], verify)
+				r, err := s.repo(ctx, p, known[p.ID], verify)
 				mu.Lock()
-				sum.add(out, res)
+				sum.add(r)
 				if err != nil {
 					sum.Failures = append(sum.Failures, p.Path+": "+err.Error())
 				}
 				mu.Unlock()
 				if s.opts.Progress != nil {
-					s.opts.Progress.Done(p.Path, out)
+					s.opts.Progress.Done(p.Path, r.Outcome)
 				}
 			}
 		}()
@@ -191,53 +215,73 @@ func (s *Syncer) run(ctx context.Context, since time.Time, verify bool) (Summary
 	return sum, ctx.Err()
 }
 
-func (sum *Summary) add(out Outcome, res catalog.ApplyResult) {
+func (sum *Summary) add(r RepoResult) {
 	sum.Seen++
-	switch out {
-	case OutcomeOK:
-		sum.Catalogued++
-	case OutcomeInvalid:
-		sum.Invalid++
-	case OutcomeMissing:
-		sum.Missing++
-	case OutcomeTemplate:
-		sum.Templates++
-	case OutcomeUnchanged:
+	switch r.Work {
+	case WorkVerified:
+		sum.Verified++
+	case WorkChanged:
+		sum.Changed++
+	case WorkReread:
+		sum.Reread++
+	case WorkUnchanged:
 		sum.Unchanged++
-	case OutcomeIgnored:
+	case WorkIgnored:
 		sum.Ignored++
-	case OutcomeFailed:
+	case WorkFailed:
 		sum.Failed++
 	}
-	sum.Services += res.Services
-	sum.Conflicts += len(res.Conflicts)
-	sum.Orphaned += len(res.Orphaned)
+	if r.Described {
+		switch r.Outcome {
+		case OutcomeOK:
+			sum.Catalogued++
+		case OutcomeInvalid:
+			sum.Invalid++
+		case OutcomeMissing:
+			sum.Missing++
+		case OutcomeTemplate:
+			sum.Templates++
+		}
+	}
+	sum.Services += r.Applied.Services
+	sum.Conflicts += len(r.Applied.Conflicts)
+	sum.Orphaned += len(r.Applied.Orphaned)
 }
 
-// SyncProject re-reads one project (a push webhook's), whatever the catalog
-// has.
-func (s *Syncer) SyncProject(ctx context.Context, projectID int64) (Outcome, catalog.ApplyResult, error) {
-	p, err := s.src.Project(ctx, projectID)
+// RepoResult is what the sync of one repo did.
+type RepoResult struct {
+	// Outcome is the repo's descriptor status after the sync, or
+	// unchanged, ignored, failed.
+	Outcome Outcome
+	Work    Work
+	// Described is true when the descriptor was read (Outcome is what it
+	// was found to be), false when the stored one was kept.
+	Described bool
+	Applied   catalog.ApplyResult
+}
+
+// SyncProject re-reads one project whatever its last activity says: it
+// compares it with GitLab, and reads what changed. p is the project as
+// GitLab describes it now.
+func (s *Syncer) SyncProject(ctx context.Context, p gitlab.Project) (RepoResult, error) {
+	known, err := s.store.RepoStates(ctx, p.ID)
 	if err != nil {
-		return OutcomeFailed, catalog.ApplyResult{}, fmt.Errorf("sync project %d: %w", projectID, err)
+		return RepoResult{Outcome: OutcomeFailed, Work: WorkFailed}, fmt.Errorf("sync project %d: %w", p.ID, err)
 	}
-	known, err := s.store.RepoStates(ctx, projectID)
-	if err != nil {
-		return OutcomeFailed, catalog.ApplyResult{}, fmt.Errorf("sync project %d: %w", projectID, err)
-	}
-	return s.repo(ctx, p, known[projectID], true)
+	return s.repo(ctx, p, known[p.ID], true)
 }
 
 // repo reads one project and stores it.
 // With verify, a repo whose last activity has not moved is compared with
-// GitLab all the same.
-func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoState, verify bool) (Outcome, catalog.ApplyResult, error) {
+// GitLab all the same. A failure to read GitLab is recorded on the repo
+// and returned; a failure to store it is returned (errStore).
+func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoState, verify bool) (RepoResult, error) {
+	failed := RepoResult{Outcome: OutcomeFailed, Work: WorkFailed}
 	if s.opts.Ignored(p.Path) {
-		return OutcomeIgnored, catalog.ApplyResult{}, nil
+		return RepoResult{Outcome: OutcomeIgnored, Work: WorkIgnored}, nil
 	}
-	if !verify && known.Synced && known.SyncError == "" && !known.LastActivityAt.IsZero() &&
-		known.LastActivityAt.Equal(p.LastActivityAt) && known.Path == p.Path && known.Archived == p.Archived {
-		return OutcomeUnchanged, catalog.ApplyResult{}, nil
+	if !verify && unchanged(p, known) {
+		return RepoResult{Outcome: OutcomeUnchanged, Work: WorkUnchanged}, nil
 	}
 	var snap catalog.RepoSnapshot
 	var err error
@@ -250,24 +294,46 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return OutcomeFailed, catalog.ApplyResult{}, ctx.Err()
+			return failed, ctx.Err()
 		}
 		reason := err.Error()
 		s.log.Warn("repo not synced", "repo", p.Path, "err", err)
 		if rerr := s.store.RecordRepoFailure(ctx, repoOf(p), reason); rerr != nil {
 			s.log.Error("record repo failure", "repo", p.Path, "err", rerr)
+			return failed, &storeError{rerr}
 		}
-		return OutcomeFailed, catalog.ApplyResult{}, err
+		return failed, err
 	}
 	res, err := s.store.ApplyRepo(ctx, snap)
 	if err != nil {
-		return OutcomeFailed, catalog.ApplyResult{}, err
+		return failed, &storeError{err}
+	}
+	r := RepoResult{Outcome: Outcome(snap.DescriptorStatus), Work: WorkReread, Described: true, Applied: res}
+	if updated {
+		r.Work = WorkChanged
+		if snap.Repo.LastCommit == known.LastCommit {
+			r.Work = WorkVerified
+		}
 	}
 	if snap.Partial && snap.KeepDescriptor {
-		return Outcome(known.DescriptorStatus), res, nil
+		r.Outcome, r.Described = Outcome(known.DescriptorStatus), false
 	}
-	return Outcome(snap.DescriptorStatus), res, nil
+	return r, nil
 }
+
+// unchanged reports whether the listing says the repo has not moved since
+// it was stored.
+func unchanged(p gitlab.Project, known catalog.RepoState) bool {
+	return known.Synced && known.SyncError == "" && !known.LastActivityAt.IsZero() &&
+		known.LastActivityAt.Equal(p.LastActivityAt) && known.Path == p.Path && known.Archived == p.Archived
+}
+
+// storeError is a failure to write the catalog (rather than to read
+// GitLab): worth trying the job again.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
 
 // update brings a stored repo up to date from its last synced commit: one
 // request for the comparison, plus one for each descriptor or dependency

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
@@ -25,6 +27,8 @@ type env struct {
 	client *gitlab.Client
 	store  *catalog.Store
 	syncer *reposync.Syncer
+	// dbURL is the test's database; gitlabURL the fake's.
+	dbURL, gitlabURL string
 }
 
 func newEnv(t testing.TB, n int, opts fakegitlab.Options) *env {
@@ -38,10 +42,16 @@ func newEnv(t testing.TB, n int, opts fakegitlab.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := catalog.NewStore(pgtest.New(t), nil)
+	dbURL := pgtest.URL(t)
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := catalog.NewStore(pool, nil)
 	std := standards.Default()
 	syncer := reposync.New(client, store, reposync.Options{Rules: std.Rules(), Workers: 8})
-	return &env{fake: fake, client: client, store: store, syncer: syncer}
+	return &env{fake: fake, client: client, store: store, syncer: syncer, dbURL: dbURL, gitlabURL: srv.URL}
 }
 
 // expected counts the generated projects by what their descriptor should

@@ -9,51 +9,49 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"unicode/utf8"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // maxHookBody bounds a webhook's body: GitLab caps a push payload's
 // commits at 20, far below this.
 const maxHookBody = 5 << 20
 
-// Deleter is what the webhook needs beyond the sync: marking a destroyed
-// project; *catalog.Store is one.
-type Deleter interface {
-	MarkRepoDeleted(ctx context.Context, gitlabID int64) ([]string, error)
+// Inserter inserts River jobs; *jobs.Client is one.
+type Inserter interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // Webhook receives GitLab's project webhooks (push) and system hooks
-// (project_create, project_rename, project_transfer, project_destroy) at
-// POST /gitlab/webhook, and re-syncs the project concerned in the
-// background. Requests without the right X-Gitlab-Token get 401;
-// malformed ones 400 (a body that is not UTF-8 or holds a NUL character
-// too: no repo path or name can hold one); bodies over 5 MiB 413; none of
-// them changes anything.
+// (project_create, project_rename, project_transfer, project_update,
+// project_destroy) at POST /gitlab/webhook, and answers 202 once the job
+// that re-syncs (or marks destroyed) the project concerned is in the
+// database: any replica runs it, and a replica that dies right after
+// answering loses nothing. Requests without the right X-Gitlab-Token get
+// 401; malformed ones 400 (a body that is not UTF-8 or holds a NUL
+// character too: no repo path or name can hold one); bodies over 5 MiB 413;
+// none of them changes anything. A job that cannot be inserted is 503, for
+// GitLab to send the hook again.
 type Webhook struct {
-	secret  []byte
-	syncer  *Syncer
-	deleter Deleter
-	log     *slog.Logger
-
-	mu      sync.Mutex
-	pending map[int64]bool // projects queued or being synced: one sync each
-	queue   chan int64
-	wg      sync.WaitGroup
+	secret []byte
+	jobs   Inserter
+	gens   Gens
+	log    *slog.Logger
 }
 
 // NewWebhook returns the handler. secret is the token GitLab sends in
-// X-Gitlab-Token; it must not be empty. Call Run to process the queue.
-func NewWebhook(secret string, syncer *Syncer, deleter Deleter, log *slog.Logger) (*Webhook, error) {
+// X-Gitlab-Token; it must not be empty. jobs inserts the jobs; gens reads
+// the projects' sync generations (RepoArgs.Gen).
+func NewWebhook(secret string, jobs Inserter, gens Gens, log *slog.Logger) (*Webhook, error) {
 	if secret == "" {
 		return nil, errors.New("gitlab webhook: no secret token (GITLAB_WEBHOOK_SECRET)")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Webhook{secret: []byte(secret), syncer: syncer, deleter: deleter, log: log,
-		pending: map[int64]bool{}, queue: make(chan int64, 1024)}, nil
+	return &Webhook{secret: []byte(secret), jobs: jobs, gens: gens, log: log}, nil
 }
 
 // hookEvent holds the fields of push and system hooks the handler reads.
@@ -117,75 +115,47 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusAccepted) // not the default branch: nothing the catalog reads changed
 			return
 		}
-		h.enqueue(id)
+		if !h.enqueue(w, r, id) {
+			return
+		}
 	case "project_create", "project_rename", "project_transfer", "project_update":
 		if id == 0 {
 			http.Error(w, kind+" event without project_id", http.StatusBadRequest)
 			return
 		}
-		h.enqueue(id)
+		if !h.enqueue(w, r, id) {
+			return
+		}
 	case "project_destroy":
 		if id == 0 {
 			http.Error(w, "project_destroy event without project_id", http.StatusBadRequest)
 			return
 		}
-		orphaned, err := h.deleter.MarkRepoDeleted(r.Context(), id)
-		if err != nil && !strings.Contains(err.Error(), "not found") {
-			h.log.Error("gitlab webhook: mark project deleted", "project", id, "err", err)
-			http.Error(w, "could not record the deletion; GitLab will retry", http.StatusServiceUnavailable)
+		if _, err := h.jobs.Insert(r.Context(), DestroyArgs{ProjectID: id}, nil); err != nil {
+			h.log.Error("gitlab webhook: queue the project's deletion", "project", id, "err", err)
+			http.Error(w, "could not queue the deletion; GitLab will retry", http.StatusServiceUnavailable)
 			return
 		}
-		h.log.Info("gitlab project destroyed", "project", id, "orphaned", orphaned)
 	default:
 		h.log.Debug("gitlab webhook ignored", "kind", kind)
 	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// enqueue schedules a sync of project id unless one is already queued.
-func (h *Webhook) enqueue(id int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.pending[id] {
-		return
+// enqueue inserts the project's sync job (nothing when one is waiting
+// already, or running since before this request: see RepoArgs), and
+// answers 503 when it cannot.
+func (h *Webhook) enqueue(w http.ResponseWriter, r *http.Request, id int64) bool {
+	gens, err := h.gens.SyncGens(r.Context(), id)
+	if err == nil {
+		_, err = h.jobs.Insert(r.Context(), RepoArgs{ProjectID: id, Gen: gens[id]}, nil)
 	}
-	select {
-	case h.queue <- id:
-		h.pending[id] = true
-	default:
-		// The queue is full: the periodic sync will pick the change up.
-		h.log.Warn("gitlab webhook queue full; change left to the periodic sync", "project", id)
+	if err != nil {
+		h.log.Error("gitlab webhook: queue the project's sync", "project", id, "err", err)
+		http.Error(w, "could not queue the sync; GitLab will retry", http.StatusServiceUnavailable)
+		return false
 	}
-}
-
-// Run syncs queued projects, workers at a time, until ctx ends.
-func (h *Webhook) Run(ctx context.Context, workers int) {
-	if workers <= 0 {
-		workers = 4
-	}
-	for range workers {
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case id := <-h.queue:
-					h.mu.Lock()
-					delete(h.pending, id) // a push arriving now queues a fresh sync
-					h.mu.Unlock()
-					out, _, err := h.syncer.SyncProject(ctx, id)
-					if err != nil {
-						h.log.Warn("gitlab webhook: sync failed", "project", id, "err", err)
-						continue
-					}
-					h.log.Info("gitlab webhook: project synced", "project", id, "outcome", out)
-				}
-			}
-		}()
-	}
-	h.wg.Wait()
+	return true
 }
 
 // unreadableBody says why a hook's body cannot be taken, "" when it can:

@@ -63,12 +63,13 @@ func embedded(ctx context.Context, f dbFlags, env *Env, log *slog.Logger) (*pgse
 	return srv, nil
 }
 
-// serverConfig returns the pool configuration for DATABASE_URL or, when it
+// serverConfig returns the pool configuration (sized by catalog.PoolConfig)
+// for DATABASE_URL or, when it
 // is unset, for database name on the embedded server, which it starts (the
 // caller stops it) and on which it creates name if needed.
 func serverConfig(ctx context.Context, f dbFlags, env *Env, log *slog.Logger, name string) (*pgxpool.Config, *pgserver.Server, error) {
 	if url := env.Getenv("DATABASE_URL"); url != "" {
-		cfg, err := pgxpool.ParseConfig(url)
+		cfg, err := catalog.PoolConfig(url)
 		if err != nil {
 			return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
 		}
@@ -82,7 +83,7 @@ func serverConfig(ctx context.Context, f dbFlags, env *Env, log *slog.Logger, na
 		_ = srv.Stop()
 		return nil, nil, err
 	}
-	cfg, err := pgxpool.ParseConfig(srv.URL(name))
+	cfg, err := catalog.PoolConfig(srv.URL(name))
 	if err != nil {
 		_ = srv.Stop()
 		return nil, nil, fmt.Errorf("embedded database URL: %w", err)

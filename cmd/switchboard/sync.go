@@ -8,16 +8,20 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/jobs"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
 )
@@ -38,7 +42,9 @@ func loadStandards(env *Env, log *slog.Logger) (*standards.Standards, error) {
 }
 
 // gitlabFromEnv returns the GitLab client GITLAB_URL and GITLAB_TOKEN
-// describe; nil, nil when GITLAB_URL is unset.
+// describe; nil, nil when GITLAB_URL is unset. GITLAB_RATE_LIMIT, when
+// set, is the requests per minute every replica together may send (see
+// shareRateLimit).
 func gitlabFromEnv(getenv func(string) string, log *slog.Logger) (*gitlab.Client, error) {
 	url, token := strings.TrimSpace(getenv("GITLAB_URL")), strings.TrimSpace(getenv("GITLAB_TOKEN"))
 	if url == "" {
@@ -53,7 +59,27 @@ func gitlabFromEnv(getenv func(string) string, log *slog.Logger) (*gitlab.Client
 	if token == "" {
 		return nil, errors.New("GITLAB_TOKEN is not set: a token with read_api scope (and api for /service add merge requests)")
 	}
-	return gitlab.New(gitlab.Config{BaseURL: strings.TrimSuffix(url, "/"), Token: token, Logger: log})
+	cfg := gitlab.Config{BaseURL: strings.TrimSuffix(url, "/"), Token: token, Logger: log}
+	if v := strings.TrimSpace(getenv("GITLAB_RATE_LIMIT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, errors.New("GITLAB_RATE_LIMIT must be a number of requests per minute, like 2000 (GitLab's authenticated API limit)")
+		}
+		cfg.SharedRate = gitlab.Rate{Limit: n, Window: time.Minute}
+	}
+	return gitlab.New(cfg)
+}
+
+// shareRateLimit makes client spend the rate limit every replica shares
+// (GITLAB_RATE_LIMIT), kept in Postgres, when one is configured.
+func shareRateLimit(client *gitlab.Client, pool *pgxpool.Pool) {
+	r := client.SharedRate()
+	if r.Limit <= 0 {
+		return
+	}
+	// Small batches: what a replica took and did not send by the window's
+	// end is lost to all.
+	client.UseLimiter(catalog.NewRateBudget(pool, "gitlab", r.Limit, r.Window), min(max(r.Limit/50, 1), 20))
 }
 
 // newSyncer builds the sync over client, configured by the standards.
@@ -64,18 +90,41 @@ func newSyncer(client *gitlab.Client, store *catalog.Store, std *standards.Stand
 	})
 }
 
-// syncLock is the cluster-wide lock that keeps syncs one at a time.
-func syncLock(pool *pgxpool.Pool) reposync.Locker {
-	return func(ctx context.Context) (func(), bool, error) { return catalog.TryLock(ctx, pool, "sync") }
+// addSync adds the sync's kinds of job to the replica's work (a repo's
+// sync, a run, a destroyed project) and the cluster's schedules (a run
+// every interval, the daily verification).
+func addSync(w *work, syncer *reposync.Syncer, store *catalog.Store, interval time.Duration) {
+	ws := reposync.NewWorkers(syncer, store)
+	addWorker(w, ws.Repo)
+	addWorker(w, ws.Run)
+	addWorker(w, ws.Destroy)
+	w.Periodic = append(w.Periodic, reposync.Periodic(interval)...)
 }
 
-// runSync is "switchboard sync": one sync now, with progress and a summary.
+// lazyJobs inserts jobs through the replica's River client, built on first
+// use (once every kind of job was added).
+type lazyJobs struct{ w *work }
+
+// Insert implements reposync.Inserter.
+func (l lazyJobs) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	c, err := l.w.Client()
+	if err != nil {
+		return nil, err
+	}
+	return c.Insert(ctx, args, opts)
+}
+
+// runSync is "switchboard sync": one sync run now, with progress and a
+// summary. The run is a River job like the cluster's: this process works
+// it and its repos' jobs (replicas running serve take their share too),
+// and waits for the run to finish. When a run of the same kind is already
+// under way, it follows that one.
 func runSync(ctx context.Context, args []string, env *Env) int {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	var dbf dbFlags
 	dbf.register(fs)
-	full := fs.Bool("full", false, "read every project, not only those active since the last sync")
+	full := fs.Bool("full", false, "read every project, not only those active since the last sync (after a first sync: compare every repo with GitLab)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -100,26 +149,76 @@ func runSync(ctx context.Context, args []string, env *Env) int {
 	}
 	defer db.Close()
 	store := catalog.NewStore(db.Pool, log)
+	shareRateLimit(client, db.Pool)
 	progress := newProgress(env.Stderr, log)
-	syncer := newSyncer(client, store, std, log, progress)
-	sum, err := syncer.Once(ctx, store, syncLock(db.Pool), *full)
+	run, err := syncOnce(ctx, store, newSyncer(client, store, std, log, progress), *full, log)
 	progress.finish()
-	printSummary(env.Stdout, sum)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
+		return 1
+	}
+	printSummary(env.Stdout, run)
+	if !run.Completed {
+		fmt.Fprintln(env.Stderr, "switchboard sync:", run.Error)
 		return 1
 	}
 	return 0
 }
 
-func printSummary(w io.Writer, s reposync.Summary) {
-	fmt.Fprintf(w, "repos seen %d: catalogued %d, invalid %d, missing %d, templates %d, unchanged %d, ignored %d, failed %d\n",
-		s.Seen, s.Catalogued, s.Invalid, s.Missing, s.Templates, s.Unchanged, s.Ignored, s.Failed)
-	fmt.Fprintf(w, "services %d, conflicts %d, orphaned %d; API requests %d, 429s %d; %s\n",
-		s.Services, s.Conflicts, s.Orphaned, s.Requests, s.RateLimited, s.Duration.Round(time.Millisecond))
-	for i, f := range s.Failures {
+// syncOnce inserts a sync run, works jobs until it has finished, and
+// returns it.
+func syncOnce(ctx context.Context, store *catalog.Store, syncer *reposync.Syncer, full bool, log *slog.Logger) (catalog.SyncRun, error) {
+	workers := river.NewWorkers()
+	reposync.NewWorkers(syncer, store).Register(workers)
+	jc, err := jobs.New(store.Pool(), jobs.Config{Workers: workers, Log: log})
+	if err != nil {
+		return catalog.SyncRun{}, err
+	}
+	if err := jc.Start(ctx); err != nil {
+		return catalog.SyncRun{}, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if ctx.Err() != nil {
+			// Interrupted: the jobs go back to the queue for another
+			// replica, or the next run.
+			_ = jc.StopAndCancel(sctx)
+			return
+		}
+		if err := jc.Stop(sctx); err != nil {
+			log.Warn("stop background jobs", "err", err)
+		}
+	}()
+	what := reposync.RunIncremental
+	if full {
+		what = reposync.RunFull
+	}
+	res, err := jc.Insert(ctx, reposync.RunArgs{What: what}, nil)
+	if err != nil {
+		return catalog.SyncRun{}, fmt.Errorf("queue the sync run: %w", err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		log.Info("a sync run of this kind is already under way: following it", "job", res.Job.ID)
+	}
+	run, err := store.WaitSyncRun(ctx, res.Job.ID)
+	if err != nil {
+		return catalog.SyncRun{}, err
+	}
+	return run, nil
+}
+
+// printSummary writes what a run did: what was done to the repos listed,
+// what the descriptors read were found to be, and what it cost.
+func printSummary(w io.Writer, r catalog.SyncRun) {
+	fmt.Fprintf(w, "repos seen %d: verified %d, changed %d, re-read %d, unchanged %d (not asked), ignored %d, already queued %d, failed %d\n",
+		r.ReposSeen, r.Verified, r.Changed, r.Reread, r.Unchanged, r.Ignored, r.AlreadyQueued, r.Failed)
+	fmt.Fprintf(w, "descriptors read %d: catalogued %d, invalid %d, missing %d, templates %d; services %d, conflicts %d, orphaned %d\n",
+		r.Catalogued+r.Invalid+r.Missing+r.Templates, r.Catalogued, r.Invalid, r.Missing, r.Templates, r.Services, r.Conflicts, r.Orphaned)
+	fmt.Fprintf(w, "API requests %d, 429s %d; %s\n", r.Requests, r.RateLimited, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+	for i, f := range r.Failures {
 		if i == 20 {
-			fmt.Fprintf(w, "  ...and %d more failures\n", len(s.Failures)-20)
+			fmt.Fprintf(w, "  ...and %d more failures\n", r.Failed-20)
 			break
 		}
 		fmt.Fprintln(w, "  failed:", f)

@@ -31,7 +31,7 @@ func TestSyncCommand(t *testing.T) {
 			active++
 		}
 	}
-	for _, want := range []string{fmt.Sprintf("repos seen %d: catalogued", active), "invalid", "missing", "API requests", "429s 0"} {
+	for _, want := range []string{fmt.Sprintf("repos seen %d: verified 0, changed 0, re-read %d,", active, active), "catalogued", "invalid", "missing", "API requests", "429s 0"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
@@ -40,6 +40,26 @@ func TestSyncCommand(t *testing.T) {
 	// Incremental: only projects active since the last sync are listed.
 	if code := run(context.Background(), []string{"sync"}, env); code != 0 || !strings.Contains(out.String(), "repos seen 0") || !strings.Contains(out.String(), "API requests 1,") {
 		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errb)
+	}
+	// --full after a sync compares every repo with GitLab: those with a
+	// known commit are verified (nothing moved), the others (no descriptor
+	// was ever read from them) re-read, and only their descriptors counted.
+	env, out, errb = testEnv(t, vars)
+	if code := run(context.Background(), []string{"sync", "--full"}, env); code != 0 {
+		t.Fatalf("full run: exit %d\n%s\n%s", code, out, errb)
+	}
+	var seen, verified, changed, reread, read int
+	if _, err := fmt.Sscanf(out.String(), "repos seen %d: verified %d, changed %d, re-read %d,", &seen, &verified, &changed, &reread); err != nil {
+		t.Fatalf("full run's summary: %v\n%s", err, out)
+	}
+	if i := strings.Index(out.String(), "descriptors read "); i < 0 {
+		t.Fatalf("full run's summary has no descriptors read:\n%s", out)
+	} else if _, err := fmt.Sscanf(out.String()[i:], "descriptors read %d:", &read); err != nil {
+		t.Fatal(err)
+	}
+	if seen != active || changed != 0 || verified == 0 || verified+reread != active || read != reread {
+		t.Fatalf("full run: seen %d, verified %d, changed %d, re-read %d, descriptors read %d; want %d seen, all verified or re-read, only re-read descriptors counted\n%s",
+			seen, verified, changed, reread, read, active, out)
 	}
 
 	tests := []struct {

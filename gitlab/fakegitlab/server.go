@@ -99,6 +99,58 @@ type Server struct {
 	httpServer *http.Server
 	listener   net.Listener
 	url        string
+
+	holdMu sync.Mutex
+	holds  []*hold
+}
+
+// hold is a set of requests kept waiting (Hold).
+type hold struct {
+	match   func(*http.Request) bool
+	arrived chan string
+	release chan struct{}
+	once    sync.Once
+}
+
+// Hold keeps every request for which match is true waiting, after it was
+// counted and before latency, until release is called (or the request's
+// client gives up): a GitLab request "in flight" for as long as a test
+// needs. arrived receives the path of each request held (buffered; a
+// request is held whether or not anyone reads it). release may be called
+// more than once.
+func (s *Server) Hold(match func(*http.Request) bool) (arrived <-chan string, release func()) {
+	h := &hold{match: match, arrived: make(chan string, 256), release: make(chan struct{})}
+	s.holdMu.Lock()
+	s.holds = append(s.holds, h)
+	s.holdMu.Unlock()
+	return h.arrived, func() {
+		h.once.Do(func() { close(h.release) })
+		s.holdMu.Lock()
+		defer s.holdMu.Unlock()
+		s.holds = slices.DeleteFunc(s.holds, func(x *hold) bool { return x == h })
+	}
+}
+
+// wait holds r if a Hold matches it.
+func (s *Server) wait(r *http.Request) {
+	s.holdMu.Lock()
+	var hs []*hold
+	for _, h := range s.holds {
+		if h.match(r) {
+			hs = append(hs, h)
+		}
+	}
+	s.holdMu.Unlock()
+	for _, h := range hs {
+		select {
+		case h.arrived <- r.URL.Path:
+		default:
+		}
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+		}
+	}
 }
 
 // New returns a Server serving org. The Server owns org from then on.
@@ -294,6 +346,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.routes[pattern]++
 	s.routesMu.Unlock()
 
+	s.wait(r)
 	s.mu.Lock()
 	latency := s.opts.Latency
 	token := s.opts.Token

@@ -1,0 +1,281 @@
+package reposync_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
+	"github.com/switchboard-dev/switchboard/jobs"
+	"github.com/switchboard-dev/switchboard/jobs/jobstest"
+	"github.com/switchboard-dev/switchboard/reposync"
+	"github.com/switchboard-dev/switchboard/standards"
+)
+
+// replica is one Switchboard process as far as the sync goes: a pool of
+// its own (which kill cuts), a GitLab client, a River client working the
+// sync's jobs, and the webhook endpoint.
+type replica struct {
+	name   string
+	db     *jobstest.Replica
+	store  *catalog.Store
+	gitlab *gitlab.Client
+	jobs   *jobs.Client
+	hook   *httptest.Server
+	events <-chan *river.Event
+
+	mu      sync.Mutex
+	started bool
+	stopped chan struct{}
+}
+
+type replicaOpts struct {
+	start      bool
+	maxWorkers int
+	progress   reposync.Progress
+	// limiter, when set, gives the replica's GitLab client a shared limit.
+	limiter func(*jobstest.Replica) gitlab.Limiter
+}
+
+func (e *env) newReplica(t testing.TB, name string, o replicaOpts) *replica {
+	t.Helper()
+	db := jobstest.NewReplica(t, e.dbURL, 32)
+	store := catalog.NewStore(db.Pool, nil)
+	var lim gitlab.Limiter
+	if o.limiter != nil {
+		lim = o.limiter(db)
+	}
+	gl, err := gitlab.New(gitlab.Config{BaseURL: e.gitlabURL, Token: token, RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 20 * time.Millisecond, RetryMax: 3, Limiter: lim, LimiterBatch: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncer := reposync.New(gl, store, reposync.Options{Rules: standards.Default().Rules(), Progress: o.progress})
+	workers := river.NewWorkers()
+	reposync.NewWorkers(syncer, store).Register(workers)
+	jc, err := jobs.New(db.Pool, jobs.Config{Workers: workers, MaxWorkers: o.maxWorkers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook, err := reposync.NewWebhook(hookSecret, jc, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(hook)
+	t.Cleanup(srv.Close)
+	events, cancel := jc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	r := &replica{name: name, db: db, store: store, gitlab: gl, jobs: jc, hook: srv, events: events}
+	t.Cleanup(func() {
+		r.stop()
+		cancel()
+	})
+	if o.start {
+		r.start(t)
+	}
+	return r
+}
+
+func (r *replica) start(t testing.TB) {
+	t.Helper()
+	if err := r.jobs.Start(context.Background()); err != nil {
+		t.Fatalf("replica %s: %v", r.name, err)
+	}
+	r.mu.Lock()
+	r.started = true
+	r.mu.Unlock()
+}
+
+// stop stops the replica gracefully (or waits for a killed one to be
+// gone).
+func (r *replica) stop() {
+	r.mu.Lock()
+	started, stopped := r.started, r.stopped
+	r.started = false
+	r.mu.Unlock()
+	if stopped != nil {
+		<-stopped
+	}
+	if !started {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_ = r.jobs.Stop(ctx)
+}
+
+// kill ends the replica as a killed process ends: its connections are cut
+// at once (with them its liveness lock), and nothing it was doing reaches
+// the database; its goroutines are then wound down in the background.
+func (r *replica) kill() {
+	r.db.Kill()
+	r.mu.Lock()
+	started := r.started
+	r.started = false
+	r.stopped = make(chan struct{})
+	r.mu.Unlock()
+	go func() {
+		defer close(r.stopped)
+		if started {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_ = r.jobs.StopAndCancel(ctx)
+		}
+	}()
+}
+
+// send sends a hook to the replica's endpoint and wants 202.
+func (r *replica) send(t testing.TB, h fakegitlab.Hook) {
+	t.Helper()
+	if code, err := h.Send(context.Background(), nil, r.hook.URL); err != nil || code != http.StatusAccepted {
+		t.Fatalf("replica %s: hook answered %d, %v; want 202", r.name, code, err)
+	}
+}
+
+// waitIdle waits, on the replica's job events, until no job of kind is
+// left to work.
+func (r *replica) waitIdle(t testing.TB, ctx context.Context, kind string) {
+	t.Helper()
+	for {
+		var n int
+		if err := r.store.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND finalized_at IS NULL`, kind).Scan(&n); err != nil {
+			t.Fatalf("replica %s: %v", r.name, err)
+		}
+		if n == 0 {
+			return
+		}
+		select {
+		case <-r.events:
+		case <-ctx.Done():
+			t.Fatalf("replica %s: %d %s jobs still to work", r.name, n, kind)
+		}
+	}
+}
+
+// waitCompleted waits for the replica to complete a repo job of project.
+func (r *replica) waitCompleted(t testing.TB, ctx context.Context, project int64) {
+	t.Helper()
+	for {
+		select {
+		case ev := <-r.events:
+			var a reposync.RepoArgs
+			if ev.Kind == river.EventKindJobCompleted && ev.Job.Kind == a.Kind() &&
+				json.Unmarshal(ev.Job.EncodedArgs, &a) == nil && a.ProjectID == project {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("replica %s completed no sync of project %d", r.name, project)
+		}
+	}
+}
+
+func isProject(id int64) func(*http.Request) bool {
+	prefix := "/api/v4/projects/" + strconv.FormatInt(id, 10)
+	return func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, prefix) }
+}
+
+// TestWebhookSurvivesKilledReplica: two replicas on one database; a push
+// hook is answered 202 by replica A, which is then killed, before it took
+// the job, or after, while its GitLab request is in flight. Each time the
+// new owner is visible through replica B within 5 s.
+func TestWebhookSurvivesKilledReplica(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	if _, err := e.syncer.Run(context.Background(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	p := checkoutProject(t, e)
+	tests := []struct {
+		name    string
+		claimed bool
+		team    string
+	}{
+		{"killed before claiming the job", false, "fulfilment"},
+		{"killed with the job's GitLab request in flight", true, "payments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := e.newReplica(t, "a", replicaOpts{start: tt.claimed})
+			b := e.newReplica(t, "b", replicaOpts{start: !tt.claimed})
+			var arrived <-chan string
+			release := func() {}
+			if tt.claimed {
+				arrived, release = e.fake.Hold(isProject(p.ID))
+				defer release()
+			}
+			hook, err := e.fake.Push(p.ID, fakegitlab.Change{Files: map[string][]byte{"catalog-info.yaml": withOwner(p.Files["catalog-info.yaml"], tt.team)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.send(t, hook)
+			if tt.claimed {
+				select {
+				case <-arrived:
+				case <-time.After(30 * time.Second):
+					t.Fatal("replica a never asked GitLab")
+				}
+			}
+			killed := time.Now()
+			a.kill()
+			release()
+			if tt.claimed {
+				b.start(t)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			b.waitCompleted(t, ctx, p.ID)
+			if got := owner(t, b.store, "checkout-api"); got != tt.team {
+				t.Fatalf("owner through b: %q, want %q", got, tt.team)
+			}
+			t.Logf("new owner visible through b %v after a was killed", time.Since(killed).Round(time.Millisecond))
+		})
+	}
+}
+
+// TestPushBurstCoalesces: 50 pushes to one project within a second cost at
+// most 2 comparisons of it, and the catalog ends at the last one.
+func TestPushBurstCoalesces(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.SetLatency(20 * time.Millisecond)
+	r := e.newReplica(t, "a", replicaOpts{start: true})
+	p := checkoutProject(t, e)
+	before := e.fake.Stats().ByRoute[compareRoute]
+	start := time.Now()
+	team := ""
+	pace := time.NewTicker(20 * time.Millisecond) // 50 pushes over about a second
+	defer pace.Stop()
+	for i := range 50 {
+		<-pace.C
+		team = []string{"fulfilment", "payments", "search"}[i%3]
+		hook, err := e.fake.Push(p.ID, fakegitlab.Change{Files: map[string][]byte{"catalog-info.yaml": withOwner(p.Files["catalog-info.yaml"], team)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.send(t, hook)
+	}
+	t.Logf("50 pushes sent in %v", time.Since(start).Round(time.Millisecond))
+	r.waitIdle(t, ctx, (reposync.RepoArgs{}).Kind())
+	compares := e.fake.Stats().ByRoute[compareRoute] - before
+	if compares > 2 || compares < 1 {
+		t.Fatalf("50 pushes cost %d comparisons, want 1 or 2", compares)
+	}
+	if got := owner(t, r.store, "checkout-api"); got != team {
+		t.Fatalf("owner after the burst: %q, want the last push's %q", got, team)
+	}
+	t.Logf("50 pushes: %d comparisons", compares)
+}
+
+const compareRoute = "GET /api/v4/projects/{id}/repository/compare"
