@@ -169,12 +169,15 @@ type RunRepo struct {
 	Error                         string
 }
 
-// RecordRunRepo records what a repo's job did in run id, once however
-// often the job ran, and reports whether that was the run's last piece of
-// work (the caller then finishes the run).
-func (s *Store) RecordRunRepo(ctx context.Context, id int64, r RunRepo) (last bool, err error) {
+// RecordRunRepo records what job jobID did to a repo in run id, once
+// however often the job ran, ends its sync of the repo (EndRepoSync), and
+// reports whether that was the run's last piece of work (the caller then
+// finishes the run).
+func (s *Store) RecordRunRepo(ctx context.Context, id, jobID int64, r RunRepo) (last bool, err error) {
 	err = s.pool.QueryRow(ctx, `
-		WITH ins AS (
+		WITH ended AS (
+			UPDATE repo_sync_gen SET running_job = NULL WHERE gitlab_id = $2 AND running_job = $12),
+		ins AS (
 			INSERT INTO sync_run_repos (run_id, gitlab_id, path, work, outcome, services, conflicts, orphaned,
 				requests, rate_limited, error)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -183,7 +186,7 @@ func (s *Store) RecordRunRepo(ctx context.Context, id int64, r RunRepo) (last bo
 		UPDATE sync_runs SET done = done + (SELECT count(*) FROM ins)
 		WHERE id = $1
 		RETURNING finished_at IS NULL AND listed AND done >= queued AND EXISTS (SELECT 1 FROM ins)`,
-		id, r.GitLabID, r.Path, r.Work, r.Outcome, r.Services, r.Conflicts, r.Orphaned, r.Requests, r.RateLimited, r.Error).Scan(&last)
+		id, r.GitLabID, r.Path, r.Work, r.Outcome, r.Services, r.Conflicts, r.Orphaned, r.Requests, r.RateLimited, r.Error, jobID).Scan(&last)
 	if err != nil {
 		return false, fmt.Errorf("record sync of %s: %w", r.Path, translate(err))
 	}
@@ -230,8 +233,10 @@ func (s *Store) SyncRunOfJob(ctx context.Context, jobID int64) (SyncRun, error) 
 	var finished *time.Time
 	err := s.pool.QueryRow(ctx, `
 		SELECT r.id, r.kind, r.started_at, r.finished_at, r.completed, r.listed, r.queued, r.done, r.repos_seen,
-		       r.unchanged, r.ignored, r.already_queued, r.requests + coalesce(t.requests, 0),
-		       r.rate_limited + coalesce(t.rate_limited, 0), r.error,
+		       r.unchanged, r.ignored, r.already_queued,
+		       -- FinishSyncRun adds the repos' requests to the listing's.
+		       r.requests + CASE WHEN r.finished_at IS NULL THEN coalesce(t.requests, 0) ELSE 0 END,
+		       r.rate_limited + CASE WHEN r.finished_at IS NULL THEN coalesce(t.rate_limited, 0) ELSE 0 END, r.error,
 		       coalesce(t.verified, 0), coalesce(t.changed, 0), coalesce(t.reread, 0), coalesce(t.failed, 0),
 		       coalesce(t.catalogued, 0), coalesce(t.invalid, 0), coalesce(t.missing, 0), coalesce(t.templates, 0),
 		       coalesce(t.services, 0), coalesce(t.conflicts, 0), coalesce(t.orphaned, 0), coalesce(t.failures, '{}')
@@ -350,26 +355,34 @@ func (s *Store) SyncGens(ctx context.Context, ids ...int64) (map[int64]int64, er
 	return out, nil
 }
 
-// BeginRepoSync starts the sync of project gitlabID by job jobID, a River
-// job of kind: unless an earlier job of that kind for the project is
-// running (ok false: the caller waits for it to end), it bumps the
-// project's generation, so that a push from now on queues a new job rather
-// than joining this one, which may have read GitLab before the push.
-func (s *Store) BeginRepoSync(ctx context.Context, kind string, jobID, gitlabID int64) (ok bool, err error) {
+// BeginRepoSync starts the sync of project gitlabID by job jobID: unless
+// another job is syncing the project (it began and is still running: ok
+// false, the caller waits for it to end), it marks the project as synced by
+// jobID and bumps its generation, so that a push from now on queues a new
+// job rather than joining this one, which may read GitLab before the push.
+// A job whose replica died no longer counts as running once it is rescued.
+// Call EndRepoSync (or RecordRunRepo) when done.
+func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bool, err error) {
 	err = s.pool.QueryRow(ctx, `
-		WITH busy AS (
-			SELECT 1 FROM river_job
-			WHERE state = 'running' AND kind = $1 AND id < $2 AND (args->>'project_id')::bigint = $3
-			LIMIT 1),
-		bumped AS (
-			INSERT INTO repo_sync_gen AS g (gitlab_id, gen) SELECT $3, 1 WHERE NOT EXISTS (SELECT 1 FROM busy)
-			ON CONFLICT (gitlab_id) DO UPDATE SET gen = g.gen + 1
+		WITH b AS (
+			INSERT INTO repo_sync_gen AS g (gitlab_id, gen, running_job) VALUES ($2, 1, $1)
+			ON CONFLICT (gitlab_id) DO UPDATE SET gen = g.gen + 1, running_job = $1
+			WHERE g.running_job IS NULL OR g.running_job = $1
+			   OR NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = g.running_job AND j.state = 'running')
 			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM bumped)`, kind, jobID, gitlabID).Scan(&ok)
+		SELECT EXISTS (SELECT 1 FROM b)`, jobID, gitlabID).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("begin sync of project %d: %w", gitlabID, err)
 	}
 	return ok, nil
+}
+
+// EndRepoSync records that job jobID no longer syncs project gitlabID.
+func (s *Store) EndRepoSync(ctx context.Context, jobID, gitlabID int64) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE repo_sync_gen SET running_job = NULL WHERE gitlab_id = $2 AND running_job = $1`, jobID, gitlabID); err != nil {
+		return fmt.Errorf("end sync of project %d: %w", gitlabID, err)
+	}
+	return nil
 }
 
 // TryLock takes the cluster-wide lock called name (a Postgres advisory

@@ -348,17 +348,20 @@ type transport struct {
 // RoundTrip sends one request when the governor lets it go.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.c
-	if c.shared != nil {
-		if err := c.shared.wait(req.Context()); err != nil {
-			return nil, err
-		}
-	}
 	waited, err := c.gov.acquire(req.Context())
 	if waited {
 		c.paused.Add(1)
 	}
 	if err != nil {
 		return nil, err
+	}
+	// The shared budget last, right before sending: a request the governor
+	// held must not carry a share of a window that has ended.
+	if c.shared != nil {
+		if err := c.shared.wait(req.Context()); err != nil {
+			c.gov.release()
+			return nil, err
+		}
 	}
 	c.requests.Add(1)
 	ctr, _ := req.Context().Value(counterKey{}).(*Counter)

@@ -28,7 +28,7 @@ type shared struct {
 
 	mu     sync.Mutex
 	tokens int
-	until  time.Time
+	end    time.Time // end of the window the tokens are of
 	taking chan struct{} // closed when the Take in progress returns
 }
 
@@ -38,7 +38,18 @@ type shared struct {
 func (s *shared) wait(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		if s.tokens > 0 && s.now().Before(s.until) {
+		now := s.now()
+		if now.Before(s.end) && !now.Before(s.end.Add(-sendMargin)) {
+			// The window is about to end: a request sent now could reach
+			// GitLab in the next one, on top of its whole budget.
+			d := s.end.Sub(now)
+			s.mu.Unlock()
+			if err := sleepCtx(ctx, d); err != nil {
+				return err
+			}
+			continue
+		}
+		if s.tokens > 0 && now.Before(s.end) {
 			s.tokens--
 			s.mu.Unlock()
 			return nil
@@ -69,19 +80,32 @@ func (s *shared) wait(ctx context.Context) error {
 			s.log.Warn("gitlab shared rate limit unavailable: request sent on GitLab's headers alone", "err", err)
 			return nil
 		}
-		if n > 0 {
+		s.end = s.now().Add(left)
+		if n > 0 && left > sendMargin {
 			// This request takes one at once.
-			s.tokens, s.until = n-1, s.now().Add(left)
+			s.tokens = n - 1
 			s.mu.Unlock()
 			return nil
 		}
+		s.tokens = 0
 		s.mu.Unlock()
-		t := time.NewTimer(left + time.Millisecond)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		if err := sleepCtx(ctx, left+time.Millisecond); err != nil {
+			return err
 		}
+	}
+}
+
+// sendMargin is the end of each window in which no request of that window
+// is sent: GitLab counts a request when it arrives, a little later.
+const sendMargin = 100 * time.Millisecond
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -315,3 +315,31 @@ func rssMiB(field string) float64 {
 
 // resetPeakRSS makes VmHWM start again from the current RSS (Linux).
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// BenchmarkRateBudgetTake is the cost of the shared GitLab rate limit: one
+// Take (a batch of requests from the budget in Postgres) as two replicas'
+// clients call it, each from its own pool: wall time per Take and the
+// Postgres server's CPU per Take.
+func BenchmarkRateBudgetTake(b *testing.B) {
+	url := pgtest.URL(b)
+	var budgets []*catalog.RateBudget
+	for range 2 {
+		budgets = append(budgets, catalog.NewRateBudget(jobstest.NewReplica(b, url, 4).Pool, "gitlab", 1<<30, time.Second))
+	}
+	ctx := context.Background()
+	cpuBefore := pgCPU()
+	start := time.Now()
+	var i atomic.Int64
+	b.SetParallelism(2)
+	b.RunParallel(func(pb *testing.PB) {
+		bud := budgets[i.Add(1)%2]
+		for pb.Next() {
+			if n, _, err := bud.Take(ctx, 15); err != nil || n != 15 {
+				b.Errorf("take: %d, %v", n, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N), "us/take")
+	b.ReportMetric((pgCPU()-cpuBefore)*1e6/float64(b.N), "pg-cpu-us/take")
+}

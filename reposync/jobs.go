@@ -139,11 +139,12 @@ func (DestroyArgs) InsertOpts() river.InsertOpts {
 type JobStore interface {
 	Store
 	Gens
-	BeginRepoSync(ctx context.Context, kind string, jobID, gitlabID int64) (bool, error)
+	BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (bool, error)
+	EndRepoSync(ctx context.Context, jobID, gitlabID int64) error
 	MarkRepoDeleted(ctx context.Context, gitlabID int64) ([]string, error)
 	StartSyncRun(ctx context.Context, k catalog.SyncRunKey) (catalog.SyncRun, error)
 	ListedSyncRun(ctx context.Context, id int64, l catalog.RunListing) (bool, error)
-	RecordRunRepo(ctx context.Context, id int64, r catalog.RunRepo) (bool, error)
+	RecordRunRepo(ctx context.Context, id, jobID int64, r catalog.RunRepo) (bool, error)
 	FinishSyncRun(ctx context.Context, id int64, runErr string) error
 	LastCompletedSync(ctx context.Context) (time.Time, error)
 	LastCompletedVerify(ctx context.Context) (time.Time, error)
@@ -195,11 +196,11 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 			return err
 		}
 	}
-	// Wait for an earlier job of the project still running (a push while
+	// Wait for another job of the project still syncing it (a push while
 	// it ran queued this one): two syncs of one repo at once could store
 	// the older commit last.
 	for {
-		ok, err := w.store.BeginRepoSync(ctx, job.Kind, job.ID, a.ProjectID)
+		ok, err := w.store.BeginRepoSync(ctx, job.ID, a.ProjectID)
 		if err != nil {
 			return err
 		}
@@ -210,6 +211,16 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 			return err
 		}
 	}
+	ended := false
+	defer func() {
+		if !ended {
+			ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := w.store.EndRepoSync(ectx, job.ID, a.ProjectID); err != nil {
+				w.syncer.log.Warn("end of a repo's sync not recorded", "project", a.ProjectID, "err", err)
+			}
+		}
+	}()
 	var err error
 	ctr := &gitlab.Counter{}
 	gctx := gitlab.WithCounter(ctx, ctr)
@@ -263,10 +274,11 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 	if syncErr != nil {
 		rec.Error = syncErr.Error()
 	}
-	last, err := w.store.RecordRunRepo(ctx, a.Run, rec)
+	last, err := w.store.RecordRunRepo(ctx, a.Run, job.ID, rec)
 	if err != nil {
 		return err
 	}
+	ended = true
 	if last {
 		return w.store.FinishSyncRun(ctx, a.Run, "")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,7 @@ type replicaOpts struct {
 
 func (e *env) newReplica(t testing.TB, name string, o replicaOpts) *replica {
 	t.Helper()
-	db := jobstest.NewReplica(t, e.dbURL, 32)
+	db := jobstest.NewReplica(t, e.dbURL, int32(envInt("SB_BENCH_CONNS", 32)))
 	store := catalog.NewStore(db.Pool, nil)
 	var lim gitlab.Limiter
 	if o.limiter != nil {
@@ -279,3 +280,13 @@ func TestPushBurstCoalesces(t *testing.T) {
 }
 
 const compareRoute = "GET /api/v4/projects/{id}/repository/compare"
+
+// envInt reads a benchmark knob from the environment: SB_BENCH_CONNS is
+// each replica's pool size (32, catalog.DefaultMaxConns, when unset), to
+// compare the jobs' Postgres CPU at the pool size the sync had before.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
