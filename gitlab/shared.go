@@ -28,7 +28,7 @@ type shared struct {
 
 	mu     sync.Mutex
 	tokens int
-	end    time.Time // end of the window the tokens are of
+	end    time.Time     // end of the window the tokens are of
 	taking chan struct{} // closed when the Take in progress returns
 }
 
