@@ -280,6 +280,13 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 // requests, lets in-flight ones and the answers still owed finish (up to
 // 25 s), and returns.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	// The jobs' client first: requests insert jobs through it (a
+	// registration's merge request, a page's lookups, a webhook), so it is
+	// built before the first request, and a replica that cannot work jobs
+	// does not serve.
+	if err := s.work.start(ctx); err != nil {
+		return err
+	}
 	errc := make(chan error, 2)
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -293,9 +300,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.AppToken != "" {
 		mode = append(mode, "socket")
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
-	}
-	if err := s.work.start(ctx); err != nil {
-		return err
 	}
 	for _, run := range s.background {
 		go run(ctx)
