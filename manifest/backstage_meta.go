@@ -15,12 +15,12 @@ import (
 func (c *checker) backstageMetadata(d *decoded, root, k, v *yaml.Node, kind string) map[string]*yaml.Node {
 	e := &d.entity
 	if k == nil {
-		c.at(RuleRequired, root, "metadata is missing: every entity needs metadata.name", "add `metadata:` with `name: <entity-name>` under it")
+		c.atField(RuleRequired, root, "metadata", "metadata is missing: every entity needs metadata.name", "add `metadata:` with `name: <entity-name>` under it")
 		return nil
 	}
 	d.pos["metadata"] = posOf(k)
 	if isNull(v) {
-		c.at(RuleRequired, k, "metadata.name is missing: metadata is empty", "add `name: <entity-name>` under metadata")
+		c.atField(RuleRequired, k, "metadata.name", "metadata.name is missing: metadata is empty", "add `name: <entity-name>` under metadata")
 		return nil
 	}
 	m := resolve(v)
@@ -67,7 +67,7 @@ func (c *checker) backstageMetadata(d *decoded, root, k, v *yaml.Node, kind stri
 		}
 	}
 	if !named {
-		c.at(RuleRequired, k, "metadata.name is missing", "add `name: <entity-name>` under metadata")
+		c.atField(RuleRequired, k, "metadata.name", "metadata.name is missing", "add `name: <entity-name>` under metadata")
 	}
 	return annotations
 }

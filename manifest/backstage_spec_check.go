@@ -17,7 +17,7 @@ func (c *checker) backstageSpec(d *decoded, root, k, v *yaml.Node, kind string, 
 	}
 	if k == nil {
 		if builtin {
-			c.at(RuleRequired, root, fmt.Sprintf("spec is missing: a %s needs a spec%s", kind, neededFields(fields)), "add `spec:` with the fields of a "+kind)
+			c.atField(RuleRequired, root, "spec", fmt.Sprintf("spec is missing: a %s needs a spec%s", kind, neededFields(fields)), "add `spec:` with the fields of a "+kind)
 		}
 		return
 	}
@@ -27,7 +27,7 @@ func (c *checker) backstageSpec(d *decoded, root, k, v *yaml.Node, kind string, 
 		for _, f := range fields {
 			if f.required {
 				missing = true
-				c.at(RuleRequired, k, fmt.Sprintf("spec.%s is missing: spec is empty; a %s needs%s", f.name, kind, neededFields(fields)), fmt.Sprintf("add `%s: %s` under spec", f.name, f.example))
+				c.atField(RuleRequired, k, "spec."+f.name, fmt.Sprintf("spec.%s is missing: spec is empty; a %s needs%s", f.name, kind, neededFields(fields)), fmt.Sprintf("add `%s: %s` under spec", f.name, f.example))
 			}
 		}
 		if !missing {
@@ -104,7 +104,7 @@ func (c *checker) specField(d *decoded, specKey, spec *yaml.Node, f specField, k
 	path := "spec." + f.name
 	if fk == nil {
 		if f.required {
-			c.at(RuleRequired, specKey, fmt.Sprintf("%s is missing: a %s needs%s", path, kind, neededFields(fields)), fmt.Sprintf("add `%s: %s` under spec", f.name, f.example))
+			c.atField(RuleRequired, specKey, path, fmt.Sprintf("%s is missing: a %s needs%s", path, kind, neededFields(fields)), fmt.Sprintf("add `%s: %s` under spec", f.name, f.example))
 		}
 		return
 	}

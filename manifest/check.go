@@ -22,6 +22,10 @@ type checker struct {
 	worst    Severity
 	firstOut string
 	sev      map[string]Severity // effective severity by rule, built on first use
+	// docs are the file's YAML documents; fields indexes their nodes by
+	// field path, built at the first finding that needs it (fieldOf).
+	docs   []*yaml.Node
+	fields map[*yaml.Node]*fieldStep
 }
 
 func newChecker(path string, rules Rules) *checker {
@@ -50,8 +54,14 @@ func (c *checker) severity(rule string) Severity {
 // building messages nobody will read.
 func (c *checker) full() bool { return len(c.findings) >= maxFindings }
 
-// add records a finding at p.
+// add records a finding at p about the file or document as a whole.
 func (c *checker) add(rule string, p Pos, msg, fix string) {
+	c.addField(rule, p, "", msg, fix)
+}
+
+// addField records a finding at p about field (a dotted path, see
+// Finding.Field).
+func (c *checker) addField(rule string, p Pos, field, msg, fix string) {
 	sev := c.severity(rule)
 	if sev == SeverityOff || sev == "" {
 		return
@@ -68,13 +78,23 @@ func (c *checker) add(rule string, p Pos, msg, fix string) {
 	}
 	c.findings = append(c.findings, Finding{
 		Path: c.path, Line: max(p.Line, 1), Col: max(p.Col, 1),
-		Severity: sev, Rule: rule, Message: msg, Fix: fix,
+		Severity: sev, Rule: rule, Message: msg, Fix: fix, Field: field,
 	})
 }
 
-// at records a finding at node n.
+// at records a finding at node n, about the field n is (or is the value
+// of).
 func (c *checker) at(rule string, n *yaml.Node, msg, fix string) {
-	c.add(rule, posOf(n), msg, fix)
+	if c.severity(rule) == SeverityOff {
+		return
+	}
+	c.addField(rule, posOf(n), c.fieldOf(n), msg, fix)
+}
+
+// atField records a finding at node n about field, a dotted path: for a
+// field that is missing, reported at the node it belongs under.
+func (c *checker) atField(rule string, n *yaml.Node, field, msg, fix string) {
+	c.addField(rule, posOf(n), field, msg, fix)
 }
 
 // done returns the findings ordered by position.

@@ -45,6 +45,13 @@ type Finding struct {
 	Rule string `json:"rule"`
 	// Message says what is wrong, naming the field (e.g. "spec.owner").
 	Message string `json:"message"`
+	// Field is the descriptor field the finding is about, as a dotted
+	// path from the document's root ("metadata.name", "spec.owner",
+	// "metadata.annotations.pagerduty.com/service-id", "spec.dependsOn[1]");
+	// for a missing field, the path it should have. Empty when the finding
+	// is about the file or the document as a whole. Match on it, never on
+	// Message.
+	Field string `json:"field,omitempty"`
 	// Fix is a one-line suggestion, empty when there is nothing to suggest.
 	Fix string `json:"fix,omitempty"`
 }

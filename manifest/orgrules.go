@@ -24,7 +24,7 @@ func (c *checker) applyStandards(d decoded) {
 	}
 	team := ownerName(e.Owner)
 	if r.isReserved(e.Name) {
-		c.add(RuleReservedName, d.posOr("name"),
+		c.addField(RuleReservedName, d.posOr("name"), c.fieldAtPos(d.posOr("name")),
 			fmt.Sprintf("name %q is too generic: many services are called that, so nobody can tell which one this is", e.Name),
 			fmt.Sprintf("qualify it with its team, e.g. `%s`", r.QualifiedName(team, strings.ToLower(e.Name))))
 	} else if r.NamePattern != nil && ValidName(e.Name) && !r.NamePattern.MatchString(e.Name) {
@@ -32,12 +32,12 @@ func (c *checker) applyStandards(d decoded) {
 		if sug := slug(e.Name); sug != "" && sug != e.Name && r.NamePattern.MatchString(sug) {
 			fix = fmt.Sprintf("rename it, e.g. `%s`", sug)
 		}
-		c.add(RuleNaming, d.posOr("name"), fmt.Sprintf("name %q does not follow the naming rule %s", clip(e.Name), r.NamePattern.String()), fix)
+		c.addField(RuleNaming, d.posOr("name"), c.fieldAtPos(d.posOr("name")), fmt.Sprintf("name %q does not follow the naming rule %s", clip(e.Name), r.NamePattern.String()), fix)
 	}
 	if e.Kind == KindComponent {
 		for _, f := range r.Required {
 			if !hasField(e, f) {
-				c.add(RuleRequiredByStandards, d.posOr(requiredAnchor(f)...),
+				c.addField(RuleRequiredByStandards, d.posOr(requiredAnchor(f)...), requiredPath(f, d),
 					fmt.Sprintf("%s is missing: the organisation's standards require it for every service", fieldLabel(f, d)),
 					fieldFix(f))
 			}
@@ -57,7 +57,7 @@ func (c *checker) vocabulary(rule, field, value string, v Vocabulary, p Pos) {
 	if m := v.suggest(value); m != "" {
 		fix = fmt.Sprintf("did you mean `%s`? (allowed: %s)", m, strings.Join(v.Values(), ", "))
 	}
-	c.add(rule, p, fmt.Sprintf("%s %q is not one the organisation allows", field, clip(value)), fix)
+	c.addField(rule, p, c.fieldAtPos(p), fmt.Sprintf("%s %q is not one the organisation allows", field, clip(value)), fix)
 }
 
 // ownerName returns the name part of an owner reference, for a suggested name.
@@ -117,6 +117,30 @@ func requiredAnchor(f string) []string {
 		return []string{"metadata", "spec"}
 	}
 	return []string{"spec", "metadata"}
+}
+
+// requiredPath is the path of field f in a Backstage descriptor (see
+// Finding.Field); "" in an OpsLevel one, whose fields have no single
+// place.
+func requiredPath(f string, d decoded) string {
+	if d.entity.APIVersion == "" { // OpsLevel
+		return ""
+	}
+	switch f {
+	case FieldDescription, FieldTitle, FieldTags:
+		return "metadata." + f
+	case FieldSlackChannel:
+		return "metadata.annotations." + AnnotationSlackBotNotify
+	case FieldPagerDuty:
+		return "metadata.annotations." + AnnotationPagerDutyServiceID
+	case FieldGitLabProject:
+		return "metadata.annotations." + AnnotationGitLabProjectSlug
+	case FieldTechDocs:
+		return "metadata.annotations." + AnnotationTechDocsRef
+	case FieldRunbook, FieldDocs, FieldDashboards:
+		return "metadata.links"
+	}
+	return "spec." + f
 }
 
 // fieldLabel names field f as the user writes it in their file's format.

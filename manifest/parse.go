@@ -80,6 +80,7 @@ func (c *checker) parse(d *Descriptor, data []byte) {
 			}
 		}
 	}
+	c.docs = docs
 	for _, doc := range docs {
 		restoreText(doc, restore)
 		if root := docRoot(doc); root != nil && underYAML11(yaml11, root.Line) {
