@@ -110,13 +110,11 @@ func (l *PageLookups) Try(ctx context.Context, token, answerTo string, final boo
 		return false, fmt.Errorf("look up page %s: %w", token, err)
 	}
 	p, settled, lookupErr := c.lookUp(ctx, page, prof.Service, final)
-	if p.State != catalog.PageUnknown && !settled {
-		return true, nil
+	reply, done := c.afterTry(p, settled, final, lookupErr)
+	if reply == nil {
+		return done, lookupErr
 	}
-	if p.State == catalog.PageUnknown && !final {
-		return false, lookupErr
-	}
-	if err := l.answerAt(answerTo)(ctx, c.settledReply(p, settled, lookupErr)); err != nil {
+	if err := l.answerAt(answerTo)(ctx, *reply); err != nil {
 		return true, fmt.Errorf("answer again about page %s: %w", token, err)
 	}
 	return true, lookupErr
@@ -126,10 +124,11 @@ func (l *PageLookups) Try(ctx context.Context, token, answerTo string, final boo
 // time: this is waiting on PagerDuty, not the catalog's clock), and answers
 // once: the announcement when the incident is found, NOT paged when
 // PagerDuty answered all along that it holds none, or that the outcome is
-// still unknown when PagerDuty could not be asked.
+// still unknown when PagerDuty could not be asked. It is the in-memory
+// form of PageLookups, for a transport or store that cannot hand the
+// lookups to durable work.
 func (c *pageCommand) resolve(ctx context.Context, page catalog.Page, svc catalog.Service, answer Answer) {
 	deadline := time.Now().Add(c.cfg.LookupFor)
-	var lastErr error
 	for {
 		t := time.NewTimer(c.cfg.LookupEvery)
 		select {
@@ -140,20 +139,33 @@ func (c *pageCommand) resolve(ctx context.Context, page catalog.Page, svc catalo
 		}
 		final := !time.Now().Before(deadline)
 		p, settled, err := c.lookUp(ctx, page, svc, final)
-		lastErr = err
 		if err != nil {
 			c.cfg.Log.WarnContext(ctx, "look up unconfirmed page", "service", page.ServiceRef, "token", page.Token, "err", err)
 		}
-		if p.State != catalog.PageUnknown && !settled {
-			// The requester's own Check again settled it, and its answer
-			// took the place of this one.
-			return
-		}
-		if p.State != catalog.PageUnknown || final {
-			c.deliver(ctx, answer, c.settledReply(p, settled, lastErr))
+		if reply, done := c.afterTry(p, settled, final, err); done {
+			if reply != nil {
+				c.deliver(ctx, answer, *reply)
+			}
 			return
 		}
 	}
+}
+
+// afterTry says what a lookup try that left the page p leads to: the
+// lookups are over (done), and reply, when not nil, corrects the answer.
+// A page settled by another call (the requester's own Check again, whose
+// answer took the place of this one) ends the lookups without a reply;
+// only the call that settled the page announces it, or the final try says
+// what is known.
+func (c *pageCommand) afterTry(p catalog.Page, settled, final bool, lookupErr error) (reply *Response, done bool) {
+	switch {
+	case p.State != catalog.PageUnknown && !settled:
+		return nil, true
+	case p.State != catalog.PageUnknown || final:
+		r := c.settledReply(p, settled, lookupErr)
+		return &r, true
+	}
+	return nil, false
 }
 
 // deliver sends a later answer; a failure is logged.
