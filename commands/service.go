@@ -218,28 +218,32 @@ func choiceField(name, label string, opts []standards.Option) FormField {
 	return f
 }
 
-// fieldOf maps a descriptor finding to the form field it is about.
+// formFieldOf is the form field of each descriptor field a registration
+// writes (see manifest.BackstageYAML), by the path a finding carries
+// (manifest.Finding.Field).
+var formFieldOf = map[string]string{
+	"metadata.name":        "name",
+	"metadata.description": "description",
+	"spec.owner":           "team",
+	"spec.lifecycle":       "lifecycle",
+	"spec.tier":            "tier",
+	"spec.language":        "language",
+	"spec.framework":       "framework",
+	"metadata.annotations." + manifest.AnnotationPagerDutyServiceID: "pagerduty",
+	"metadata.annotations." + manifest.AnnotationSlackBotNotify:     "channel",
+	"metadata.annotations." + manifest.AnnotationGitLabProjectSlug:  "repo",
+	"metadata.annotations." + databaseAnnotation:                    "database",
+}
+
+// databaseAnnotation records a registered service's database.
+const databaseAnnotation = "switchboard.dev/database"
+
+// fieldOf maps a descriptor finding to the form field it is about, by the
+// field path it carries; a finding about no field of the form is shown
+// beside the name.
 func fieldOf(f manifest.Finding) string {
-	m := f.Message
-	switch {
-	case strings.Contains(m, "metadata.name") || f.Rule == manifest.RuleReservedName || f.Rule == manifest.RuleNaming:
-		return "name"
-	case strings.Contains(m, "spec.owner"):
-		return "team"
-	case strings.Contains(m, "lifecycle") || f.Rule == manifest.RuleLifecycle:
-		return "lifecycle"
-	case strings.Contains(m, "tier") || f.Rule == manifest.RuleTier:
-		return "tier"
-	case strings.Contains(m, "language") || f.Rule == manifest.RuleLanguage:
-		return "language"
-	case strings.Contains(m, "framework") || f.Rule == manifest.RuleFramework:
-		return "framework"
-	case strings.Contains(m, "pagerduty"):
-		return "pagerduty"
-	case strings.Contains(m, "slack"):
-		return "channel"
-	case strings.Contains(m, "description"):
-		return "description"
+	if field, ok := formFieldOf[f.Field]; ok {
+		return field
 	}
 	return "name"
 }
@@ -266,7 +270,7 @@ func serviceSubmit(ctx context.Context, cfg ServiceConfig, req Request, state st
 		e.Annotations[manifest.AnnotationSlackBotNotify] = ch
 	}
 	if db := v("database"); db != "" {
-		e.Annotations["switchboard.dev/database"] = db
+		e.Annotations[databaseAnnotation] = db
 	}
 	// Selects offer fixed choices; a value from elsewhere is a forged or
 	// stale form.
