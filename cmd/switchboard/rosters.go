@@ -127,10 +127,6 @@ func (w *rosterWorker) Work(ctx context.Context, _ *river.Job[rosterArgs]) error
 	return nil
 }
 
-// Timeout implements river.Worker: reading every team's GitLab group and
-// escalation policy may take a while in a large organisation.
-func (w *rosterWorker) Timeout(*river.Job[rosterArgs]) time.Duration { return 30 * time.Minute }
-
 // addRosters makes the replica refresh the rosters every interval (after
 // each sync interval), as a periodic River job: the cluster's schedule, run
 // once when the cluster's leader starts, one refresh at a time.
