@@ -236,7 +236,7 @@ func (p *Poster) RunDue(ctx context.Context) (Result, error) {
 
 // PostNow posts today's digest now, whatever the schedule and even if
 // today's was posted already, and records it as today's so that the
-// scheduler posts no other today. It fails when another replica is posting
+// schedule posts no other today. It fails when another replica is posting
 // at this moment.
 func (p *Poster) PostNow(ctx context.Context) (Result, error) {
 	sched, err := p.Schedule()
