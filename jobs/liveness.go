@@ -82,7 +82,13 @@ const livenessKey = `hashtextextended('switchboard:river-client:' || %s, 0)`
 // rescueSQL moves the running jobs of dead replicas back to available (see
 // above) and returns the queues that got jobs back.
 var rescueSQL = fmt.Sprintf(`
-WITH dead AS (
+WITH live AS MATERIALIZED (
+	-- The liveness locks held now, read once (pg_locks is a snapshot of the
+	-- whole lock table: not per job).
+	SELECT l.classid, l.objid FROM pg_locks l
+	WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+	  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+), dead AS (
 	SELECT j.id,
 	       j.unique_key IS NOT NULL AND EXISTS (
 	           SELECT 1 FROM river_job o
@@ -93,11 +99,8 @@ WITH dead AS (
 	WHERE j.state = 'running'
 	  AND j.attempted_by[cardinality(j.attempted_by)] LIKE '`+idPrefix+`%%'
 	  AND NOT EXISTS (
-	      SELECT 1 FROM pg_locks l
-	      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-	        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-	        AND l.classid = ((key.k >> 32) & 4294967295)::oid
-	        AND l.objid = (key.k & 4294967295)::oid)
+	      SELECT 1 FROM live
+	      WHERE live.classid = ((key.k >> 32) & 4294967295)::oid AND live.objid = (key.k & 4294967295)::oid)
 	FOR UPDATE OF j SKIP LOCKED
 ), moved AS (
 	UPDATE river_job j SET

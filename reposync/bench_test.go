@@ -55,7 +55,11 @@ func newBenchEnv(b *testing.B, n int, opts fakegitlab.Options) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchEnv{fake: fake, client: client, store: catalog.NewStore(pgtest.New(b), nil)}
+	pool := pgtest.New(b) // pgx's default size, as the sync had before River
+	if n := envInt("SB_BENCH_CONNS", 0); n > 0 {
+		pool = jobstest.NewReplica(b, pgtest.URL(b), int32(n)).Pool
+	}
+	return &benchEnv{fake: fake, client: client, store: catalog.NewStore(pool, nil)}
 }
 
 func (e *benchEnv) syncer(p reposync.Progress) *reposync.Syncer {
