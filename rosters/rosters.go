@@ -19,7 +19,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/gitlab"
-	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/oncall"
 )
 
 // GitLab lists a group's members (*gitlab.Client).
@@ -34,9 +34,9 @@ type GitLab interface {
 type PagerDuty interface {
 	// PolicyMembers returns the users of the policy's schedules and its
 	// direct user targets.
-	PolicyMembers(ctx context.Context, policyID string) ([]pagerduty.User, error)
+	PolicyMembers(ctx context.Context, policyID string) ([]oncall.User, error)
 	// OnCall says, among others, which escalation policy a service uses.
-	OnCall(ctx context.Context, serviceID string) (pagerduty.OnCallNow, error)
+	OnCall(ctx context.Context, serviceID string) (oncall.Now, error)
 }
 
 // SlackDirectory finds Slack users by email (the Slack adapter, with

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/oncall"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 	"github.com/switchboard-dev/switchboard/rosters"
@@ -293,7 +294,7 @@ func TestRunFailuresLeaveRostersAsTheyWere(t *testing.T) {
 	var failed []string
 	for _, f := range sum.Failures {
 		failed = append(failed, f.Team+"/"+f.Source)
-		wantErr := pagerduty.ErrUnavailable
+		wantErr := oncall.ErrUnavailable
 		if f.Source == catalog.MemberSourceGitLab {
 			wantErr = gitlab.ErrNotFound
 		}
