@@ -58,7 +58,8 @@ func (e *env) newReplica(t testing.TB, name string, o replicaOpts) *replica {
 		lim = o.limiter(db)
 	}
 	gl, err := gitlab.New(gitlab.Config{BaseURL: e.gitlabURL, Token: token, RetryWaitMin: time.Millisecond,
-		RetryWaitMax: 20 * time.Millisecond, RetryMax: 3, Limiter: lim, LimiterBatch: 15})
+		RetryWaitMax: 20 * time.Millisecond, RetryMax: 3, Limiter: lim, LimiterBatch: 15,
+		Transport: replicaHeader{name: name, base: http.DefaultTransport}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,4 +325,60 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// replicaHeader says which replica sends a request (X-Replica), so that the
+// fake GitLab can hold one replica's requests.
+type replicaHeader struct {
+	name string
+	base http.RoundTripper
+}
+
+func (h replicaHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Replica", h.name)
+	return h.base.RoundTrip(r)
+}
+
+// TestSyncRunSurvivesKilledReplica: a run's repo jobs are shared by two
+// replicas; one is killed while a GitLab request of one of its jobs is in
+// flight; the other finishes the run, and every repo listed is accounted
+// for once.
+func TestSyncRunSurvivesKilledReplica(t *testing.T) {
+	e := newEnv(t, 80, fakegitlab.Options{Latency: 5 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a := e.newReplica(t, "a", replicaOpts{start: true})
+	b := e.newReplica(t, "b", replicaOpts{start: true})
+	arrived, release := e.fake.Hold(func(r *http.Request) bool {
+		return r.Header.Get("X-Replica") == "b" && strings.Contains(r.URL.Path, "/repository/")
+	})
+	defer release()
+	res, err := a.jobs.Insert(ctx, reposync.RunArgs{What: reposync.RunFull}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-arrived:
+	case <-ctx.Done():
+		t.Fatal("replica b never worked a repo")
+	}
+	b.kill()
+	release()
+	run, err := a.store.WaitSyncRun(ctx, res.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ledger int
+	if err := a.store.Pool().QueryRow(ctx, `SELECT count(DISTINCT gitlab_id) FROM sync_run_repos WHERE run_id = $1`, run.ID).Scan(&ledger); err != nil {
+		t.Fatal(err)
+	}
+	want := len(e.fake.Projects())
+	if !run.Completed || run.ReposSeen != want || run.Queued != want || ledger != want || run.Failed != 0 {
+		t.Fatalf("run: completed %v, seen %d, queued %d, recorded %d, failed %d; want %d each, none failed (%s)",
+			run.Completed, run.ReposSeen, run.Queued, ledger, run.Failed, want, run.Error)
+	}
+	if run.Reread != want || run.Catalogued == 0 {
+		t.Fatalf("run: re-read %d of %d, catalogued %d", run.Reread, want, run.Catalogued)
+	}
 }
