@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,7 +209,11 @@ func TestInterruptedSyncLeavesConsistentCatalog(t *testing.T) {
 // repo is brought up to date from a comparison of commits, reading only
 // the files that changed.
 func TestIncrementalSync(t *testing.T) {
-	e := newEnv(t, 30, fakegitlab.Options{})
+	// The fake's clock moves a second a push: last_activity_at has whole
+	// seconds.
+	var clock atomic.Int64
+	clock.Store(time.Now().Unix())
+	e := newEnv(t, 30, fakegitlab.Options{Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
 	ctx := context.Background()
 	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
 		t.Fatal(err)
@@ -216,10 +221,10 @@ func TestIncrementalSync(t *testing.T) {
 	p := checkoutProject(t, e)
 	push := func(ch fakegitlab.Change) {
 		t.Helper()
+		clock.Add(1)
 		if _, err := e.fake.Push(p.ID, ch); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(1100 * time.Millisecond) // last_activity_at has whole seconds
 	}
 	run := func() reposync.Summary {
 		t.Helper()
