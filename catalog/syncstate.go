@@ -361,8 +361,12 @@ func (s *Store) SyncGens(ctx context.Context, ids ...int64) (map[int64]int64, er
 // jobID and bumps its generation, so that a push from now on queues a new
 // job rather than joining this one, which may read GitLab before the push.
 // A job whose replica died no longer counts as running once it is rescued.
-// Call EndRepoSync (or RecordRunRepo) when done.
-func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bool, err error) {
+// It returns the repo's state as RepoStates would (zero when unknown), in
+// the same round trip. Call EndRepoSync (or RecordRunRepo) when done.
+func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bool, known RepoState, err error) {
+	var last *time.Time
+	var path, commit, serr, dstatus, dpath *string
+	var archived, synced *bool
 	err = s.pool.QueryRow(ctx, `
 		WITH b AS (
 			INSERT INTO repo_sync_gen AS g (gitlab_id, gen, running_job) VALUES ($2, 1, $1)
@@ -370,11 +374,20 @@ func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bo
 			WHERE g.running_job IS NULL OR g.running_job = $1
 			   OR NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = g.running_job AND j.state = 'running')
 			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM b)`, jobID, gitlabID).Scan(&ok)
+		SELECT EXISTS (SELECT 1 FROM b), r.path, r.last_activity_at, r.last_commit, r.archived, r.synced_at IS NOT NULL,
+		       r.sync_error, r.descriptor_status, r.descriptor_path
+		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(&ok, &path, &last, &commit, &archived, &synced, &serr, &dstatus, &dpath)
 	if err != nil {
-		return false, fmt.Errorf("begin sync of project %d: %w", gitlabID, err)
+		return false, RepoState{}, fmt.Errorf("begin sync of project %d: %w", gitlabID, err)
 	}
-	return ok, nil
+	if path != nil {
+		known = RepoState{Path: *path, LastCommit: *commit, Archived: *archived, Synced: *synced, SyncError: *serr,
+			DescriptorStatus: *dstatus, DescriptorPath: *dpath}
+		if last != nil {
+			known.LastActivityAt = *last
+		}
+	}
+	return ok, known, nil
 }
 
 // EndRepoSync records that job jobID no longer syncs project gitlabID.

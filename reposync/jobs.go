@@ -78,7 +78,7 @@ type RepoArgs struct {
 	Run int64 `json:"run,omitempty"`
 	// Project is the project as the run listed it (saving a request); nil:
 	// the job asks GitLab, and compares the repo whatever its activity.
-	Project *gitlab.Project `json:"project,omitempty"`
+	Project *Listed `json:"project,omitempty"`
 	// Verify compares the repo with GitLab even if its activity has not
 	// moved (the daily verification).
 	Verify bool `json:"verify,omitempty"`
@@ -86,6 +86,29 @@ type RepoArgs struct {
 
 // Kind implements river.JobArgs.
 func (RepoArgs) Kind() string { return "reposync_repo" }
+
+// Listed is what a repo's sync reads of a project as listed: the job's
+// copy, no more (each job's row is written three times).
+type Listed struct {
+	ID             int64     `json:"id"`
+	Path           string    `json:"path"`
+	DefaultBranch  string    `json:"default_branch,omitempty"`
+	WebURL         string    `json:"web_url,omitempty"`
+	Archived       bool      `json:"archived,omitempty"`
+	Forked         bool      `json:"forked,omitempty"`
+	EmptyRepo      bool      `json:"empty_repo,omitempty"`
+	LastActivityAt time.Time `json:"last_activity_at"`
+}
+
+func listed(p gitlab.Project) *Listed {
+	return &Listed{ID: p.ID, Path: p.Path, DefaultBranch: p.DefaultBranch, WebURL: p.WebURL, Archived: p.Archived,
+		Forked: p.Forked, EmptyRepo: p.EmptyRepo, LastActivityAt: p.LastActivityAt}
+}
+
+func (l *Listed) project() gitlab.Project {
+	return gitlab.Project{ID: l.ID, Path: l.Path, DefaultBranch: l.DefaultBranch, WebURL: l.WebURL, Archived: l.Archived,
+		Forked: l.Forked, EmptyRepo: l.EmptyRepo, LastActivityAt: l.LastActivityAt}
+}
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (RepoArgs) InsertOpts() river.InsertOpts {
@@ -139,7 +162,7 @@ func (DestroyArgs) InsertOpts() river.InsertOpts {
 type JobStore interface {
 	Store
 	Gens
-	BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (bool, error)
+	BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (bool, catalog.RepoState, error)
 	EndRepoSync(ctx context.Context, jobID, gitlabID int64) error
 	MarkRepoDeleted(ctx context.Context, gitlabID int64) ([]string, error)
 	StartSyncRun(ctx context.Context, k catalog.SyncRunKey) (catalog.SyncRun, error)
@@ -199,12 +222,14 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 	// Wait for another job of the project still syncing it (a push while
 	// it ran queued this one): two syncs of one repo at once could store
 	// the older commit last.
+	var known catalog.RepoState
 	for {
-		ok, err := w.store.BeginRepoSync(ctx, job.ID, a.ProjectID)
+		ok, k, err := w.store.BeginRepoSync(ctx, job.ID, a.ProjectID)
 		if err != nil {
 			return err
 		}
 		if ok {
+			known = k
 			break
 		}
 		if err := sleep(ctx, busyPoll); err != nil {
@@ -229,7 +254,7 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 	var syncErr error
 	var p gitlab.Project
 	if a.Project != nil {
-		p = *a.Project
+		p = a.Project.project()
 	} else if p, err = s.src.Project(gctx, a.ProjectID); errors.Is(err, gitlab.ErrNotFound) {
 		// Gone since the hook was sent: a destroy hook follows, or was lost.
 		if _, err := w.store.MarkRepoDeleted(ctx, a.ProjectID); err != nil && !errors.Is(err, catalog.ErrNotFound) {
@@ -244,11 +269,7 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 		p, syncErr, r = gitlab.Project{ID: a.ProjectID}, err, RepoResult{Outcome: OutcomeFailed, Work: WorkFailed}
 	}
 	if syncErr == nil {
-		known, err := w.store.RepoStates(ctx, a.ProjectID)
-		if err != nil {
-			return err
-		}
-		r, syncErr = s.repo(gctx, p, known[a.ProjectID], a.Verify || a.Project == nil)
+		r, syncErr = s.repo(gctx, p, known, a.Verify || a.Project == nil)
 	}
 	if syncErr != nil {
 		var se *storeError
@@ -435,7 +456,7 @@ func (w *RunWorker) enqueue(ctx context.Context, client *river.Client[pgx.Tx], r
 			return nil
 		}
 		batch = append(batch, river.InsertManyParams{
-			Args:       RepoArgs{ProjectID: p.ID, Gen: gens[p.ID], Run: runID, Project: &p, Verify: verify},
+			Args:       RepoArgs{ProjectID: p.ID, Gen: gens[p.ID], Run: runID, Project: listed(p), Verify: verify},
 			InsertOpts: opts,
 		})
 		if len(batch) >= insertBatch {
