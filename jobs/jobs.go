@@ -76,9 +76,13 @@ const (
 	// DefaultJobTimeout is how long a job may run before its context is
 	// cancelled, unless its worker says otherwise (Worker.Timeout).
 	DefaultJobTimeout = 5 * time.Minute
-	// DefaultRescueAfter is how long a job may stay running before River
-	// takes it for stuck (its replica died) and runs it again.
-	DefaultRescueAfter = DefaultJobTimeout + time.Minute
+	// DefaultRescueAfter is how long a job may stay running before River's
+	// own rescuer takes it for stuck and runs it again. A job of a replica
+	// that died is rescued within seconds by the replicas' liveness check
+	// (liveness.go); River's rescuer is the fallback (a client not built
+	// here, a replica alive but stuck), so it waits past every kind's
+	// timeout (the longest: a sync run's listing, 10 minutes).
+	DefaultRescueAfter = 30 * time.Minute
 )
 
 // Config configures New.
