@@ -108,7 +108,7 @@ func syncCluster(b *testing.B, e *env, n int, kill bool, limiter func(*jobstest.
 	var doneAll atomic.Int64
 	for i := range n {
 		tallies[i] = &tally{}
-		rs[i] = e.newReplica(b, string(rune('a'+i)), replicaOpts{progress: tallies[i], limiter: limiter})
+		rs[i] = e.newReplica(b, string(rune('a'+i)), replicaOpts{progress: tallies[i], limiter: limiter, maxWorkers: envInt("SB_BENCH_WORKERS", 0)})
 	}
 	for i := range n {
 		tallies[i].onDone = func() {

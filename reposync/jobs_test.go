@@ -319,7 +319,8 @@ const compareRoute = "GET /api/v4/projects/{id}/repository/compare"
 
 // envInt reads a benchmark knob from the environment: SB_BENCH_CONNS is
 // each replica's pool size (32, catalog.DefaultMaxConns, when unset), to
-// compare the jobs' Postgres CPU at the pool size the sync had before.
+// compare the jobs' Postgres CPU at the pool size the sync had before;
+// SB_BENCH_WORKERS each replica's River workers (jobs.DefaultMaxWorkers).
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return n
