@@ -161,7 +161,7 @@ func (b *Bot) run(ctx context.Context, line string, user commands.User, channel,
 // when it is ready; that work counts as in flight for Shutdown.
 func (b *Bot) answer(line string, user commands.User, channel, responseURL, triggerID string) (reply, bool) {
 	done := make(chan reply, 1)
-	l := b.newLater(responseURL, false) // later answers follow this one
+	l := &later{b: b, url: responseURL} // where later answers go
 	b.inflight.Add(1)
 	go func() {
 		defer b.inflight.Done()
@@ -171,14 +171,12 @@ func (b *Bot) answer(line string, user commands.User, channel, responseURL, trig
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		l.done()
 		return r, true
 	case <-timer.C:
 	}
 	b.inflight.Add(1)
 	go func() {
 		defer b.inflight.Done()
-		defer l.done()
 		r := <-done
 		b.postResponse(responseURL, r)
 	}()

@@ -50,11 +50,10 @@ func (b *Bot) interaction(cb slack.InteractionCallback) any {
 			if !strings.HasPrefix(line, "/") {
 				continue
 			}
-			l := b.newLater(cb.ResponseURL, true) // later answers follow this one
+			l := &later{b: b, url: cb.ResponseURL, click: true} // where later answers go
 			b.inflight.Add(1)
 			go func() {
 				defer b.inflight.Done()
-				defer l.done()
 				r := b.run(commands.WithLater(b.base, l), line, user, cb.Channel.ID, cb.TriggerID)
 				if cb.ResponseURL == "" && cb.View.Type == slack.VTHomeTab {
 					// A button of the App Home: no message to answer in;

@@ -10,7 +10,7 @@ import (
 // the message clicked in.
 const clickPrefix = "replace:"
 
-// Address implements commands.AddressedLater: the request's response_url,
+// Address implements commands.Later: the request's response_url,
 // marked when a later answer replaces the clicked message. Background work
 // that outlives the request (a page's lookups, a River job) keeps it and
 // answers through AnswerAt, on any replica.
@@ -33,4 +33,4 @@ func (b *Bot) AnswerAt(address string) commands.Answer {
 	return l.answer
 }
 
-var _ commands.AddressedLater = (*later)(nil)
+var _ commands.Later = (*later)(nil)

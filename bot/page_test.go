@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/internal/pagetest"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
@@ -63,11 +65,22 @@ func newPageEnv(t *testing.T) *pageEnv {
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store}
 	router.Register(commands.OnCall(store, store, oc))
-	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc, Policy: denyPolicy{"UMALLORY"},
-		LookupEvery: 50 * time.Millisecond, LookupFor: time.Second}))
+	pageCfg := commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc, Policy: denyPolicy{"UMALLORY"},
+		LookupEvery: 50 * time.Millisecond, LookupFor: time.Second}
+	router.Register(commands.Page(pageCfg))
 	b, err := bot.New(bot.Config{SigningSecret: secret, API: slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL())), Commands: router, Deliveries: store})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The lookups of unconfirmed pages, worked as serve's River job works
+	// them, answering at the request's response_url through the bot.
+	lookups := commands.NewPageLookups(pageCfg, b.AnswerAt)
+	lctx, stopLookups := context.WithCancel(context.Background())
+	var working sync.WaitGroup
+	t.Cleanup(func() { stopLookups(); working.Wait() })
+	store.PageLookups = func(_ context.Context, l catalog.PageLookup) error {
+		working.Go(func() { pagetest.Work(lctx, lookups, l, t.Logf) })
+		return nil
 	}
 	srv := httptest.NewServer(b.Handler())
 	t.Cleanup(srv.Close)

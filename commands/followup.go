@@ -9,14 +9,14 @@ type Answer func(ctx context.Context, resp Response) error
 
 // Later is how a command answers again after it has returned, when what it
 // answered was not final (a page PagerDuty did not confirm in time). The
-// transport (the Slack bot: response_url) implements it and puts it in the
-// context of each request with WithLater.
+// transport (the Slack bot: the request's response_url) implements it and
+// puts it in the context of each request with WithLater; background work
+// that outlives the request (serve's River jobs, on any replica) keeps its
+// Address and answers through the transport's AnswerAt.
 type Later interface {
-	// Go runs work in the background once the command's answer has been
-	// delivered, so that work's answers come after it. work's context ends
-	// when the transport shuts down; the transport waits for work on a
-	// graceful shutdown. answer delivers each later answer.
-	Go(work func(ctx context.Context, answer Answer))
+	// Address is where the request's later answers go; "" when it has
+	// none.
+	Address() string
 }
 
 type laterKey struct{}

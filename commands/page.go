@@ -482,7 +482,7 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 		return c.notPaged(page), nil
 	case oncall.Unknown:
 		c.audit(wctx, page.RequesterID, page.ServiceRef, auditUnknown, detail)
-		following := err == nil && c.follow(ctx, page, svc)
+		following := err == nil && c.follow(ctx, page)
 		return c.unconfirmed(page, following), nil
 	}
 	detail["created"] = inc.Created

@@ -23,42 +23,29 @@ const lookupTimeout = 5 * time.Second
 // unconfirmedText is what a page PagerDuty did not confirm is called.
 const unconfirmedText = "PagerDuty did not confirm in time — the page may have gone through"
 
-// follow looks for page's incident in the background, and corrects the
-// answer once it is known. It reports whether it could (a transport without
-// Later: the answer says how to check). When the transport can say where
-// its later answers go (AddressedLater) and the page store can hand the
-// lookups to durable work (PageFollower: serve's River job, which any
-// replica works and a restart does not lose), they go there; otherwise
-// they run in memory, through the Later of ctx.
-func (c *pageCommand) follow(ctx context.Context, page catalog.Page, svc catalog.Service) bool {
-	l := LaterFrom(ctx)
-	if l == nil {
+// follow hands the lookups of page's incident to durable background work
+// (serve's River job, which any replica works and a restart does not lose)
+// that corrects the answer once the outcome is known. It reports whether it
+// could: that needs a transport that can say where its later answers go
+// (Later) and a page store that takes the lookups (PageFollower).
+// Otherwise the answer says how to check (Check again): nothing is looked
+// up in memory, where a restart would lose it.
+func (c *pageCommand) follow(ctx context.Context, page catalog.Page) bool {
+	a := LaterFrom(ctx)
+	if a == nil || a.Address() == "" {
 		return false
 	}
-	if a, ok := l.(AddressedLater); ok && a.Address() != "" {
-		if f, ok := c.cfg.Pages.(PageFollower); ok {
-			handed, err := f.FollowPage(ctx, catalog.PageLookup{Token: page.Token, AnswerTo: a.Address(),
-				Every: c.cfg.LookupEvery, Until: time.Now().Add(c.cfg.LookupFor)})
-			if err != nil {
-				c.cfg.Log.WarnContext(ctx, "look up unconfirmed page later: in memory", "token", page.Token, "err", err)
-			}
-			if handed {
-				return true
-			}
-		}
+	f, ok := c.cfg.Pages.(PageFollower)
+	if !ok {
+		return false
 	}
-	l.Go(func(ctx context.Context, answer Answer) { c.resolve(ctx, page, svc, answer) })
-	return true
-}
-
-// AddressedLater is a Later whose answers can be given from anywhere, by
-// any replica, at an address (Slack: the request's response_url). A
-// transport's Later implements it when it can.
-type AddressedLater interface {
-	Later
-	// Address is where the request's later answers go; the transport's
-	// AnswerAt turns it back into an Answer.
-	Address() string
+	handed, err := f.FollowPage(ctx, catalog.PageLookup{Token: page.Token, AnswerTo: a.Address(),
+		Every: c.cfg.LookupEvery, Until: time.Now().Add(c.cfg.LookupFor)})
+	if err != nil {
+		c.cfg.Log.WarnContext(ctx, "hand over the lookups of an unconfirmed page", "token", page.Token, "err", err)
+		return false
+	}
+	return handed
 }
 
 // PageFollower takes the lookups of unconfirmed pages into durable
@@ -120,37 +107,6 @@ func (l *PageLookups) Try(ctx context.Context, token, answerTo string, final boo
 	return true, lookupErr
 }
 
-// resolve looks for page's incident every LookupEvery for LookupFor (real
-// time: this is waiting on PagerDuty, not the catalog's clock), and answers
-// once: the announcement when the incident is found, NOT paged when
-// PagerDuty answered all along that it holds none, or that the outcome is
-// still unknown when PagerDuty could not be asked. It is the in-memory
-// form of PageLookups, for a transport or store that cannot hand the
-// lookups to durable work.
-func (c *pageCommand) resolve(ctx context.Context, page catalog.Page, svc catalog.Service, answer Answer) {
-	deadline := time.Now().Add(c.cfg.LookupFor)
-	for {
-		t := time.NewTimer(c.cfg.LookupEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		final := !time.Now().Before(deadline)
-		p, settled, err := c.lookUp(ctx, page, svc, final)
-		if err != nil {
-			c.cfg.Log.WarnContext(ctx, "look up unconfirmed page", "service", page.ServiceRef, "token", page.Token, "err", err)
-		}
-		if reply, done := c.afterTry(p, settled, final, err); done {
-			if reply != nil {
-				c.deliver(ctx, answer, *reply)
-			}
-			return
-		}
-	}
-}
-
 // afterTry says what a lookup try that left the page p leads to: the
 // lookups are over (done), and reply, when not nil, corrects the answer.
 // A page settled by another call (the requester's own Check again, whose
@@ -166,13 +122,6 @@ func (c *pageCommand) afterTry(p catalog.Page, settled, final bool, lookupErr er
 		return &r, true
 	}
 	return nil, false
-}
-
-// deliver sends a later answer; a failure is logged.
-func (c *pageCommand) deliver(ctx context.Context, answer Answer, resp Response) {
-	if err := answer(ctx, resp); err != nil {
-		c.cfg.Log.ErrorContext(ctx, "answer again about a page", "err", err)
-	}
 }
 
 // lookUp looks for an unknown page's incident once. Found, the page is

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/internal/pagetest"
 	"github.com/switchboard-dev/switchboard/oncall"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
@@ -423,7 +424,19 @@ func newPageEnv(t *testing.T, o pageOptions) *pageEnv {
 		TriggerTimeout: testTriggerTimeout, LookupEvery: 20 * time.Millisecond, LookupFor: o.lookupFor,
 	}
 	e.router.Register(commands.Page(e.cfg))
+	e.followPages(t, e.store, e.cfg)
 	return e
+}
+
+// followPages makes store take the lookups of unconfirmed pages as serve's
+// River job does (pagetest.Work), worked once the test has the answer that
+// handed them over, answering on the later recorder.
+func (e *pageEnv) followPages(t *testing.T, store *catalog.Store, cfg commands.PageConfig) {
+	lookups := commands.NewPageLookups(cfg, func(string) commands.Answer { return e.later.answer })
+	store.PageLookups = func(_ context.Context, l catalog.PageLookup) error {
+		e.later.Go(func(ctx context.Context, _ commands.Answer) { pagetest.Work(ctx, lookups, l, t.Logf) })
+		return nil
+	}
 }
 
 // newPager is a PagerDuty client for /page at url: attempts time out
@@ -468,6 +481,7 @@ func (e *pageEnv) replica(t *testing.T) *commands.Router {
 	cfg := e.cfg
 	cfg.Catalog, cfg.Pages, cfg.Pager = store, store, e.newPager(t, e.pageURL)
 	cfg.OnCall = &commands.OnCallLookup{PagerDuty: e.pd, People: store, Now: e.clock.Now}
+	e.followPages(t, store, cfg)
 	r := commands.NewRouter(nil, 10*time.Second)
 	r.Register(commands.Page(cfg))
 	return r
@@ -486,9 +500,10 @@ func (s *switchPager) FindIncident(ctx context.Context, serviceID, key string) (
 	return s.p.Load().FindIncident(ctx, serviceID, key)
 }
 
-// laterRecorder is the transport's Later in the tests: work starts once
-// the test has the command's answer (as the bot starts it once the answer
-// is posted), and its answers arrive on a channel.
+// laterRecorder is the transport's Later in the tests: the lookups handed
+// over to it (followPages) start once the test has the command's answer
+// (serve's job makes its first try a pause later), and its answers arrive
+// on a channel.
 type laterRecorder struct {
 	ctx     context.Context
 	mu      sync.Mutex
@@ -504,11 +519,25 @@ func newLaterRecorder(t *testing.T) *laterRecorder {
 	return l
 }
 
-// Go implements commands.Later.
+// Go queues work until release.
 func (l *laterRecorder) Go(work func(context.Context, commands.Answer)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pending = append(l.pending, work)
+}
+
+// Address implements commands.Later: the answers of lookups
+// handed over (followPages) come back to this recorder.
+func (l *laterRecorder) Address() string { return "test:later" }
+
+// answer is where later answers go: the test reads them from answers.
+func (l *laterRecorder) answer(ctx context.Context, r commands.Response) error {
+	select {
+	case l.answers <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // release starts the work handed over so far.
@@ -518,16 +547,7 @@ func (l *laterRecorder) release() {
 	l.pending = nil
 	l.mu.Unlock()
 	for _, w := range works {
-		l.wg.Go(func() {
-			w(l.ctx, func(ctx context.Context, r commands.Response) error {
-				select {
-				case l.answers <- r:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-		})
+		l.wg.Go(func() { w(l.ctx, l.answer) })
 	}
 }
 
