@@ -54,6 +54,11 @@ type Options struct {
 	Rules manifest.Rules
 	// Workers is how many repos are read at once: 32 when zero.
 	Workers int
+	// Writers is how many repos are stored at once (ApplyRepo), whatever
+	// the number of workers or replicas' jobs reading them: Postgres spends
+	// more CPU a repo when many write at once (contention) than it gains.
+	// DefaultWriters when zero.
+	Writers int
 	Log     *slog.Logger
 	// Progress, when set, hears of every repo listed and done.
 	Progress Progress
@@ -115,12 +120,18 @@ type Summary struct {
 	Failures []string
 }
 
+// DefaultWriters is Options.Writers' default. Measured on the cpu-bound
+// BenchmarkSyncCold (3,000 repos, no GitLab latency): see the README.
+const DefaultWriters = 4
+
 // Syncer runs syncs.
 type Syncer struct {
 	src   Source
 	store Store
 	opts  Options
 	log   *slog.Logger
+	// writing holds a token per repo being stored (Options.Writers).
+	writing chan struct{}
 }
 
 // New returns a Syncer.
@@ -128,13 +139,16 @@ func New(src Source, store Store, opts Options) *Syncer {
 	if opts.Workers <= 0 {
 		opts.Workers = 32
 	}
+	if opts.Writers <= 0 {
+		opts.Writers = DefaultWriters
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Ignored == nil {
 		opts.Ignored = func(string) bool { return false }
 	}
-	return &Syncer{src: src, store: store, opts: opts, log: opts.Log}
+	return &Syncer{src: src, store: store, opts: opts, log: opts.Log, writing: make(chan struct{}, opts.Writers)}
 }
 
 // Run syncs every project active since since (all projects when since is
@@ -304,7 +318,7 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 		}
 		return failed, err
 	}
-	res, err := s.store.ApplyRepo(ctx, snap)
+	res, err := s.apply(ctx, snap)
 	if err != nil {
 		return failed, &storeError{err}
 	}
@@ -558,4 +572,15 @@ func skipVendored(tree []string) []string {
 		}
 	}
 	return out
+}
+
+// apply stores snap, at most Options.Writers at once.
+func (s *Syncer) apply(ctx context.Context, snap catalog.RepoSnapshot) (catalog.ApplyResult, error) {
+	select {
+	case s.writing <- struct{}{}:
+	case <-ctx.Done():
+		return catalog.ApplyResult{}, ctx.Err()
+	}
+	defer func() { <-s.writing }()
+	return s.store.ApplyRepo(ctx, snap)
 }
