@@ -10,7 +10,6 @@
 package advisories
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,12 +62,12 @@ type Record struct {
 	Packages []AffectedPackage `json:"affected,omitempty"`
 	// References are links about the vulnerability.
 	References []Reference `json:"references,omitempty"`
+	// Upstream are ids of the records this one is derived from.
+	Upstream []string `json:"upstream,omitempty"`
+	// Credits are the people and organisations credited, kept as is.
+	Credits json.RawMessage `json:"credits,omitempty"`
 	// DatabaseSpecific is what the publishing database adds, kept as is.
 	DatabaseSpecific json.RawMessage `json:"database_specific,omitempty"`
-
-	// raw is the JSON text the record was parsed from, kept for storage so
-	// that fields this model does not name are not lost.
-	raw json.RawMessage
 }
 
 // Severity is one severity score.
@@ -166,9 +165,9 @@ func (e Event) count() int {
 
 // Parse decodes one OSV record from JSON and checks what this package
 // relies on: an id, a modified time, packages named, range types known,
-// events with exactly one field each. Fields it does not know are kept in
-// the record's JSON (Raw) but otherwise ignored, as the schema asks.
-// Errors wrap ErrInvalidRecord.
+// events with exactly one field each. Fields the model does not name (none
+// in schema 1.7) are ignored, as the schema asks. Errors wrap
+// ErrInvalidRecord.
 func Parse(data []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -177,20 +176,11 @@ func Parse(data []byte) (*Record, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, data); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidRecord, err)
-	}
-	r.raw = buf.Bytes()
 	return &r, nil
 }
 
-// Raw returns the JSON the record was parsed from (compacted), or the
-// record encoded as JSON when it was built in code.
-func (r *Record) Raw() ([]byte, error) {
-	if r.raw != nil {
-		return r.raw, nil
-	}
+// JSON encodes the record in the OSV schema.
+func (r *Record) JSON() ([]byte, error) {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode record %s: %w", r.ID, err)
