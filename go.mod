@@ -3,6 +3,7 @@ module github.com/switchboard-dev/switchboard
 go 1.26.3
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/PagerDuty/go-pagerduty v1.8.0
 	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/google/osv-scalibr v0.5.3

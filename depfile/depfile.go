@@ -31,11 +31,19 @@ const (
 	PyPI = "pypi"
 	// RubyGems is a gem from Gemfile.lock.
 	RubyGems = "rubygems"
+	// Cargo is a Rust crate from Cargo.lock.
+	Cargo = "cargo"
+	// Packagist is a PHP package from composer.json or composer.lock; Name
+	// is "vendor/package".
+	Packagist = "packagist"
+	// NuGet is a .NET package from packages.lock.json.
+	NuGet = "nuget"
 )
 
 // Dependency is one package a file declares.
 type Dependency struct {
-	// Ecosystem is one of Maven, Gradle, Go, NPM, PyPI, RubyGems.
+	// Ecosystem is one of Maven, Gradle, Go, NPM, PyPI, RubyGems, Cargo,
+	// Packagist, NuGet.
 	Ecosystem string
 	// Name is the package's name in its ecosystem ("groupId:artifactId" for
 	// Maven and Gradle).
@@ -55,8 +63,21 @@ type Dependency struct {
 	Scope string
 	// File is the path given to Parse.
 	File string
-	// Line is the 1-based line of the declaration; 0 when unknown.
+	// Line is the 1-based line of the declaration (the line to change); 0
+	// when unknown.
 	Line int
+	// Direct is true when the project itself asks for the dependency (its
+	// manifest, or the lockfile's record of the manifest, names it); false
+	// for a transitive dependency and when the file does not say (see
+	// Result.Graph).
+	Direct bool
+	// Via is the chain that brings a transitive dependency in, as
+	// "name@version" from the direct dependency down to the one that
+	// requires this one: [spring-boot-starter-log4j2@2.6.1] for log4j-core.
+	// It is the shortest such chain (the first found in file order when
+	// several are as short); nil for a direct dependency and when the file
+	// does not record which package requires which.
+	Via []string
 }
 
 // ErrUnsupported is returned by Parse for a file that IsDependencyFile does
@@ -99,6 +120,17 @@ const (
 	kindRequirements
 	kindPoetryLock
 	kindGemfileLock
+	kindYarnLock
+	kindPnpmLock
+	kindPyproject
+	kindPipfile
+	kindPipfileLock
+	kindUVLock
+	kindCargoLock
+	kindComposerJSON
+	kindComposerLock
+	kindVersionCatalog
+	kindNuGetLock
 )
 
 // skippedDir says whether a folder holds other people's code: a
@@ -136,6 +168,30 @@ func kindOf(p string) kind {
 		return kindPoetryLock
 	case "Gemfile.lock", "gems.locked":
 		return kindGemfileLock
+	case "yarn.lock":
+		return kindYarnLock
+	case "pnpm-lock.yaml":
+		return kindPnpmLock
+	case "pyproject.toml":
+		return kindPyproject
+	case "Pipfile":
+		return kindPipfile
+	case "Pipfile.lock":
+		return kindPipfileLock
+	case "uv.lock":
+		return kindUVLock
+	case "Cargo.lock":
+		return kindCargoLock
+	case "composer.json":
+		return kindComposerJSON
+	case "composer.lock":
+		return kindComposerLock
+	case "packages.lock.json":
+		return kindNuGetLock
+	case "libs.versions.toml":
+		if path.Base(path.Dir(p)) == "gradle" {
+			return kindVersionCatalog
+		}
 	}
 	if strings.HasSuffix(base, ".txt") &&
 		(strings.HasPrefix(base, "requirements") || path.Base(path.Dir(p)) == "requirements") {
@@ -157,39 +213,81 @@ func IsDependencyFile(path string) bool {
 
 // Parse reads the dependency file at path (used to pick the format and to
 // fill Dependency.File) from data. Dependencies come in file order, each
-// (ecosystem, name, version) once. A malformed file returns an *Error with
-// its position; a file IsDependencyFile rejects returns ErrUnsupported.
+// (ecosystem, name, version) once, with Direct and Via as far as the file
+// alone tells (ParseFile says how far that is; ParseDir pairs a lockfile
+// with its manifest). A malformed file returns an *Error with its
+// position; a file IsDependencyFile rejects returns ErrUnsupported.
 func Parse(path string, data []byte) ([]Dependency, error) {
-	var (
-		deps []Dependency
-		err  error
-	)
+	r := ParseFile(path, data)
+	return r.Deps, r.Err
+}
+
+// parsed is what a parser returns.
+type parsed struct {
+	deps  []Dependency
+	graph Graph
+	note  string
+}
+
+// parse reads one file, with the dependencies its manifest declares when
+// the format needs them for directness (nil when there is none).
+func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
+	flat := func(deps []Dependency, err error) (parsed, error) {
+		return parsed{deps: deps}, err
+	}
+	declared := func(deps []Dependency, err error) (parsed, error) {
+		for i := range deps {
+			if deps[i].Scope != "managed" && deps[i].Scope != "import" {
+				deps[i].Direct = true
+			}
+		}
+		return parsed{deps: deps, graph: GraphDeclared}, err
+	}
 	switch kindOf(path) {
 	case kindPom:
-		deps, err = parsePom(path, data)
+		return declared(parsePom(path, data))
 	case kindGradle:
-		deps, err = parseGradle(path, data)
+		return declared(parseGradle(path, data))
 	case kindGradleLock:
-		deps, err = parseGradleLock(path, data)
+		p, err := flat(parseGradleLock(path, data))
+		p.note = "gradle.lockfile lists resolved modules without saying which are direct or what requires them"
+		return p, err
 	case kindGoMod:
-		deps, err = parseGoMod(path, data)
+		return parseGoMod(path, data)
 	case kindPackageJSON:
-		deps, err = parsePackageJSON(path, data)
+		return declared(parsePackageJSON(path, data))
 	case kindPackageLock:
-		deps, err = parsePackageLock(path, data)
+		return parsePackageLock(path, data, manifest)
 	case kindRequirements:
-		deps, err = parseRequirements(path, data)
+		return declared(parseRequirements(path, data))
 	case kindPoetryLock:
-		deps, err = parsePoetryLock(path, data)
+		return parsePoetryLock(path, data, manifest)
 	case kindGemfileLock:
-		deps, err = parseGemfileLock(path, data)
-	default:
-		return nil, fmt.Errorf("parse %s: %w", path, ErrUnsupported)
+		return parseGemfileLock(path, data)
+	case kindYarnLock:
+		return parseYarnLock(path, data, manifest)
+	case kindPnpmLock:
+		return parsePnpmLock(path, data)
+	case kindPyproject:
+		return declared(parsePyproject(path, data))
+	case kindPipfile:
+		return declared(parsePipfile(path, data))
+	case kindPipfileLock:
+		return parsePipfileLock(path, data, manifest)
+	case kindUVLock:
+		return parseUVLock(path, data)
+	case kindCargoLock:
+		return parseCargoLock(path, data)
+	case kindComposerJSON:
+		return declared(parseComposerJSON(path, data))
+	case kindComposerLock:
+		return parseComposerLock(path, data, manifest)
+	case kindVersionCatalog:
+		return declared(parseVersionCatalog(path, data))
+	case kindNuGetLock:
+		return parseNuGetLock(path, data)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return dedupe(deps), nil
+	return parsed{}, fmt.Errorf("parse %s: %w", path, ErrUnsupported)
 }
 
 // dedupe keeps the first of each (ecosystem, name, version): a package listed

@@ -2,6 +2,7 @@ package depfile
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -11,13 +12,17 @@ import (
 // in Scope for // indirect ones, with the version of a replace directive
 // that keeps the module path (replace m => m v1.2.3). A go.mod with
 // directives this version of x/mod does not know is read leniently rather
-// than rejected.
-func parseGoMod(file string, data []byte) ([]Dependency, error) {
+// than rejected. Since Go 1.17 go.mod lists every module the build needs:
+// a requirement without "// indirect" is direct, one with it transitive;
+// which module requires an indirect one is not in go.mod (it is in the
+// module graph, go mod graph, which needs the go.mod of every dependency),
+// so Via stays nil.
+func parseGoMod(file string, data []byte) (parsed, error) {
 	f, err := modfile.Parse(file, data, nil)
 	if err != nil {
 		lax, laxErr := modfile.ParseLax(file, data, nil)
 		if laxErr != nil {
-			return nil, goModError(file, laxErr)
+			return parsed{}, goModError(file, laxErr)
 		}
 		f = lax
 	}
@@ -49,9 +54,13 @@ func parseGoMod(file string, data []byte) ([]Dependency, error) {
 		if r.Syntax != nil {
 			line = r.Syntax.Start.Line
 		}
-		deps = append(deps, Dependency{Ecosystem: Go, Name: r.Mod.Path, Version: version, Scope: scope, File: file, Line: line})
+		deps = append(deps, Dependency{Ecosystem: Go, Name: r.Mod.Path, Version: version, Scope: scope, File: file, Line: line, Direct: !r.Indirect})
 	}
-	return deps, nil
+	p := parsed{deps: deps, graph: GraphDirect, note: "go.mod does not record which module requires an indirect one"}
+	if f.Go != nil && semverLess(f.Go.Version, "1.17") {
+		p.note = "go.mod before go 1.17 lists only some indirect requirements: transitive dependencies may be missing"
+	}
+	return p, nil
 }
 
 func goModError(file string, err error) error {
@@ -73,4 +82,20 @@ func goModMsg(e modfile.Error) string {
 		msg = e.Verb + ": " + msg
 	}
 	return strings.TrimSpace(msg)
+}
+
+// semverLess compares two Go versions ("1.16", "1.21.3") numerically.
+func semverLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, errX := strconv.Atoi(as[i])
+		y, errY := strconv.Atoi(bs[i])
+		if errX != nil || errY != nil {
+			return false
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }

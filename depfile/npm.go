@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // maxJSONNesting bounds the recursion into package-lock v1's nested
@@ -57,105 +56,6 @@ func parsePackageJSON(file string, data []byte) ([]Dependency, error) {
 		return nil, err
 	}
 	return deps, nil
-}
-
-// parsePackageLock reads package-lock.json and npm-shrinkwrap.json: the
-// "packages" map of lockfile v2 and v3 when there is one, else v1's nested
-// "dependencies". Workspace folders and links are the repo's own code and
-// are left out.
-func parsePackageLock(file string, data []byte) ([]Dependency, error) {
-	w := newJSONWalker(file, data)
-	var v1, v2 []Dependency
-	err := w.object("package-lock.json", func(key string, _ int) error {
-		switch key {
-		case "packages":
-			return w.object(key, func(p string, line int) error {
-				var (
-					version, name string
-					link          bool
-					flags         = map[string]bool{}
-				)
-				err := w.object(p, func(k string, _ int) error {
-					switch k {
-					case "version":
-						v, _, err := w.str()
-						version = v
-						return err
-					case "name":
-						v, _, err := w.str()
-						name = v
-						return err
-					case "link":
-						b, err := w.boolean()
-						link = b
-						return err
-					case "dev", "devOptional", "optional", "peer":
-						b, err := w.boolean()
-						flags[k] = b
-						return err
-					}
-					return w.skip()
-				})
-				if err != nil {
-					return err
-				}
-				i := strings.LastIndex(p, "node_modules/")
-				if i < 0 || link {
-					return nil
-				}
-				if pkg := p[i+len("node_modules/"):]; pkg != "" {
-					name = pkg
-				}
-				v2 = append(v2, Dependency{Ecosystem: NPM, Name: name, Version: version, Scope: lockScope(flags), File: file, Line: line})
-				return nil
-			})
-		case "dependencies":
-			return w.lockV1(&v1, 0)
-		}
-		return w.skip()
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := w.end(); err != nil {
-		return nil, err
-	}
-	if len(v2) > 0 {
-		return v2, nil
-	}
-	return v1, nil
-}
-
-// lockV1 reads a lockfile v1 "dependencies" object, nested ones included,
-// each package before those nested under it.
-func (w *jsonWalker) lockV1(out *[]Dependency, depth int) error {
-	if depth > maxJSONNesting {
-		return w.errAt("dependencies nested too deeply")
-	}
-	return w.object("dependencies", func(name string, line int) error {
-		at := len(*out)
-		*out = append(*out, Dependency{Ecosystem: NPM, Name: name, File: w.file, Line: line})
-		flags := map[string]bool{}
-		var version string
-		err := w.object(name, func(k string, _ int) error {
-			switch k {
-			case "version":
-				v, _, err := w.str()
-				version = v
-				return err
-			case "dev", "optional", "peer":
-				b, err := w.boolean()
-				flags[k] = b
-				return err
-			case "dependencies":
-				return w.lockV1(out, depth+1)
-			}
-			return w.skip()
-		})
-		(*out)[at].Version = version
-		(*out)[at].Scope = lockScope(flags)
-		return err
-	})
 }
 
 func lockScope(flags map[string]bool) string {
@@ -312,4 +212,29 @@ func (w *jsonWalker) end() error {
 		return w.wrap(err)
 	}
 	return w.errAt("unexpected data after the top-level JSON value")
+}
+
+// array reads the next value, which must be an array (what names it in
+// errors), calling fn for each element; fn must read the element.
+func (w *jsonWalker) array(what string, fn func() error) error {
+	t, err := w.token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != '[' {
+		return w.errAt(what + ": want a JSON array")
+	}
+	for w.dec.More() {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	t, err = w.token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != ']' {
+		return w.errAt(what + ": want ]")
+	}
+	return nil
 }

@@ -86,11 +86,11 @@ func stripReqComment(line string) string {
 	return line
 }
 
-// parsePoetryLock reads poetry.lock's [[package]] tables (name, version,
+// poetryPackages reads poetry.lock's [[package]] tables (name, version,
 // category) with a small reader of the TOML that Poetry writes: tables,
 // arrays of tables, key = value with strings, arrays and inline tables that
 // may span lines.
-func parsePoetryLock(file string, data []byte) ([]Dependency, error) {
+func poetryPackages(file string, data []byte) ([]Dependency, error) {
 	t := &tomlReader{file: file, data: data, idx: newLineIndex(data)}
 	var (
 		deps    []Dependency

@@ -5,17 +5,27 @@ import (
 	"strings"
 )
 
-// "    name (version)" or "    name (version-platform)"
-var gemSpec = regexp.MustCompile(`^    ([A-Za-z0-9][A-Za-z0-9._-]*) \(([^()\s]+)\)$`)
+var (
+	// "    name (version)" or "    name (version-platform)"
+	gemSpec = regexp.MustCompile(`^    ([A-Za-z0-9][A-Za-z0-9._-]*) \(([^()\s]+)\)$`)
+	// "      name" or "      name (constraints)": a spec's own dependency;
+	// "  name", "  name (constraints)" or "  name!": a DEPENDENCIES entry.
+	gemReq = regexp.MustCompile(`^ *([A-Za-z0-9][A-Za-z0-9._-]*)!?(?: \([^()]*\))?$`)
+)
 
 // parseGemfileLock reads the specs: of Gemfile.lock's GEM, GIT and PATH
-// sections: every resolved gem, direct or not, with its exact version (a
-// platform suffix such as "-x86_64-linux" is dropped).
-func parseGemfileLock(file string, data []byte) ([]Dependency, error) {
+// sections: every resolved gem with its exact version (a platform suffix
+// such as "-x86_64-linux" is dropped) and the gems each requires, and the
+// DEPENDENCIES section, which names the Gemfile's own, direct, gems.
+func parseGemfileLock(file string, data []byte) (parsed, error) {
 	var (
-		deps    []Dependency
+		g       graph
 		section string
 		inSpecs bool
+		cur     = -1
+		byName  = map[string]int{}
+		reqs    = map[int][]string{}
+		direct  []string
 	)
 	for i, line := range splitLines(data) {
 		if strings.TrimSpace(line) == "" {
@@ -27,6 +37,14 @@ func parseGemfileLock(file string, data []byte) ([]Dependency, error) {
 			inSpecs = false
 			continue
 		}
+		if section == "DEPENDENCIES" {
+			m := gemReq.FindStringSubmatch(line)
+			if m == nil || !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") {
+				return parsed{}, &Error{File: file, Line: i + 1, Column: 3, Msg: "want \"name\" or \"name (constraint)\" in DEPENDENCIES, got " + quoteShort(strings.TrimSpace(line))}
+			}
+			direct = append(direct, m[1])
+			continue
+		}
 		switch section {
 		case "GEM", "GIT", "PATH", "PLUGIN SOURCE":
 		default:
@@ -36,19 +54,52 @@ func parseGemfileLock(file string, data []byte) ([]Dependency, error) {
 			inSpecs = strings.TrimSpace(line) == "specs:"
 			continue
 		}
-		if !inSpecs || strings.HasPrefix(line, "      ") {
-			// A gem's own dependencies (six spaces) are listed as specs too.
+		if !inSpecs {
+			continue
+		}
+		if strings.HasPrefix(line, "      ") {
+			m := gemReq.FindStringSubmatch(line)
+			if m == nil || strings.HasPrefix(line, "       ") || cur < 0 {
+				return parsed{}, &Error{File: file, Line: i + 1, Column: 7, Msg: "want \"name (constraint)\" under a spec, got " + quoteShort(strings.TrimSpace(line))}
+			}
+			reqs[cur] = append(reqs[cur], m[1])
 			continue
 		}
 		m := gemSpec.FindStringSubmatch(line)
 		if m == nil {
-			return nil, &Error{File: file, Line: i + 1, Column: 5, Msg: "want \"name (version)\" in specs, got " + quoteShort(strings.TrimSpace(line))}
+			return parsed{}, &Error{File: file, Line: i + 1, Column: 5, Msg: "want \"name (version)\" in specs, got " + quoteShort(strings.TrimSpace(line))}
 		}
 		version := m[2]
 		if j := strings.IndexByte(version, '-'); j > 0 {
 			version = version[:j]
 		}
-		deps = append(deps, Dependency{Ecosystem: RubyGems, Name: m[1], Version: version, File: file, Line: i + 1})
+		if j, ok := byName[m[1]]; ok && g.deps[j].Version == version {
+			// The same gem for another platform.
+			cur = j
+			continue
+		}
+		cur = g.add(Dependency{Ecosystem: RubyGems, Name: m[1], Version: version, File: file, Line: i + 1})
+		if _, ok := byName[m[1]]; !ok {
+			byName[m[1]] = cur
+		}
 	}
-	return deps, nil
+	for from := range g.deps {
+		for _, r := range reqs[from] {
+			if to, ok := byName[r]; ok {
+				g.edge(from, to)
+			}
+		}
+	}
+	for _, d := range direct {
+		if i, ok := byName[d]; ok {
+			g.root(i)
+		}
+	}
+	p := parsed{graph: GraphPaths}
+	if len(direct) == 0 && len(g.deps) > 0 {
+		p.note = "no DEPENDENCIES section: direct gems are taken to be those no other gem requires"
+		g.inferRoots()
+	}
+	p.deps = g.resolve()
+	return p, nil
 }

@@ -1,0 +1,118 @@
+package depfile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// parseVersionCatalog reads a Gradle version catalog
+// (gradle/libs.versions.toml): each [libraries] entry as "group:name" with
+// its version (a literal, a version.ref into [versions], or the
+// "require"/"strictly"/"prefer" of a rich version), and each [plugins]
+// entry as its plugin marker artifact "id:id.gradle.plugin", scope
+// "plugin". A catalog declares what builds may use: every entry counts as
+// direct, though a build may leave one unused.
+func parseVersionCatalog(file string, data []byte) ([]Dependency, error) {
+	var cat struct {
+		Versions  map[string]any
+		Libraries map[string]any
+		Plugins   map[string]any
+	}
+	if err := decodeTOML(file, data, &cat); err != nil {
+		return nil, err
+	}
+	lines := keyLines(data)
+	version := func(v any) string {
+		switch v := v.(type) {
+		case string:
+			return v
+		case map[string]any:
+			for _, k := range []string{"strictly", "require", "prefer"} {
+				if s, ok := v[k].(string); ok {
+					return s
+				}
+			}
+			if ref, ok := v["ref"].(string); ok {
+				return rich(cat.Versions[ref])
+			}
+		}
+		return ""
+	}
+	entryVersion := func(t map[string]any) string {
+		if v, ok := t["version"]; ok {
+			return version(v)
+		}
+		if ref, ok := t["version.ref"].(string); ok {
+			return rich(cat.Versions[ref])
+		}
+		return ""
+	}
+	var deps []Dependency
+	for _, alias := range sortedKeys(cat.Libraries) {
+		d := Dependency{Ecosystem: Gradle, File: file, Line: lines["libraries"][alias]}
+		switch v := cat.Libraries[alias].(type) {
+		case string:
+			parts := strings.Split(v, ":")
+			if len(parts) < 2 || len(parts) > 3 {
+				return nil, &Error{File: file, Line: d.Line, Column: 1, Msg: fmt.Sprintf("library %s: want \"group:name:version\", got %s", alias, quoteShort(v))}
+			}
+			d.Name = parts[0] + ":" + parts[1]
+			if len(parts) == 3 {
+				d.Version = parts[2]
+			}
+		case map[string]any:
+			if m, ok := v["module"].(string); ok {
+				d.Name = m
+			} else {
+				g, _ := v["group"].(string)
+				n, _ := v["name"].(string)
+				d.Name = g + ":" + n
+			}
+			d.Version = entryVersion(v)
+		}
+		if d.Name == "" || !strings.Contains(d.Name, ":") || strings.HasPrefix(d.Name, ":") || strings.HasSuffix(d.Name, ":") {
+			return nil, &Error{File: file, Line: d.Line, Column: 1, Msg: fmt.Sprintf("library %s: want a module \"group:name\"", alias)}
+		}
+		deps = append(deps, d)
+	}
+	for _, alias := range sortedKeys(cat.Plugins) {
+		d := Dependency{Ecosystem: Gradle, Scope: "plugin", File: file, Line: lines["plugins"][alias]}
+		var id string
+		switch v := cat.Plugins[alias].(type) {
+		case string:
+			id, d.Version, _ = strings.Cut(v, ":")
+		case map[string]any:
+			id, _ = v["id"].(string)
+			d.Version = entryVersion(v)
+		}
+		if id == "" {
+			return nil, &Error{File: file, Line: d.Line, Column: 1, Msg: fmt.Sprintf("plugin %s: want an id", alias)}
+		}
+		d.Name = id + ":" + id + ".gradle.plugin"
+		deps = append(deps, d)
+	}
+	sortByLine(deps)
+	return deps, nil
+}
+
+// rich returns the version a [versions] entry gives: a string, or the
+// strictly/require/prefer of a rich version.
+func rich(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		for _, k := range []string{"strictly", "require", "prefer"} {
+			if s, ok := v[k].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// sortByLine orders dependencies by line, keeping ties in place.
+func sortByLine(deps []Dependency) {
+	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Line < deps[j].Line })
+}

@@ -1,0 +1,128 @@
+package depfile
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// parsePnpmLock reads pnpm-lock.yaml (lockfile 5.x, 6.x and 9.x) into the
+// full graph: the importers (the repo's projects, or the top-level
+// dependencies of a single-project lockfile before 9) name the direct
+// dependencies with the version resolved; each package (9.x: each
+// snapshot) names the exact versions it requires. Links to folders are the
+// repo's own code and are left out.
+func parsePnpmLock(file string, data []byte) (parsed, error) {
+	root, err := yamlDoc(file, data, "pnpm-lock.yaml")
+	if err != nil {
+		return parsed{}, err
+	}
+	lv := yamlGet(root, "lockfileVersion")
+	if lv == nil {
+		return parsed{}, errMissing(file, "no lockfileVersion: not a pnpm-lock.yaml")
+	}
+	v5 := strings.HasPrefix(strings.Trim(lv.Value, "'\""), "5")
+	pkgs := yamlGet(root, "snapshots")
+	if pkgs == nil {
+		pkgs = yamlGet(root, "packages")
+	}
+	var (
+		g    graph
+		node = map[string]int{}
+		reqs = map[int][][2]string{}
+		perr error
+	)
+	display := func(key string) (name, version string) {
+		key = strings.TrimPrefix(key, "/")
+		if v5 {
+			if i := strings.LastIndex(key, "/"); i > 0 {
+				name, version = key[:i], key[i+1:]
+			}
+			if j := strings.IndexByte(version, '_'); j > 0 {
+				version = version[:j]
+			}
+		} else {
+			name, version, _ = splitSpec(key)
+		}
+		if j := strings.IndexByte(version, '('); j > 0 {
+			version = version[:j]
+		}
+		return name, version
+	}
+	yamlPairs(pkgs, func(k, v *yaml.Node) {
+		if perr != nil {
+			return
+		}
+		name, version := display(k.Value)
+		if name == "" || version == "" {
+			perr = &Error{File: file, Line: k.Line, Column: k.Column, Msg: fmt.Sprintf("package key %s: want name@version", quoteShort(k.Value))}
+			return
+		}
+		d := Dependency{Ecosystem: NPM, Name: name, Version: version, File: file, Line: k.Line}
+		if dev := yamlGet(v, "dev"); dev != nil && dev.Value == "true" {
+			d.Scope = "dev"
+		}
+		i := g.add(d)
+		node[strings.TrimPrefix(k.Value, "/")] = i
+		for _, sec := range []string{"dependencies", "optionalDependencies"} {
+			yamlPairs(yamlGet(v, sec), func(dk, dv *yaml.Node) {
+				reqs[i] = append(reqs[i], [2]string{dk.Value, dv.Value})
+			})
+		}
+	})
+	if perr != nil {
+		return parsed{}, perr
+	}
+	find := func(name, ref string) int {
+		if ref == "" || strings.HasPrefix(ref, "link:") {
+			return -1
+		}
+		cands := []string{strings.TrimPrefix(ref, "/")}
+		if v5 {
+			cands = append(cands, name+"/"+ref)
+		} else {
+			cands = append(cands, name+"@"+ref)
+		}
+		for _, c := range cands {
+			if i, ok := node[c]; ok {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := range g.deps {
+		for _, r := range reqs[i] {
+			g.edge(i, find(r[0], r[1]))
+		}
+	}
+	rootsOf := func(project *yaml.Node) {
+		for _, sec := range []string{"dependencies", "devDependencies", "optionalDependencies"} {
+			scope, _ := sectionScope(sec)
+			yamlPairs(yamlGet(project, sec), func(dk, dv *yaml.Node) {
+				ref := dv.Value
+				if dv.Kind == yaml.MappingNode {
+					if vn := yamlGet(dv, "version"); vn != nil {
+						ref = vn.Value
+					}
+				}
+				i := find(dk.Value, ref)
+				if i >= 0 && g.deps[i].Scope == "" {
+					g.deps[i].Scope = scope
+				}
+				g.root(i)
+			})
+		}
+	}
+	if importers := yamlGet(root, "importers"); importers != nil {
+		yamlPairs(importers, func(_, project *yaml.Node) { rootsOf(project) })
+	} else {
+		rootsOf(root)
+	}
+	p := parsed{graph: GraphPaths}
+	if g.inferRoots() && len(g.deps) > 0 {
+		p.note = "pnpm-lock.yaml names no direct dependency: direct ones are taken to be those nothing else requires"
+	}
+	p.deps = g.resolve()
+	return p, nil
+}
