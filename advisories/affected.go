@@ -225,3 +225,62 @@ func (rg Range) contains(v Version) (bool, string, error) {
 	}
 	return true, "", nil
 }
+
+// String writes the range's intervals as people read them, in the order of
+// its events: "<2.3.1", ">=2.4 <2.12.2", ">=1.2 <=1.2.17", ">=3.0.0" (no
+// fixed version yet); several intervals are separated by ", ". A GIT
+// range is "git REPO" with its events.
+func (rg Range) String() string {
+	if rg.Type == RangeGit {
+		var b strings.Builder
+		b.WriteString("git " + rg.Repo)
+		for _, e := range rg.Events {
+			switch {
+			case e.Introduced != "":
+				b.WriteString(" introduced " + e.Introduced)
+			case e.Fixed != "":
+				b.WriteString(" fixed " + e.Fixed)
+			case e.LastAffected != "":
+				b.WriteString(" last_affected " + e.LastAffected)
+			default:
+				b.WriteString(" limit " + e.Limit)
+			}
+		}
+		return b.String()
+	}
+	var parts []string
+	open := ""
+	for _, e := range rg.Events {
+		switch {
+		case e.Introduced != "":
+			if open != "" {
+				parts = append(parts, open)
+			}
+			if e.Introduced == "0" {
+				open = "*"
+			} else {
+				open = ">=" + e.Introduced
+			}
+		case e.Fixed != "", e.LastAffected != "", e.Limit != "":
+			end := "<" + e.Fixed
+			if e.LastAffected != "" {
+				end = "<=" + e.LastAffected
+			} else if e.Limit != "" {
+				end = "<" + e.Limit
+			}
+			switch open {
+			case "":
+				parts = append(parts, end)
+			case "*":
+				parts = append(parts, end)
+			default:
+				parts = append(parts, open+" "+end)
+			}
+			open = ""
+		}
+	}
+	if open != "" {
+		parts = append(parts, open)
+	}
+	return strings.Join(parts, ", ")
+}

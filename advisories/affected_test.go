@@ -316,3 +316,22 @@ func TestEcosystemNames(t *testing.T) {
 		t.Errorf("OSVEcosystem(debian): got ok, want not supported")
 	}
 }
+
+func TestRangeString(t *testing.T) {
+	tests := []struct {
+		events []advisories.Event
+		want   string
+	}{
+		{[]advisories.Event{{Introduced: "0"}, {Fixed: "2.3.1"}}, "<2.3.1"},
+		{[]advisories.Event{{Introduced: "2.4"}, {Fixed: "2.12.2"}}, ">=2.4 <2.12.2"},
+		{[]advisories.Event{{Introduced: "1.2"}, {LastAffected: "1.2.17"}}, ">=1.2 <=1.2.17"},
+		{[]advisories.Event{{Introduced: "3.0.0"}}, ">=3.0.0"},
+		{[]advisories.Event{{Introduced: "0"}}, "*"},
+		{[]advisories.Event{{Introduced: "0"}, {Fixed: "0.2.4"}, {Introduced: "1.0.0"}, {Fixed: "1.2.6"}}, "<0.2.4, >=1.0.0 <1.2.6"},
+	}
+	for _, tt := range tests {
+		if got := (advisories.Range{Type: "ECOSYSTEM", Events: tt.events}).String(); got != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt.events, got, tt.want)
+		}
+	}
+}

@@ -41,6 +41,7 @@ func subcommands() map[string]subcommand {
 		"lint": {"Check descriptor files (catalog-info.yaml, opslevel.yml): lint [--format text|json|codequality] [PATH...]", func(ctx context.Context, a []string, e *Env) int {
 			return lintCommand(ctx, a, e.Stdout, e.Stderr, e.Getenv)
 		}},
+		"advisories": {"Load OSV advisories (JSON, directories, export zips) or show one: advisories load FILE... | show ID", runAdvisories},
 		"config": {"Validate the organisation's standards file: config check [FILE]", func(ctx context.Context, a []string, e *Env) int {
 			if len(a) == 0 || a[0] != "check" {
 				fmt.Fprintln(e.Stderr, "usage: switchboard config check [FILE]")
