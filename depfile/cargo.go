@@ -42,6 +42,9 @@ func parseCargoLock(file string, data []byte) (parsed, error) {
 		node[i] = g.add(Dependency{Ecosystem: Cargo, Name: p.Name, Version: p.Version, File: file, Line: line})
 		byName[p.Name] = append(byName[p.Name], node[i])
 	}
+	if len(lock.Package) == 0 {
+		return parsed{}, errMissing(file, "no [[package]]: a Cargo.lock holds at least its own crate")
+	}
 	for i, p := range lock.Package {
 		for _, d := range p.Dependencies {
 			f := strings.Fields(d)
@@ -53,6 +56,13 @@ func parseCargoLock(file string, data []byte) (parsed, error) {
 						break
 					}
 				}
+			}
+			if to < 0 && !cargoOwn(lock.Package, f) {
+				line := 1
+				if i < len(lines) {
+					line = lines[i]
+				}
+				return parsed{}, errUnresolved(file, line, d, p.Name+"@"+p.Version)
 			}
 			if node[i] < 0 {
 				g.root(to)
@@ -67,4 +77,20 @@ func parseCargoLock(file string, data []byte) (parsed, error) {
 	}
 	p.deps = g.resolve()
 	return p, nil
+}
+
+// cargoOwn says whether a requirement ("name" or "name version ...") is of
+// a crate without a source: the repo's own.
+func cargoOwn(pkgs []struct {
+	Name         string
+	Version      string
+	Source       string
+	Dependencies []string
+}, f []string) bool {
+	for _, p := range pkgs {
+		if len(f) > 0 && p.Name == f[0] && (len(f) == 1 || p.Version == f[1]) {
+			return p.Source == ""
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package depfile
 
 import (
+	"path"
 	"regexp"
 	"strings"
 )
@@ -195,13 +196,16 @@ func stripGradleComments(data []byte) []byte {
 // lines) and Gradle 5's per-configuration lockfiles (no "=...").
 func parseGradleLock(file string, data []byte) ([]Dependency, error) {
 	var deps []Dependency
-	for i, line := range splitLines(data) {
+	sawEmpty := false
+	lines := splitLines(data)
+	for i, line := range lines {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		coord, confs, _ := strings.Cut(line, "=")
 		if coord == "empty" {
+			sawEmpty = true
 			continue
 		}
 		parts := strings.Split(coord, ":")
@@ -219,6 +223,13 @@ func parseGradleLock(file string, data []byte) ([]Dependency, error) {
 			}
 		}
 		deps = append(deps, Dependency{Ecosystem: Gradle, Name: parts[0] + ":" + parts[1], Version: parts[2], Scope: scope, File: file, Line: i + 1})
+	}
+	// Gradle 6 and later end gradle.lockfile with an "empty=" line (the
+	// per-configuration lockfiles of Gradle 5 have none): without it the
+	// file was cut short.
+	if path.Base(file) == "gradle.lockfile" && !sawEmpty {
+		line, col := lineCol(data, len(data))
+		return nil, &Error{File: file, Line: line, Column: col, Msg: "no closing \"empty=\" line: truncated gradle.lockfile"}
 	}
 	return deps, nil
 }

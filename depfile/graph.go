@@ -94,43 +94,56 @@ func (g *graph) inferRoots() bool {
 	return true
 }
 
+// MaxVia bounds Dependency.Via: a chain longer than this keeps its direct
+// dependency, then "…", then the packages nearest the dependency, so that
+// a hostile lockfile (a chain of 100,000 packages) cannot make the answer
+// quadratic. Real chains are far shorter.
+const MaxVia = 32
+
 // resolve marks the roots direct and gives every package reachable from
 // them the shortest chain from a root (breadth first, roots and edges in
 // file order). Packages no root reaches keep Direct false and Via nil.
 func (g *graph) resolve() []Dependency {
-	parent := make([]int, len(g.deps))
-	seen := make([]bool, len(g.deps))
-	queue := make([]int, 0, len(g.deps))
+	n := len(g.deps)
+	parent := make([]int, n)
+	depth := make([]int, n)
+	rootOf := make([]int, n)
+	seen := make([]bool, n)
+	queue := make([]int, 0, n)
 	for _, r := range g.roots {
 		if !seen[r] {
 			seen[r] = true
-			parent[r] = -1
+			parent[r], rootOf[r] = -1, r
 			g.deps[r].Direct = true
 			queue = append(queue, r)
 		}
 	}
 	for len(queue) > 0 {
-		n := queue[0]
+		x := queue[0]
 		queue = queue[1:]
-		for _, e := range g.edges[n] {
+		for _, e := range g.edges[x] {
 			if seen[e] {
 				continue
 			}
 			seen[e] = true
-			parent[e] = n
+			parent[e], depth[e], rootOf[e] = x, depth[x]+1, rootOf[x]
 			queue = append(queue, e)
 		}
 	}
+	id := func(i int) string { return g.deps[i].Name + "@" + g.deps[i].Version }
 	for i := range g.deps {
 		if !seen[i] || parent[i] < 0 {
 			continue
 		}
-		var chain []string
-		for p := parent[i]; p >= 0; p = parent[p] {
-			chain = append(chain, g.deps[p].Name+"@"+g.deps[p].Version)
+		size := min(depth[i], MaxVia)
+		chain := make([]string, size)
+		k := size - 1
+		for p := parent[i]; p >= 0 && k >= 0; p = parent[p] {
+			chain[k] = id(p)
+			k--
 		}
-		for a, b := 0, len(chain)-1; a < b; a, b = a+1, b-1 {
-			chain[a], chain[b] = chain[b], chain[a]
+		if depth[i] > MaxVia {
+			chain[0], chain[1] = id(rootOf[i]), "…"
 		}
 		g.deps[i].Via = chain
 	}

@@ -5,9 +5,10 @@ import "strings"
 // parseNuGetLock reads NuGet's packages.lock.json: for each target
 // framework, every package with its resolved version, its type ("Direct",
 // "Transitive", "CentralTransitive", "Project") and the packages it
-// requires. Project references are the repo's own code: left out, what
-// they require being direct. Frameworks are read in turn; a package in
-// several is one dependency.
+// requires. Direct is NuGet's own "Direct". Project references are the
+// repo's own code and are left out; a package only a project reference
+// requires is transitive, Via naming the project as "name@project".
+// Frameworks are read in turn; a package in several is one dependency.
 func parseNuGetLock(file string, data []byte) (parsed, error) {
 	w := newJSONWalker(file, data)
 	var g graph
@@ -24,7 +25,7 @@ func parseNuGetLock(file string, data []byte) (parsed, error) {
 			}
 			byName := map[string]int{}
 			pkgs := map[int]pkg{}
-			var projects [][]string
+			var projects []int
 			err := w.object(framework, func(name string, line int) error {
 				d := Dependency{Ecosystem: NuGet, Name: name, File: file, Line: line}
 				var p pkg
@@ -50,10 +51,12 @@ func parseNuGetLock(file string, data []byte) (parsed, error) {
 					return err
 				}
 				if strings.EqualFold(p.typ, "Project") {
-					projects = append(projects, p.requires)
-					return nil
+					d.Version = "project"
 				}
 				i := g.add(d)
+				if d.Version == "project" {
+					projects = append(projects, i)
+				}
 				byName[strings.ToLower(name)] = i
 				pkgs[i] = p
 				return nil
@@ -73,12 +76,8 @@ func parseNuGetLock(file string, data []byte) (parsed, error) {
 					g.root(i)
 				}
 			}
-			for _, reqs := range projects {
-				for _, r := range reqs {
-					if to, ok := byName[strings.ToLower(r)]; ok {
-						g.root(to)
-					}
-				}
+			for _, i := range projects {
+				g.root(i)
 			}
 			return nil
 		})
@@ -92,5 +91,12 @@ func parseNuGetLock(file string, data []byte) (parsed, error) {
 	if !sawDeps {
 		return parsed{}, errMissing(file, "no \"dependencies\": not a NuGet packages.lock.json")
 	}
-	return parsed{deps: g.resolve(), graph: GraphPaths}, nil
+	var deps []Dependency
+	for _, d := range g.resolve() {
+		if d.Version == "project" {
+			continue
+		}
+		deps = append(deps, d)
+	}
+	return parsed{deps: deps, graph: GraphPaths}, nil
 }

@@ -7,6 +7,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// pnpmReq is a requirement as pnpm-lock.yaml lists it.
+type pnpmReq struct {
+	name, ref string
+	line      int
+}
+
+// pnpmLocal says whether a requirement is of the repo's own code (a link
+// or a folder), which has no package entry.
+func pnpmLocal(ref string) bool {
+	return strings.HasPrefix(ref, "link:") || strings.HasPrefix(ref, "file:") || ref == ""
+}
+
 // parsePnpmLock reads pnpm-lock.yaml (lockfile 5.x, 6.x and 9.x) into the
 // full graph: the importers (the repo's projects, or the top-level
 // dependencies of a single-project lockfile before 9) name the direct
@@ -30,7 +42,7 @@ func parsePnpmLock(file string, data []byte) (parsed, error) {
 	var (
 		g    graph
 		node = map[string]int{}
-		reqs = map[int][][2]string{}
+		reqs = map[int][]pnpmReq{}
 		perr error
 	)
 	display := func(key string) (name, version string) {
@@ -67,7 +79,7 @@ func parsePnpmLock(file string, data []byte) (parsed, error) {
 		node[strings.TrimPrefix(k.Value, "/")] = i
 		for _, sec := range []string{"dependencies", "optionalDependencies"} {
 			yamlPairs(yamlGet(v, sec), func(dk, dv *yaml.Node) {
-				reqs[i] = append(reqs[i], [2]string{dk.Value, dv.Value})
+				reqs[i] = append(reqs[i], pnpmReq{dk.Value, dv.Value, dv.Line})
 			})
 		}
 	})
@@ -91,9 +103,13 @@ func parsePnpmLock(file string, data []byte) (parsed, error) {
 		}
 		return -1
 	}
-	for i := range g.deps {
+	for i, d := range g.deps {
 		for _, r := range reqs[i] {
-			g.edge(i, find(r[0], r[1]))
+			to := find(r.name, r.ref)
+			if to < 0 && !pnpmLocal(r.ref) {
+				return parsed{}, errUnresolved(file, r.line, r.name+"@"+r.ref, d.Name+"@"+d.Version)
+			}
+			g.edge(i, to)
 		}
 	}
 	rootsOf := func(project *yaml.Node) {

@@ -225,16 +225,24 @@ func parsePipfileLock(file string, data []byte, manifest []Dependency) (parsed, 
 type uvDep struct {
 	Name    string
 	Version string
+	Extra   []string
 }
 
 // parseUVLock reads uv.lock: every package with its version and the
 // packages it requires (by name, and version when several are locked).
 // The project's own packages (source editable, virtual or workspace) are
 // left out: what they require is direct (optional-dependencies and
-// dev-dependencies scoped by their group).
+// dev-dependencies scoped by their group), as is what [manifest] asks for
+// (a virtual workspace root's requirements and dependency groups). A
+// package's optional dependencies are edges only for the extras someone
+// asks of it.
 func parseUVLock(file string, data []byte) (parsed, error) {
 	var lock struct {
-		Version int
+		Version  int
+		Manifest struct {
+			Requirements     []uvDep
+			DependencyGroups map[string][]uvDep `toml:"dependency-groups"`
+		}
 		Package []struct {
 			Name                 string
 			Version              string
@@ -258,6 +266,9 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 			}
 		}
 		return false
+	}
+	if len(lock.Package) == 0 {
+		return parsed{}, errMissing(file, "no [[package]]: a uv.lock holds at least its own project")
 	}
 	for i, p := range lock.Package {
 		if p.Name == "" {
@@ -283,30 +294,72 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 		}
 		return -1
 	}
-	scopes := map[int]string{}
+	ownName := map[string]bool{}
 	for i, p := range lock.Package {
-		link := func(ds []uvDep, scope string) {
-			for _, d := range ds {
-				to := find(d)
-				if node[i] >= 0 {
-					g.edge(node[i], to)
-					continue
+		if node[i] < 0 {
+			ownName[pep503(p.Name)] = true
+		}
+	}
+	scopes := map[int]string{}
+	extras := map[int]map[string]bool{} // graph index -> extras asked of it
+	var unresolved error
+	link := func(from int, ds []uvDep, scope string) {
+		for _, d := range ds {
+			to := find(d)
+			if to < 0 && !ownName[pep503(d.Name)] && unresolved == nil {
+				line, of := 1, "the project"
+				if from >= 0 {
+					line, of = g.deps[from].Line, g.deps[from].Name+"@"+g.deps[from].Version
 				}
-				if to >= 0 {
-					if _, ok := scopes[to]; !ok {
-						scopes[to] = scope
-					}
+				unresolved = errUnresolved(file, line, strings.TrimSpace(d.Name+" "+d.Version), of)
+			}
+			if to >= 0 && len(d.Extra) > 0 {
+				if extras[to] == nil {
+					extras[to] = map[string]bool{}
 				}
-				g.root(to)
+				for _, e := range d.Extra {
+					extras[to][e] = true
+				}
+			}
+			if from >= 0 {
+				g.edge(from, to)
+				continue
+			}
+			if to >= 0 {
+				if _, ok := scopes[to]; !ok {
+					scopes[to] = scope
+				}
+			}
+			g.root(to)
+		}
+	}
+	link(-1, lock.Manifest.Requirements, "")
+	for _, k := range sortedKeys(lock.Manifest.DependencyGroups) {
+		link(-1, lock.Manifest.DependencyGroups[k], k)
+	}
+	for i, p := range lock.Package {
+		link(node[i], p.Dependencies, "")
+		if node[i] < 0 {
+			for _, k := range sortedKeys(p.OptionalDependencies) {
+				link(-1, p.OptionalDependencies[k], "optional")
+			}
+			for _, k := range sortedKeys(p.DevDependencies) {
+				link(-1, p.DevDependencies[k], k)
 			}
 		}
-		link(p.Dependencies, "")
+	}
+	for i, p := range lock.Package {
+		if node[i] < 0 {
+			continue
+		}
 		for _, k := range sortedKeys(p.OptionalDependencies) {
-			link(p.OptionalDependencies[k], "optional")
+			if extras[node[i]][k] {
+				link(node[i], p.OptionalDependencies[k], "")
+			}
 		}
-		for _, k := range sortedKeys(p.DevDependencies) {
-			link(p.DevDependencies[k], k)
-		}
+	}
+	if unresolved != nil {
+		return parsed{}, unresolved
 	}
 	for i, s := range scopes {
 		g.deps[i].Scope = s

@@ -93,9 +93,10 @@ func stripReqComment(line string) string {
 func poetryPackages(file string, data []byte) ([]Dependency, error) {
 	t := &tomlReader{file: file, data: data, idx: newLineIndex(data)}
 	var (
-		deps    []Dependency
-		cur     *Dependency
-		inTable bool // the current table is the [[package]] itself
+		deps     []Dependency
+		cur      *Dependency
+		inTable  bool // the current table is the [[package]] itself
+		metadata bool // Poetry writes [metadata] last
 	)
 	flush := func() error {
 		if cur == nil {
@@ -136,6 +137,7 @@ func poetryPackages(file string, data []byte) ([]Dependency, error) {
 					return nil, err
 				}
 				inTable = false
+				metadata = metadata || header == "[metadata]"
 			}
 		default:
 			key, err := t.key()
@@ -169,6 +171,10 @@ func poetryPackages(file string, data []byte) ([]Dependency, error) {
 	}
 	if err := flush(); err != nil {
 		return nil, err
+	}
+	if !metadata {
+		line, col := lineCol(data, len(data))
+		return nil, &Error{File: file, Line: line, Column: col, Msg: "no [metadata] table, which Poetry writes last: truncated poetry.lock"}
 	}
 	return deps, nil
 }

@@ -9,6 +9,19 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// yarnReq is a requirement as a yarn.lock entry lists it.
+type yarnReq struct {
+	spec string // name@range
+	line int
+}
+
+// errUnresolved is the *Error for a requirement a lockfile lists without
+// an entry that satisfies it: a truncated or hand-edited lockfile, whose
+// graph would silently miss packages.
+func errUnresolved(file string, line int, req, of string) error {
+	return &Error{File: file, Line: line, Column: 1, Msg: fmt.Sprintf("%s requires %s, which has no entry: truncated or inconsistent lockfile", of, req)}
+}
+
 // splitSpec splits "name@range" (the name may be scoped: "@babel/core@^7")
 // at the "@" that ends the name.
 func splitSpec(spec string) (name, rest string, ok bool) {
@@ -43,7 +56,7 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 	var (
 		g       graph
 		bySpec  = map[string]int{}
-		reqs    [][]string // per node: "name@range" it requires
+		reqs    [][]yarnReq // per node: what it requires
 		cur     = -1
 		inDeps  bool
 		lines   = splitLines(data)
@@ -118,7 +131,7 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 			if err != nil {
 				return parsed{}, err
 			}
-			reqs[cur] = append(reqs[cur], name+"@"+r)
+			reqs[cur] = append(reqs[cur], yarnReq{spec: name + "@" + r, line: n})
 		case indent >= 4:
 			// Fields of fields we do not read (dependenciesMeta ...).
 		default:
@@ -130,9 +143,11 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 			return parsed{}, &Error{File: file, Line: d.Line, Column: 1, Msg: fmt.Sprintf("entry %s without a version", quoteShort(d.Name))}
 		}
 		for _, r := range reqs[i] {
-			if to, ok := bySpec[r]; ok {
-				g.edge(i, to)
+			to, ok := bySpec[r.spec]
+			if !ok {
+				return parsed{}, errUnresolved(file, r.line, r.spec, d.Name+"@"+d.Version)
 			}
+			g.edge(i, to)
 		}
 	}
 	if entries == 0 && !bytes.Contains(data, []byte("yarn lockfile v1")) {
@@ -213,8 +228,8 @@ func parseYarnBerry(file string, data []byte) (parsed, error) {
 	var (
 		g          graph
 		bySpec     = map[string]int{}
-		reqs       = map[int][]string{}
-		workspaces [][]string
+		reqs       = map[int][]yarnReq{}
+		workspaces [][]yarnReq
 		perr       error
 	)
 	yamlPairs(root, func(k, v *yaml.Node) {
@@ -226,12 +241,10 @@ func parseYarnBerry(file string, data []byte) (parsed, error) {
 			return
 		}
 		resolution := yamlGet(v, "resolution")
-		var deps []string
-		for _, sec := range []string{"dependencies", "peerDependencies"} {
-			yamlPairs(yamlGet(v, sec), func(dk, dv *yaml.Node) {
-				deps = append(deps, dk.Value+"@"+dv.Value)
-			})
-		}
+		var deps []yarnReq
+		yamlPairs(yamlGet(v, "dependencies"), func(dk, dv *yaml.Node) {
+			deps = append(deps, yarnReq{spec: dk.Value + "@" + dv.Value, line: dv.Line})
+		})
 		if resolution != nil && strings.Contains(resolution.Value, "@workspace:") {
 			workspaces = append(workspaces, deps)
 			return
@@ -265,14 +278,22 @@ func parseYarnBerry(file string, data []byte) (parsed, error) {
 		}
 		return -1
 	}
-	for i := range g.deps {
+	for i, d := range g.deps {
 		for _, r := range reqs[i] {
-			g.edge(i, find(r))
+			to := find(r.spec)
+			if to < 0 {
+				return parsed{}, errUnresolved(file, r.line, r.spec, d.Name+"@"+d.Version)
+			}
+			g.edge(i, to)
 		}
 	}
 	for _, ws := range workspaces {
 		for _, r := range ws {
-			g.root(find(r))
+			to := find(r.spec)
+			if to < 0 && !strings.Contains(r.spec, "@workspace:") && !strings.Contains(r.spec, "@portal:") && !strings.Contains(r.spec, "@link:") {
+				return parsed{}, errUnresolved(file, r.line, r.spec, "the workspace")
+			}
+			g.root(to)
 		}
 	}
 	p := parsed{graph: GraphPaths}
