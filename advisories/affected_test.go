@@ -113,8 +113,8 @@ func TestAffected(t *testing.T) {
 		{"GHSA-crjr-9rc5-ghw8", depfile.RubyGems, "nokogiri", "1.13.4.rc1", true, "1.13.4"},
 		{"GHSA-crjr-9rc5-ghw8", depfile.RubyGems, "nokogiri", "1.13.4", false, ""},
 		// crates.io: SemVer.
-		{"GHSA-m5pq-gvj9-9vr8", advisories.Cargo, "regex", "1.5.4", true, "1.5.5"},
-		{"GHSA-m5pq-gvj9-9vr8", advisories.Cargo, "regex", "1.5.5", false, ""},
+		{"GHSA-m5pq-gvj9-9vr8", depfile.Cargo, "regex", "1.5.4", true, "1.5.5"},
+		{"GHSA-m5pq-gvj9-9vr8", depfile.Cargo, "regex", "1.5.5", false, ""},
 		{"GHSA-m5pq-gvj9-9vr8", "crates.io", "regex", "1.10.0", false, ""},
 	}
 	for _, tt := range tests {
@@ -260,7 +260,7 @@ func TestCompareVersions(t *testing.T) {
 		{depfile.NPM, "1.0.0-alpha", "1.0.0-alpha.1", -1},
 		{depfile.NPM, "1.0.0-beta.11", "1.0.0-rc.1", -1},
 		{depfile.NPM, "1.0.0+build.5", "1.0.0", 0},
-		{advisories.Cargo, "0.9.0", "0.10.0", -1},
+		{depfile.Cargo, "0.9.0", "0.10.0", -1},
 		// Go module versions.
 		{depfile.Go, "v1.2.3", "1.2.3", 0},
 		{depfile.Go, "v0.0.0-20210101000000-abcdef123456", "v0.0.1", -1},
@@ -275,7 +275,7 @@ func TestCompareVersions(t *testing.T) {
 		{depfile.RubyGems, "1.13.4.rc1", "1.13.4", -1},
 		{depfile.RubyGems, "1.13.10", "1.13.9", 1},
 		// NuGet.
-		{advisories.NuGet, "1.0.0-beta", "1.0.0", -1},
+		{depfile.NuGet, "1.0.0-beta", "1.0.0", -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.eco+"/"+tt.a+"_"+tt.b, func(t *testing.T) {
@@ -299,9 +299,9 @@ func TestEcosystemNames(t *testing.T) {
 		{"PyPI", depfile.PyPI},
 		{"Go", depfile.Go},
 		{"RubyGems", depfile.RubyGems},
-		{"crates.io", advisories.Cargo},
-		{"Packagist", advisories.Composer},
-		{"NuGet", advisories.NuGet},
+		{"crates.io", depfile.Cargo},
+		{"Packagist", depfile.Packagist},
+		{"NuGet", depfile.NuGet},
 		{"Debian:11", "debian"},
 	}
 	for _, tt := range tests {

@@ -11,17 +11,6 @@ import (
 	"github.com/switchboard-dev/switchboard/depfile"
 )
 
-// Switchboard's names of ecosystems depfile has no constant for yet. They
-// are the package-URL types, as depfile's future names should be.
-const (
-	// Cargo is a Rust crate from crates.io.
-	Cargo = "cargo"
-	// Composer is a PHP package from Packagist.
-	Composer = "composer"
-	// NuGet is a .NET package.
-	NuGet = "nuget"
-)
-
 // OSV's names of the ecosystems Switchboard reads dependency files of.
 const (
 	OSVMaven     = "Maven"
@@ -41,9 +30,9 @@ var ecosystems = [...]struct{ osv, ours string }{
 	{OSVPyPI, depfile.PyPI},
 	{OSVGo, depfile.Go},
 	{OSVRubyGems, depfile.RubyGems},
-	{OSVCratesIO, Cargo},
-	{OSVPackagist, Composer},
-	{OSVNuGet, NuGet},
+	{OSVCratesIO, depfile.Cargo},
+	{OSVPackagist, depfile.Packagist},
+	{OSVNuGet, depfile.NuGet},
 }
 
 // ErrUnsupportedEcosystem is wrapped by errors about an ecosystem whose

@@ -224,7 +224,7 @@ func TestStoreForPackage(t *testing.T) {
 		{depfile.PyPI, "pyyaml", []string{"GHSA-8q59-q68h-6hv4"}},
 		{depfile.PyPI, "PyYAML", []string{"GHSA-8q59-q68h-6hv4"}},
 		{depfile.Go, "golang.org/x/net", []string{"GHSA-qppj-fm5r-hxr3"}},
-		{advisories.Cargo, "regex", []string{"GHSA-m5pq-gvj9-9vr8"}},
+		{depfile.Cargo, "regex", []string{"GHSA-m5pq-gvj9-9vr8"}},
 		{depfile.NPM, "left-pad", nil},
 	}
 	for _, tt := range tests {

@@ -27,7 +27,7 @@ CREATE INDEX advisory_ids_advisory_idx ON advisory_ids (advisory_id);
 
 -- The record's affected packages, one row per entry of "affected", in
 -- Switchboard's ecosystem names (depfile's: maven, npm, pypi, go, rubygems,
--- cargo, composer, nuget; others lower-cased) and the name as NameKey
+-- cargo, packagist, nuget; others lower-cased) and the name as NameKey
 -- normalises it. Ranges and versions are compared in Go, with each
 -- ecosystem's ordering; the row is what finds them.
 CREATE TABLE advisory_packages (
