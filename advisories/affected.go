@@ -284,3 +284,75 @@ func (rg Range) String() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Verdict is what the advisories found by one id say about one dependency.
+type Verdict struct {
+	// Affected is true when any of them affects it.
+	Affected bool
+	// FirstFixed is the first version that fixes it for all of them (the
+	// highest of their first fixed versions); "" when one of them has no
+	// fixed version for it.
+	FirstFixed string
+	// Advisories are the ids of the records that affect it.
+	Advisories []string
+}
+
+// Check judges one dependency (ecosystem in Switchboard's names or OSV's,
+// name, version) against the packages of the advisories found by an id
+// (Store.Packages): /impact's question for each distinct version. A version
+// the ecosystem cannot read is a *VersionError: the dependency is of
+// unknown status, never "not affected".
+func Check(pkgs []Affects, ecosystem, name, version string) (Verdict, error) {
+	osv, ok := OSVEcosystem(ecosystem)
+	if !ok {
+		return Verdict{}, fmt.Errorf("check %s %s: %w %q", ecosystem, name, ErrUnsupportedEcosystem, ecosystem)
+	}
+	key := NameKey(osv, name)
+	var (
+		verdict Verdict
+		v       *Version
+		open    bool // an affecting advisory without a fixed version
+		best    Version
+	)
+	for i := range pkgs {
+		p := &pkgs[i]
+		if !p.Matches(osv, key) {
+			continue
+		}
+		if v == nil {
+			pv, err := ParseVersion(osv, version)
+			if err != nil {
+				return Verdict{}, err
+			}
+			v = &pv
+		}
+		aff, fixed, err := p.contains(*v)
+		if err != nil {
+			return Verdict{}, fmt.Errorf("%s: %w", p.AdvisoryID, err)
+		}
+		if !aff {
+			continue
+		}
+		verdict.Affected = true
+		if !slices.Contains(verdict.Advisories, p.AdvisoryID) {
+			verdict.Advisories = append(verdict.Advisories, p.AdvisoryID)
+		}
+		if fixed == "" {
+			open = true
+			continue
+		}
+		fv, err := parseLenient(osv, fixed)
+		if err != nil {
+			return Verdict{}, fmt.Errorf("%s: %w", p.AdvisoryID, err)
+		}
+		if verdict.FirstFixed == "" {
+			verdict.FirstFixed, best = fixed, fv
+		} else if c, err := fv.Compare(best); err == nil && c > 0 {
+			verdict.FirstFixed, best = fixed, fv
+		}
+	}
+	if open {
+		verdict.FirstFixed = ""
+	}
+	return verdict, nil
+}

@@ -205,6 +205,8 @@ func TestRangeFirstFixed(t *testing.T) {
 	}
 }
 
+var goEvents = []advisories.Event{{Introduced: "0"}, {Fixed: "1.20.10"}, {Introduced: "1.21.0-0"}, {Fixed: "1.21.3"}}
+
 func TestRangeEvents(t *testing.T) {
 	// Synthetic ranges for what the real records do not show: events out of
 	// order, several intervals in one range, limit, SEMVER type.
@@ -223,6 +225,12 @@ func TestRangeEvents(t *testing.T) {
 		{"below limit", advisories.Range{Type: "ECOSYSTEM", Events: []advisories.Event{{Introduced: "1.0.0"}, {Limit: "2.0.0"}}}, "npm", "1.5.0", true, ""},
 		{"open end", advisories.Range{Type: "ECOSYSTEM", Events: []advisories.Event{{Introduced: "1.0.0"}}}, "npm", "9.0.0", true, ""},
 		{"semver type in Maven", advisories.Range{Type: "SEMVER", Events: []advisories.Event{{Introduced: "0"}, {Fixed: "1.2.0"}}}, "Maven", "1.1.9", true, "1.2.0"},
+		// The Go vulnerability database's shape: SEMVER ranges without "v",
+		// a "-0" prerelease opening the next minor's interval.
+		{"go semver second interval", advisories.Range{Type: "SEMVER", Events: goEvents}, "go", "v1.21.1", true, "1.21.3"},
+		{"go semver prerelease bound", advisories.Range{Type: "SEMVER", Events: goEvents}, "go", "v1.21.0-rc.1", true, "1.21.3"},
+		{"go semver gap", advisories.Range{Type: "SEMVER", Events: goEvents}, "go", "v1.20.10", false, ""},
+		{"go semver first interval", advisories.Range{Type: "SEMVER", Events: goEvents}, "go", "v1.19.0", true, "1.20.10"},
 		{"git ranges are not versions", advisories.Range{Type: "GIT", Events: []advisories.Event{{Introduced: "0"}}}, "npm", "1.0.0", false, ""},
 	}
 	for _, tt := range tests {

@@ -216,3 +216,16 @@ func CompareVersions(ecosystem, a, b string) (int, error) {
 	}
 	return va.Compare(vb)
 }
+
+// DependencyEcosystems returns the Switchboard ecosystems whose dependency
+// rows share an ecosystem's package names: Maven's are also Gradle's.
+func DependencyEcosystems(ecosystem string) []string {
+	osv, ok := OSVEcosystem(ecosystem)
+	if !ok {
+		return []string{ecosystem}
+	}
+	if osv == OSVMaven {
+		return []string{depfile.Maven, depfile.Gradle}
+	}
+	return []string{Ecosystem(osv)}
+}

@@ -243,3 +243,48 @@ func TestStoreForPackage(t *testing.T) {
 		})
 	}
 }
+
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	s := mustLoadedStore(t)
+	// Two records for one package under one id: the first fixed version
+	// is the one that fixes both.
+	both := mustRecord(t, cve45046)
+	both.Aliases = append(both.Aliases, "CVE-2021-44228")
+	both.ID = "TEST-2021-0001"
+	if _, err := s.Put(ctx, []*advisories.Record{both}); err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := s.Packages(ctx, "CVE-2021-44228")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		eco, name, version string
+		want               advisories.Verdict
+	}{
+		{depfile.Maven, log4jCore, "2.14.1", advisories.Verdict{Affected: true, FirstFixed: "2.16.0", Advisories: []string{log4shell, "TEST-2021-0001"}}},
+		{depfile.Gradle, log4jCore, "2.15.0", advisories.Verdict{Affected: true, FirstFixed: "2.16.0", Advisories: []string{"TEST-2021-0001"}}},
+		{depfile.Maven, log4jCore, "2.12.1", advisories.Verdict{Affected: true, FirstFixed: "2.12.2", Advisories: []string{log4shell, "TEST-2021-0001"}}},
+		{depfile.Maven, log4jCore, "2.16.0", advisories.Verdict{}},
+		{depfile.Maven, "org.apache.logging.log4j:log4j-api", "2.14.1", advisories.Verdict{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.eco+"/"+tt.version, func(t *testing.T) {
+			got, err := advisories.Check(pkgs, tt.eco, tt.name, tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Affected != tt.want.Affected || got.FirstFixed != tt.want.FirstFixed || !slices.Equal(got.Advisories, tt.want.Advisories) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	var verr *advisories.VersionError
+	if _, err := advisories.Check(pkgs, depfile.Maven, log4jCore, "${log4j.version}"); !errors.As(err, &verr) {
+		t.Errorf("unresolved property: got %v, want a *VersionError", err)
+	}
+	if got := advisories.DependencyEcosystems(pkgs[0].Ecosystem); !slices.Equal(got, []string{depfile.Maven, depfile.Gradle}) {
+		t.Errorf("DependencyEcosystems(maven): got %v, want [maven gradle]", got)
+	}
+}
