@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,5 +95,28 @@ func TestParseInvalid(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	for _, r := range mustTestdata(t) {
+		b, err := r.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := advisories.Parse(b)
+		if err != nil {
+			t.Fatalf("%s: %v", r.ID, err)
+		}
+		b2, err := again.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != string(b2) {
+			t.Errorf("%s: encoding, parsing and encoding again changed the record:\n%s\n%s", r.ID, b, b2)
+		}
+		if !again.Modified.Equal(r.Modified) || len(again.Packages) != len(r.Packages) || !slices.Equal(again.Aliases, r.Aliases) {
+			t.Errorf("%s: got %+v after a round trip, want %+v", r.ID, again, r)
+		}
 	}
 }
