@@ -71,6 +71,9 @@ func mustParseDir(t *testing.T, dir, file string) depfile.Result {
 	}
 	var files []depfile.File
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)
@@ -156,4 +159,13 @@ func TestNPMGraphMatchesResolvers(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

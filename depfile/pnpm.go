@@ -38,6 +38,10 @@ func parsePnpmLock(file string, data []byte) (parsed, error) {
 	pkgs := yamlGet(root, "snapshots")
 	if pkgs == nil {
 		pkgs = yamlGet(root, "packages")
+		if strings.HasPrefix(strings.Trim(lv.Value, "'\""), "9") && pkgs != nil && len(pkgs.Content) > 0 {
+			line, col := lineCol(data, len(data))
+			return parsed{}, &Error{File: file, Line: line, Column: col, Msg: "packages without snapshots: truncated pnpm-lock.yaml"}
+		}
 	}
 	var (
 		g    graph
@@ -116,13 +120,16 @@ func parsePnpmLock(file string, data []byte) (parsed, error) {
 		for _, sec := range []string{"dependencies", "devDependencies", "optionalDependencies"} {
 			scope, _ := sectionScope(sec)
 			yamlPairs(yamlGet(project, sec), func(dk, dv *yaml.Node) {
-				ref := dv.Value
+				ref, line := dv.Value, dv.Line
 				if dv.Kind == yaml.MappingNode {
 					if vn := yamlGet(dv, "version"); vn != nil {
-						ref = vn.Value
+						ref, line = vn.Value, vn.Line
 					}
 				}
 				i := find(dk.Value, ref)
+				if i < 0 && !pnpmLocal(ref) && perr == nil {
+					perr = errUnresolved(file, line, dk.Value+"@"+ref, "the project")
+				}
 				if i >= 0 && g.deps[i].Scope == "" {
 					g.deps[i].Scope = scope
 				}
@@ -134,6 +141,9 @@ func parsePnpmLock(file string, data []byte) (parsed, error) {
 		yamlPairs(importers, func(_, project *yaml.Node) { rootsOf(project) })
 	} else {
 		rootsOf(root)
+	}
+	if perr != nil {
+		return parsed{}, perr
 	}
 	p := parsed{graph: GraphPaths}
 	if g.inferRoots() && len(g.deps) > 0 {

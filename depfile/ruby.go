@@ -26,6 +26,7 @@ func parseGemfileLock(file string, data []byte) (parsed, error) {
 		byName  = map[string]int{}
 		reqs    = map[int][]string{}
 		direct  []string
+		sawDeps bool
 	)
 	for i, line := range splitLines(data) {
 		if strings.TrimSpace(line) == "" {
@@ -34,6 +35,7 @@ func parseGemfileLock(file string, data []byte) (parsed, error) {
 		}
 		if line[0] != ' ' {
 			section = strings.TrimSpace(line)
+			sawDeps = sawDeps || section == "DEPENDENCIES"
 			inSpecs = false
 			continue
 		}
@@ -95,11 +97,11 @@ func parseGemfileLock(file string, data []byte) (parsed, error) {
 			g.root(i)
 		}
 	}
-	p := parsed{graph: GraphPaths}
-	if len(direct) == 0 && len(g.deps) > 0 {
-		p.note = "no DEPENDENCIES section: direct gems are taken to be those no other gem requires"
-		g.inferRoots()
+	if !sawDeps {
+		line, col := lineCol(data, len(data))
+		return parsed{}, &Error{File: file, Line: line, Column: col, Msg: "no DEPENDENCIES section, which Bundler always writes: truncated Gemfile.lock"}
 	}
+	p := parsed{graph: GraphPaths}
 	p.deps = g.resolve()
 	return p, nil
 }

@@ -3,7 +3,6 @@ package depfile
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -15,7 +14,13 @@ func decodeTOML(file string, data []byte, v any) error {
 	if _, err := toml.Decode(string(data), v); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return &Error{File: file, Line: pe.Position.Line, Column: pe.Position.Col, Msg: "invalid TOML: " + pe.Message}
+			line, col := pe.Position.Line, pe.Position.Col
+			// An error at the end of the last line is reported on the
+			// line after it, which the file does not have.
+			if lines := splitLines(data); line > len(lines) && len(lines) > 0 {
+				line, col = len(lines), len(lines[len(lines)-1])+1
+			}
+			return &Error{File: file, Line: line, Column: col, Msg: "invalid TOML: " + pe.Message}
 		}
 		return &Error{File: file, Msg: "invalid TOML: " + err.Error()}
 	}
@@ -63,22 +68,35 @@ func keyLines(data []byte) map[string]map[string]int {
 }
 
 // wordLine returns the first line, at or after line from (1-based), on
-// which word appears as a whole word (a package name in a list of PEP 508
-// strings); 0 when none does.
+// which word appears as a whole word, ignoring case (a package name in a
+// list of PEP 508 strings); 0 when none does.
 func wordLine(lines []string, from int, word string) int {
-	re, err := regexp.Compile(`(?i)(^|[^A-Za-z0-9._-])` + regexp.QuoteMeta(word) + `($|[^A-Za-z0-9._-])`)
-	if err != nil {
+	if word == "" {
 		return 0
 	}
+	w := strings.ToLower(word)
+	isWord := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+	}
 	for i := max(from-1, 0); i < len(lines); i++ {
-		if re.MatchString(lines[i]) {
-			return i + 1
+		l := strings.ToLower(lines[i])
+		for off := 0; ; {
+			j := strings.Index(l[off:], w)
+			if j < 0 {
+				break
+			}
+			j += off
+			end := j + len(w)
+			if (j == 0 || !isWord(l[j-1])) && (end == len(l) || !isWord(l[end])) {
+				return i + 1
+			}
+			off = j + 1
 		}
 	}
 	return 0
 }
 
-// tomlString returns v when it is a string, and the "version" of a table.
+// tomlVersion returns v when it is a string, and the "version" of a table.
 func tomlVersion(v any) string {
 	switch v := v.(type) {
 	case string:
