@@ -142,7 +142,7 @@ func TestLockfileSyntaxes(t *testing.T) {
 			name: "yarn classic with package.json",
 			files: map[string]string{
 				"package.json": `{"dependencies": {"@s/a": "^1.0.0"}, "devDependencies": {"c": "3"}}`,
-				"yarn.lock": "# yarn lockfile v1\n\n\"@s/a@^1.0.0\", \"@s/a@^1.1.0\":\n  version \"1.2.0\"\n  dependencies:\n    b \"~2.0.0\"\n\nb@~2.0.0:\n  version \"2.0.1\"\n  optionalDependencies:\n    c \"^3.0.0\"\n\nc@3, c@^3.0.0:\n  version \"3.0.0\"\n",
+				"yarn.lock":    "# yarn lockfile v1\n\n\"@s/a@^1.0.0\", \"@s/a@^1.1.0\":\n  version \"1.2.0\"\n  dependencies:\n    b \"~2.0.0\"\n\nb@~2.0.0:\n  version \"2.0.1\"\n  optionalDependencies:\n    c \"^3.0.0\"\n\nc@3, c@^3.0.0:\n  version \"3.0.0\"\n",
 			},
 			file: "yarn.lock", wantGraph: depfile.GraphPaths,
 			want: []dep{{"@s/a", "1.2.0", true, ""}, {"b", "2.0.1", false, "@s/a@1.2.0"}, {"c", "3.0.0", true, ""}},
