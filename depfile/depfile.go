@@ -1,11 +1,22 @@
 // Package depfile reads the dependency files that repositories commit
-// (pom.xml, build.gradle, go.mod, package.json, requirements.txt, ...) into
-// one flat list of (ecosystem, name, version) with the line each was declared
-// on, so that the catalog can answer "which repos depend on log4j-core".
+// (pom.xml, build.gradle, go.mod, package.json, requirements.txt, and the
+// lockfiles of npm, yarn, pnpm, Poetry, Pipenv, uv, Cargo, Bundler,
+// Composer, Gradle and NuGet) into a list of (ecosystem, name, version)
+// with the line each was declared on, so that the catalog can answer
+// "which repos depend on log4j-core" — and, from lockfiles, whether each
+// dependency is direct or transitive and through which chain of packages
+// it comes in (Dependency.Direct, Dependency.Via; Result.Graph says how
+// much of that a format records).
+//
+// ParseDir is the entry point for a repository: it pairs a lockfile with
+// the manifest beside it when the lockfile alone cannot tell direct
+// dependencies (yarn.lock with package.json, poetry.lock with
+// pyproject.toml, ...). Parse and ParseFile read one file.
 //
 // Parsing is best effort where the format is code (Gradle scripts) and strict
-// where it is data (XML, JSON, lockfiles): malformed data is an *Error with
-// its position, never a panic and never a silently empty result.
+// where it is data (XML, JSON, TOML, YAML, lockfiles): malformed or
+// truncated data is an *Error with its position, never a panic and never a
+// silently empty result.
 package depfile
 
 import (
@@ -259,7 +270,7 @@ func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
 	case kindPackageLock:
 		return parsePackageLock(path, data, manifest)
 	case kindRequirements:
-		return declared(parseRequirements(path, data))
+		return parseRequirementsGraph(path, data)
 	case kindPoetryLock:
 		return parsePoetryLock(path, data, manifest)
 	case kindGemfileLock:

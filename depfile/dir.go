@@ -45,6 +45,16 @@ func ParseFile(path string, data []byte) Result {
 
 func parseResult(p string, data []byte, manifest string, manifestDeps []Dependency) Result {
 	out, err := parse(p, data, manifestDeps)
+	if err == nil {
+		// Whatever the format, a package must be named: an entry keyed
+		// "" (or "node_modules/") is malformed, not a dependency.
+		for _, d := range out.deps {
+			if d.Name == "" {
+				err = &Error{File: p, Line: max(d.Line, 1), Column: 1, Msg: "dependency without a name"}
+				break
+			}
+		}
+	}
 	r := Result{File: p, Graph: out.graph, Note: out.note, Err: err}
 	if err != nil {
 		r.Graph = GraphFlat

@@ -20,7 +20,7 @@ func FuzzParse(f *testing.F) {
 		"Cargo.lock", "composer.json", "composer.lock", "gradle/libs.versions.toml", "packages.lock.json",
 	}
 	err := filepath.WalkDir("testdata", func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && d.Name() == "scalibr-compare" {
+		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "fuzz") {
 			return filepath.SkipDir
 		}
 		if err != nil || d.IsDir() || auxFile(d.Name()) {
@@ -85,7 +85,7 @@ func FuzzParse(f *testing.F) {
 func fuzzLockfile(f *testing.F, name string, seeds ...string) {
 	f.Helper()
 	err := filepath.WalkDir("testdata", func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && d.Name() == "scalibr-compare" {
+		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "fuzz") {
 			return filepath.SkipDir
 		}
 		if err != nil || d.IsDir() || d.Name() != path.Base(name) {

@@ -23,11 +23,100 @@ var (
 // (-r includes, -c constraints, --index-url, -e editables) and URL or path
 // requirements are skipped.
 func parseRequirements(file string, data []byte) ([]Dependency, error) {
+	deps, _, err := readRequirements(file, data)
+	return deps, err
+}
+
+// viaComment matches pip-compile's "    # via x" (and the "    #   x" lines
+// of a list that follows a bare "# via").
+var (
+	viaComment  = regexp.MustCompile(`^\s+#\s+via(?:\s+(.*))?$`)
+	viaListItem = regexp.MustCompile(`^\s+#\s+(\S.*)$`)
+	// older pip-compile: "pkg==1.0    # via a, b" on the requirement's line
+	viaInline = regexp.MustCompile(`\s#\s+via\s+(.+)$`)
+)
+
+// parseRequirementsGraph reads a requirements file; one compiled by
+// pip-compile or uv pip compile, whose "# via" comments say what requires
+// each pin, gives the full graph: a pin "via -r requirements.in", "via
+// project (pyproject.toml)" or with no "# via" at all (older pip-compile)
+// is direct. Any other requirements file is a manifest, every requirement
+// direct.
+func parseRequirementsGraph(file string, data []byte) (parsed, error) {
+	deps, via, err := readRequirements(file, data)
+	if err != nil {
+		return parsed{}, err
+	}
+	if len(via) == 0 {
+		for i := range deps {
+			deps[i].Direct = true
+		}
+		return parsed{deps: deps, graph: GraphDeclared}, nil
+	}
+	var g graph
+	byName := map[string]int{}
+	for _, d := range deps {
+		byName[pep503(d.Name)] = g.add(d)
+	}
+	for i := range deps {
+		if len(via[i]) == 0 {
+			g.root(i)
+		}
+		for _, v := range via[i] {
+			switch {
+			case strings.HasPrefix(v, "-r ") || strings.HasSuffix(v, ".toml)") || strings.HasSuffix(v, ".py)") || strings.HasSuffix(v, ".cfg)"):
+				g.root(i)
+			default:
+				name := v
+				if j := strings.IndexAny(v, " ["); j > 0 {
+					name = v[:j]
+				}
+				if from, ok := byName[pep503(name)]; ok {
+					g.edge(from, i)
+				}
+			}
+		}
+	}
+	p := parsed{graph: GraphPaths}
+	if g.inferRoots() {
+		p.note = "no \"# via -r\" comment: direct requirements are taken to be those nothing else requires"
+	}
+	p.deps = g.resolve()
+	return p, nil
+}
+
+// readRequirements reads the requirements and, for a compiled file, the
+// "# via" entries of each (by index in deps).
+func readRequirements(file string, data []byte) ([]Dependency, map[int][]string, error) {
 	var deps []Dependency
+	via := map[int][]string{}
+	inVia := false
 	lines := splitLines(data)
 	for i := 0; i < len(lines); i++ {
 		start := i + 1
 		line := lines[i]
+		if m := viaComment.FindStringSubmatch(line); m != nil && len(deps) > 0 {
+			if v := strings.TrimSpace(m[1]); v != "" {
+				via[len(deps)-1] = append(via[len(deps)-1], v)
+				inVia = false
+			} else {
+				inVia = true
+			}
+			continue
+		}
+		if m := viaListItem.FindStringSubmatch(line); m != nil && inVia && len(deps) > 0 {
+			via[len(deps)-1] = append(via[len(deps)-1], strings.TrimSpace(m[1]))
+			continue
+		}
+		inVia = false
+		var inline []string
+		if m := viaInline.FindStringSubmatch(line); m != nil {
+			for v := range strings.SplitSeq(m[1], ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					inline = append(inline, v)
+				}
+			}
+		}
 		if strings.HasSuffix(line, `\`) {
 			// Backslash continues a requirement on the next line.
 			var b strings.Builder
@@ -54,7 +143,7 @@ func parseRequirements(file string, data []byte) ([]Dependency, error) {
 		}
 		m := reqLine.FindStringSubmatch(line)
 		if m == nil {
-			return nil, &Error{File: file, Line: start, Column: 1, Msg: "invalid requirement " + quoteShort(line)}
+			return nil, nil, &Error{File: file, Line: start, Column: 1, Msg: "invalid requirement " + quoteShort(line)}
 		}
 		name, spec := m[1], strings.TrimSpace(m[3])
 		version := ""
@@ -68,11 +157,14 @@ func parseRequirements(file string, data []byte) ([]Dependency, error) {
 				version = p[1]
 			}
 		default:
-			return nil, &Error{File: file, Line: start, Column: len(m[0]) - len(m[3]) + 1, Msg: fmt.Sprintf("invalid version specifier %s for %s", quoteShort(spec), name)}
+			return nil, nil, &Error{File: file, Line: start, Column: len(m[0]) - len(m[3]) + 1, Msg: fmt.Sprintf("invalid version specifier %s for %s", quoteShort(spec), name)}
+		}
+		if inline != nil {
+			via[len(deps)] = inline
 		}
 		deps = append(deps, Dependency{Ecosystem: PyPI, Name: name, Version: version, File: file, Line: start})
 	}
-	return deps, nil
+	return deps, via, nil
 }
 
 // stripReqComment removes a "#" comment: at the start of the line or after
