@@ -301,22 +301,43 @@ func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
 	return parsed{}, fmt.Errorf("parse %s: %w", path, ErrUnsupported)
 }
 
-// dedupe keeps the first of each (ecosystem, name, version): a package listed
-// under both dependencies and peerDependencies, or twice in a lockfile, is
-// one dependency of the file.
+// dedupe keeps one of each (ecosystem, name, version): a package listed
+// under both dependencies and peerDependencies, or twice in a lockfile (npm
+// installs a version in several node_modules folders), is one dependency
+// of the file. It stays where it first appears, with the fields of its
+// best instance: a direct one, else the one with the shortest chain, else
+// the first.
 func dedupe(deps []Dependency) []Dependency {
 	type key struct{ eco, name, version string }
-	seen := make(map[key]bool, len(deps))
+	at := make(map[key]int, len(deps))
 	out := deps[:0]
 	for _, d := range deps {
 		k := key{d.Ecosystem, d.Name, d.Version}
-		if seen[k] {
+		i, seen := at[k]
+		if !seen {
+			at[k] = len(out)
+			out = append(out, d)
 			continue
 		}
-		seen[k] = true
-		out = append(out, d)
+		if better(d, out[i]) {
+			out[i] = d
+		}
 	}
 	return out
+}
+
+// better says whether instance a of a package says more than b: direct
+// beats transitive, a shorter chain a longer one, any chain none.
+func better(a, b Dependency) bool {
+	switch {
+	case a.Direct != b.Direct:
+		return a.Direct
+	case a.Direct:
+		return false
+	case (a.Via != nil) != (b.Via != nil):
+		return a.Via != nil
+	}
+	return len(a.Via) < len(b.Via)
 }
 
 // lineCol returns the 1-based line and column of byte offset off in data.

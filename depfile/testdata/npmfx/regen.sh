@@ -1,25 +1,31 @@
 #!/bin/sh
-# regen.sh regenerates the npm-family fixtures from package.json: a real
+# regen.sh regenerates the npm-family fixtures from each set's package.json
+# (web/: express and log4js; app/: scoped packages, peer and optional
+# dependencies, several versions of one package): a real
 # resolution by npm (lockfile v1, v2, v3), yarn classic, yarn berry and
 # pnpm, and each resolver's own view of the graph, which
 # TestNPMGraphMatchesResolvers holds depfile to:
-#   web-v*/npm-ls.json  npm ls --all --json --package-lock-only
+#   npm-v*/npm-ls.json   npm ls --all --json --package-lock-only
 #   yarn1/npm-ls.json   npm ls --all --json over the node_modules yarn 1 installed
 #   berry/npm-ls.json   the same for yarn berry (nodeLinker: node-modules)
 #   pnpm/pnpm-ls.json   pnpm list --depth Infinity --json, in npm ls's shape
 # Needs node and npm, and the npm registry (no install scripts are run).
 #   sh depfile/testdata/npmfx/regen.sh
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+top=$(cd "$(dirname "$0")" && pwd)
+tmp0=$(mktemp -d)
+trap 'rm -rf "$tmp0"' EXIT
 flags="--ignore-scripts --no-audit --no-fund"
+for set in web app; do
+here=$top/$set
+tmp=$tmp0/$set
+mkdir -p "$tmp"
 for v in 1 2 3; do
-	mkdir -p "$here/web-v$v" "$tmp/web-v$v"
-	cp "$here/package.json" "$tmp/web-v$v/"
-	(cd "$tmp/web-v$v" && npm install --package-lock-only $flags --lockfile-version "$v" >/dev/null &&
+	mkdir -p "$here/npm-v$v" "$tmp/npm-v$v"
+	cp "$here/package.json" "$tmp/npm-v$v/"
+	(cd "$tmp/npm-v$v" && npm install --package-lock-only $flags --lockfile-version "$v" >/dev/null &&
 		npm ls --all --json --package-lock-only >npm-ls.json)
-	cp "$here/package.json" "$tmp/web-v$v/package-lock.json" "$tmp/web-v$v/npm-ls.json" "$here/web-v$v/"
+	cp "$here/package.json" "$tmp/npm-v$v/package-lock.json" "$tmp/npm-v$v/npm-ls.json" "$here/npm-v$v/"
 done
 
 mkdir -p "$tmp/yarn1" "$here/yarn1"
@@ -38,5 +44,6 @@ cp "$here/package.json" "$tmp/berry/yarn.lock" "$tmp/berry/npm-ls.json" "$here/b
 mkdir -p "$tmp/pnpm" "$here/pnpm"
 cp "$here/package.json" "$tmp/pnpm/"
 (cd "$tmp/pnpm" && npx --yes pnpm@9.15.0 install --ignore-scripts >/dev/null &&
-	npx --yes pnpm@9.15.0 list --depth Infinity --json | node "$here/pnpm-ls-to-npm.js" >pnpm-ls.json)
+	npx --yes pnpm@9.15.0 list --depth Infinity --json | node "$top/pnpm-ls-to-npm.js" >pnpm-ls.json)
 cp "$here/package.json" "$tmp/pnpm/pnpm-lock.yaml" "$tmp/pnpm/pnpm-ls.json" "$here/pnpm/"
+done
