@@ -121,11 +121,12 @@ func parseComposerLock(file string, data []byte, manifest []Dependency) (parsed,
 		}
 	}
 	p := parsed{graph: GraphPaths}
-	for _, m := range manifest {
+	g.rootManifest(manifest, func(m Dependency) int {
 		if i, ok := byName[strings.ToLower(m.Name)]; ok {
-			g.root(i)
+			return i
 		}
-	}
+		return -1
+	})
 	if manifest == nil && g.inferRoots() {
 		p.note = "no composer.json given: direct packages are taken to be those nothing else requires"
 	}

@@ -36,6 +36,10 @@ func TestLockfileGraphs(t *testing.T) {
 		{"python-poetry__poetry", "poetry.lock", depfile.GraphPaths, "pyproject.toml", 78, []want{
 			{"build", "1.5.0", 40, true, nil, ""},
 			{"anyio", "4.13.0", 3, false, []string{"pbs-installer@2026.4.7", "httpx@0.28.1"}, ""},
+			// Scopes come from pyproject's groups, down to what only they
+			// bring in.
+			{"pytest", "9.0.3", 1512, true, nil, "test"},
+			{"iniconfig", "2.3.0", 873, false, []string{"pytest@9.0.3"}, "test"},
 		}},
 		{"fastapi__full-stack-fastapi-template", "uv.lock", depfile.GraphPaths, "", 80, []want{
 			{"alembic", "1.18.5", 22, true, nil, ""},

@@ -73,6 +73,28 @@ func (g *graph) root(i int) {
 	}
 }
 
+// rootManifest roots g at the packages a manifest declares, found by
+// find (-1 when the lockfile lacks one), giving each the manifest's scope
+// unless the lockfile scoped it or another declaration is unscoped.
+func (g *graph) rootManifest(manifest []Dependency, find func(Dependency) int) {
+	prod := map[int]bool{}
+	for _, m := range manifest {
+		if i := find(m); i >= 0 && m.Scope == "" {
+			prod[i] = true
+		}
+	}
+	for _, m := range manifest {
+		i := find(m)
+		if i < 0 {
+			continue
+		}
+		if !prod[i] && g.deps[i].Scope == "" {
+			g.deps[i].Scope = m.Scope
+		}
+		g.root(i)
+	}
+}
+
 // inferRoots takes as direct every package nothing else requires: the best
 // a lockfile that does not record its project's own requirements allows.
 // It reports whether it had to.
@@ -130,6 +152,7 @@ func (g *graph) resolve() []Dependency {
 			queue = append(queue, e)
 		}
 	}
+	g.inheritScope(seen, rootOf)
 	id := func(i int) string { return g.deps[i].Name + "@" + g.deps[i].Version }
 	for i := range g.deps {
 		if !seen[i] || parent[i] < 0 {
@@ -148,6 +171,39 @@ func (g *graph) resolve() []Dependency {
 		g.deps[i].Via = chain
 	}
 	return g.deps
+}
+
+// inheritScope gives a transitive package the file leaves unscoped the
+// scope of its direct dependency ("dev", a dependency group) when only
+// such scoped direct dependencies bring it in: what only a test framework
+// pulls in is a dev dependency too.
+func (g *graph) inheritScope(reached []bool, rootOf []int) {
+	prod := make([]bool, len(g.deps))
+	var queue []int
+	for _, r := range g.roots {
+		switch g.deps[r].Scope {
+		case "", "optional", "peer":
+			if !prod[r] {
+				prod[r] = true
+				queue = append(queue, r)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, e := range g.edges[x] {
+			if !prod[e] {
+				prod[e] = true
+				queue = append(queue, e)
+			}
+		}
+	}
+	for i := range g.deps {
+		if reached[i] && !prod[i] && g.deps[i].Scope == "" {
+			g.deps[i].Scope = g.deps[rootOf[i]].Scope
+		}
+	}
 }
 
 // pep503 normalises a Python distribution name as PEP 503 does, so that

@@ -237,13 +237,12 @@ func lockGraphV1(file string, pkgs []lockPkg, manifest []Dependency) parsed {
 		}
 	}
 	note := ""
-	if len(manifest) > 0 {
-		for _, m := range manifest {
-			if i, ok := top[m.Name]; ok {
-				g.root(i)
-			}
+	g.rootManifest(manifest, func(m Dependency) int {
+		if i, ok := top[m.Name]; ok {
+			return i
 		}
-	}
+		return -1
+	})
 	if g.inferRoots() {
 		note = "lockfile v1 does not record the project's own requirements and no package.json was given: direct dependencies are taken to be those nothing else requires"
 	}

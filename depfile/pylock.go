@@ -47,11 +47,12 @@ func parsePoetryLock(file string, data []byte, manifest []Dependency) (parsed, e
 // them) and resolves it.
 func pyGraph(g *graph, byName map[string]int, manifest []Dependency, manifestName string) parsed {
 	p := parsed{graph: GraphPaths}
-	for _, m := range manifest {
+	g.rootManifest(manifest, func(m Dependency) int {
 		if i, ok := byName[pep503(m.Name)]; ok {
-			g.root(i)
+			return i
 		}
-	}
+		return -1
+	})
 	if manifest == nil && g.inferRoots() {
 		p.note = "no " + manifestName + " given: direct dependencies are taken to be those nothing else requires"
 	}
@@ -216,6 +217,7 @@ func parsePipfileLock(file string, data []byte, manifest []Dependency) (parsed, 
 		direct[pep503(m.Name)] = true
 	}
 	for i := range deps {
+		// Pipfile.lock's own "develop" says dev; no more to inherit.
 		deps[i].Direct = direct[pep503(deps[i].Name)]
 	}
 	return parsed{deps: deps, graph: GraphDirect, note: "Pipfile.lock does not record which package requires which"}, nil

@@ -154,14 +154,12 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 		return parsed{}, errMissing(file, "no entries and no \"# yarn lockfile v1\" header: not a yarn.lock")
 	}
 	p := parsed{graph: GraphPaths}
-	for _, m := range manifest {
+	g.rootManifest(manifest, func(m Dependency) int {
 		if i, ok := bySpec[m.Name+"@"+m.Version]; ok {
-			g.root(i)
-			if g.deps[i].Scope == "" {
-				g.deps[i].Scope = m.Scope
-			}
+			return i
 		}
-	}
+		return -1
+	})
 	if manifest == nil && g.inferRoots() {
 		p.note = "yarn.lock (classic) does not record the project's own requirements and no package.json was given: direct dependencies are taken to be those nothing else requires"
 	}
