@@ -261,8 +261,21 @@ func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
 		return declared(parseGradle(path, data))
 	case kindGradleLock:
 		p, err := flat(parseGradleLock(path, data))
-		p.note = "gradle.lockfile lists resolved modules without saying which are direct or what requires them"
-		return p, err
+		if err != nil || manifest == nil {
+			p.note = "gradle.lockfile lists resolved modules without saying which are direct (no build script given) or what requires them"
+			return p, err
+		}
+		// The build script names the direct modules (its versions may
+		// be ranges, or come from a BOM: the lockfile's are resolved).
+		direct := map[string]bool{}
+		for _, m := range manifest {
+			direct[m.Name] = true
+		}
+		for i := range p.deps {
+			p.deps[i].Direct = direct[p.deps[i].Name]
+		}
+		p.graph, p.note = GraphDirect, "gradle.lockfile does not record which module requires which"
+		return p, nil
 	case kindGoMod:
 		return parseGoMod(path, data)
 	case kindPackageJSON:

@@ -678,3 +678,16 @@ func TestSelect(t *testing.T) {
 		t.Errorf("Select: got %v, want %v", got, want)
 	}
 }
+
+func TestSelectGraph(t *testing.T) {
+	paths := []string{
+		"README.md", "package.json", "package-lock.json", "web/package.json", "web/yarn.lock",
+		"build.gradle", "gradle.lockfile", "app/build.gradle.kts", "pom.xml",
+		"node_modules/x/package.json", "go.mod", "go.sum", "py/pyproject.toml", "py/poetry.lock",
+	}
+	want := []string{"package.json", "package-lock.json", "web/package.json", "web/yarn.lock",
+		"build.gradle", "gradle.lockfile", "app/build.gradle.kts", "pom.xml", "go.mod", "py/pyproject.toml", "py/poetry.lock"}
+	if got := depfile.SelectGraph(paths); !slices.Equal(got, want) {
+		t.Errorf("SelectGraph: got %v, want %v", got, want)
+	}
+}

@@ -20,10 +20,10 @@ type Result struct {
 	// Via of Deps can be trusted for.
 	Graph Graph
 	// Manifest is the path of the manifest read beside a lockfile to tell
-	// its direct dependencies (package.json beside yarn.lock or a v1
+	// its direct dependencies (package.json beside yarn.lock or
 	// package-lock.json, pyproject.toml beside poetry.lock, Pipfile beside
-	// Pipfile.lock, composer.json beside composer.lock); empty when none
-	// was needed or found.
+	// Pipfile.lock, composer.json beside composer.lock, build.gradle(.kts)
+	// beside gradle.lockfile); empty when none was found.
 	Manifest string
 	// Deps are the dependencies, in file order, each (ecosystem, name,
 	// version) once.
@@ -67,20 +67,23 @@ func parseResult(p string, data []byte, manifest string, manifestDeps []Dependen
 	return r
 }
 
-// manifestOf names, for a lockfile that needs it to tell direct
-// dependencies, the manifest beside it.
-func manifestOf(k kind) string {
+// manifestsOf names, for a lockfile that needs one to tell direct
+// dependencies, the manifests beside it that can tell, the first present
+// being used.
+func manifestsOf(k kind) []string {
 	switch k {
 	case kindPackageLock, kindYarnLock:
-		return "package.json"
+		return []string{"package.json"}
 	case kindPoetryLock:
-		return "pyproject.toml"
+		return []string{"pyproject.toml"}
 	case kindPipfileLock:
-		return "Pipfile"
+		return []string{"Pipfile"}
 	case kindComposerLock:
-		return "composer.json"
+		return []string{"composer.json"}
+	case kindGradleLock:
+		return []string{"build.gradle.kts", "build.gradle"}
 	}
-	return ""
+	return nil
 }
 
 // ParseDir reads the dependency files of a repository (any number of
@@ -89,8 +92,9 @@ func manifestOf(k kind) string {
 // needs it to tell direct dependencies from transitive ones (package.json
 // with yarn.lock or a v1 package-lock.json, pyproject.toml with
 // poetry.lock, Pipfile with Pipfile.lock, composer.json with
-// composer.lock); such a manifest is then not a Result of its own, its
-// dependencies being the lockfile's direct ones with exact versions. A
+// composer.lock, build.gradle(.kts) with gradle.lockfile); such a
+// manifest is then not a Result of its own, its dependencies being the
+// lockfile's direct ones with exact versions. A
 // malformed manifest is a Result of its own with its Err, and its lockfile
 // is read without it. Files IsDependencyFile rejects are left out.
 func ParseDir(files []File) []Result {
@@ -109,17 +113,20 @@ func ParseDir(files []File) []Result {
 	used := map[string]bool{}
 	var out []Result
 	for _, p := range paths {
-		k := kindOf(p)
-		m := manifestOf(k)
-		if m == "" {
+		var mp string
+		for _, m := range manifestsOf(kindOf(p)) {
+			if _, ok := byPath[path.Join(path.Dir(p), m)]; ok {
+				mp = path.Join(path.Dir(p), m)
+				break
+			}
+		}
+		if mp == "" {
+			if manifestsOf(kindOf(p)) != nil {
+				out = append(out, parseResult(p, byPath[p], "", nil))
+			}
 			continue
 		}
-		mp := path.Join(path.Dir(p), m)
-		data, ok := byPath[mp]
-		if !ok {
-			out = append(out, parseResult(p, byPath[p], "", nil))
-			continue
-		}
+		data := byPath[mp]
 		mr := parseResult(mp, data, "", nil)
 		if mr.Err != nil {
 			out = append(out, parseResult(p, byPath[p], "", nil))
@@ -143,5 +150,41 @@ func ParseDir(files []File) []Result {
 		out = append(out, parseResult(p, byPath[p], "", nil))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
+// SelectGraph returns the paths of a repository tree that ParseDir needs
+// for the fullest graphs: those Select returns, plus each manifest Select
+// leaves out because a lockfile beside it lists everything it declares
+// (package.json beside package-lock.json, build.gradle beside
+// gradle.lockfile) but that the lockfile needs to tell direct dependencies
+// (a v1 package-lock.json, every gradle.lockfile). Paths come in tree
+// order.
+func SelectGraph(paths []string) []string {
+	selected := map[string]bool{}
+	for _, p := range Select(paths) {
+		selected[p] = true
+	}
+	present := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		present[p] = true
+	}
+	var out []string
+	for _, p := range paths {
+		if selected[p] {
+			out = append(out, p)
+			continue
+		}
+		if !IsDependencyFile(p) {
+			continue
+		}
+		dir, base := path.Split(p)
+		for _, lock := range lockfilesOf(base) {
+			if present[dir+lock] {
+				out = append(out, p)
+				break
+			}
+		}
+	}
 	return out
 }

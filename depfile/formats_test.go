@@ -79,7 +79,8 @@ func TestLockfileGraphs(t *testing.T) {
 			{"adal", "1.2.7", 1, false, []string{"msrestazure@0.6.4"}, ""},
 			{"autocommand", "2.2.2", 38, false, []string{"irc@20.3.1", "jaraco-text@3.12.0"}, ""},
 		}},
-		{"DataDog__vulnerable-java-application", "gradle.lockfile", depfile.GraphFlat, "", 68, []want{
+		{"DataDog__vulnerable-java-application", "gradle.lockfile", depfile.GraphDirect, "build.gradle", 68, []want{
+			{"org.springframework.boot:spring-boot-starter-web", "3.2.5", 56, true, nil, ""},
 			{"org.apache.logging.log4j:log4j-api", "2.21.1", 25, false, nil, ""},
 		}},
 	}
