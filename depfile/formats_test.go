@@ -158,6 +158,15 @@ func TestLockfileSyntaxes(t *testing.T) {
 			want: []dep{{"@s/a", "1.2.0", true, ""}, {"b", "2.0.1", false, "@s/a@1.2.0"}, {"c", "3.0.0", true, ""}},
 		},
 		{
+			name: "yarn classic workspaces",
+			files: map[string]string{
+				"package.json": `{"private": true, "workspaces": ["pkgs/*"], "devDependencies": {"a": "^1"}}`,
+				"yarn.lock":    "# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n\nb@^2:\n  version \"2.0.0\"\n  dependencies:\n    c \"^3\"\n\nc@^3:\n  version \"3.0.0\"\n",
+			},
+			file: "yarn.lock", wantGraph: depfile.GraphPaths, wantNote: "workspace",
+			want: []dep{{"a", "1.0.0", true, ""}, {"b", "2.0.0", true, ""}, {"c", "3.0.0", false, "b@2.0.0"}},
+		},
+		{
 			name:  "yarn classic alone infers",
 			files: map[string]string{"yarn.lock": "# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n  dependencies:\n    b \"^2\"\n\nb@^2:\n  version \"2.0.0\"\n"},
 			file:  "yarn.lock", wantGraph: depfile.GraphPaths, wantNote: "taken to be",

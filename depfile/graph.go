@@ -122,6 +122,40 @@ func (g *graph) inferRoots() bool {
 // quadratic. Real chains are far shorter.
 const MaxVia = 32
 
+// rootOrphans adds as roots the packages that no root reaches and nothing
+// requires, and returns how many it added.
+func (g *graph) rootOrphans() int {
+	reached := make([]bool, len(g.deps))
+	queue := append([]int(nil), g.roots...)
+	for _, r := range g.roots {
+		reached[r] = true
+	}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, e := range g.edges[x] {
+			if !reached[e] {
+				reached[e] = true
+				queue = append(queue, e)
+			}
+		}
+	}
+	required := make([]bool, len(g.deps))
+	for _, es := range g.edges {
+		for _, e := range es {
+			required[e] = true
+		}
+	}
+	n := 0
+	for i := range g.deps {
+		if !reached[i] && !required[i] {
+			g.roots = append(g.roots, i)
+			n++
+		}
+	}
+	return n
+}
+
 // resolve marks the roots direct and gives every package reachable from
 // them the shortest chain from a root (breadth first, roots and edges in
 // file order). Packages no root reaches keep Direct false and Via nil.

@@ -162,6 +162,10 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 	})
 	if manifest == nil && g.inferRoots() {
 		p.note = "yarn.lock (classic) does not record the project's own requirements and no package.json was given: direct dependencies are taken to be those nothing else requires"
+	} else if g.rootOrphans() > 0 {
+		// Workspaces: yarn.lock holds what every workspace's package.json
+		// requires; only the root's was given.
+		p.note = "some packages neither package.json nor another package requires (a workspace's own dependencies) are taken to be direct"
 	}
 	p.deps = g.resolve()
 	return p, nil
