@@ -15,9 +15,6 @@ type lockPkg struct {
 	flags   map[string]bool
 	// requires names the packages this one requires, in file order.
 	requires []string
-	// rootScopes gives, for the project's own entry ("" and workspace
-	// folders), the scope of each of its requirements.
-	rootScopes map[string]string
 	// v1: the entries nested under this one, by name, and the parent.
 	children map[string]int
 	parent   int
@@ -91,15 +88,6 @@ func (w *jsonWalker) lockEntry(key string, line int) (lockPkg, error) {
 			}
 			return w.object(k, func(name string, _ int) error {
 				pkg.requires = append(pkg.requires, name)
-				if isRoot {
-					if pkg.rootScopes == nil {
-						pkg.rootScopes = map[string]string{}
-					}
-					if _, ok := pkg.rootScopes[name]; !ok {
-						scope, _ := sectionScope(k)
-						pkg.rootScopes[name] = scope
-					}
-				}
 				return w.skip()
 			})
 		}
