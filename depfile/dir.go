@@ -1,8 +1,10 @@
 package depfile
 
 import (
+	"fmt"
 	"path"
 	"sort"
+	"strings"
 )
 
 // File is a dependency file as read from a repository: its
@@ -94,9 +96,12 @@ func manifestsOf(k kind) []string {
 // poetry.lock, Pipfile with Pipfile.lock, composer.json with
 // composer.lock, build.gradle(.kts) with gradle.lockfile); such a
 // manifest is then not a Result of its own, its dependencies being the
-// lockfile's direct ones with exact versions. A
-// malformed manifest is a Result of its own with its Err, and its lockfile
-// is read without it. Files IsDependencyFile rejects are left out.
+// lockfile's direct ones with exact versions. What the manifest declares
+// and the lockfile lacks (a stale lockfile, a Gradle configuration not
+// locked) is kept in the lockfile's Result as the manifest declares it,
+// with the manifest's File and Line, and said in Note. A malformed
+// manifest is a Result of its own with its Err, and its lockfile is read
+// without it. Files IsDependencyFile rejects are left out.
 func ParseDir(files []File) []Result {
 	byPath := make(map[string][]byte, len(files))
 	var paths []string
@@ -137,7 +142,7 @@ func ParseDir(files []File) []Result {
 		if deps == nil {
 			deps = []Dependency{}
 		}
-		out = append(out, parseResult(p, byPath[p], mp, deps))
+		out = append(out, addUnlocked(parseResult(p, byPath[p], mp, deps), mr.Deps))
 	}
 	done := map[string]bool{}
 	for _, r := range out {
@@ -187,4 +192,51 @@ func SelectGraph(paths []string) []string {
 		}
 	}
 	return out
+}
+
+// addUnlocked appends to a lockfile's result what its manifest declares
+// and the lockfile does not hold, but for references to the repo's own
+// code (workspaces, links, folders).
+func addUnlocked(r Result, declared []Dependency) Result {
+	if r.Err != nil {
+		return r
+	}
+	key := func(d Dependency) string {
+		if d.Ecosystem == PyPI {
+			return pep503(d.Name)
+		}
+		return strings.ToLower(d.Name)
+	}
+	locked := make(map[string]bool, len(r.Deps))
+	for _, d := range r.Deps {
+		locked[key(d)] = true
+	}
+	n := 0
+	for _, d := range declared {
+		if locked[key(d)] || localRef(d.Version) {
+			continue
+		}
+		locked[key(d)] = true
+		r.Deps = append(r.Deps, d)
+		n++
+	}
+	if n > 0 {
+		msg := fmt.Sprintf("%d dependencies %s declares are not in the lockfile: listed as declared", n, r.Manifest)
+		if r.Note != "" {
+			msg = r.Note + "; " + msg
+		}
+		r.Note = msg
+	}
+	return r
+}
+
+// localRef says whether a declared version points at the repo's own code
+// rather than a published package.
+func localRef(v string) bool {
+	for _, p := range []string{"workspace:", "file:", "link:", "portal:", "./", "../", "/"} {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	return false
 }

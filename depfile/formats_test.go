@@ -167,6 +167,15 @@ func TestLockfileSyntaxes(t *testing.T) {
 			want: []dep{{"a", "1.0.0", true, ""}, {"b", "2.0.0", true, ""}, {"c", "3.0.0", false, "b@2.0.0"}},
 		},
 		{
+			name: "stale lockfile keeps what only the manifest declares",
+			files: map[string]string{
+				"package.json": `{"dependencies": {"a": "^1", "z": "^2", "w": "workspace:*"}}`,
+				"yarn.lock":    "# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n",
+			},
+			file: "yarn.lock", wantGraph: depfile.GraphPaths, wantNote: "1 dependencies package.json declares are not in the lockfile",
+			want: []dep{{"a", "1.0.0", true, ""}, {"z", "^2", true, ""}},
+		},
+		{
 			name:  "yarn classic alone infers",
 			files: map[string]string{"yarn.lock": "# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n  dependencies:\n    b \"^2\"\n\nb@^2:\n  version \"2.0.0\"\n"},
 			file:  "yarn.lock", wantGraph: depfile.GraphPaths, wantNote: "taken to be",
