@@ -190,3 +190,36 @@ func FuzzPyproject(f *testing.F) {
 func FuzzPipfile(f *testing.F) {
 	fuzzLockfile(f, "Pipfile", "[packages]\nrequests = \"*\"\nflask = { version = \"==2.3.0\" }\n[dev-packages]\npytest = \"*\"\n")
 }
+
+// FuzzParseDir fuzzes the pairing of a lockfile with its manifest: any
+// manifest, well formed or not, beside any lockfile, gives results that
+// are *Errors or named dependencies, never a panic.
+func FuzzParseDir(f *testing.F) {
+	pairs := [][2]string{
+		{"package.json", "yarn.lock"}, {"package.json", "package-lock.json"}, {"pyproject.toml", "poetry.lock"},
+		{"Pipfile", "Pipfile.lock"}, {"composer.json", "composer.lock"}, {"build.gradle", "gradle.lockfile"},
+	}
+	f.Add(uint8(0), []byte(`{"dependencies": {"a": "^1"}}`), []byte("# yarn lockfile v1\n\na@^1:\n  version \"1.0.0\"\n"))
+	f.Add(uint8(1), []byte(`{"dependencies": {"a": "^1"}}`), []byte(`{"lockfileVersion": 1, "dependencies": {"a": {"version": "1.0.0"}}}`))
+	f.Add(uint8(2), []byte("[project]\ndependencies = [\"a\"]\n"), []byte("[[package]]\nname = \"a\"\nversion = \"1\"\n\n[metadata]\n"))
+	f.Add(uint8(3), []byte("[packages]\na = \"*\"\n"), []byte(`{"default": {"a": {"version": "==1"}}}`))
+	f.Add(uint8(4), []byte(`{"require": {"a/a": "^1"}}`), []byte(`{"packages": [{"name": "a/a", "version": "1.0.0"}]}`))
+	f.Add(uint8(5), []byte("dependencies { implementation 'g:a:1.+' }\n"), []byte("g:a:1.2=runtimeClasspath\nempty=\n"))
+	f.Fuzz(func(t *testing.T, which uint8, manifest, lock []byte) {
+		pair := pairs[int(which)%len(pairs)]
+		for _, r := range depfile.ParseDir([]depfile.File{{Path: pair[0], Data: manifest}, {Path: pair[1], Data: lock}}) {
+			if r.Err != nil {
+				var perr *depfile.Error
+				if !errors.As(r.Err, &perr) || r.Deps != nil {
+					t.Fatalf("%s: got %T %v with %d deps, want an *Error and none", r.File, r.Err, r.Err, len(r.Deps))
+				}
+				continue
+			}
+			for _, d := range r.Deps {
+				if d.Name == "" || d.Ecosystem == "" || (d.Direct && d.Via != nil) {
+					t.Fatalf("%s: got %+v", r.File, d)
+				}
+			}
+		}
+	})
+}
