@@ -28,7 +28,9 @@ type Result struct {
 	// beside gradle.lockfile); empty when none was found.
 	Manifest string
 	// Deps are the dependencies, in file order, each (ecosystem, name,
-	// version) once.
+	// version) once. With a Manifest, a direct dependency's File and Line
+	// are those of its declaration in the manifest (the line to change);
+	// a transitive one's are those of its entry in the lockfile.
 	Deps []Dependency
 	// Note says what the file could not tell ("direct dependencies
 	// inferred", "paths unknown"), for answers to show; empty when nothing
@@ -142,7 +144,7 @@ func ParseDir(files []File) []Result {
 		if deps == nil {
 			deps = []Dependency{}
 		}
-		out = append(out, addUnlocked(parseResult(p, byPath[p], mp, deps), mr.Deps))
+		out = append(out, addUnlocked(pointAtManifest(parseResult(p, byPath[p], mp, deps), mr.Deps), mr.Deps))
 	}
 	done := map[string]bool{}
 	for _, r := range out {
@@ -194,6 +196,35 @@ func SelectGraph(paths []string) []string {
 	return out
 }
 
+// depKey names a package for matching a manifest with its lockfile.
+func depKey(d Dependency) string {
+	if d.Ecosystem == PyPI {
+		return pep503(d.Name)
+	}
+	return strings.ToLower(d.Name)
+}
+
+// pointAtManifest gives each direct dependency of a lockfile the File and
+// Line of its declaration in the manifest: the line to change. Transitive
+// ones keep the lockfile's line, where their version is pinned.
+func pointAtManifest(r Result, declared []Dependency) Result {
+	if r.Err != nil {
+		return r
+	}
+	at := make(map[string]Dependency, len(declared))
+	for _, d := range declared {
+		if _, dup := at[depKey(d)]; !dup && d.Line > 0 {
+			at[depKey(d)] = d
+		}
+	}
+	for i, d := range r.Deps {
+		if m, ok := at[depKey(d)]; ok && d.Direct {
+			r.Deps[i].File, r.Deps[i].Line = m.File, m.Line
+		}
+	}
+	return r
+}
+
 // addUnlocked appends to a lockfile's result what its manifest declares
 // and the lockfile does not hold, but for references to the repo's own
 // code (workspaces, links, folders).
@@ -201,12 +232,7 @@ func addUnlocked(r Result, declared []Dependency) Result {
 	if r.Err != nil {
 		return r
 	}
-	key := func(d Dependency) string {
-		if d.Ecosystem == PyPI {
-			return pep503(d.Name)
-		}
-		return strings.ToLower(d.Name)
-	}
+	key := depKey
 	locked := make(map[string]bool, len(r.Deps))
 	for _, d := range r.Deps {
 		locked[key(d)] = true
