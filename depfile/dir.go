@@ -266,3 +266,17 @@ func localRef(v string) bool {
 	}
 	return false
 }
+
+// Entry returns the dependency of r that "name@version" (an element of a
+// Via chain) names, and whether r has it: Entry(d.Via[0]) is the direct
+// dependency that brings d in, and its File and Line the line to change.
+// A NuGet project reference ("name@project") is the repo's own code, not
+// an entry.
+func (r Result) Entry(id string) (Dependency, bool) {
+	for _, d := range r.Deps {
+		if d.Name+"@"+d.Version == id {
+			return d, true
+		}
+	}
+	return Dependency{}, false
+}

@@ -113,6 +113,11 @@ func TestLockfileGraphs(t *testing.T) {
 					t.Errorf("%s: got %s line %d direct %v via %v scope %q, want %s line %d direct %v via %v scope %q",
 						w.name, d.Version, d.Line, d.Direct, d.Via, d.Scope, w.version, w.line, w.direct, w.via, w.scope)
 				}
+				if len(d.Via) > 0 && !strings.HasSuffix(d.Via[0], "@project") {
+					if top, ok := r.Entry(d.Via[0]); !ok || !top.Direct {
+						t.Errorf("%s: Entry(%s): got %+v, %v, want the direct dependency", w.name, d.Via[0], top, ok)
+					}
+				}
 			}
 		})
 	}
