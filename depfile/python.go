@@ -17,16 +17,6 @@ var (
 	reqURLish = regexp.MustCompile(`^(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+|\.{1,2}/|/|file:)`)
 )
 
-// parseRequirements reads a pip requirements file: one requirement a line,
-// "name[extras] specifier ; markers"; a pinned "==1.2" gives Version "1.2",
-// any other specifier is kept as written (">=2.0,<3"). Comments, options
-// (-r includes, -c constraints, --index-url, -e editables) and URL or path
-// requirements are skipped.
-func parseRequirements(file string, data []byte) ([]Dependency, error) {
-	deps, _, err := readRequirements(file, data)
-	return deps, err
-}
-
 // viaComment matches pip-compile's "    # via x" (and the "    #   x" lines
 // of a list that follows a bare "# via").
 var (
@@ -85,8 +75,13 @@ func parseRequirementsGraph(file string, data []byte) (parsed, error) {
 	return p, nil
 }
 
-// readRequirements reads the requirements and, for a compiled file, the
-// "# via" entries of each (by index in deps).
+// readRequirements reads a pip requirements file: one requirement a line,
+// "name[extras] specifier ; markers"; a pinned "==1.2" gives Version "1.2",
+// any other specifier is kept as written (">=2.0,<3"). Comments, options
+// (-r includes, -c constraints, --index-url, -e editables) and URL or path
+// requirements are skipped.
+// For a compiled file it also returns the "# via" entries of each
+// requirement, by index in deps.
 func readRequirements(file string, data []byte) ([]Dependency, map[int][]string, error) {
 	var deps []Dependency
 	via := map[int][]string{}
