@@ -127,8 +127,8 @@ func parseComposerLock(file string, data []byte, manifest []Dependency) (parsed,
 		}
 		return -1
 	})
-	if manifest == nil && g.inferRoots() {
-		p.note = "no composer.json given: direct packages are taken to be those nothing else requires"
+	if g.inferRoots() {
+		p.note = inferNote(manifest, "composer.json")
 	}
 	p.deps = g.resolve()
 	return p, nil

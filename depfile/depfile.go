@@ -271,8 +271,18 @@ func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
 		for _, m := range manifest {
 			direct[m.Name] = true
 		}
+		matched := 0
 		for i := range p.deps {
 			p.deps[i].Direct = direct[p.deps[i].Name]
+			if p.deps[i].Direct {
+				matched++
+			}
+		}
+		if matched == 0 && len(p.deps) > 0 {
+			// Dependencies named through a version catalog
+			// (libs.log4j.core) or a plugin: the script tells nothing.
+			p.note = "the build script names none of the locked modules (a version catalog's accessors?): which are direct is unknown"
+			return p, nil
 		}
 		p.graph, p.note = GraphDirect, "gradle.lockfile does not record which module requires which"
 		return p, nil

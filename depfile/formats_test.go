@@ -285,6 +285,24 @@ packages:
 			want: []dep{{"flask-cors", "4.0.0", true, ""}, {"flask", "3.0.0", false, "flask-cors@4.0.0"}},
 		},
 		{
+			name: "poetry with a pyproject that declares none of its packages",
+			files: map[string]string{
+				"pyproject.toml": "[tool.poetry]\nname = \"x\"\n",
+				"poetry.lock":    "[[package]]\nname = \"a\"\nversion = \"1\"\n\n[package.dependencies]\nb = \"*\"\n\n[[package]]\nname = \"b\"\nversion = \"2\"\n\n[metadata]\nlock-version = \"2.0\"\n",
+			},
+			file: "poetry.lock", wantGraph: depfile.GraphPaths, wantNote: "pyproject.toml declares none of the locked packages",
+			want: []dep{{"a", "1", true, ""}, {"b", "2", false, "a@1"}},
+		},
+		{
+			name: "gradle.lockfile beside a script naming modules through a catalog",
+			files: map[string]string{
+				"build.gradle.kts": "dependencies {\n    implementation(libs.log4j.core)\n}\n",
+				"gradle.lockfile":  "org.apache.logging.log4j:log4j-core:2.14.1=runtimeClasspath\nempty=\n",
+			},
+			file: "gradle.lockfile", wantGraph: depfile.GraphFlat, wantNote: "names none of the locked modules",
+			want: []dep{{"org.apache.logging.log4j:log4j-core", "2.14.1", false, ""}},
+		},
+		{
 			name:  "Pipfile.lock alone",
 			files: map[string]string{"Pipfile.lock": `{"_meta": {}, "default": {"a": {"version": "==1.0"}}, "develop": {}}`},
 			file:  "Pipfile.lock", wantGraph: depfile.GraphFlat, wantNote: "no Pipfile",
@@ -319,7 +337,7 @@ packages:
 			files: map[string]string{"composer.lock": `{"packages": [
  {"name": "a/a", "version": "v1.0.0", "require": {"php": ">=8", "b/b": "^2"}},
  {"name": "b/b", "version": "2.0.0"}], "packages-dev": []}`},
-			file: "composer.lock", wantGraph: depfile.GraphPaths, wantNote: "no composer.json",
+			file: "composer.lock", wantGraph: depfile.GraphPaths, wantNote: "no composer.json was given",
 			want: []dep{{"a/a", "1.0.0", true, ""}, {"b/b", "2.0.0", false, "a/a@1.0.0"}},
 		},
 		{

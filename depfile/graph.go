@@ -95,6 +95,17 @@ func (g *graph) rootManifest(manifest []Dependency, find func(Dependency) int) {
 	}
 }
 
+// inferNote says why a lockfile's direct dependencies had to be inferred:
+// no manifest was given, or it declares none of the locked packages (its
+// requirements are in a form not read, or elsewhere).
+func inferNote(manifest []Dependency, manifestName string) string {
+	why := "no " + manifestName + " was given"
+	if manifest != nil {
+		why = manifestName + " declares none of the locked packages"
+	}
+	return why + ": direct dependencies are taken to be those nothing else requires"
+}
+
 // inferRoots takes as direct every package nothing else requires: the best
 // a lockfile that does not record its project's own requirements allows.
 // It reports whether it had to.

@@ -232,7 +232,7 @@ func lockGraphV1(file string, pkgs []lockPkg, manifest []Dependency) parsed {
 		return -1
 	})
 	if g.inferRoots() {
-		note = "lockfile v1 does not record the project's own requirements and no package.json was given: direct dependencies are taken to be those nothing else requires"
+		note = "lockfile v1 does not record the project's own requirements and " + inferNote(manifest, "package.json")
 	}
 	return parsed{deps: g.resolve(), graph: GraphPaths, note: note}
 }

@@ -53,8 +53,8 @@ func pyGraph(g *graph, byName map[string]int, manifest []Dependency, manifestNam
 		}
 		return -1
 	})
-	if manifest == nil && g.inferRoots() {
-		p.note = "no " + manifestName + " given: direct dependencies are taken to be those nothing else requires"
+	if g.inferRoots() {
+		p.note = inferNote(manifest, manifestName)
 	}
 	p.deps = g.resolve()
 	return p

@@ -160,8 +160,8 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 		}
 		return -1
 	})
-	if manifest == nil && g.inferRoots() {
-		p.note = "yarn.lock (classic) does not record the project's own requirements and no package.json was given: direct dependencies are taken to be those nothing else requires"
+	if g.inferRoots() {
+		p.note = "yarn.lock (classic) does not record the project's own requirements and " + inferNote(manifest, "package.json")
 	} else if g.rootOrphans() > 0 {
 		// Workspaces: yarn.lock holds what every workspace's package.json
 		// requires; only the root's was given.
