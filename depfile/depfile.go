@@ -72,10 +72,13 @@ type Dependency struct {
 	// "peer" or "optional" for npm, "dev" for poetry, "indirect" for go.mod;
 	// empty for a plain runtime dependency.
 	Scope string
-	// File is the path given to Parse.
+	// File is the path given to Parse. From ParseDir, a lockfile's direct
+	// dependency has the path of the manifest that declares it (see
+	// Result.Deps).
 	File string
-	// Line is the 1-based line of the declaration (the line to change); 0
-	// when unknown.
+	// Line is the 1-based line of the declaration in File (the line to
+	// change; for a transitive dependency, its entry in the lockfile,
+	// where its version is pinned); 0 when unknown.
 	Line int
 	// Direct is true when the project itself asks for the dependency (its
 	// manifest, or the lockfile's record of the manifest, names it); false
