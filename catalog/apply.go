@@ -47,8 +47,12 @@ type RepoSnapshot struct {
 	// Files is ignored.
 	AddedFiles, RemovedFiles []string
 	// DependencyFiles (with Partial) are the files whose dependencies are
-	// replaced by those of Dependencies (which holds only theirs).
+	// replaced by those of Dependencies (which holds only theirs): their
+	// Source paths.
 	DependencyFiles []string
+	// DependencySources are the dependency files read (or not) and what
+	// each gave; with Partial, only those of DependencyFiles.
+	DependencySources []DependencyFile
 }
 
 // Conflict is a service name claimed by two repos.
@@ -149,6 +153,9 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 		return res, err
 	}
 	if err := applyDependencies(ctx, tx, repoID, snap); err != nil {
+		return res, err
+	}
+	if err := applyDependencyFiles(ctx, tx, repoID, snap); err != nil {
 		return res, err
 	}
 	if snap.Partial && snap.KeepDescriptor {
@@ -292,7 +299,7 @@ func applyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot)
 func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
 	var err error
 	if snap.Partial {
-		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1 AND file = ANY($2)`, repoID, snap.DependencyFiles)
+		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1 AND source = ANY($2)`, repoID, snap.DependencyFiles)
 	} else {
 		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1`, repoID)
 	}
@@ -304,10 +311,50 @@ func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSn
 	}
 	rows := make([][]any, len(snap.Dependencies))
 	for i, d := range snap.Dependencies {
-		rows[i] = []any{repoID, d.Ecosystem, d.Name, d.Version, d.File}
+		via := d.Via
+		if via == nil {
+			via = []string{}
+		}
+		rows[i] = []any{repoID, d.Ecosystem, d.Name, d.Version, d.File, d.SourceFile(), d.Line, d.Direct, via, d.Scope}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependencies"}, []string{"repo_id", "ecosystem", "name", "version", "file"}, pgx.CopyFromRows(dedupRows(rows, 1, 2, 3, 4))); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependencies"},
+		[]string{"repo_id", "ecosystem", "name", "version", "file", "source", "line", "direct", "via", "scope"},
+		pgx.CopyFromRows(dedupRows(rows, 5, 1, 2, 3))); err != nil {
 		return fmt.Errorf("dependencies: %w", err)
+	}
+	return nil
+}
+
+// applyDependencyFiles replaces the record of the repo's dependency files
+// (in a partial update, of those it names), and counts on the repo those
+// left unread, which the next sync reads again.
+func applyDependencyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
+	var err error
+	if snap.Partial {
+		_, err = tx.Exec(ctx, `DELETE FROM dependency_files WHERE repo_id = $1 AND path = ANY($2)`, repoID, snap.DependencyFiles)
+	} else {
+		_, err = tx.Exec(ctx, `DELETE FROM dependency_files WHERE repo_id = $1`, repoID)
+	}
+	if err != nil {
+		return fmt.Errorf("dependency files: %w", err)
+	}
+	if len(snap.DependencySources) > 0 {
+		rows := make([][]any, len(snap.DependencySources))
+		for i, f := range snap.DependencySources {
+			rows[i] = []any{repoID, f.Path, f.Graph, f.Manifest, f.Note, f.Problem, f.Error}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependency_files"},
+			[]string{"repo_id", "path", "graph", "manifest", "note", "problem", "error"},
+			pgx.CopyFromRows(dedupRows(rows, 1))); err != nil {
+			return fmt.Errorf("dependency files: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE repos SET dependency_files_unread = (
+			SELECT count(*) FROM dependency_files
+			WHERE repo_id = $1 AND problem IN ('not_found', 'too_large', 'timeout', 'error'))
+		WHERE id = $1`, repoID); err != nil {
+		return fmt.Errorf("dependency files: %w", err)
 	}
 	return nil
 }

@@ -159,7 +159,112 @@ type Dependency struct {
 	Ecosystem string
 	Name      string
 	Version   string
-	File      string
+	// File and Line are where the dependency is declared: for a
+	// lockfile's direct dependency, the manifest's line (the line to
+	// change); for a transitive one, the lockfile entry pinning it. Line
+	// is 0 when unknown.
+	File string
+	Line int
+	// Source is the dependency file it was read from (the lockfile when
+	// File is its manifest); File when empty.
+	Source string
+	// Direct is true when the project asks for it itself; false for a
+	// transitive dependency and when the file does not tell (see
+	// DependencyFile.Graph).
+	Direct bool
+	// Via is the chain bringing a transitive dependency in, as
+	// "name@version" from the direct dependency down; nil when direct or
+	// unknown.
+	Via []string
+	// Scope is how it is used as the file says ("test", "dev", ...); empty
+	// for a plain runtime dependency.
+	Scope string
+}
+
+// SourceFile is the file the dependency was read from.
+func (d Dependency) SourceFile() string {
+	if d.Source != "" {
+		return d.Source
+	}
+	return d.File
+}
+
+// Problems of a dependency file that gave no dependencies.
+const (
+	// FileUnparsable: read, but malformed (DependencyFile.Error holds the
+	// positioned error).
+	FileUnparsable = "unparsable"
+	// FileNotFound: listed in the tree, but 404 at the commit read.
+	FileNotFound = "not_found"
+	// FileTooLarge: over the size limit of a read.
+	FileTooLarge = "too_large"
+	// FileTimeout: reading it timed out.
+	FileTimeout = "timeout"
+	// FileError: reading it failed otherwise.
+	FileError = "error"
+)
+
+// Graph levels of a dependency file (depfile.Graph's names).
+const (
+	GraphFlat     = "flat"
+	GraphDeclared = "declared"
+	GraphDirect   = "direct"
+	GraphPaths    = "paths"
+)
+
+// DependencyFile is what the sync got from one dependency file of a repo:
+// how much of the graph it records, or why it gave nothing. Unread is not
+// empty: a file with a Problem may hold any dependency.
+type DependencyFile struct {
+	Path string
+	// Graph is GraphFlat, GraphDeclared, GraphDirect or GraphPaths; empty
+	// when the file gave nothing (see Problem).
+	Graph string
+	// Manifest is the manifest read beside a lockfile to tell its direct
+	// dependencies; empty when none.
+	Manifest string
+	// Note says what the file could not tell.
+	Note string
+	// Problem is why the file gave nothing (FileUnparsable, FileNotFound,
+	// ...); empty when it was read.
+	Problem string
+	// Error is the reason in full: the positioned parse error, or the
+	// read's error.
+	Error string
+}
+
+// Unread reports whether the file could not be fetched (as opposed to
+// fetched and found malformed): the next sync tries it again.
+func (f DependencyFile) Unread() bool {
+	switch f.Problem {
+	case FileNotFound, FileTooLarge, FileTimeout, FileError:
+		return true
+	}
+	return false
+}
+
+// Incomplete says why the file leaves the repo's graph incomplete, or ""
+// when it does not: unread, unparsable, declared-only (transitive
+// dependencies unseen), flat (direct ones unknown), or with a note.
+func (f DependencyFile) Incomplete() string {
+	switch {
+	case f.Problem == FileUnparsable:
+		return "cannot be parsed: " + f.Error
+	case f.Problem != "":
+		why := map[string]string{FileNotFound: "not found at the commit read", FileTooLarge: "over the size limit",
+			FileTimeout: "timed out"}[f.Problem]
+		if why == "" {
+			why = f.Error
+		}
+		return "not read (" + why + ")"
+	case f.Graph == GraphDeclared:
+		return "declares direct dependencies only: transitive ones are not seen (no lockfile)"
+	case f.Graph == GraphFlat:
+		return "lists packages without telling direct from transitive"
+	case f.Note != "":
+		return f.Note
+	}
+	return ""
 }
 
 // Profile is everything the catalog knows about one service: what

@@ -23,6 +23,10 @@ type RepoState struct {
 	SyncError string
 	// DescriptorStatus and DescriptorPath are what the last sync found.
 	DescriptorStatus, DescriptorPath string
+	// DependencyFilesUnread counts the dependency files the last sync
+	// could not read (not found, too large, timeout): the next sync reads
+	// the repo again, whatever its commit.
+	DependencyFilesUnread int
 }
 
 // RepoStates returns the state of every known repo, by GitLab id; only
@@ -30,7 +34,7 @@ type RepoState struct {
 func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoState, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error,
-		       descriptor_status, descriptor_path
+		       descriptor_status, descriptor_path, dependency_files_unread
 		FROM repos WHERE gitlab_id IS NOT NULL AND (coalesce(cardinality($1::bigint[]), 0) = 0 OR gitlab_id = ANY($1))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
@@ -41,7 +45,7 @@ func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoSta
 		var id int64
 		var st RepoState
 		var last *time.Time
-		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath); err != nil {
+		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath, &st.DependencyFilesUnread); err != nil {
 			return nil, fmt.Errorf("repo states: %w", err)
 		}
 		if last != nil {
@@ -95,8 +99,11 @@ type SyncRun struct {
 	// in this run by what they were found to be.
 	Catalogued, Invalid, Missing, Templates int
 	Services, Conflicts, Orphaned           int
-	Requests, RateLimited                   int64
-	Error                                   string
+	// DependencyFilesUnread counts the dependency files the run's repos
+	// could not read (retried at the next sync).
+	DependencyFilesUnread int
+	Requests, RateLimited int64
+	Error                 string
 	// Failures name the repos that failed, with why (at most 100).
 	Failures []string
 }
@@ -165,8 +172,10 @@ type RunRepo struct {
 	// Outcome is the status of the descriptor read, "" when none was.
 	Outcome                       string
 	Services, Conflicts, Orphaned int
-	Requests, RateLimited         int64
-	Error                         string
+	// DependencyFilesUnread counts the repo's dependency files not read.
+	DependencyFilesUnread int
+	Requests, RateLimited int64
+	Error                 string
 }
 
 // RecordRunRepo records what job jobID did to a repo in run id, once
@@ -179,14 +188,14 @@ func (s *Store) RecordRunRepo(ctx context.Context, id, jobID int64, r RunRepo) (
 			UPDATE repo_sync_gen SET running_job = NULL WHERE gitlab_id = $2 AND running_job = $12),
 		ins AS (
 			INSERT INTO sync_run_repos (run_id, gitlab_id, path, work, outcome, services, conflicts, orphaned,
-				requests, rate_limited, error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+				requests, rate_limited, error, dependency_files_unread)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13)
 			ON CONFLICT (run_id, gitlab_id) DO NOTHING
 			RETURNING 1)
 		UPDATE sync_runs SET done = done + (SELECT count(*) FROM ins)
 		WHERE id = $1
 		RETURNING finished_at IS NULL AND listed AND done >= queued AND EXISTS (SELECT 1 FROM ins)`,
-		id, r.GitLabID, r.Path, r.Work, r.Outcome, r.Services, r.Conflicts, r.Orphaned, r.Requests, r.RateLimited, r.Error, jobID).Scan(&last)
+		id, r.GitLabID, r.Path, r.Work, r.Outcome, r.Services, r.Conflicts, r.Orphaned, r.Requests, r.RateLimited, r.Error, jobID, r.DependencyFilesUnread).Scan(&last)
 	if err != nil {
 		return false, fmt.Errorf("record sync of %s: %w", r.Path, translate(err))
 	}
@@ -239,7 +248,8 @@ func (s *Store) SyncRunOfJob(ctx context.Context, jobID int64) (SyncRun, error) 
 		       r.rate_limited + CASE WHEN r.finished_at IS NULL THEN coalesce(t.rate_limited, 0) ELSE 0 END, r.error,
 		       coalesce(t.verified, 0), coalesce(t.changed, 0), coalesce(t.reread, 0), coalesce(t.failed, 0),
 		       coalesce(t.catalogued, 0), coalesce(t.invalid, 0), coalesce(t.missing, 0), coalesce(t.templates, 0),
-		       coalesce(t.services, 0), coalesce(t.conflicts, 0), coalesce(t.orphaned, 0), coalesce(t.failures, '{}')
+		       coalesce(t.services, 0), coalesce(t.conflicts, 0), coalesce(t.orphaned, 0), coalesce(t.failures, '{}'),
+		       coalesce(t.unread, 0)
 		FROM sync_runs r
 		LEFT JOIN LATERAL (
 			SELECT count(*) FILTER (WHERE work = 'verified') AS verified,
@@ -252,12 +262,13 @@ func (s *Store) SyncRunOfJob(ctx context.Context, jobID int64) (SyncRun, error) 
 			       count(*) FILTER (WHERE outcome = 'template') AS templates,
 			       sum(services) AS services, sum(conflicts) AS conflicts, sum(orphaned) AS orphaned,
 			       sum(requests) AS requests, sum(rate_limited) AS rate_limited,
+			       sum(dependency_files_unread) AS unread,
 			       (array_agg(path || ': ' || error ORDER BY path) FILTER (WHERE work = 'failed'))[1:100] AS failures
 			FROM sync_run_repos WHERE run_id = r.id) t ON true
 		WHERE r.job_id = $1`, jobID).Scan(&r.ID, &r.Kind, &r.StartedAt, &finished, &r.Completed, &r.Listed, &r.Queued, &r.Done,
 		&r.ReposSeen, &r.Unchanged, &r.Ignored, &r.AlreadyQueued, &r.Requests, &r.RateLimited, &r.Error,
 		&r.Verified, &r.Changed, &r.Reread, &r.Failed, &r.Catalogued, &r.Invalid, &r.Missing, &r.Templates,
-		&r.Services, &r.Conflicts, &r.Orphaned, &r.Failures)
+		&r.Services, &r.Conflicts, &r.Orphaned, &r.Failures, &r.DependencyFilesUnread)
 	if err != nil {
 		return SyncRun{}, fmt.Errorf("sync run of job %d: %w", jobID, translate(err))
 	}
