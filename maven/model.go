@@ -1,0 +1,374 @@
+package maven
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+)
+
+// model is a POM's effective model: parents inherited, properties
+// interpolated, BOMs imported, management injected into its dependencies.
+type model struct {
+	coord Coord
+	// deps are the POM's dependencies with versions and scopes filled
+	// from its management.
+	deps []dependency
+	// managed is its <dependencyManagement>, imports expanded, by key.
+	managed map[string]dependency
+	// order is managed's keys in declaration order.
+	order []string
+}
+
+// loader builds effective models for one resolution, each POM fetched and
+// each model built once.
+type loader struct {
+	repo Repository
+	ws   fs.FS
+
+	mu     sync.Mutex
+	raws   map[Coord]*rawEntry
+	models map[Coord]*modelEntry
+}
+
+type rawEntry struct {
+	done chan struct{}
+	pom  *pom
+	err  error
+}
+
+type modelEntry struct {
+	done  chan struct{}
+	model *model
+	err   error
+}
+
+func newLoader(repo Repository, ws fs.FS) *loader {
+	return &loader{repo: repo, ws: ws, raws: map[Coord]*rawEntry{}, models: map[Coord]*modelEntry{}}
+}
+
+// fetch returns the parsed POM of c from the repository, once per c.
+func (l *loader) fetch(ctx context.Context, c Coord) (*pom, error) {
+	l.mu.Lock()
+	e, ok := l.raws[c]
+	if !ok {
+		e = &rawEntry{done: make(chan struct{})}
+		l.raws[c] = e
+	}
+	l.mu.Unlock()
+	if ok {
+		select {
+		case <-e.done:
+			return e.pom, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	defer close(e.done)
+	if !c.valid() {
+		e.err = &Error{Kind: Unresolved, Coordinate: c.String(), Err: errors.New("not a valid coordinate")}
+		return nil, e.err
+	}
+	if l.repo == nil {
+		e.err = &Error{Kind: Unavailable, Coordinate: c.String(), Err: errors.New("no repository configured")}
+		return nil, e.err
+	}
+	data, err := l.repo.FetchPOM(ctx, c)
+	if err != nil {
+		e.err = &Error{Kind: kindOf(err), Coordinate: c.String(), Err: err}
+		return nil, e.err
+	}
+	p, err := parsePOM(c.String(), data)
+	if err != nil {
+		e.err = err
+		return nil, err
+	}
+	for i := range p.Deps {
+		p.Deps[i].remote = true
+	}
+	for i := range p.Managed {
+		p.Managed[i].remote = true
+	}
+	e.pom = p
+	return p, nil
+}
+
+// remoteModel returns the effective model of c, from the repository.
+func (l *loader) remoteModel(ctx context.Context, c Coord, imports []Coord) (*model, error) {
+	l.mu.Lock()
+	e, ok := l.models[c]
+	if !ok {
+		e = &modelEntry{done: make(chan struct{})}
+		l.models[c] = e
+	}
+	l.mu.Unlock()
+	if ok {
+		select {
+		case <-e.done:
+			return e.model, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	defer close(e.done)
+	p, err := l.fetch(ctx, c)
+	if err != nil {
+		e.err = err
+		return nil, err
+	}
+	e.model, e.err = l.build(ctx, p, "", imports)
+	return e.model, e.err
+}
+
+// build computes the effective model of p, read from workspace path
+// wsPath ("" for a POM from a repository). imports are the BOMs being
+// imported above this one, to stop a cycle of imports.
+func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coord) (*model, error) {
+	// The chain of ancestors, child first.
+	chain := []*pom{p}
+	seen := map[Coord]bool{}
+	cur, curPath := p, wsPath
+	for cur.Parent != nil {
+		ref := cur.Parent
+		pc := Coord{ref.GroupID, ref.ArtifactID, ref.Version}
+		if seen[pc] || (pc.GroupID == p.GroupID && pc.ArtifactID == p.ArtifactID && pc.Version == p.Version) {
+			return nil, &Error{Kind: ParentCycle, Coordinate: pc.String(), Err: fmt.Errorf("parent of %s", cur.File)}
+		}
+		seen[pc] = true
+		parent, parentPath, err := l.parent(ctx, ref, curPath)
+		if err != nil {
+			return nil, wrapParent(err, cur.File)
+		}
+		chain = append(chain, parent)
+		cur, curPath = parent, parentPath
+	}
+
+	// Inheritance, from the top ancestor down: the child's values win.
+	var (
+		props   = map[string]string{}
+		deps    []dependency
+		managed []dependency
+		coord   Coord
+		pkg     string
+	)
+	for i := len(chain) - 1; i >= 0; i-- {
+		c := chain[i]
+		if c.GroupID != "" {
+			coord.GroupID = c.GroupID
+		}
+		if c.Version != "" {
+			coord.Version = c.Version
+		}
+		coord.ArtifactID = c.ArtifactID
+		pkg = c.Packaging
+		for k, v := range c.Properties {
+			props[k] = v
+		}
+		deps = mergeDeps(c.Deps, deps)
+		managed = mergeDeps(c.Managed, managed)
+	}
+	if p.Parent != nil {
+		if p.GroupID == "" {
+			coord.GroupID = p.Parent.GroupID
+		}
+		if p.Version == "" {
+			coord.Version = p.Parent.Version
+		}
+		props["project.parent.groupId"] = p.Parent.GroupID
+		props["project.parent.artifactId"] = p.Parent.ArtifactID
+		props["project.parent.version"] = p.Parent.Version
+		props["parent.version"] = p.Parent.Version
+	}
+	if pkg == "" {
+		pkg = "jar"
+	}
+	for _, pre := range []string{"project.", "pom.", ""} {
+		props[pre+"groupId"] = coord.GroupID
+		props[pre+"artifactId"] = coord.ArtifactID
+		props[pre+"version"] = coord.Version
+	}
+	props["project.packaging"] = pkg
+	in := interpolator(props)
+	coord.GroupID, coord.Version = in.expand(coord.GroupID), in.expand(coord.Version)
+	if coord.GroupID == "" || coord.ArtifactID == "" || coord.Version == "" {
+		return nil, &Error{Kind: Malformed, Coordinate: p.File, Err: errors.New("groupId, artifactId or version missing")}
+	}
+
+	m := &model{coord: coord, managed: map[string]dependency{}}
+	for _, d := range managed {
+		d = in.dep(d)
+		if d.Scope == "import" {
+			continue
+		}
+		if _, ok := m.managed[d.key()]; !ok {
+			m.managed[d.key()] = d
+			m.order = append(m.order, d.key())
+		}
+	}
+	// BOM imports, in order: the first import that manages a key wins,
+	// and the POM's own entries win over every import.
+	for _, d := range managed {
+		d = in.dep(d)
+		if d.Scope != "import" || (d.Type != "pom") {
+			continue
+		}
+		bc := Coord{d.GroupID, d.ArtifactID, d.Version}
+		for _, c := range imports {
+			if c == bc {
+				return nil, &Error{Kind: ParentCycle, Coordinate: bc.String(), Err: errors.New("BOM imports itself")}
+			}
+		}
+		bom, err := l.remoteModel(ctx, bc, append(append([]Coord(nil), imports...), coord))
+		if err != nil {
+			return nil, wrapf(err, "import BOM %s in %s", bc, p.File)
+		}
+		for _, k := range bom.order {
+			if _, ok := m.managed[k]; ok {
+				continue
+			}
+			md := bom.managed[k]
+			// The line to change for an imported version is the import.
+			md.File, md.Line, md.remote = d.File, d.Line, d.remote
+			m.managed[k] = md
+			m.order = append(m.order, k)
+		}
+	}
+	for _, d := range deps {
+		d = in.dep(d)
+		if md, ok := m.managed[d.key()]; ok {
+			if d.Version == "" {
+				d.Version = md.Version
+			}
+			if d.Scope == "" {
+				d.Scope = md.Scope
+			}
+			d.Exclusions = append(d.Exclusions, md.Exclusions...)
+		}
+		if d.Scope == "" {
+			d.Scope = "compile"
+		}
+		m.deps = append(m.deps, d)
+	}
+	return m, nil
+}
+
+// wrapParent says which POM needed the parent that failed.
+func wrapParent(err error, child string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return wrapf(err, "parent of %s", child)
+}
+
+// parent finds a parent POM: in the workspace at its relative path when
+// the POM there is that parent, else in the repository.
+func (l *loader) parent(ctx context.Context, ref *parentRef, childPath string) (*pom, string, error) {
+	if childPath != "" && ref.RelativePath != "" && l.ws != nil {
+		p := path.Join(path.Dir(childPath), ref.RelativePath)
+		if !strings.HasSuffix(p, ".xml") {
+			p = path.Join(p, "pom.xml")
+		}
+		if fs.ValidPath(p) {
+			if data, err := fs.ReadFile(l.ws, p); err == nil {
+				pp, err := parsePOM(p, data)
+				if err != nil {
+					return nil, "", err
+				}
+				g, v := pp.GroupID, pp.Version
+				if pp.Parent != nil {
+					if g == "" {
+						g = pp.Parent.GroupID
+					}
+					if v == "" {
+						v = pp.Parent.Version
+					}
+				}
+				if g == ref.GroupID && pp.ArtifactID == ref.ArtifactID && v == ref.Version {
+					return pp, p, nil
+				}
+			}
+		}
+	}
+	pp, err := l.fetch(ctx, Coord{ref.GroupID, ref.ArtifactID, ref.Version})
+	return pp, "", err
+}
+
+// mergeDeps is the child's entries, then the parent's whose key the child
+// does not declare (Maven's inheritance of dependencies and management).
+func mergeDeps(child, parent []dependency) []dependency {
+	if len(parent) == 0 {
+		return child
+	}
+	keys := map[string]bool{}
+	out := make([]dependency, 0, len(child)+len(parent))
+	for _, d := range child {
+		keys[d.key()] = true
+		out = append(out, d)
+	}
+	for _, d := range parent {
+		if !keys[d.key()] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// interpolator expands ${name} from a model's properties.
+type interpolator map[string]string
+
+// expand replaces every ${name} it knows, recursively (to a depth of 10);
+// an unknown one is left as written.
+func (in interpolator) expand(s string) string {
+	for range 10 {
+		if !strings.Contains(s, "${") {
+			return s
+		}
+		var b strings.Builder
+		changed := false
+		rest := s
+		for {
+			i := strings.Index(rest, "${")
+			if i < 0 {
+				b.WriteString(rest)
+				break
+			}
+			j := strings.IndexByte(rest[i:], '}')
+			if j < 0 {
+				b.WriteString(rest)
+				break
+			}
+			name := rest[i+2 : i+j]
+			b.WriteString(rest[:i])
+			if v, ok := in[name]; ok {
+				b.WriteString(v)
+				changed = true
+			} else {
+				b.WriteString(rest[i : i+j+1])
+			}
+			rest = rest[i+j+1:]
+		}
+		s = b.String()
+		if !changed {
+			return s
+		}
+	}
+	return s
+}
+
+// dep expands the properties in every field of d.
+func (in interpolator) dep(d dependency) dependency {
+	d.GroupID, d.ArtifactID, d.Version = in.expand(d.GroupID), in.expand(d.ArtifactID), in.expand(d.Version)
+	d.Type, d.Classifier, d.Scope, d.Optional = in.expand(d.Type), in.expand(d.Classifier), in.expand(d.Scope), in.expand(d.Optional)
+	if len(d.Exclusions) > 0 {
+		ex := make([]exclusion, len(d.Exclusions))
+		for i, e := range d.Exclusions {
+			ex[i] = exclusion{in.expand(e.GroupID), in.expand(e.ArtifactID)}
+		}
+		d.Exclusions = ex
+	}
+	return d
+}

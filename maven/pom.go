@@ -1,0 +1,300 @@
+package maven
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// pom is the part of a pom.xml that decides a dependency graph, as written
+// (before inheritance and interpolation).
+type pom struct {
+	GroupID, ArtifactID, Version, Packaging string
+	Parent                                  *parentRef
+	// Properties in file order; a later parent's are overridden by a
+	// child's.
+	Properties map[string]string
+	Deps       []dependency
+	Managed    []dependency
+	// File is where the POM was read: a workspace path, or the
+	// coordinate for a POM from a repository.
+	File string
+}
+
+// parentRef is a POM's <parent>.
+type parentRef struct {
+	GroupID, ArtifactID, Version string
+	// RelativePath is the path to the parent in the workspace; "../pom.xml"
+	// when absent, "" when written empty (<relativePath/>: repository only).
+	RelativePath string
+	// Line is the line of <parent> in the child.
+	Line int
+}
+
+// dependency is one <dependency> of <dependencies> or
+// <dependencyManagement>.
+type dependency struct {
+	GroupID    string      `xml:"groupId"`
+	ArtifactID string      `xml:"artifactId"`
+	Version    string      `xml:"version"`
+	Type       string      `xml:"type"`
+	Classifier string      `xml:"classifier"`
+	Scope      string      `xml:"scope"`
+	Optional   string      `xml:"optional"`
+	Exclusions []exclusion `xml:"exclusions>exclusion"`
+	// File and Line say where it was declared.
+	File string `xml:"-"`
+	Line int    `xml:"-"`
+	// remote is true for a declaration in a POM from a repository (File
+	// is then its coordinate).
+	remote bool
+}
+
+// exclusion is one <exclusion>; either part may be "*".
+type exclusion struct {
+	GroupID    string `xml:"groupId"`
+	ArtifactID string `xml:"artifactId"`
+}
+
+// key is the management key of a dependency: groupId:artifactId:type[:classifier].
+func (d dependency) key() string {
+	t := d.Type
+	if t == "" {
+		t = "jar"
+	}
+	k := d.GroupID + ":" + d.ArtifactID + ":" + t
+	if d.Classifier != "" {
+		k += ":" + d.Classifier
+	}
+	return k
+}
+
+// isOptional reports whether <optional> is true.
+func (d dependency) isOptional() bool { return strings.TrimSpace(d.Optional) == "true" }
+
+// parsePOM reads a pom.xml. file names it in errors and on each dependency.
+func parsePOM(file string, data []byte) (*pom, error) {
+	p := &pom{File: file, Properties: map[string]string{}}
+	lines := newLineIndex(data)
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	// Encodings other than UTF-8 (ISO-8859-1 POMs exist) are read as is:
+	// the elements that matter are ASCII.
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	fail := func(err error) (*pom, error) {
+		line := lines.line(int(dec.InputOffset()))
+		var se *xml.SyntaxError
+		if errors.As(err, &se) {
+			line = se.Line
+		}
+		return nil, &Error{Kind: Malformed, Coordinate: file, Err: fmt.Errorf("line %d: %w", line, err)}
+	}
+	root := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if root {
+			// A second root element is not XML; the decoder says so.
+			continue
+		}
+		if se.Name.Local != "project" {
+			return fail(fmt.Errorf("root element is <%s>, want <project>", se.Name.Local))
+		}
+		root = true
+		if err := p.readProject(dec, lines, file); err != nil {
+			return fail(err)
+		}
+	}
+	if !root {
+		return fail(errors.New("no <project> element"))
+	}
+	return p, nil
+}
+
+// readProject reads the children of <project>.
+func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error {
+	for {
+		off := int(dec.InputOffset())
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			var err error
+			switch t.Name.Local {
+			case "groupId":
+				p.GroupID, err = text(dec, t)
+			case "artifactId":
+				p.ArtifactID, err = text(dec, t)
+			case "version":
+				p.Version, err = text(dec, t)
+			case "packaging":
+				p.Packaging, err = text(dec, t)
+			case "parent":
+				var raw struct {
+					GroupID      string  `xml:"groupId"`
+					ArtifactID   string  `xml:"artifactId"`
+					Version      string  `xml:"version"`
+					RelativePath *string `xml:"relativePath"`
+				}
+				if err = dec.DecodeElement(&raw, &t); err == nil {
+					p.Parent = &parentRef{GroupID: strings.TrimSpace(raw.GroupID), ArtifactID: strings.TrimSpace(raw.ArtifactID),
+						Version: strings.TrimSpace(raw.Version), RelativePath: "../pom.xml", Line: lines.line(off)}
+					if raw.RelativePath != nil {
+						p.Parent.RelativePath = strings.TrimSpace(*raw.RelativePath)
+					}
+				}
+			case "properties":
+				err = p.readProperties(dec)
+			case "dependencies":
+				p.Deps, err = readDeps(dec, lines, file)
+			case "dependencyManagement":
+				err = p.readManagement(dec, lines, file)
+			default:
+				err = dec.Skip()
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// readProperties reads <properties>: each child element is a property.
+func (p *pom) readProperties(dec *xml.Decoder) error {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			v, err := text(dec, t)
+			if err != nil {
+				return err
+			}
+			p.Properties[t.Name.Local] = v
+		}
+	}
+}
+
+// readManagement reads <dependencyManagement>, whose <dependencies> is the
+// managed list.
+func (p *pom) readManagement(dec *xml.Decoder, lines lineIndex, file string) error {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if t.Name.Local != "dependencies" {
+				if err := dec.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			deps, err := readDeps(dec, lines, file)
+			if err != nil {
+				return err
+			}
+			p.Managed = append(p.Managed, deps...)
+		}
+	}
+}
+
+// readDeps reads the <dependency> children of a <dependencies>, each with
+// the line it starts on.
+func readDeps(dec *xml.Decoder, lines lineIndex, file string) ([]dependency, error) {
+	var deps []dependency
+	for {
+		// The offset before the token is where "<dependency" starts.
+		off := int(dec.InputOffset())
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return deps, nil
+		case xml.StartElement:
+			if t.Name.Local != "dependency" {
+				if err := dec.Skip(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			var d dependency
+			if err := dec.DecodeElement(&d, &t); err != nil {
+				return nil, err
+			}
+			d.GroupID, d.ArtifactID, d.Version = strings.TrimSpace(d.GroupID), strings.TrimSpace(d.ArtifactID), strings.TrimSpace(d.Version)
+			d.Type, d.Classifier, d.Scope = strings.TrimSpace(d.Type), strings.TrimSpace(d.Classifier), strings.TrimSpace(d.Scope)
+			for i := range d.Exclusions {
+				d.Exclusions[i].GroupID = strings.TrimSpace(d.Exclusions[i].GroupID)
+				d.Exclusions[i].ArtifactID = strings.TrimSpace(d.Exclusions[i].ArtifactID)
+			}
+			d.File, d.Line = file, lines.line(off)
+			deps = append(deps, d)
+		}
+	}
+}
+
+// text reads the character data of element start, up to its end.
+func text(dec *xml.Decoder, start xml.StartElement) (string, error) {
+	var s string
+	if err := dec.DecodeElement(&s, &start); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(s), nil
+}
+
+// lineIndex answers "which line is byte offset off on".
+type lineIndex []int
+
+func newLineIndex(data []byte) lineIndex {
+	idx := lineIndex{0}
+	for i, b := range data {
+		if b == '\n' {
+			idx = append(idx, i+1)
+		}
+	}
+	return idx
+}
+
+// line returns the 1-based line of byte offset off; a "<" after leading
+// whitespace on a new line counts as that line.
+func (idx lineIndex) line(off int) int {
+	lo, hi := 0, len(idx)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if idx[mid] <= off {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}

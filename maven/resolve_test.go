@@ -1,0 +1,299 @@
+package maven_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/switchboard-dev/switchboard/depfile"
+	"github.com/switchboard-dev/switchboard/maven"
+	"github.com/switchboard-dev/switchboard/maven/fakemaven"
+)
+
+// newFake serves testdata/repo over HTTP and returns the server and a
+// Remote on it.
+func newFake(t testing.TB) (*fakemaven.Server, *maven.Remote) {
+	t.Helper()
+	fake := fakemaven.New(os.DirFS("testdata/repo"))
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return fake, &maven.Remote{Repos: []maven.RemoteRepo{{URL: srv.URL}}, Client: srv.Client()}
+}
+
+// treeDep is one line of mvn dependency:tree's text output.
+type treeDep struct {
+	name, version, scope string
+	via                  []string
+}
+
+// readTree reads mvn-tree.txt into its dependencies, in tree order.
+func readTree(t *testing.T, file string) []treeDep {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []treeDep
+	var stack []string
+	sc := bufio.NewScanner(f)
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first {
+			first = false
+			continue
+		}
+		i := strings.IndexAny(line, "+\\")
+		if i < 0 || i%3 != 0 {
+			t.Fatalf("%s: unexpected line %q", file, line)
+		}
+		depth := i / 3
+		parts := strings.Split(strings.TrimSpace(line[i+3:]), ":")
+		if len(parts) < 5 {
+			t.Fatalf("%s: unexpected line %q", file, line)
+		}
+		name := parts[0] + ":" + parts[1]
+		version, scope := parts[len(parts)-2], parts[len(parts)-1]
+		stack = append(stack[:depth], name+"@"+version)
+		out = append(out, treeDep{name: name, version: version, scope: scope, via: append([]string(nil), stack[:depth]...)})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAgainstMaven holds the resolver to Maven's own dependency:tree
+// (testdata/mvn-expected.sh) for every fixture project.
+func TestAgainstMaven(t *testing.T) {
+	_, remote := newFake(t)
+	r := &maven.Resolver{Repo: remote}
+	var poms []string
+	err := filepath.WalkDir("testdata/projects", func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "pom.xml" {
+			rel, _ := filepath.Rel("testdata/projects", p)
+			poms = append(poms, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil || len(poms) < 7 {
+		t.Fatalf("fixture projects: %v (%d)", err, len(poms))
+	}
+	ws := os.DirFS("testdata/projects")
+	for _, pom := range poms {
+		t.Run(path.Dir(pom), func(t *testing.T) {
+			want := readTree(t, filepath.Join("testdata/projects", path.Dir(pom), "mvn-tree.txt"))
+			res, err := r.Resolve(context.Background(), ws, pom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Partial() {
+				t.Fatalf("partial: %v", res.Err())
+			}
+			got := map[string]depfile.Dependency{}
+			for _, d := range res.Deps {
+				if d.Ecosystem != depfile.Maven {
+					t.Errorf("%s: ecosystem %q", d.Name, d.Ecosystem)
+				}
+				got[d.Name] = d
+			}
+			if len(res.Deps) != len(want) {
+				t.Errorf("got %d dependencies, want %d (mvn)", len(res.Deps), len(want))
+			}
+			for _, w := range want {
+				g, ok := got[w.name]
+				if !ok {
+					t.Errorf("missing %s@%s", w.name, w.version)
+					continue
+				}
+				scope := w.scope
+				if scope == "compile" {
+					scope = ""
+				}
+				if g.Version != w.version || g.Scope != scope || g.Direct != (len(w.via) == 0) ||
+					strings.Join(g.Via, " > ") != strings.Join(w.via, " > ") {
+					t.Errorf("got %s@%s scope %q direct %v via %v, want @%s scope %q via %v",
+						g.Name, g.Version, g.Scope, g.Direct, g.Via, w.version, scope, w.via)
+				}
+				if g.File == "" || g.Line == 0 {
+					t.Errorf("%s: no file:line (%q:%d)", g.Name, g.File, g.Line)
+				}
+			}
+		})
+	}
+}
+
+// TestLines: each dependency names the line to change.
+func TestLines(t *testing.T) {
+	_, remote := newFake(t)
+	r := &maven.Resolver{Repo: remote}
+	tests := []struct {
+		pom, name, file string
+		line            int
+	}{
+		{"starter/pom.xml", "org.springframework.boot:spring-boot-starter-log4j2", "starter/pom.xml", 8},
+		{"starter/pom.xml", "org.apache.logging.log4j:log4j-core", "starter/pom.xml", 8},
+		// The BOM import decides log4j-core's version.
+		{"bom/pom.xml", "org.apache.logging.log4j:log4j-core", "bom/pom.xml", 9},
+		// An inherited dependency is declared in the parent's file.
+		{"multimodule/service/pom.xml", "com.acme:lib-d", "multimodule/pom.xml", 20},
+		// Inherited from a parent in a repository: the <parent> line.
+		{"parent-remote/pom.xml", "org.slf4j:slf4j-api", "parent-remote/pom.xml", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pom+" "+tt.name, func(t *testing.T) {
+			res, err := r.Resolve(context.Background(), os.DirFS("testdata/projects"), tt.pom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range res.Deps {
+				if d.Name == tt.name {
+					if d.File != tt.file || d.Line != tt.line {
+						t.Errorf("got %s:%d, want %s:%d", d.File, d.Line, tt.file, tt.line)
+					}
+					return
+				}
+			}
+			t.Errorf("%s not resolved", tt.name)
+		})
+	}
+}
+
+// TestPartial: a graph that cannot be completed says why, and keeps what
+// it could resolve.
+func TestPartial(t *testing.T) {
+	tests := []struct {
+		name    string
+		pom     string
+		files   fstest.MapFS
+		fail    map[string]int
+		down    bool
+		kind    maven.Kind
+		wantDep string // a dependency still resolved
+	}{
+		{name: "repository down", pom: "starter/pom.xml", down: true, kind: maven.Unavailable,
+			wantDep: "org.springframework.boot:spring-boot-starter-log4j2"},
+		{name: "one POM errors", pom: "starter/pom.xml", kind: maven.Unavailable,
+			fail:    map[string]int{"org/apache/logging/log4j/log4j-core/2.14.1/log4j-core-2.14.1.pom": 503},
+			wantDep: "org.apache.logging.log4j:log4j-core"},
+		{name: "POM missing", pom: "p/pom.xml", kind: maven.NotFound, wantDep: "com.acme:lib-a",
+			files: fstest.MapFS{"p/pom.xml": {Data: []byte(project(`<dependency><groupId>com.acme</groupId><artifactId>nowhere</artifactId><version>9</version></dependency>
+<dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency>`))}}},
+		{name: "parent missing", pom: "p/pom.xml", kind: maven.NotFound, wantDep: "com.acme:lib-a",
+			files: fstest.MapFS{"p/pom.xml": {Data: []byte(`<project><parent><groupId>com.acme</groupId><artifactId>gone</artifactId><version>1</version></parent>
+<artifactId>x</artifactId><dependencies><dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency></dependencies></project>`)}}},
+		{name: "parent cycle", pom: "a/pom.xml", kind: maven.ParentCycle, wantDep: "com.acme:lib-a",
+			files: fstest.MapFS{
+				"a/pom.xml": {Data: []byte(`<project><parent><groupId>g</groupId><artifactId>b</artifactId><version>1</version><relativePath>../b</relativePath></parent>
+<artifactId>a</artifactId><dependencies><dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency></dependencies></project>`)},
+				"b/pom.xml": {Data: []byte(`<project><parent><groupId>g</groupId><artifactId>a</artifactId><version>1</version><relativePath>../a</relativePath></parent><artifactId>b</artifactId></project>`)},
+			}},
+		{name: "malformed parent in workspace", pom: "c/pom.xml", kind: maven.Malformed, wantDep: "com.acme:lib-a",
+			files: fstest.MapFS{
+				"pom.xml":   {Data: []byte(`<project><groupId>g</groupId><artifactId>p</artifactId><version>1</version><dependencies>`)},
+				"c/pom.xml": {Data: []byte(`<project><parent><groupId>g</groupId><artifactId>p</artifactId><version>1</version></parent><artifactId>c</artifactId><dependencies><dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency></dependencies></project>`)},
+			}},
+		{name: "undefined property", pom: "p/pom.xml", kind: maven.Unresolved, wantDep: "com.acme:lib-a",
+			files: fstest.MapFS{"p/pom.xml": {Data: []byte(project(`<dependency><groupId>com.acme</groupId><artifactId>lib-b</artifactId><version>${nope}</version></dependency>
+<dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency>`))}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, remote := newFake(t)
+			for p, status := range tt.fail {
+				fake.Fail(p, status)
+			}
+			if tt.down {
+				fake.FailAll(http.StatusBadGateway)
+			}
+			var ws = os.DirFS("testdata/projects")
+			if tt.files != nil {
+				ws = tt.files
+			}
+			res, err := (&maven.Resolver{Repo: remote}).Resolve(context.Background(), ws, tt.pom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Partial() {
+				t.Fatalf("got a complete graph of %d, want partial", len(res.Deps))
+			}
+			var e *maven.Error
+			if !errors.As(res.Err(), &e) || e.Kind != tt.kind {
+				t.Errorf("got %v, want kind %v", res.Err(), tt.kind)
+			}
+			found := false
+			for _, d := range res.Deps {
+				found = found || d.Name == tt.wantDep
+			}
+			if !found {
+				t.Errorf("got %v, want %s kept", res.Deps, tt.wantDep)
+			}
+		})
+	}
+}
+
+// project wraps dependencies in a project POM.
+func project(deps string) string {
+	return `<project><groupId>com.acme</groupId><artifactId>p</artifactId><version>1</version><dependencies>` + deps + `</dependencies></project>`
+}
+
+// TestRanges: a range resolves to the highest listed version within it.
+func TestRanges(t *testing.T) {
+	_, remote := newFake(t)
+	tests := []struct {
+		rng, want string
+		partial   bool
+	}{
+		{"[2.14,2.17)", "2.16.0", false},
+		{"[2.17.1,)", "2.19.0", false},
+		{"(,2.14.1]", "2.14.1", false},
+		{"[2.12.1]", "2.12.1", false},
+		{"[3.0,4.0)", "[3.0,4.0)", true},
+		{"[1.0,2.0),[3.0,)", "[1.0,2.0),[3.0,)", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rng, func(t *testing.T) {
+			ws := fstest.MapFS{"pom.xml": {Data: []byte(project(`<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>` + tt.rng + `</version></dependency>`))}}
+			res, err := (&maven.Resolver{Repo: remote}).Resolve(context.Background(), ws, "pom.xml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Deps[0].Version != tt.want || res.Partial() != tt.partial {
+				t.Errorf("got %s (partial %v: %v), want %s", res.Deps[0].Version, res.Partial(), res.Err(), tt.want)
+			}
+		})
+	}
+}
+
+// TestToken: credentials reach the repository.
+func TestToken(t *testing.T) {
+	fake := fakemaven.New(os.DirFS("testdata/repo"))
+	fake.Token = "s3cret"
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	c := maven.Coord{GroupID: "com.acme", ArtifactID: "lib-a", Version: "1.0"}
+	tests := []struct {
+		repo maven.RemoteRepo
+		ok   bool
+	}{
+		{maven.RemoteRepo{URL: srv.URL}, false},
+		{maven.RemoteRepo{URL: srv.URL, Token: "s3cret"}, true},
+		{maven.RemoteRepo{URL: srv.URL, Username: "ci", Token: "s3cret"}, true},
+		{maven.RemoteRepo{URL: srv.URL, Token: "wrong"}, false},
+	}
+	for _, tt := range tests {
+		_, err := (&maven.Remote{Repos: []maven.RemoteRepo{tt.repo}}).FetchPOM(context.Background(), c)
+		if (err == nil) != tt.ok {
+			t.Errorf("%+v: got %v, want ok %v", tt.repo, err, tt.ok)
+		}
+	}
+}
