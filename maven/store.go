@@ -1,0 +1,192 @@
+package maven
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store is the POM cache in Postgres (table pom_cache, migration 014),
+// shared by replicas. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	// ClaimTimeout is how old a claim must be before another replica
+	// takes it over (its fetcher died). A minute when 0.
+	ClaimTimeout time.Duration
+}
+
+// NewStore returns a store over pool, whose schema is migrated.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// claim is the outcome of Claim.
+type claim int
+
+const (
+	// claimed: the caller must fetch the POM and Fill (or Release) it.
+	claimed claim = iota
+	// cached: the POM is there.
+	cached
+	// pending: another fetcher holds the claim.
+	pending
+)
+
+// claimPOM returns the cached POM of coordinate, or claims its fetch.
+func (s *Store) claimPOM(ctx context.Context, coordinate string) (claim, []byte, error) {
+	timeout := s.ClaimTimeout
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	var (
+		out  claim
+		data []byte
+	)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO pom_cache (coordinate) VALUES ($1) ON CONFLICT DO NOTHING`, coordinate)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			out = claimed
+			return nil
+		}
+		var stale bool
+		err = tx.QueryRow(ctx, `SELECT pom, pom IS NULL AND claimed_at < now() - make_interval(secs => $2)
+			FROM pom_cache WHERE coordinate = $1`, coordinate, timeout.Seconds()).Scan(&data, &stale)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Released between the insert and the select.
+			out = pending
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case data != nil:
+			out = cached
+		case stale:
+			tag, err := tx.Exec(ctx, `UPDATE pom_cache SET claimed_at = now()
+				WHERE coordinate = $1 AND pom IS NULL AND claimed_at < now() - make_interval(secs => $2)`, coordinate, timeout.Seconds())
+			if err != nil {
+				return err
+			}
+			out = pending
+			if tag.RowsAffected() == 1 {
+				out = claimed
+			}
+		default:
+			out = pending
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("claim POM %s: %w", coordinate, err)
+	}
+	return out, data, nil
+}
+
+// fill stores the fetched POM of a claimed coordinate.
+func (s *Store) fill(ctx context.Context, coordinate string, pom []byte) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO pom_cache (coordinate, pom, fetched_at, fetches) VALUES ($1, $2, now(), 1)
+		ON CONFLICT (coordinate) DO UPDATE SET pom = $2, fetched_at = now(), fetches = pom_cache.fetches + 1
+		WHERE pom_cache.pom IS NULL`, coordinate, pom)
+	if err != nil {
+		return fmt.Errorf("store POM %s: %w", coordinate, err)
+	}
+	return nil
+}
+
+// release drops a claim whose fetch failed, so that the next need tries
+// again.
+func (s *Store) release(ctx context.Context, coordinate string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM pom_cache WHERE coordinate = $1 AND pom IS NULL`, coordinate); err != nil {
+		return fmt.Errorf("release POM claim %s: %w", coordinate, err)
+	}
+	return nil
+}
+
+// Fetches returns the number of coordinates stored and the fetches made
+// for them (equal when each was fetched once).
+func (s *Store) Fetches(ctx context.Context) (coordinates, fetches int, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(fetches), 0) FROM pom_cache WHERE pom IS NOT NULL`).Scan(&coordinates, &fetches)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count POM fetches: %w", err)
+	}
+	return coordinates, fetches, nil
+}
+
+// inTx runs fn in a transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Cached is a Repository whose released POMs come from the Store, each
+// fetched from Repo once across every replica. SNAPSHOT POMs and version
+// lists always come from Repo.
+type Cached struct {
+	// Repo is where POMs come from (a *Remote).
+	Repo Repository
+	// Store is the shared cache.
+	Store *Store
+	// Poll is how often a replica waiting for another's fetch looks
+	// again; 20 ms when 0.
+	Poll time.Duration
+}
+
+// FetchPOM returns the POM of c from the cache, or fetches and stores it.
+// While another replica fetches c, it waits for that fetch.
+func (r *Cached) FetchPOM(ctx context.Context, c Coord) ([]byte, error) {
+	if c.Snapshot() {
+		return r.Repo.FetchPOM(ctx, c)
+	}
+	poll := r.Poll
+	if poll <= 0 {
+		poll = 20 * time.Millisecond
+	}
+	key := c.String()
+	for {
+		st, data, err := r.Store.claimPOM(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		switch st {
+		case cached:
+			return data, nil
+		case claimed:
+			data, err := r.Repo.FetchPOM(ctx, c)
+			if err != nil {
+				// A fresh context: the claim must go even when ctx is done.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				_ = r.Store.release(rctx, key) // a stale claim is taken over anyway
+				cancel()
+				return nil, err
+			}
+			if err := r.Store.fill(ctx, key, data); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			}
+			return data, nil
+		}
+		select {
+		case <-time.After(poll):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for POM %s: %w", key, ctx.Err())
+		}
+	}
+}
+
+// Versions lists versions from Repo (a version list changes; never
+// cached).
+func (r *Cached) Versions(ctx context.Context, groupID, artifactID string) ([]string, error) {
+	return r.Repo.Versions(ctx, groupID, artifactID)
+}
