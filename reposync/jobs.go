@@ -287,7 +287,8 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 	rec := catalog.RunRepo{
 		GitLabID: a.ProjectID, Path: p.Path, Work: string(r.Work), Services: r.Applied.Services,
 		Conflicts: len(r.Applied.Conflicts), Orphaned: len(r.Applied.Orphaned),
-		Requests: ctr.Requests(), RateLimited: ctr.RateLimited(),
+		DependencyFilesUnread: r.DependencyFilesUnread,
+		Requests:              ctr.Requests(), RateLimited: ctr.RateLimited(),
 	}
 	if r.Described {
 		rec.Outcome = string(r.Outcome)

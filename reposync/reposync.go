@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -114,8 +116,12 @@ type Summary struct {
 	// by what they were found to be (a verified repo's is not read).
 	Catalogued, Invalid, Missing, Templates int
 	Services, Conflicts, Orphaned           int
-	Requests, RateLimited                   int64
-	Duration                                time.Duration
+	// DependencyFilesUnread counts the dependency files listed in a tree
+	// that could not be read (not found at the commit, too large, timed
+	// out): recorded on their repos, which the next sync reads again.
+	DependencyFilesUnread int
+	Requests, RateLimited int64
+	Duration              time.Duration
 	// Failures name each repo that failed, with why.
 	Failures []string
 }
@@ -260,6 +266,7 @@ func (sum *Summary) add(r RepoResult) {
 	sum.Services += r.Applied.Services
 	sum.Conflicts += len(r.Applied.Conflicts)
 	sum.Orphaned += len(r.Applied.Orphaned)
+	sum.DependencyFilesUnread += r.DependencyFilesUnread
 }
 
 // RepoResult is what the sync of one repo did.
@@ -272,6 +279,9 @@ type RepoResult struct {
 	// was found to be), false when the stored one was kept.
 	Described bool
 	Applied   catalog.ApplyResult
+	// DependencyFilesUnread counts the dependency files this sync could
+	// not read.
+	DependencyFilesUnread int
 }
 
 // SyncProject re-reads one project whatever its last activity says: it
@@ -300,7 +310,9 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	var snap catalog.RepoSnapshot
 	var err error
 	updated := false
-	if known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path {
+	// A repo with dependency files left unread is read whole again, even
+	// if its commit did not move: unread is not empty.
+	if known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path && known.DependencyFilesUnread == 0 {
 		snap, updated, err = s.update(ctx, p, known)
 	}
 	if !updated && err == nil {
@@ -323,6 +335,11 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 		return failed, &storeError{err}
 	}
 	r := RepoResult{Outcome: Outcome(snap.DescriptorStatus), Work: WorkReread, Described: true, Applied: res}
+	for _, f := range snap.DependencySources {
+		if f.Unread() {
+			r.DependencyFilesUnread++
+		}
+	}
 	if updated {
 		r.Work = WorkChanged
 		if snap.Repo.LastCommit == known.LastCommit {
@@ -338,7 +355,7 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 // unchanged reports whether the listing says the repo has not moved since
 // it was stored.
 func unchanged(p gitlab.Project, known catalog.RepoState) bool {
-	return known.Synced && known.SyncError == "" && !known.LastActivityAt.IsZero() &&
+	return known.Synced && known.SyncError == "" && known.DependencyFilesUnread == 0 && !known.LastActivityAt.IsZero() &&
 		known.LastActivityAt.Equal(p.LastActivityAt) && known.Path == p.Path && known.Archived == p.Archived
 }
 
@@ -415,22 +432,39 @@ func (s *Syncer) update(ctx context.Context, p gitlab.Project, known catalog.Rep
 		}
 	}
 
-	// Dependencies: files newly selected or changed are read again; files
-	// no longer selected lose theirs.
-	oldSel, newSel := set(depfile.Select(skipVendored(old))), depfile.Select(skipVendored(tree))
+	// Dependencies: a folder whose dependency files changed, or were added
+	// or dropped, is read again whole (a lockfile is read with its
+	// manifest); files no longer selected lose theirs.
+	oldSel, newSel := depfile.SelectGraph(skipVendored(old)), depfile.SelectGraph(skipVendored(tree))
+	inOld, inNew := set(oldSel), set(newSel)
+	dirs := map[string]bool{}
 	for _, f := range newSel {
-		if !oldSel[f] || changed[f] {
-			deps, err := s.dependencies(ctx, p, f, cmp.Head)
-			if err != nil {
-				return snap, false, err
-			}
-			snap.Dependencies = append(snap.Dependencies, deps...)
+		if !inOld[f] || changed[f] {
+			dirs[path.Dir(f)] = true
+		}
+	}
+	for _, f := range oldSel {
+		if !inNew[f] {
+			dirs[path.Dir(f)] = true
+		}
+	}
+	if len(dirs) == 0 {
+		return snap, true, nil
+	}
+	var reread []string
+	for _, f := range newSel {
+		if dirs[path.Dir(f)] {
+			reread = append(reread, f)
+		}
+	}
+	for _, f := range append(oldSel, newSel...) {
+		if dirs[path.Dir(f)] && !slices.Contains(snap.DependencyFiles, f) {
 			snap.DependencyFiles = append(snap.DependencyFiles, f)
 		}
-		delete(oldSel, f)
 	}
-	for f := range oldSel {
-		snap.DependencyFiles = append(snap.DependencyFiles, f)
+	snap.Dependencies, snap.DependencySources, err = s.dependencies(ctx, p, reread, cmp.Head)
+	if err != nil {
+		return snap, false, err
 	}
 	return snap, true, nil
 }
@@ -478,18 +512,15 @@ func (s *Syncer) read(ctx context.Context, p gitlab.Project) (catalog.RepoSnapsh
 		snap.Repo.LastCommit = f.CommitID
 		s.describe(&snap, descriptor, f.Content)
 	}
-	for _, dep := range depfile.Select(skipVendored(tree)) {
-		// Read at the commit the descriptor was read at, when known, so
-		// that the snapshot is of one commit.
-		ref := p.DefaultBranch
-		if snap.Repo.LastCommit != "" {
-			ref = snap.Repo.LastCommit
-		}
-		deps, err := s.dependencies(ctx, p, dep, ref)
-		if err != nil {
-			return snap, err
-		}
-		snap.Dependencies = append(snap.Dependencies, deps...)
+	// Read at the commit the descriptor was read at, when known, so that
+	// the snapshot is of one commit.
+	ref := p.DefaultBranch
+	if snap.Repo.LastCommit != "" {
+		ref = snap.Repo.LastCommit
+	}
+	snap.Dependencies, snap.DependencySources, err = s.dependencies(ctx, p, depfile.SelectGraph(skipVendored(tree)), ref)
+	if err != nil {
+		return snap, err
 	}
 	return snap, nil
 }
@@ -508,26 +539,85 @@ func (s *Syncer) describe(snap *catalog.RepoSnapshot, path string, content []byt
 	}
 }
 
-// dependencies reads and parses one dependency file. A malformed file is
-// the repo's problem, not the sync's: it contributes no dependency and the
-// sync goes on.
-func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, path, ref string) ([]catalog.Dependency, error) {
-	f, err := s.src.File(ctx, p.ID, path, ref)
-	if errors.Is(err, gitlab.ErrFileTooLarge) || errors.Is(err, gitlab.ErrNotFound) {
-		return nil, nil
+// dependencies reads the dependency files at paths (SelectGraph's choice,
+// or the folders of them that changed) and parses them together, folder by
+// folder (depfile.ParseDir pairs each lockfile with its manifest). Every
+// file gets a record: the graph it gave, or why it gave nothing. A file
+// that cannot be read (404 at that commit, over the size limit, a
+// timeout) or parsed is the repo's problem, not the sync's: it is
+// recorded with the reason and the sync goes on; any other failure to
+// read is returned.
+func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []string, ref string) ([]catalog.Dependency, []catalog.DependencyFile, error) {
+	// Up to fileReaders files at once: a repo's files are independent
+	// requests, and with GitLab's latency a repo with a lockfile and its
+	// manifest in several folders would otherwise wait for each in turn.
+	contents := make([][]byte, len(paths))
+	errs := make([]error, len(paths))
+	sem := make(chan struct{}, fileReaders)
+	var wg sync.WaitGroup
+	for i, name := range paths {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f, err := s.src.File(ctx, p.ID, name, ref)
+			contents[i], errs[i] = f.Content, err
+		}()
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	wg.Wait()
+	var (
+		files   []depfile.File
+		records []catalog.DependencyFile
+	)
+	for i, name := range paths {
+		if err := errs[i]; err != nil {
+			problem := unreadProblem(ctx, err)
+			if problem == "" {
+				return nil, nil, fmt.Errorf("read %s: %w", name, err)
+			}
+			s.log.Debug("dependency file not read", "repo", p.Path, "file", name, "err", err)
+			records = append(records, catalog.DependencyFile{Path: name, Problem: problem, Error: err.Error()})
+			continue
+		}
+		files = append(files, depfile.File{Path: name, Data: contents[i]})
 	}
-	deps, err := depfile.Parse(path, f.Content)
-	if err != nil {
-		s.log.Debug("dependency file not parsed", "repo", p.Path, "file", path, "err", err)
+	var deps []catalog.Dependency
+	for _, r := range depfile.ParseDir(files) {
+		rec := catalog.DependencyFile{Path: r.File, Graph: r.Graph.String(), Manifest: r.Manifest, Note: r.Note}
+		if r.Err != nil {
+			s.log.Debug("dependency file not parsed", "repo", p.Path, "file", r.File, "err", r.Err)
+			rec.Graph, rec.Problem, rec.Error = "", catalog.FileUnparsable, r.Err.Error()
+		}
+		records = append(records, rec)
+		for _, d := range r.Deps {
+			deps = append(deps, catalog.Dependency{
+				Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: d.File, Line: d.Line,
+				Source: r.File, Direct: d.Direct, Via: d.Via, Scope: d.Scope,
+			})
+		}
 	}
-	out := make([]catalog.Dependency, 0, len(deps))
-	for _, d := range deps {
-		out = append(out, catalog.Dependency{Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: path})
+	return deps, records, nil
+}
+
+// fileReaders bounds the dependency files of one repo read at once.
+const fileReaders = 4
+
+// unreadProblem says why a dependency file could not be read, when that
+// is the file's problem (catalog.FileNotFound, FileTooLarge, FileTimeout),
+// or "" when the read failed otherwise (the sync stops, ctx ended).
+func unreadProblem(ctx context.Context, err error) string {
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil:
+		return ""
+	case errors.Is(err, gitlab.ErrNotFound):
+		return catalog.FileNotFound
+	case errors.Is(err, gitlab.ErrFileTooLarge):
+		return catalog.FileTooLarge
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return catalog.FileTimeout
 	}
-	return out, nil
+	return ""
 }
 
 // descriptorOrder is which descriptor file a repo's catalog entry comes

@@ -215,6 +215,7 @@ func printSummary(w io.Writer, r catalog.SyncRun) {
 		r.ReposSeen, r.Verified, r.Changed, r.Reread, r.Unchanged, r.Ignored, r.AlreadyQueued, r.Failed)
 	fmt.Fprintf(w, "descriptors read %d: catalogued %d, invalid %d, missing %d, templates %d; services %d, conflicts %d, orphaned %d\n",
 		r.Catalogued+r.Invalid+r.Missing+r.Templates, r.Catalogued, r.Invalid, r.Missing, r.Templates, r.Services, r.Conflicts, r.Orphaned)
+	fmt.Fprintf(w, "dependency files unread: %d (recorded on their repos, read again at the next sync)\n", r.DependencyFilesUnread)
 	fmt.Fprintf(w, "API requests %d, 429s %d; %s\n", r.Requests, r.RateLimited, r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
 	for i, f := range r.Failures {
 		if i == 20 {
