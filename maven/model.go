@@ -29,6 +29,9 @@ type loader struct {
 	repo Repository
 	ws   fs.FS
 
+	wsOnce  sync.Once
+	wsIndex map[Coord]string
+
 	mu     sync.Mutex
 	raws   map[Coord]*rawEntry
 	models map[Coord]*modelEntry
@@ -96,7 +99,8 @@ func (l *loader) fetch(ctx context.Context, c Coord) (*pom, error) {
 	return p, nil
 }
 
-// remoteModel returns the effective model of c, from the repository.
+// remoteModel returns the effective model of c: the workspace's module of
+// that coordinate, else the repository's POM.
 func (l *loader) remoteModel(ctx context.Context, c Coord, imports []Coord) (*model, error) {
 	l.mu.Lock()
 	e, ok := l.models[c]
@@ -114,6 +118,10 @@ func (l *loader) remoteModel(ctx context.Context, c Coord, imports []Coord) (*mo
 		}
 	}
 	defer close(e.done)
+	if p, wsPath, ok := l.workspaceModel(ctx, c); ok {
+		e.model, e.err = l.build(ctx, p, wsPath, imports)
+		return e.model, e.err
+	}
 	p, err := l.fetch(ctx, c)
 	if err != nil {
 		e.err = err

@@ -90,11 +90,30 @@ type node struct {
 }
 
 // Resolve resolves the project whose pom.xml is at pomPath in ws (the
-// repository's files; parents are looked for there by relativePath). It
+// repository's files; parents are looked for there by relativePath, and
+// dependencies on the workspace's other modules resolve to them). It
 // returns an error only when the project's own POM cannot be read; every
 // other failure makes the result partial (Result.Problems).
 func (r *Resolver) Resolve(ctx context.Context, ws fs.FS, pomPath string) (*Result, error) {
-	data, err := fs.ReadFile(ws, pomPath)
+	return r.Session(ws).Resolve(ctx, pomPath)
+}
+
+// Session resolves several projects of one workspace (the pom.xml files of
+// a repository), fetching each POM and building each model once for all.
+// It is safe for concurrent use.
+type Session struct {
+	r *Resolver
+	l *loader
+}
+
+// Session starts resolving projects of ws.
+func (r *Resolver) Session(ws fs.FS) *Session {
+	return &Session{r: r, l: newLoader(r.Repo, ws)}
+}
+
+// Resolve resolves the project at pomPath, as Resolver.Resolve.
+func (s *Session) Resolve(ctx context.Context, pomPath string) (*Result, error) {
+	data, err := fs.ReadFile(s.l.ws, pomPath)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", pomPath, err)
 	}
@@ -102,13 +121,12 @@ func (r *Resolver) Resolve(ctx context.Context, ws fs.FS, pomPath string) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	return r.resolve(ctx, ws, pomPath, p), nil
+	return s.r.resolve(ctx, s.l, pomPath, p), nil
 }
 
 // resolve collects the graph of the parsed project p.
-func (r *Resolver) resolve(ctx context.Context, ws fs.FS, pomPath string, p *pom) *Result {
+func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *pom) *Result {
 	res := &Result{File: pomPath, Project: Coord{p.GroupID, p.ArtifactID, p.Version}}
-	l := newLoader(r.Repo, ws)
 	root, err := l.build(ctx, p, pomPath, nil)
 	if err != nil {
 		res.Problems = append(res.Problems, asError(err, pomPath, nil))

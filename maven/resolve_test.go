@@ -297,3 +297,33 @@ func TestToken(t *testing.T) {
 		}
 	}
 }
+
+// TestSession: a sync hands a repository's pom.xml files as Files; a
+// module depending on its sibling resolves the sibling from them, never
+// from a repository, and one session serves every module.
+func TestSession(t *testing.T) {
+	fake, remote := newFake(t)
+	files := maven.Files{}
+	for _, p := range []string{"pom.xml", "core/pom.xml", "app/pom.xml"} {
+		data, err := os.ReadFile(filepath.Join("testdata/projects/reactor", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[p] = data
+	}
+	s := (&maven.Resolver{Repo: remote}).Session(files)
+	for _, p := range []string{"pom.xml", "core/pom.xml", "app/pom.xml"} {
+		res, err := s.Resolve(context.Background(), p)
+		if err != nil || res.Partial() {
+			t.Fatalf("%s: %v %v", p, err, res.Err())
+		}
+	}
+	for p, n := range fake.Requests() {
+		if strings.Contains(p, "fulfilment") {
+			t.Errorf("asked the repository for %s", p)
+		}
+		if n != 1 {
+			t.Errorf("%s: got %d requests in one session, want 1", p, n)
+		}
+	}
+}

@@ -18,10 +18,12 @@ mkdir -p "$lr/junit/junit/4.x"
 echo '<project><modelVersion>4.0.0</modelVersion><groupId>junit</groupId><artifactId>junit</artifactId><version>4.x</version></project>' >"$lr/junit/junit/4.x/junit-4.x.pom"
 : >"$lr/junit/junit/4.x/junit-4.x.jar"
 cp -r --remove-destination "$here/repo/." "$lr/"
-for pom in $(cd "$here/projects" && find . -name pom.xml | sort); do
-	dir=$(dirname "$here/projects/$pom")
-	(cd "$dir" && mvn -o -q -N -Dmaven.repo.local="$lr" \
+# Each project is built as a reactor from its top folder, as CI would:
+# modules see each other (reactor/app needs reactor/core, never
+# published), and each writes its tree beside its pom.xml.
+for dir in "$here"/projects/*/; do
+	(cd "$dir" && mvn -o -q -Dmaven.repo.local="$lr" \
 		org.apache.maven.plugins:maven-dependency-plugin:3.5.0:tree \
-		-DoutputType=text -DoutputFile="$dir/mvn-tree.txt")
-	echo "$pom: $(wc -l <"$dir/mvn-tree.txt") lines"
+		-DoutputType=text -DoutputFile=mvn-tree.txt)
 done
+(cd "$here/projects" && find . -name mvn-tree.txt | sort | xargs wc -l)

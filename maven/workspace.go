@@ -1,0 +1,120 @@
+package maven
+
+import (
+	"context"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// skippedDirs are folders whose pom.xml files are not the repository's
+// modules: build output, other people's code, test fixtures under src/.
+var skippedDirs = map[string]bool{"target": true, "node_modules": true, ".git": true, "src": true, "vendor": true}
+
+// workspaceIndex maps the coordinates of the workspace's modules to their
+// pom.xml paths: a dependency on a sibling module resolves to it, as in a
+// reactor build, before any repository is asked.
+func (l *loader) workspaceIndex() map[Coord]string {
+	l.wsOnce.Do(func() {
+		l.wsIndex = map[Coord]string{}
+		if l.ws == nil {
+			return
+		}
+		_ = fs.WalkDir(l.ws, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // an unreadable folder is skipped
+			}
+			if d.IsDir() {
+				if p != "." && skippedDirs[d.Name()] {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.Name() != "pom.xml" {
+				return nil
+			}
+			if c, ok := l.wsCoord(p); ok {
+				if _, dup := l.wsIndex[c]; !dup {
+					l.wsIndex[c] = p
+				}
+			}
+			return nil
+		})
+	})
+	return l.wsIndex
+}
+
+// wsCoord is the coordinate of the workspace POM at p, its properties
+// taken from its parents in the workspace (${revision} and the like).
+func (l *loader) wsCoord(p string) (Coord, bool) {
+	data, err := fs.ReadFile(l.ws, p)
+	if err != nil {
+		return Coord{}, false
+	}
+	pp, err := parsePOM(p, data)
+	if err != nil {
+		return Coord{}, false
+	}
+	c := Coord{pp.GroupID, pp.ArtifactID, pp.Version}
+	props := interpolator{}
+	chain := []*pom{pp}
+	cur, curPath := pp, p
+	for range 16 {
+		if cur.Parent == nil || cur.Parent.RelativePath == "" {
+			break
+		}
+		if c.GroupID == "" {
+			c.GroupID = cur.Parent.GroupID
+		}
+		if c.Version == "" {
+			c.Version = cur.Parent.Version
+		}
+		pp := path.Join(path.Dir(curPath), cur.Parent.RelativePath)
+		if !strings.HasSuffix(pp, ".xml") {
+			pp = path.Join(pp, "pom.xml")
+		}
+		data, err := fs.ReadFile(l.ws, pp)
+		if err != nil {
+			break
+		}
+		parent, err := parsePOM(pp, data)
+		if err != nil {
+			break
+		}
+		chain = append(chain, parent)
+		cur, curPath = parent, pp
+	}
+	if pp.Parent != nil {
+		if c.GroupID == "" {
+			c.GroupID = pp.Parent.GroupID
+		}
+		if c.Version == "" {
+			c.Version = pp.Parent.Version
+		}
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for k, v := range chain[i].Properties {
+			props[k] = v
+		}
+	}
+	c.GroupID, c.Version = props.expand(c.GroupID), props.expand(c.Version)
+	return c, c.valid()
+}
+
+// workspaceModel returns the POM of the workspace module c and its path;
+// false when the workspace has none.
+func (l *loader) workspaceModel(_ context.Context, c Coord) (*pom, string, bool) {
+	p, ok := l.workspaceIndex()[c]
+	if !ok {
+		return nil, "", false
+	}
+	data, err := fs.ReadFile(l.ws, p)
+	if err != nil {
+		return nil, "", false
+	}
+	pp, err := parsePOM(p, data)
+	if err != nil {
+		return nil, "", false
+	}
+	return pp, p, true
+}
