@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -21,6 +22,9 @@ type model struct {
 	managed map[string]dependency
 	// order is managed's keys in declaration order.
 	order []string
+	// problems are the parents and BOMs that could not be read: the
+	// model was built without them.
+	problems []*Error
 }
 
 // loader builds effective models for one resolution, each POM fetched and
@@ -136,6 +140,7 @@ func (l *loader) remoteModel(ctx context.Context, c Coord, imports []Coord) (*mo
 // imported above this one, to stop a cycle of imports.
 func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coord) (*model, error) {
 	// The chain of ancestors, child first.
+	var problems []*Error
 	chain := []*pom{p}
 	seen := map[Coord]bool{}
 	cur, curPath := p, wsPath
@@ -143,12 +148,16 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 		ref := cur.Parent
 		pc := Coord{ref.GroupID, ref.ArtifactID, ref.Version}
 		if seen[pc] || (pc.GroupID == p.GroupID && pc.ArtifactID == p.ArtifactID && pc.Version == p.Version) {
-			return nil, &Error{Kind: ParentCycle, Coordinate: pc.String(), Err: fmt.Errorf("parent of %s", cur.File)}
+			problems = append(problems, &Error{Kind: ParentCycle, Coordinate: pc.String(), Err: fmt.Errorf("parent of %s", cur.File)})
+			break
 		}
 		seen[pc] = true
 		parent, parentPath, err := l.parent(ctx, ref, curPath)
 		if err != nil {
-			return nil, wrapParent(err, cur.File)
+			// Built without the rest of the chain: what the POMs read
+			// so far say is kept, and the graph is partial.
+			problems = append(problems, asError(wrapParent(err, cur.File), pc.String(), nil))
+			break
 		}
 		chain = append(chain, parent)
 		cur, curPath = parent, parentPath
@@ -205,7 +214,7 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 		return nil, &Error{Kind: Malformed, Coordinate: p.File, Err: errors.New("groupId, artifactId or version missing")}
 	}
 
-	m := &model{coord: coord, managed: map[string]dependency{}}
+	m := &model{coord: coord, managed: map[string]dependency{}, problems: problems}
 	for _, d := range managed {
 		d = in.dep(d)
 		if d.Scope == "import" {
@@ -224,15 +233,16 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 			continue
 		}
 		bc := Coord{d.GroupID, d.ArtifactID, d.Version}
-		for _, c := range imports {
-			if c == bc {
-				return nil, &Error{Kind: ParentCycle, Coordinate: bc.String(), Err: errors.New("BOM imports itself")}
-			}
+		if slices.Contains(imports, bc) || bc == coord {
+			m.problems = append(m.problems, &Error{Kind: ParentCycle, Coordinate: bc.String(), Err: errors.New("BOM imports itself")})
+			continue
 		}
 		bom, err := l.remoteModel(ctx, bc, append(append([]Coord(nil), imports...), coord))
 		if err != nil {
-			return nil, wrapf(err, "import BOM %s in %s", bc, p.File)
+			m.problems = append(m.problems, asError(annotate(err, "BOM imported by %s", p.File), bc.String(), nil))
+			continue
 		}
+		m.problems = append(m.problems, bom.problems...)
 		for _, k := range bom.order {
 			if _, ok := m.managed[k]; ok {
 				continue
@@ -265,11 +275,23 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 
 // wrapParent says which POM needed the parent that failed.
 func wrapParent(err error, child string) error {
+	return annotate(err, "parent of %s", child)
+}
+
+// annotate adds what needed it to the *Error in err, keeping its kind and
+// coordinate; another error is wrapped with the context.
+func annotate(err error, format string, args ...any) error {
 	var e *Error
-	if errors.As(err, &e) {
-		return err
+	if !errors.As(err, &e) {
+		return wrapf(err, format, args...)
 	}
-	return wrapf(err, "parent of %s", child)
+	out := *e
+	if out.Err == nil {
+		out.Err = fmt.Errorf(format, args...)
+	} else {
+		out.Err = fmt.Errorf(format+": %w", append(args, e.Err)...)
+	}
+	return &out
 }
 
 // parent finds a parent POM: in the workspace at its relative path when

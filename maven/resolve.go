@@ -139,6 +139,7 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 		return res
 	}
 	res.Project = root.coord
+	res.Problems = append(res.Problems, root.problems...)
 	maxDepth := r.MaxDepth
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
@@ -191,6 +192,9 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 				continue
 			}
 			via := append(append([]string(nil), n.via...), n.coord.Name()+"@"+n.coord.Version)
+			for _, pr := range m.problems {
+				res.Problems = append(res.Problems, asError(pr, n.coord.String(), via))
+			}
 			for _, c := range m.deps {
 				if c.Scope == "test" || c.Scope == "provided" || c.Scope == "system" || c.Scope == "import" || c.isOptional() {
 					continue
@@ -396,7 +400,7 @@ func scopeOf(s string) string {
 	return s
 }
 
-// asError makes err an *Error about coordinate.
+// asError makes err an *Error about coordinate, needed through via.
 func asError(err error, coordinate string, via []string) *Error {
 	var e *Error
 	if errors.As(err, &e) {
@@ -404,10 +408,6 @@ func asError(err error, coordinate string, via []string) *Error {
 		out.Via = via
 		if out.Coordinate == "" {
 			out.Coordinate = coordinate
-		}
-		out.Err = err
-		if errors.Is(err, e) && err == error(e) {
-			out.Err = e.Err
 		}
 		return &out
 	}

@@ -188,7 +188,13 @@ func TestPartial(t *testing.T) {
 		{name: "POM missing", pom: "p/pom.xml", kind: maven.NotFound, wantDep: "com.acme:lib-a",
 			files: fstest.MapFS{"p/pom.xml": {Data: []byte(project(`<dependency><groupId>com.acme</groupId><artifactId>nowhere</artifactId><version>9</version></dependency>
 <dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency>`))}}},
-		{name: "parent missing", pom: "p/pom.xml", kind: maven.NotFound, wantDep: "com.acme:lib-a",
+		{name: "BOM missing", pom: "bom/pom.xml", kind: maven.NotFound, wantDep: "org.springframework.boot:spring-boot-starter-log4j2",
+			fail: map[string]int{"org/springframework/boot/spring-boot-dependencies/2.6.1/spring-boot-dependencies-2.6.1.pom": 404}},
+		{name: "BOM of a dependency's parent unavailable", pom: "debian-bom/pom.xml", kind: maven.Unavailable, wantDep: "org.apache.logging.log4j:log4j-api",
+			fail: map[string]int{"org/apache/logging/log4j/log4j/debian/log4j-debian.pom": 500}},
+		// Without its parent, the project's own declarations still
+		// resolve, transitively.
+		{name: "parent missing", pom: "p/pom.xml", kind: maven.NotFound, wantDep: "org.apache.logging.log4j:log4j-core",
 			files: fstest.MapFS{"p/pom.xml": {Data: []byte(`<project><parent><groupId>com.acme</groupId><artifactId>gone</artifactId><version>1</version></parent>
 <artifactId>x</artifactId><dependencies><dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency></dependencies></project>`)}}},
 		{name: "parent cycle", pom: "a/pom.xml", kind: maven.ParentCycle, wantDep: "com.acme:lib-a",
