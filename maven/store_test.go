@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/maven"
 )
@@ -64,12 +66,18 @@ func pomRequests(counts map[string]int) (requests, distinct int) {
 // once fetch each POM once; a later resolution fetches none.
 func TestCacheSharedByReplicas(t *testing.T) {
 	pool := pgtest.New(t)
+	// The second replica has a pool of its own on the same database.
+	pool2, err := pgxpool.New(context.Background(), pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool2.Close)
 	fake, remote := newFake(t)
 	fake.Latency = 20 * time.Millisecond
-	replica := func() *maven.Resolver {
+	replica := func(pool *pgxpool.Pool) *maven.Resolver {
 		return &maven.Resolver{Repo: &maven.Cached{Repo: remote, Store: maven.NewStore(pool)}}
 	}
-	resolveAll(t, replica(), replica())
+	resolveAll(t, replica(pool), replica(pool2))
 	for p, n := range fake.Requests() {
 		if n != 1 {
 			t.Errorf("%s: got %d requests, want 1", p, n)
@@ -84,9 +92,51 @@ func TestCacheSharedByReplicas(t *testing.T) {
 		t.Errorf("got %d coordinates fetched %d times, want %d once each", coords, fetches, distinct)
 	}
 	fake.Reset()
-	resolveAll(t, replica())
+	resolveAll(t, replica(pool2))
 	if n, _ := pomRequests(fake.Requests()); n != 0 {
 		t.Errorf("warm cache: got %d POM requests, want 0", n)
+	}
+}
+
+// TestCacheStaleClaim: a claim whose replica died (never filled) is
+// taken over once it is older than ClaimTimeout; a fresh one is waited
+// for.
+func TestCacheStaleClaim(t *testing.T) {
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	fake, remote := newFake(t)
+	c := maven.Coord{GroupID: "com.acme", ArtifactID: "lib-a", Version: "1.0"}
+	if _, err := pool.Exec(ctx, `INSERT INTO pom_cache (coordinate, claimed_at) VALUES ($1, now() - interval '1 hour')`, c.String()); err != nil {
+		t.Fatal(err)
+	}
+	store := maven.NewStore(pool)
+	store.ClaimTimeout = time.Minute
+	data, err := (&maven.Cached{Repo: remote, Store: store}).FetchPOM(ctx, c)
+	if err != nil || !strings.Contains(string(data), "lib-a") {
+		t.Fatalf("got %q, %v; want lib-a's POM", data, err)
+	}
+	// A fresh claim by another replica: wait for it rather than fetch.
+	c2 := maven.Coord{GroupID: "com.acme", ArtifactID: "lib-b", Version: "1.0"}
+	if _, err := pool.Exec(ctx, `INSERT INTO pom_cache (coordinate) VALUES ($1)`, c2.String()); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		data, err := (&maven.Cached{Repo: remote, Store: store}).FetchPOM(ctx, c2)
+		if err != nil {
+			got <- err.Error()
+		}
+		got <- string(data)
+	}()
+	const other = "<project>fetched by the other replica</project>"
+	if _, err := pool.Exec(ctx, `UPDATE pom_cache SET pom = $2, fetches = 1 WHERE coordinate = $1`, c2.String(), []byte(other)); err != nil {
+		t.Fatal(err)
+	}
+	if g := <-got; g != other {
+		t.Errorf("got %q, want the other replica's fetch", g)
+	}
+	if n := fake.Count(c2.Path()); n != 0 {
+		t.Errorf("got %d requests for %s, want 0", n, c2.Path())
 	}
 }
 
