@@ -124,3 +124,62 @@ func TestDependencyFileIncomplete(t *testing.T) {
 		}
 	}
 }
+
+// TestImpactQueries: the versions in use by name key (PEP 503 for PyPI),
+// the repos using some of them, and the repos whose graphs are incomplete
+// for an ecosystem.
+func TestImpactQueries(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	apply := func(id int64, path string, deps []catalog.Dependency, files []catalog.DependencyFile) {
+		t.Helper()
+		snap := snapshot(id, path, catalog.DescriptorMissing)
+		snap.Dependencies, snap.DependencySources = deps, files
+		mustApply(t, s, snap)
+	}
+	apply(1, "acme/a", []catalog.Dependency{{Ecosystem: "pypi", Name: "PyYAML", Version: "5.3", File: "requirements.txt", Direct: true}},
+		[]catalog.DependencyFile{{Path: "requirements.txt", Graph: catalog.GraphDeclared}})
+	apply(2, "acme/b", []catalog.Dependency{{Ecosystem: "pypi", Name: "pyyaml", Version: "6.0", File: "poetry.lock", Via: []string{"x@1"}}},
+		[]catalog.DependencyFile{{Path: "poetry.lock", Graph: catalog.GraphPaths}})
+	apply(3, "acme/c", nil, []catalog.DependencyFile{{Path: "pom.xml", Problem: catalog.FileTooLarge}})
+	apply(4, "acme/d", []catalog.Dependency{{Ecosystem: "maven", Name: "g:a", Version: "1", File: "pom.xml", Direct: true}},
+		[]catalog.DependencyFile{{Path: "pom.xml", Graph: catalog.GraphDeclared}})
+
+	versions, err := s.VersionsInUse(ctx, []catalog.PackageKey{{Ecosystem: "pypi", NameKey: "pyyaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 2 || versions[0].Version != "5.3" || versions[1].Version != "6.0" {
+		t.Fatalf("versions in use: got %+v", versions)
+	}
+	hits, err := s.ReposUsing(ctx, versions[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0].Repo.Path != "acme/a" || hits[0].From.Graph != catalog.GraphDeclared || !hits[0].Dependency.Direct {
+		t.Fatalf("repos using PyYAML 5.3: got %+v", hits)
+	}
+
+	tests := []struct {
+		ecosystems []string
+		repos      int
+		list       []string
+	}{
+		{nil, 3, []string{"acme/c", "acme/a", "acme/d"}},
+		{[]string{"pypi"}, 2, []string{"acme/c", "acme/a"}},
+		{[]string{"npm"}, 1, []string{"acme/c"}},
+	}
+	for _, tt := range tests {
+		g, err := s.GraphGaps(ctx, tt.ecosystems, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []string
+		for _, r := range g.List {
+			list = append(list, r.Repo.Path)
+		}
+		if g.Repos != tt.repos || !slices.Equal(list, tt.list) || g.Unread != 1 {
+			t.Errorf("%v: got %d repos %v (unread %d), want %d %v", tt.ecosystems, g.Repos, list, g.Unread, tt.repos, tt.list)
+		}
+	}
+}

@@ -2,36 +2,83 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/depfile"
 )
 
 // ImpactIndex is what /impact needs of the catalog: the dependency and file
-// index the sync keeps.
+// index the sync keeps, with each dependency's graph.
 type ImpactIndex interface {
 	DependentRepos(ctx context.Context, name string) ([]catalog.ImpactHit, error)
 	ReposWithFile(ctx context.Context, pattern string, limit int) ([]catalog.ImpactHit, error)
+	VersionsInUse(ctx context.Context, keys []catalog.PackageKey) ([]catalog.PackageVersion, error)
+	ReposUsing(ctx context.Context, versions []catalog.PackageVersion) ([]catalog.ImpactHit, error)
+	GraphGaps(ctx context.Context, ecosystems []string, limit int) (catalog.GraphGaps, error)
+}
+
+// AdvisoryIndex finds advisories by id (their own or an alias, any case):
+// Find makes sure the store holds them (asking the OSV API when one is
+// configured), Packages returns what they affect.
+type AdvisoryIndex interface {
+	Find(ctx context.Context, id string) ([]*advisories.Record, error)
+	Packages(ctx context.Context, id string) ([]advisories.Affects, error)
+}
+
+// ImpactConfig configures /impact.
+type ImpactConfig struct {
+	Index ImpactIndex
+	// Advisories answers /impact CVE-…; nil: such questions are told
+	// advisories are not set up.
+	Advisories AdvisoryIndex
+	// Online says the OSV API is asked for ids the store lacks (said when
+	// an id is not found).
+	Online bool
 }
 
 // maxImpactLines is how many repos /impact lists before summarising.
 const maxImpactLines = 60
 
-// Impact is /impact PACKAGE [CONSTRAINT] and /impact file:PATTERN: which
-// repos and services depend on a package (optionally at versions matching
-// a constraint such as "<2.17.1"), or contain a file, with their owners.
-func Impact(idx ImpactIndex) Command {
+// maxGapLines is how many repos with incomplete graphs an answer lists.
+const maxGapLines = 15
+
+// impactLinesPerSection keeps each section well within Slack's 3,000 characters.
+const impactLinesPerSection = 10
+
+// advisoryID is the shape of an advisory id: CVE, GHSA, and OSV's
+// database prefixes (GO-, PYSEC-, RUSTSEC-, ...).
+var advisoryID = regexp.MustCompile(`(?i)^(CVE-\d{4}-\d{4,}|GHSA(-[0-9a-z]{4}){3}|(GO|PYSEC|RUSTSEC|OSV|GSD|MAL|RUBYSEC|UVI)-\d{4}-\d+)$`)
+
+// IsAdvisoryID reports whether s has the shape of an advisory id
+// ("CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q", "GO-2022-0969").
+func IsAdvisoryID(s string) bool { return advisoryID.MatchString(strings.TrimSpace(s)) }
+
+// Impact is /impact over idx, without advisories.
+func Impact(idx ImpactIndex) Command { return ImpactCommand(ImpactConfig{Index: idx}) }
+
+// ImpactCommand is /impact PACKAGE [CONSTRAINT], /impact ADVISORY-ID and
+// /impact file:PATTERN: which repos and services depend on a package
+// (optionally at versions matching a constraint such as "<2.17.1"), are
+// affected by an advisory, or contain a file, by owning team, each
+// dependency direct or with the chain bringing it in and the line to
+// change. Every answer says how many repos' graphs are incomplete.
+func ImpactCommand(cfg ImpactConfig) Command {
+	idx := cfg.Index
 	return Command{
 		Name:    "/impact",
-		Usage:   "PACKAGE [<VERSION] | file:PATTERN",
-		Summary: "Which services depend on a package (at which versions) or contain a file",
+		Usage:   "PACKAGE [<VERSION] | CVE-… | GHSA-… | file:PATTERN",
+		Summary: "Which services depend on a package (at which versions), are affected by an advisory, or contain a file",
 		Handler: func(ctx context.Context, req Request) (Response, error) {
 			text := strings.TrimSpace(req.Text)
 			if text == "" {
-				return usageResponse("Which package or file? Usage: ", "/impact log4j-core <2.17.1", " or ", "/impact file:log4j2.xml"), nil
+				return usageResponse("Which package, advisory or file? Usage: ", "/impact log4j-core <2.17.1", " or ", "/impact CVE-2021-44228", " or ", "/impact file:log4j2.xml"), nil
 			}
 			if pattern, ok := strings.CutPrefix(text, "file:"); ok {
 				pattern = strings.TrimSpace(pattern)
@@ -39,7 +86,14 @@ func Impact(idx ImpactIndex) Command {
 				if err != nil {
 					return Response{}, err
 				}
-				return impactResponse("file "+pattern, hits, nil), nil
+				gaps, err := idx.GraphGaps(ctx, nil, 0)
+				if err != nil {
+					return Response{}, err
+				}
+				return impactResponse(impactAnswer{what: "file " + pattern, rows: rowsOf(hits), gaps: gaps, files: true}), nil
+			}
+			if IsAdvisoryID(text) {
+				return advisoryImpact(ctx, cfg, text)
 			}
 			name, constraint, _ := strings.Cut(text, " ")
 			constraint = strings.ReplaceAll(strings.TrimSpace(constraint), " ", "")
@@ -52,31 +106,216 @@ func Impact(idx ImpactIndex) Command {
 			if err != nil {
 				return Response{}, err
 			}
-			var matched, unknown []catalog.ImpactHit
+			var matched, unknown []impactRow
 			for _, h := range hits {
 				if constraint == "" {
-					matched = append(matched, h)
+					matched = append(matched, impactRow{hit: h})
 					continue
 				}
 				if h.Dependency.Version == "" {
-					unknown = append(unknown, h)
+					unknown = append(unknown, impactRow{hit: h})
 					continue
 				}
 				ok, err := depfile.MatchConstraint(h.Dependency.Version, constraint)
 				switch {
 				case err != nil:
-					unknown = append(unknown, h) // a range or a variable: cannot tell
+					unknown = append(unknown, impactRow{hit: h}) // a range or a variable: cannot tell
 				case ok:
-					matched = append(matched, h)
+					matched = append(matched, impactRow{hit: h})
 				}
+			}
+			gaps, err := idx.GraphGaps(ctx, ecosystemsOf(name, hits), maxGapLines)
+			if err != nil {
+				return Response{}, err
 			}
 			what := name
 			if constraint != "" {
 				what += " " + constraint
 			}
-			return impactResponse(what, matched, unknown), nil
+			return impactResponse(impactAnswer{what: what, rows: matched, unknown: unknown, gaps: gaps,
+				unknownTitle: "Version not known from the file"}), nil
 		},
 	}
+}
+
+// ecosystemsOf names the ecosystems a package question is about: those of
+// its hits, or Maven's for a group:artifact name; none (any) otherwise.
+func ecosystemsOf(name string, hits []catalog.ImpactHit) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(e string) {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	for _, h := range hits {
+		for _, e := range advisories.DependencyEcosystems(h.Dependency.Ecosystem) {
+			add(e)
+		}
+	}
+	if len(out) == 0 && strings.Contains(name, ":") {
+		add(depfile.Maven)
+		add(depfile.Gradle)
+	}
+	return out
+}
+
+// advisoryImpact answers /impact ADVISORY-ID: the advisory's packages and
+// ranges, then every repo using an affected version, with the first fixed
+// version to move to; versions that cannot be compared apart.
+func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response, error) {
+	if cfg.Advisories == nil {
+		return textResponse(T(Plain("Advisories are not set up here: "), Code(id), Plain(" cannot be looked up."))), nil
+	}
+	recs, err := cfg.Advisories.Find(ctx, id)
+	if errors.Is(err, advisories.ErrNotFound) {
+		where := "in the advisory database, nor at the OSV API"
+		if !cfg.Online {
+			where = "in the advisory database (the OSV API is not asked here: load OSV exports with switchboard advisories load)"
+		}
+		return textResponse(T(Plain("No advisory "), Code(id), Plain(" found "+where+"."))), nil
+	}
+	if err != nil {
+		return Response{}, err
+	}
+	// Shown as the records spell it ("GHSA-jfh8-c2jp-5v3q", "CVE-...").
+	for _, r := range recs {
+		for _, known := range append([]string{r.ID}, r.Aliases...) {
+			if strings.EqualFold(known, id) {
+				id = known
+			}
+		}
+	}
+	pkgs, err := cfg.Advisories.Packages(ctx, id)
+	if err != nil && !errors.Is(err, advisories.ErrNotFound) {
+		return Response{}, err
+	}
+	seenKey := map[catalog.PackageKey]bool{}
+	var keys []catalog.PackageKey
+	var ecos []string
+	for _, p := range pkgs {
+		for _, eco := range advisories.DependencyEcosystems(p.Ecosystem) {
+			k := catalog.PackageKey{Ecosystem: eco, NameKey: advisories.NameKey(p.Package.Ecosystem, p.Package.Name)}
+			if !seenKey[k] {
+				seenKey[k] = true
+				keys = append(keys, k)
+				ecos = append(ecos, eco)
+			}
+		}
+	}
+	versions, err := cfg.Index.VersionsInUse(ctx, keys)
+	if err != nil {
+		return Response{}, err
+	}
+	type verdict struct {
+		fixed, why string
+		unknown    bool
+	}
+	verdicts := map[catalog.PackageVersion]verdict{}
+	var ask []catalog.PackageVersion
+	for _, v := range versions {
+		vd, err := advisories.Check(pkgs, v.Ecosystem, v.NameKey, v.Version)
+		var ve *advisories.VersionError
+		switch {
+		case errors.As(err, &ve):
+			verdicts[v] = verdict{unknown: true, why: ve.Reason}
+		case err != nil:
+			verdicts[v] = verdict{unknown: true, why: err.Error()}
+		case vd.Affected:
+			verdicts[v] = verdict{fixed: vd.FirstFixed}
+		default:
+			continue
+		}
+		ask = append(ask, v)
+	}
+	hits, err := cfg.Index.ReposUsing(ctx, ask)
+	if err != nil {
+		return Response{}, err
+	}
+	var rows, unknown []impactRow
+	for _, h := range hits {
+		d := h.Dependency
+		v := verdicts[catalog.PackageVersion{Ecosystem: d.Ecosystem, NameKey: advisories.NameKey(d.Ecosystem, d.Name), Version: d.Version}]
+		if v.unknown {
+			unknown = append(unknown, impactRow{hit: h, why: v.why})
+			continue
+		}
+		rows = append(rows, impactRow{hit: h, fix: v.fixed, advisory: true})
+	}
+	gaps, err := cfg.Index.GraphGaps(ctx, ecos, maxGapLines)
+	if err != nil {
+		return Response{}, err
+	}
+	return impactResponse(impactAnswer{what: id, rows: rows, unknown: unknown, gaps: gaps, about: advisoryAbout(id, recs, pkgs),
+		unknownTitle: "Version cannot be compared with the advisory's ranges"}), nil
+}
+
+// advisoryAbout says what the advisories found by id are and what they
+// affect: one line each, then each package with its ranges.
+func advisoryAbout(id string, recs []*advisories.Record, pkgs []advisories.Affects) Text {
+	var lines []Text
+	for _, r := range recs {
+		line := T(Bold(r.ID))
+		var aliases []string
+		for _, a := range r.Aliases {
+			if !strings.EqualFold(a, r.ID) {
+				aliases = append(aliases, a)
+			}
+		}
+		if len(aliases) > 0 {
+			line = append(line, Plain(" ("+strings.Join(aliases, ", ")+")"))
+		}
+		if r.Summary != "" {
+			line = append(line, Plain(": "+r.Summary))
+		}
+		if !r.Withdrawn.IsZero() {
+			line = append(line, Plain(" — withdrawn"))
+		}
+		lines = append(lines, line)
+	}
+	// One line a package, its ranges from every entry naming it.
+	type pkgLine struct {
+		name, eco string
+		ranges    []string
+	}
+	var order []*pkgLine
+	byName := map[string]*pkgLine{}
+	for _, p := range pkgs {
+		k := p.Package.Ecosystem + "\x00" + p.Package.Name
+		pl := byName[k]
+		if pl == nil {
+			pl = &pkgLine{name: p.Package.Name, eco: p.Package.Ecosystem}
+			byName[k] = pl
+			order = append(order, pl)
+		}
+		for _, rg := range p.Ranges {
+			if rg.Type != advisories.RangeGit && !slices.Contains(pl.ranges, rg.String()) {
+				pl.ranges = append(pl.ranges, rg.String())
+			}
+		}
+		switch n := len(p.Versions); {
+		case n > 0 && n <= 3:
+			pl.ranges = append(pl.ranges, "versions "+strings.Join(p.Versions, ", "))
+		case n > 3:
+			pl.ranges = append(pl.ranges, fmt.Sprintf("%d listed versions", n))
+		}
+	}
+	for i, pl := range order {
+		if i == 10 {
+			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more packages", len(order)-10))))
+			break
+		}
+		lines = append(lines, T(Plain("• "), Code(pl.name), Plain(" ("+pl.eco+") "+strings.Join(pl.ranges, ", "))))
+	}
+	if len(lines) == 0 {
+		return T(Plain(id))
+	}
+	return Join(lines, "\n")
+}
+
+func textResponse(t Text) Response {
+	return Response{Text: t.String(), Blocks: []Block{&Section{Text: t}}}
 }
 
 func usageResponse(parts ...string) Response {
@@ -91,11 +330,55 @@ func usageResponse(parts ...string) Response {
 	return Response{Text: t.String(), Blocks: []Block{&Section{Text: t}}}
 }
 
-// impactResponse lists hits by owning team, services first.
-func impactResponse(what string, hits, unknown []catalog.ImpactHit) Response {
-	repos, services, teams := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, h := range hits {
-		repos[h.Repo.Path] = true
+// impactRow is one hit of an answer, with what an advisory says of it.
+type impactRow struct {
+	hit catalog.ImpactHit
+	// advisory marks an answer to an advisory: fix is the first fixed
+	// version ("" when none is).
+	advisory bool
+	fix      string
+	// why a version is unknown.
+	why string
+}
+
+func rowsOf(hits []catalog.ImpactHit) []impactRow {
+	out := make([]impactRow, len(hits))
+	for i, h := range hits {
+		out[i] = impactRow{hit: h}
+	}
+	return out
+}
+
+// impactAnswer is what an /impact answer shows.
+type impactAnswer struct {
+	what string
+	// about describes the advisory asked about.
+	about Text
+	rows  []impactRow
+	// unknown are hits whose version cannot be judged.
+	unknown      []impactRow
+	unknownTitle string
+	gaps         catalog.GraphGaps
+	// files marks a file question: no graph on the lines.
+	files bool
+}
+
+// transitive says whether a hit comes in only through other packages.
+func transitive(h catalog.ImpactHit) bool {
+	return !h.Dependency.Direct && h.Dependency.Via != nil
+}
+
+// impactResponse lists hits by owning team, with counts, then the hits of
+// unknown version and the repos whose graphs are incomplete.
+func impactResponse(a impactAnswer) Response {
+	repos, services, teams := map[int64]bool{}, map[string]bool{}, map[string]bool{}
+	directIn := map[int64]bool{}
+	for _, r := range a.rows {
+		h := r.hit
+		repos[h.Repo.ID] = true
+		if !transitive(h) {
+			directIn[h.Repo.ID] = true
+		}
 		for _, s := range h.Services {
 			services[s.Ref()] = true
 			if s.Team != "" {
@@ -103,16 +386,43 @@ func impactResponse(what string, hits, unknown []catalog.ImpactHit) Response {
 			}
 		}
 	}
-	summary := fmt.Sprintf("%s: %d repos, %d services, %d teams", what, len(repos), len(services), len(teams))
-	if len(hits) == 0 {
-		summary = fmt.Sprintf("%s: no repo found", what)
+	onlyTransitive := len(repos) - len(directIn)
+	summary := fmt.Sprintf("%s: %d repos, %d services, %d teams", a.what, len(repos), len(services), len(teams))
+	if !a.files {
+		summary += fmt.Sprintf(" — %d transitive", onlyTransitive)
 	}
-	blocks := []Block{&Header{Text: "Impact of " + what}, &Section{Text: T(Bold(summary))}}
+	if len(a.rows) == 0 {
+		summary = fmt.Sprintf("%s: no repo found", a.what)
+	}
+	blocks := []Block{&Header{Text: "Impact of " + a.what}}
+	if len(a.about) > 0 {
+		blocks = append(blocks, &Section{Text: a.about})
+	}
+	blocks = append(blocks, &Section{Text: T(Bold(summary))})
+	if !a.files {
+		blocks = append(blocks, &Context{Text: T(Plain(gapSummary(a.gaps)))})
+	}
 
-	byTeam := map[string][]Text{}
-	for _, h := range hits {
-		team, line := impactLine(h)
-		byTeam[team] = append(byTeam[team], line)
+	type teamPart struct {
+		lines                 []Text
+		repos, svcs, indirect map[string]bool
+	}
+	byTeam := map[string]*teamPart{}
+	for _, r := range a.rows {
+		team, line := impactLine(r, a.files)
+		tp := byTeam[team]
+		if tp == nil {
+			tp = &teamPart{repos: map[string]bool{}, svcs: map[string]bool{}, indirect: map[string]bool{}}
+			byTeam[team] = tp
+		}
+		tp.lines = append(tp.lines, line)
+		tp.repos[r.hit.Repo.Path] = true
+		for _, s := range r.hit.Services {
+			tp.svcs[s.Ref()] = true
+		}
+		if transitive(r.hit) && !directIn[r.hit.Repo.ID] {
+			tp.indirect[r.hit.Repo.Path] = true
+		}
 	}
 	teamNames := make([]string, 0, len(byTeam))
 	for t := range byTeam {
@@ -126,7 +436,8 @@ func impactResponse(what string, hits, unknown []catalog.ImpactHit) Response {
 	})
 	shown := 0
 	for _, team := range teamNames {
-		lines := byTeam[team]
+		tp := byTeam[team]
+		lines := tp.lines
 		if shown >= maxImpactLines {
 			break
 		}
@@ -138,28 +449,138 @@ func impactResponse(what string, hits, unknown []catalog.ImpactHit) Response {
 		if team == "" {
 			title = "No catalogued service (owner unknown)"
 		}
-		blocks = append(blocks, &Section{Text: append(T(Bold(title), Plain("\n")), Join(lines, "\n")...)})
+		count := fmt.Sprintf(": %d repos, %d services", len(tp.repos), len(tp.svcs))
+		if !a.files {
+			count += fmt.Sprintf(", %d transitive", len(tp.indirect))
+		}
+		for i := 0; i < len(lines); i += impactLinesPerSection {
+			part := lines[i:min(i+impactLinesPerSection, len(lines))]
+			head := T(Bold(title), Plain(count+"\n"))
+			if i > 0 {
+				head = T(Bold(title + " (continued)"))
+				head = append(head, Plain("\n"))
+			}
+			blocks = append(blocks, &Section{Text: append(head, Join(part, "\n")...)})
+		}
 	}
-	if left := len(hits) - shown; left > 0 {
+	if left := len(a.rows) - shown; left > 0 {
 		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("…and %d more; narrow the question (a version constraint, a file path).", left)))})
 	}
-	if len(unknown) > 0 {
+	if len(a.unknown) > 0 {
 		var lines []Text
-		for i, h := range unknown {
+		for i, r := range a.unknown {
 			if i == 20 {
-				lines = append(lines, T(Plain(fmt.Sprintf("…and %d more", len(unknown)-20))))
+				lines = append(lines, T(Plain(fmt.Sprintf("…and %d more", len(a.unknown)-20))))
 				break
 			}
-			_, line := impactLine(h)
+			_, line := impactLine(r, false)
+			if r.why != "" {
+				line = append(line, Plain(" ("+r.why+")"))
+			}
 			lines = append(lines, line)
 		}
-		blocks = append(blocks, &Section{Text: append(T(Bold(fmt.Sprintf("Version not known from the file (%d): check these by hand", len(unknown))), Plain("\n")), Join(lines, "\n")...)})
+		title := fmt.Sprintf("%s (%d): check these by hand", a.unknownTitle, len(a.unknown))
+		for i := 0; i < len(lines); i += impactLinesPerSection {
+			head := T(Bold(title), Plain("\n"))
+			if i > 0 {
+				head = nil
+			}
+			blocks = append(blocks, &Section{Text: append(head, Join(lines[i:min(i+impactLinesPerSection, len(lines))], "\n")...)})
+		}
+	}
+	if !a.files && len(a.gaps.List) > 0 {
+		var lines []Text
+		listed := map[int64]bool{}
+		for id := range repos {
+			listed[id] = true
+		}
+		for _, r := range a.unknown {
+			listed[r.hit.Repo.ID] = true
+		}
+		for _, g := range a.gaps.List {
+			if listed[g.Repo.ID] && !gapUnread(g) {
+				continue // already listed, its gap said on its line
+			}
+			lines = append(lines, gapLine(g))
+		}
+		if more := a.gaps.Repos - len(a.gaps.List); more > 0 {
+			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more repos", more))))
+		}
+		if len(lines) > 0 {
+			title := "Graphs incomplete: these may depend on it unseen"
+			for i := 0; i < len(lines); i += impactLinesPerSection {
+				head := T(Bold(title), Plain("\n"))
+				if i > 0 {
+					head = nil
+				}
+				blocks = append(blocks, &Section{Text: append(head, Join(lines[i:min(i+impactLinesPerSection, len(lines))], "\n")...)})
+			}
+		}
 	}
 	return Response{Text: summary, Blocks: blocks, Shareable: true}
 }
 
-// impactLine renders one hit: service (or repo), version, file.
-func impactLine(h catalog.ImpactHit) (team string, line Text) {
+// gapSummary says how many repos' graphs are incomplete, and why.
+func gapSummary(g catalog.GraphGaps) string {
+	if g.Repos == 0 {
+		return "Every repo's dependency graph is complete for this question."
+	}
+	var why []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{
+		{g.Unread, "with files not read"}, {g.Unparsable, "with files that cannot be parsed"},
+		{g.DeclaredOnly, "with declared dependencies only (no lockfile)"}, {g.Flat, "with lockfiles that do not tell direct from transitive"},
+		{g.Noted, "with notes"},
+	} {
+		if c.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	return fmt.Sprintf("Dependency graphs incomplete in %d repos (%s): transitive dependencies there may be missing from this answer.",
+		g.Repos, strings.Join(why, ", "))
+}
+
+func gapUnread(g catalog.RepoGap) bool {
+	for _, f := range g.Files {
+		if f.Problem != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// gapLine renders a repo with an incomplete graph and why.
+func gapLine(g catalog.RepoGap) Text {
+	line := T(Plain("• "))
+	if len(g.Services) > 0 {
+		var names []string
+		for _, s := range g.Services {
+			names = append(names, s.Ref())
+		}
+		line = append(line, Bold(strings.Join(names, ", ")), Plain(" — "))
+	}
+	line = append(line, Link(g.Repo.Path, g.Repo.WebURL))
+	for i, f := range g.Files {
+		if i == 3 {
+			line = append(line, Plain(fmt.Sprintf("; and %d more files", len(g.Files)-3)))
+			break
+		}
+		sep := ": "
+		if i > 0 {
+			sep = "; "
+		}
+		line = append(line, Plain(sep), Code(f.Path), Plain(" "+f.Incomplete()))
+	}
+	return line
+}
+
+// impactLine renders one hit: service (or repo), version, file and line,
+// direct or the chain that brings it in, and for an advisory the version
+// to move to.
+func impactLine(r impactRow, files bool) (team string, line Text) {
+	h := r.hit
 	line = T(Plain("• "))
 	if len(h.Services) > 0 {
 		var names []string
@@ -172,15 +593,61 @@ func impactLine(h catalog.ImpactHit) (team string, line Text) {
 		line = append(line, Bold(strings.Join(names, ", ")), Plain(" — "))
 	}
 	line = append(line, Link(h.Repo.Path, h.Repo.WebURL))
+	if files {
+		return team, append(line, Plain(" "), Code(h.File))
+	}
+	d := h.Dependency
+	v := d.Version
+	if v == "" {
+		v = "version not declared"
+	}
+	at := d.File
+	if d.Line > 0 {
+		at = fmt.Sprintf("%s:%d", d.File, d.Line)
+	}
+	line = append(line, Plain(" "), Code(v), Plain(" in "+at))
 	switch {
-	case h.File != "":
-		line = append(line, Plain(" "), Code(h.File))
-	default:
-		v := h.Dependency.Version
-		if v == "" {
-			v = "version not declared"
+	case d.Direct:
+		line = append(line, Plain(" (direct"+scopeOf(d)+")"))
+	case d.Via != nil:
+		steps := make([]string, len(d.Via))
+		for i, id := range d.Via {
+			steps[i] = viaStep(id)
 		}
-		line = append(line, Plain(" "), Code(v), Plain(" in "+h.Dependency.File))
+		line = append(line, Plain(" (via "+strings.Join(steps, " → ")+scopeOf(d)+")"))
+	case h.From.Graph == catalog.GraphFlat || h.From.Graph == catalog.GraphDirect:
+		line = append(line, Plain(" (transitive or direct: "+h.From.Path+" does not say through what)"))
+	}
+	if r.advisory {
+		if r.fix != "" {
+			line = append(line, Plain(" — fixed in "), Code(r.fix))
+		} else {
+			line = append(line, Plain(" — no fixed version yet"))
+		}
+	}
+	if h.From.Note != "" {
+		line = append(line, Plain(" ["+h.From.Note+"]"))
 	}
 	return team, line
+}
+
+func scopeOf(d catalog.Dependency) string {
+	if d.Scope == "" {
+		return ""
+	}
+	return ", " + d.Scope
+}
+
+// viaStep renders "name@version" of a chain as "artifact version": the
+// Maven group is left out, an npm scope kept.
+func viaStep(id string) string {
+	at := strings.LastIndex(id, "@")
+	if at <= 0 {
+		return id
+	}
+	name, version := id[:at], id[at+1:]
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		name = name[i+1:]
+	}
+	return name + " " + version
 }

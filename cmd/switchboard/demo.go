@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/term"
 
+	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
@@ -185,7 +187,44 @@ func startDemo(ctx context.Context, dbf dbFlags, env *Env, log *slog.Logger) (*d
 		d.close()
 		return nil, err
 	}
+	if err := loadDemoAdvisories(ctx, advisories.NewStore(d.db.Pool), log); err != nil {
+		d.close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// demoAdvisories are real OSV records (copies of advisories/testdata; see
+// demoadvisories/SOURCES.md): Log4Shell and its follow-ups, Spring4Shell,
+// and one or two each for npm, PyPI, Go, RubyGems and crates.io.
+//
+//go:embed demoadvisories/*.json
+var demoAdvisories embed.FS
+
+// loadDemoAdvisories puts the embedded records into the demo's store, so
+// that /impact CVE-2021-44228 answers without the OSV API.
+func loadDemoAdvisories(ctx context.Context, store *advisories.Store, log *slog.Logger) error {
+	names, err := demoAdvisories.ReadDir("demoadvisories")
+	if err != nil {
+		return fmt.Errorf("demo advisories: %w", err)
+	}
+	var recs []*advisories.Record
+	for _, n := range names {
+		raw, err := demoAdvisories.ReadFile("demoadvisories/" + n.Name())
+		if err != nil {
+			return fmt.Errorf("demo advisories: %w", err)
+		}
+		r, err := advisories.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("demo advisory %s: %w", n.Name(), err)
+		}
+		recs = append(recs, r)
+	}
+	if _, err := store.Put(ctx, recs); err != nil {
+		return fmt.Errorf("demo advisories: %w", err)
+	}
+	log.Info("demo advisories loaded", "records", len(recs))
+	return nil
 }
 
 // syncFromFakeGitLab serves the sample organisation from a fake GitLab

@@ -51,6 +51,9 @@ func TestDemoRun(t *testing.T) {
 		{"several", []string{"--run", "/help", "--run", "/whoowns cart"}, 0, []string{"/whoowns SERVICE", "`cart` is an alias of `basket-service`"}},
 		{"unknown command", []string{"--run", "/frobnicate"}, 0, []string{"There is no command /frobnicate"}},
 		{"impact", []string{"--run", "/impact log4j-core <2.17.1"}, 0, []string{"log4j-core <2.17.1: 4 repos, 3 services, 2 teams", "payment-gateway", "`2.14.1` in pom.xml", "sso-bridge", "acme/payments/payments-scripts"}},
+		{"impact advisory", []string{"--run", "/impact CVE-2021-44228"}, 0, []string{"GHSA-jfh8-c2jp-5v3q (CVE-2021-44228)", "CVE-2021-44228: 4 repos, 3 services, 2 teams",
+			"`2.14.1` in pom.xml:17 (direct) — fixed in `2.15.0`", "`2.11.2` in pom.xml:17 (direct) — fixed in `2.12.2`", "Dependency graphs incomplete in"}},
+		{"impact advisory unknown", []string{"--run", "/impact CVE-2099-0001"}, 0, []string{"No advisory `CVE-2099-0001` found"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
@@ -34,6 +36,21 @@ type deps struct {
 	// slackProfiles tells who a mentioned Slack user is (users.info); nil:
 	// /onboard asks for their email.
 	slackProfiles commands.UserDirectory
+	// osv is the OSV API, asked by /impact for advisories the store lacks;
+	// nil: only the store (OSV_API_URL=off, the demo).
+	osv *advisories.Client
+}
+
+// advisoryIndex is /impact's view of the advisories: found in the store
+// or from the OSV API, their packages from the store.
+type advisoryIndex struct{ finder *advisories.Finder }
+
+func (a advisoryIndex) Find(ctx context.Context, id string) ([]*advisories.Record, error) {
+	return a.finder.Find(ctx, id)
+}
+
+func (a advisoryIndex) Packages(ctx context.Context, id string) ([]advisories.Affects, error) {
+	return a.finder.Store.Packages(ctx, id)
 }
 
 // newRouter registers every slash command.
@@ -58,7 +75,12 @@ func newRouter(d deps) *commands.Router {
 	router.Register(commands.WhoOwnsWithOnCall(d.lookups, oc))
 	router.Register(commands.OnCall(d.lookups, teams, oc))
 	router.Register(commands.Page(page))
-	router.Register(commands.Impact(d.store))
+	if d.store != nil {
+		finder := &advisories.Finder{Store: advisories.NewStore(d.store.Pool()), API: d.osv}
+		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
+	} else {
+		router.Register(commands.Impact(d.store))
+	}
 	var registry commands.ServiceRegistry
 	if d.store != nil {
 		registry = d.store

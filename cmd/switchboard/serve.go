@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 
+	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
@@ -39,6 +40,9 @@ type serveConfig struct {
 	SigningSecret string
 	ListenAddr    string
 	SlackAPIURL   string
+	// OSVAPIURL is the OSV API /impact asks for advisories the store
+	// lacks ("" for the default, "off" for none).
+	OSVAPIURL string
 }
 
 // loadServeConfig reads and validates the environment. Every problem is
@@ -50,6 +54,12 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		ListenAddr:    strings.TrimSpace(getenv("LISTEN_ADDR")),
 	}
 	errs := c.loadSlackAPI(getenv)
+	c.OSVAPIURL = strings.TrimSpace(getenv(advisories.EnvAPIURL))
+	if c.OSVAPIURL != "off" {
+		if _, err := advisories.NewClient(c.OSVAPIURL, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
 		errs = append(errs, errors.New("SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)"))
 	}
@@ -225,6 +235,13 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	directory := bot.NewDirectory(api, metrics, log)
 	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards,
 		slackUsers: directory, directMessages: directory, slackProfiles: directory}
+	if cfg.OSVAPIURL != "off" {
+		osv, err := advisories.NewClient(cfg.OSVAPIURL, nil)
+		if err != nil {
+			return nil, err
+		}
+		d.osv = osv
+	}
 	if x.standards != nil && len(x.standards.Paging.AllowedUsergroups) > 0 {
 		d.pagePolicy = directory.PagePolicy(x.standards.Paging.AllowedUsergroups)
 	}
