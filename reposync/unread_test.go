@@ -3,8 +3,10 @@ package reposync_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,4 +152,80 @@ func (s *truncatingSource) File(ctx context.Context, projectID int64, path, ref 
 		f.Content = f.Content[:len(f.Content)/2]
 	}
 	return f, err
+}
+
+// TestIncrementalLockfile: a push changing only a lockfile reads its
+// folder again with the manifest beside it, so the direct dependency keeps
+// the manifest's line and the transitive one gets its chain; files of
+// other folders are not read again, and deleting the folder drops both.
+func TestIncrementalLockfile(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().Unix())
+	e := newEnv(t, 10, fakegitlab.Options{Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
+	ctx := context.Background()
+	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	p := e.fake.Projects()[0]
+	push := func(ch fakegitlab.Change) reposync.Summary {
+		t.Helper()
+		clock.Add(1)
+		if _, err := e.fake.Push(p.ID, ch); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := e.syncer.Run(ctx, time.Time{})
+		if err != nil || sum.Failed > 0 {
+			t.Fatalf("run: %+v %v", sum, err)
+		}
+		return sum
+	}
+	manifest := []byte("{\n  \"name\": \"web\",\n  \"dependencies\": {\n    \"express\": \"^4.17.1\"\n  }\n}\n")
+	lock := func(qs string) []byte {
+		return []byte(`{
+  "name": "web",
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "web", "dependencies": {"express": "^4.17.1"}},
+    "node_modules/express": {"version": "4.17.1", "dependencies": {"qs": "` + qs + `"}},
+    "node_modules/qs": {"version": "` + qs + `"}
+  }
+}
+`)
+	}
+	push(fakegitlab.Change{Files: map[string][]byte{"web/package.json": manifest, "web/package-lock.json": lock("6.7.0")}})
+	push(fakegitlab.Change{Files: map[string][]byte{"web/package-lock.json": lock("6.11.0")}})
+
+	check := func(name, wantVersion, wantFile string, wantLine int, wantDirect bool, wantVia []string) {
+		t.Helper()
+		hits, err := e.store.DependentRepos(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []catalog.Dependency
+		for _, h := range hits {
+			if h.Repo.GitLabID == p.ID {
+				got = append(got, h.Dependency)
+			}
+		}
+		if wantVersion == "" {
+			if len(got) != 0 {
+				t.Errorf("%s: got %+v, want none", name, got)
+			}
+			return
+		}
+		if len(got) != 1 || got[0].Version != wantVersion || got[0].File != wantFile || got[0].Line != wantLine ||
+			got[0].Direct != wantDirect || !slices.Equal(got[0].Via, wantVia) || got[0].Source != "web/package-lock.json" {
+			t.Errorf("%s: got %+v, want %s in %s:%d direct %v via %v", name, got, wantVersion, wantFile, wantLine, wantDirect, wantVia)
+		}
+	}
+	check("express", "4.17.1", "web/package.json", 4, true, nil)
+	check("qs", "6.11.0", "web/package-lock.json", 7, false, []string{"express@4.17.1"})
+
+	push(fakegitlab.Change{Delete: []string{"web/package.json", "web/package-lock.json"}})
+	check("express", "", "", 0, false, nil)
+	check("qs", "", "", 0, false, nil)
+	var records int
+	if err := e.store.Pool().QueryRow(ctx, `SELECT count(*) FROM dependency_files f JOIN repos r ON r.id = f.repo_id WHERE r.gitlab_id = $1 AND f.path LIKE 'web/%'`, p.ID).Scan(&records); err != nil || records != 0 {
+		t.Errorf("records of the deleted folder: got %d (%v), want 0", records, err)
+	}
 }
