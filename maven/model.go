@@ -25,6 +25,9 @@ type model struct {
 	// problems are the parents and BOMs that could not be read: the
 	// model was built without them.
 	problems []*Error
+	// relocated is where a relocation POM says the artifact moved; such a
+	// model has nothing else.
+	relocated *Coord
 }
 
 // loader builds effective models for one resolution, each POM fetched and
@@ -130,6 +133,22 @@ func (l *loader) remoteModel(ctx context.Context, c Coord, imports []Coord) (*mo
 	if err != nil {
 		e.err = err
 		return nil, err
+	}
+	if r := p.Relocation; r != nil {
+		to := c
+		if r.GroupID != "" {
+			to.GroupID = r.GroupID
+		}
+		if r.ArtifactID != "" {
+			to.ArtifactID = r.ArtifactID
+		}
+		if r.Version != "" {
+			to.Version = r.Version
+		}
+		if to != c {
+			e.model = &model{coord: c, relocated: &to}
+			return e.model, nil
+		}
 	}
 	e.model, e.err = l.build(ctx, p, "", imports)
 	return e.model, e.err

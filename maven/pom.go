@@ -19,6 +19,9 @@ type pom struct {
 	Properties map[string]string
 	Deps       []dependency
 	Managed    []dependency
+	// Relocation is <distributionManagement><relocation>: the artifact
+	// moved to these coordinates (empty parts unchanged).
+	Relocation *Coord
 	// File is where the POM was read: a workspace path, or the
 	// coordinate for a POM from a repository.
 	File string
@@ -166,6 +169,17 @@ func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error 
 				err = p.readProperties(dec)
 			case "dependencies":
 				p.Deps, err = readDeps(dec, lines, file)
+			case "distributionManagement":
+				var raw struct {
+					Relocation *struct {
+						GroupID    string `xml:"groupId"`
+						ArtifactID string `xml:"artifactId"`
+						Version    string `xml:"version"`
+					} `xml:"relocation"`
+				}
+				if err = dec.DecodeElement(&raw, &t); err == nil && raw.Relocation != nil {
+					p.Relocation = &Coord{strings.TrimSpace(raw.Relocation.GroupID), strings.TrimSpace(raw.Relocation.ArtifactID), strings.TrimSpace(raw.Relocation.Version)}
+				}
 			case "dependencyManagement":
 				err = p.readManagement(dec, lines, file)
 			default:

@@ -87,6 +87,8 @@ type node struct {
 	excl []exclusion
 	// out is the index of the node in Result.Deps.
 	out int
+	// dropped: relocated onto an artifact already in the graph.
+	dropped bool
 }
 
 // Resolve resolves the project whose pom.xml is at pomPath in ws (the
@@ -150,9 +152,10 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 	}
 
 	seen := map[string]*node{}
-	var level []*node
+	var level, all []*node
 	add := func(n *node) {
 		seen[n.key] = n
+		all = append(all, n)
 		n.out = len(res.Deps)
 		d := depfile.Dependency{Ecosystem: depfile.Maven, Name: n.coord.Name(), Version: n.coord.Version,
 			Scope: scopeOf(n.scope), Direct: n.depth == 1, Via: n.via}
@@ -184,6 +187,11 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 		models := r.expand(ctx, l, cur, par)
 		for i, n := range cur {
 			m, err := models[i].m, models[i].err
+			if err != nil {
+				res.Problems = append(res.Problems, asError(err, n.coord.String(), n.via))
+				continue
+			}
+			m, err = r.relocate(ctx, l, n, m, seen, res)
 			if err != nil {
 				res.Problems = append(res.Problems, asError(err, n.coord.String(), n.via))
 				continue
@@ -235,7 +243,42 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 			}
 		}
 	}
+	// Drop the nodes relocated onto others.
+	out := res.Deps[:0]
+	for i, d := range res.Deps {
+		if !all[i].dropped {
+			out = append(out, d)
+		}
+	}
+	res.Deps = out
 	return res
+}
+
+// relocate follows relocation POMs from n's model (up to 8): n becomes
+// the artifact it moved to, or is dropped (nil model) when that artifact
+// is already in the graph.
+func (r *Resolver) relocate(ctx context.Context, l *loader, n *node, m *model, seen map[string]*node, res *Result) (*model, error) {
+	for range 8 {
+		if m == nil || m.relocated == nil {
+			return m, nil
+		}
+		to := *m.relocated
+		d := n.dep
+		d.GroupID, d.ArtifactID, d.Version = to.GroupID, to.ArtifactID, to.Version
+		if w, ok := seen[d.key()]; ok && w != n {
+			n.dropped = true
+			return nil, nil
+		}
+		delete(seen, n.key)
+		n.dep, n.coord, n.key = d, to, d.key()
+		seen[n.key] = n
+		res.Deps[n.out].Name, res.Deps[n.out].Version = to.Name(), to.Version
+		var err error
+		if m, err = l.remoteModel(ctx, to, nil); err != nil {
+			return nil, err
+		}
+	}
+	return nil, &Error{Kind: Unresolved, Coordinate: n.coord.String(), Err: errors.New("too many relocations")}
 }
 
 type expanded struct {

@@ -94,3 +94,9 @@ X
 { echo '  <dependencies>'; dep org.slf4j slf4j-api 1.7.30; echo '  </dependencies>'; } | pom com.acme lib-d 1.0
 { echo '  <dependencies>'; dep org.slf4j slf4j-api 1.7.36; echo '  </dependencies>'; } | pom com.acme lib-e 1.0
 pom com.lmax disruptor 3.4.2 </dev/null
+
+# junit:junit:4.x: Debian's plexus-container-default names it, Debian's
+# junit4 package (not installed here) would provide it: an empty
+# placeholder, as in mvn-expected.sh.
+mkdir -p junit/junit/4.x
+echo '<project><modelVersion>4.0.0</modelVersion><groupId>junit</groupId><artifactId>junit</artifactId><version>4.x</version></project>' >junit/junit/4.x/junit-4.x.pom
