@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -99,37 +102,82 @@ func TestAgainstMaven(t *testing.T) {
 			if res.Partial() {
 				t.Fatalf("partial: %v", res.Err())
 			}
-			got := map[string]depfile.Dependency{}
-			for _, d := range res.Deps {
-				if d.Ecosystem != depfile.Maven {
-					t.Errorf("%s: ecosystem %q", d.Name, d.Ecosystem)
-				}
-				got[d.Name] = d
-			}
-			if len(res.Deps) != len(want) {
-				t.Errorf("got %d dependencies, want %d (mvn)", len(res.Deps), len(want))
-			}
-			for _, w := range want {
-				g, ok := got[w.name]
-				if !ok {
-					t.Errorf("missing %s@%s", w.name, w.version)
-					continue
-				}
-				scope := w.scope
-				if scope == "compile" {
-					scope = ""
-				}
-				if g.Version != w.version || g.Scope != scope || g.Direct != (len(w.via) == 0) ||
-					strings.Join(g.Via, " > ") != strings.Join(w.via, " > ") {
-					t.Errorf("got %s@%s scope %q direct %v via %v, want @%s scope %q via %v",
-						g.Name, g.Version, g.Scope, g.Direct, g.Via, w.version, scope, w.via)
-				}
-				if g.File == "" || g.Line == 0 {
-					t.Errorf("%s: no file:line (%q:%d)", g.Name, g.File, g.Line)
-				}
-			}
+			compareTree(t, res, want)
 		})
 	}
+}
+
+// compareTree compares a resolved graph with Maven's tree: the same
+// artifacts (name, version, scope, chain; an artifact twice under two
+// classifiers is two), each with a file and line.
+func compareTree(t *testing.T, res *maven.Result, want []treeDep) {
+	t.Helper()
+	var got, exp []string
+	for _, d := range res.Deps {
+		if d.Ecosystem != depfile.Maven {
+			t.Errorf("%s: ecosystem %q", d.Name, d.Ecosystem)
+		}
+		if d.Direct != (len(d.Via) == 0) {
+			t.Errorf("%s: direct %v with via %v", d.Name, d.Direct, d.Via)
+		}
+		if d.File == "" || d.Line == 0 {
+			t.Errorf("%s: no file:line (%q:%d)", d.Name, d.File, d.Line)
+		}
+		got = append(got, fmt.Sprintf("%s@%s scope=%q via=%s", d.Name, d.Version, d.Scope, strings.Join(d.Via, " > ")))
+	}
+	for _, w := range want {
+		scope := w.scope
+		if scope == "compile" {
+			scope = ""
+		}
+		exp = append(exp, fmt.Sprintf("%s@%s scope=%q via=%s", w.name, w.version, scope, strings.Join(w.via, " > ")))
+	}
+	sort.Strings(got)
+	sort.Strings(exp)
+	for len(got) > 0 || len(exp) > 0 {
+		switch {
+		case len(exp) == 0 || (len(got) > 0 && got[0] < exp[0]):
+			t.Errorf("got %s, not in mvn's tree", got[0])
+			got = got[1:]
+		case len(got) == 0 || exp[0] < got[0]:
+			t.Errorf("missing %s (mvn)", exp[0])
+			exp = exp[1:]
+		default:
+			got, exp = got[1:], exp[1:]
+		}
+	}
+}
+
+// TestDebianRepoAgainstMaven (MAVEN_ORACLE=1; needs Debian's maven and
+// libmaven-dependency-plugin-java) resolves a project depending on every
+// artifact of /usr/share/maven-repo and holds it to mvn's tree. Debian's
+// POMs that name artifacts Debian does not ship make the graph partial
+// (mvn warns and goes on): those are logged.
+func TestDebianRepoAgainstMaven(t *testing.T) {
+	if os.Getenv("MAVEN_ORACLE") == "" {
+		t.Skip("MAVEN_ORACLE unset")
+	}
+	dir := t.TempDir()
+	out, err := exec.Command("testdata/mvn-oracle.sh", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("mvn-oracle.sh: %v\n%s", err, out)
+	}
+	// The junit 4.x placeholder first, then Debian's repository.
+	placeholder := httptest.NewServer(fakemaven.New(os.DirFS("testdata/repo")))
+	defer placeholder.Close()
+	debian := httptest.NewServer(fakemaven.New(os.DirFS("/usr/share/maven-repo")))
+	defer debian.Close()
+	r := &maven.Resolver{Repo: &maven.Remote{Repos: []maven.RemoteRepo{{URL: placeholder.URL}, {URL: debian.URL}}}}
+	res, err := r.Resolve(context.Background(), os.DirFS(dir), "pom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Problems {
+		t.Log("partial:", p)
+	}
+	want := readTree(t, filepath.Join(dir, "mvn-tree.txt"))
+	t.Logf("%d artifacts resolved, mvn's tree has %d", len(res.Deps), len(want))
+	compareTree(t, res, want)
 }
 
 // TestLines: each dependency names the line to change.
