@@ -182,6 +182,8 @@ func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error 
 				}
 			case "dependencyManagement":
 				err = p.readManagement(dec, lines, file)
+			case "profiles":
+				err = p.readProfiles(dec, lines, file)
 			default:
 				err = dec.Skip()
 			}
@@ -190,6 +192,99 @@ func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error 
 			}
 		}
 	}
+}
+
+// readProfiles reads <profiles>: a profile active by default
+// (<activeByDefault>true</activeByDefault>) adds its properties,
+// dependencies and management to the POM, as Maven does when no other
+// profile of the POM is activated. Activation by JDK, OS, property or file
+// is not evaluated: such profiles are left out.
+func (p *pom) readProfiles(dec *xml.Decoder, lines lineIndex, file string) error {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if t.Name.Local != "profile" {
+				if err := dec.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			prof := &pom{Properties: map[string]string{}}
+			active, err := prof.readProfile(dec, lines, file)
+			if err != nil {
+				return err
+			}
+			if !active {
+				continue
+			}
+			for k, v := range prof.Properties {
+				p.Properties[k] = v
+			}
+			p.Deps = overlay(p.Deps, prof.Deps)
+			p.Managed = overlay(p.Managed, prof.Managed)
+		}
+	}
+}
+
+// readProfile reads one <profile>, saying whether it is active by default.
+func (p *pom) readProfile(dec *xml.Decoder, lines lineIndex, file string) (bool, error) {
+	active := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return active, nil
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "activation":
+				var a struct {
+					ActiveByDefault string `xml:"activeByDefault"`
+				}
+				if err := dec.DecodeElement(&a, &t); err != nil {
+					return false, err
+				}
+				active = strings.TrimSpace(a.ActiveByDefault) == "true"
+			case "properties":
+				err = p.readProperties(dec)
+			case "dependencies":
+				p.Deps, err = readDeps(dec, lines, file)
+			case "dependencyManagement":
+				err = p.readManagement(dec, lines, file)
+			default:
+				err = dec.Skip()
+			}
+			if err != nil {
+				return false, err
+			}
+		}
+	}
+}
+
+// overlay merges a profile's dependencies into the POM's: one of the same
+// key is replaced where it stands, a new one appended.
+func overlay(base, prof []dependency) []dependency {
+	at := map[string]int{}
+	for i, d := range base {
+		at[d.key()] = i
+	}
+	for _, d := range prof {
+		if i, ok := at[d.key()]; ok {
+			base[i] = d
+			continue
+		}
+		at[d.key()] = len(base)
+		base = append(base, d)
+	}
+	return base
 }
 
 // readProperties reads <properties>: each child element is a property.
