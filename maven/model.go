@@ -369,9 +369,15 @@ func mergeDeps(child, parent []dependency) []dependency {
 // interpolator expands ${name} from a model's properties.
 type interpolator map[string]string
 
+// maxExpanded bounds what a value may grow to by expansion: a property
+// defined as several copies of itself would otherwise grow exponentially.
+const maxExpanded = 16 << 10
+
 // expand replaces every ${name} it knows, recursively (to a depth of 10);
-// an unknown one is left as written.
+// an unknown one is left as written, and so is a value that would grow
+// past maxExpanded.
 func (in interpolator) expand(s string) string {
+	orig := s
 	for range 10 {
 		if !strings.Contains(s, "${") {
 			return s
@@ -393,6 +399,9 @@ func (in interpolator) expand(s string) string {
 			name := rest[i+2 : i+j]
 			b.WriteString(rest[:i])
 			if v, ok := in[name]; ok {
+				if b.Len()+len(v) > maxExpanded {
+					return orig
+				}
 				b.WriteString(v)
 				changed = true
 			} else {

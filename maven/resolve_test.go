@@ -256,6 +256,11 @@ func TestPartial(t *testing.T) {
 				"pom.xml":   {Data: []byte(`<project><groupId>g</groupId><artifactId>p</artifactId><version>1</version><dependencies>`)},
 				"c/pom.xml": {Data: []byte(`<project><parent><groupId>g</groupId><artifactId>p</artifactId><version>1</version></parent><artifactId>c</artifactId><dependencies><dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency></dependencies></project>`)},
 			}},
+		{name: "property defined by copies of itself", pom: "p/pom.xml", kind: maven.Unresolved, wantDep: "com.acme:lib-a",
+			files: fstest.MapFS{"p/pom.xml": {Data: []byte(`<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version>
+<properties><a>${a}${a}${a}${a}${a}${a}${a}${a}</a></properties><dependencies>
+<dependency><groupId>com.acme</groupId><artifactId>lib-b</artifactId><version>${a}</version></dependency>
+<dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency></dependencies></project>`)}}},
 		{name: "undefined property", pom: "p/pom.xml", kind: maven.Unresolved, wantDep: "com.acme:lib-a",
 			files: fstest.MapFS{"p/pom.xml": {Data: []byte(project(`<dependency><groupId>com.acme</groupId><artifactId>lib-b</artifactId><version>${nope}</version></dependency>
 <dependency><groupId>com.acme</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency>`))}}},
