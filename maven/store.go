@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -142,6 +143,26 @@ type Cached struct {
 	// Poll is how often a replica waiting for another's fetch looks
 	// again; 20 ms when 0.
 	Poll time.Duration
+	// MemoryBytes bounds the in-process layer in front of the Store
+	// (DefaultMemoryBytes when 0; none when negative). Set it before
+	// first use.
+	MemoryBytes int
+
+	memOnce sync.Once
+	mem     *memory
+}
+
+// memory returns the in-process layer, nil when there is none.
+func (r *Cached) memory() *memory {
+	r.memOnce.Do(func() {
+		switch {
+		case r.MemoryBytes == 0:
+			r.mem = newMemory(DefaultMemoryBytes)
+		case r.MemoryBytes > 0:
+			r.mem = newMemory(r.MemoryBytes)
+		}
+	})
+	return r.mem
 }
 
 // FetchPOM returns the POM of c from the cache, or fetches and stores it.
@@ -155,6 +176,22 @@ func (r *Cached) FetchPOM(ctx context.Context, c Coord) ([]byte, error) {
 		poll = 20 * time.Millisecond
 	}
 	key := c.String()
+	mem := r.memory()
+	if mem != nil {
+		if data, ok := mem.get(key); ok {
+			return data, nil
+		}
+	}
+	data, err := r.fetchShared(ctx, c, key, poll)
+	if err == nil && mem != nil {
+		mem.put(key, data)
+	}
+	return data, err
+}
+
+// fetchShared returns the POM of c from the Store, fetching it if no
+// replica has.
+func (r *Cached) fetchShared(ctx context.Context, c Coord, key string, poll time.Duration) ([]byte, error) {
 	for {
 		st, data, err := r.Store.claimPOM(ctx, key)
 		if err != nil {
