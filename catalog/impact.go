@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -64,6 +65,23 @@ func (s *Store) DependentRepos(ctx context.Context, name string) ([]ImpactHit, e
 		return nil, fmt.Errorf("dependents of %s: %w", name, err)
 	}
 	return hits, s.attachServices(ctx, hits)
+}
+
+// EcosystemsOf returns the ecosystems in which some repo depends on a
+// package called name (as DependentRepos matches it), sorted.
+func (s *Store) EcosystemsOf(ctx context.Context, name string) ([]string, error) {
+	name = strings.TrimSpace(name)
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT d.ecosystem FROM dependencies d
+		WHERE d.artifact = lower($1) OR lower(d.name) = lower($1) ORDER BY 1`, name)
+	if err != nil {
+		return nil, fmt.Errorf("ecosystems of %s: %w", name, err)
+	}
+	ecos, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("ecosystems of %s: %w", name, err)
+	}
+	return ecos, nil
 }
 
 // PackageKey names a package as advisories do: an ecosystem of the
@@ -174,36 +192,34 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 	if ecosystems == nil {
 		ecosystems = []string{}
 	}
-	var g GraphGaps
-	err := s.pool.QueryRow(ctx, `
-		SELECT count(DISTINCT f.repo_id),
-		       count(DISTINCT f.repo_id) FILTER (WHERE f.problem IN ('not_found', 'too_large', 'timeout', 'error')),
-		       count(DISTINCT f.repo_id) FILTER (WHERE f.problem = 'unparsable'),
-		       count(DISTINCT f.repo_id) FILTER (WHERE f.problem = '' AND f.graph = 'declared'),
-		       count(DISTINCT f.repo_id) FILTER (WHERE f.problem = '' AND f.graph = 'flat'),
-		       count(DISTINCT f.repo_id) FILTER (WHERE f.problem = '' AND f.graph NOT IN ('flat', 'declared') AND f.note <> '')
-		FROM dependency_files f JOIN repos r ON r.id = f.repo_id
-		WHERE `+gapWhere, ecosystems).Scan(&g.Repos, &g.Unread, &g.Unparsable, &g.DeclaredOnly, &g.Flat, &g.Noted)
-	if err != nil {
-		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
+	if limit < 0 {
+		limit = 0
 	}
-	if limit <= 0 || g.Repos == 0 {
-		return g, nil
-	}
+	// One statement: the files that leave a graph incomplete, counted by
+	// repo and reason, and the first limit repos' files, each row
+	// carrying the counts (a row of counts alone when none is listed).
 	rows, err := s.pool.Query(ctx, `
-		WITH gap AS (
-			SELECT f.repo_id, bool_or(f.problem <> '') AS unread
+		WITH gap AS MATERIALIZED (
+			SELECT f.repo_id, f.path, f.graph, f.manifest, f.note, f.problem, f.error, r.path AS repo_path
 			FROM dependency_files f JOIN repos r ON r.id = f.repo_id
-			WHERE `+gapWhere+`
-			GROUP BY f.repo_id),
+			WHERE `+gapWhere+`),
+		counts AS (
+			SELECT count(DISTINCT repo_id) AS repos,
+			       count(DISTINCT repo_id) FILTER (WHERE problem IN ('not_found', 'too_large', 'timeout', 'error')) AS unread,
+			       count(DISTINCT repo_id) FILTER (WHERE problem = 'unparsable') AS unparsable,
+			       count(DISTINCT repo_id) FILTER (WHERE problem = '' AND graph = 'declared') AS declared,
+			       count(DISTINCT repo_id) FILTER (WHERE problem = '' AND graph = 'flat') AS flat,
+			       count(DISTINCT repo_id) FILTER (WHERE problem = '' AND graph NOT IN ('flat', 'declared') AND note <> '') AS noted
+			FROM gap),
 		picked AS (
-			SELECT g.repo_id, g.unread, r.path FROM gap g JOIN repos r ON r.id = g.repo_id
-			ORDER BY g.unread DESC, r.path LIMIT $2)
-		SELECT `+repoColumns+`, f.path, f.graph, f.manifest, f.note, f.problem, f.error
-		FROM picked p JOIN repos r ON r.id = p.repo_id
-		JOIN dependency_files f ON f.repo_id = p.repo_id
-		WHERE `+gapWhere+`
-		ORDER BY p.unread DESC, r.path, f.path`, ecosystems, limit)
+			SELECT repo_id, bool_or(problem <> '') AS unread, min(repo_path) AS repo_path FROM gap
+			GROUP BY repo_id ORDER BY 2 DESC, 3 LIMIT $2),
+		listed AS (
+			SELECT p.unread, `+repoColumns+`, g.path AS file_path, g.graph, g.manifest, g.note, g.problem, g.error
+			FROM picked p JOIN gap g ON g.repo_id = p.repo_id JOIN repos r ON r.id = p.repo_id)
+		SELECT c.repos, c.unread, c.unparsable, c.declared, c.flat, c.noted, l.*
+		FROM counts c LEFT JOIN listed l ON true
+		ORDER BY l.unread DESC, l.path, l.file_path`, ecosystems, limit)
 	if err != nil {
 		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
 	}
@@ -211,13 +227,42 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 		repo Repo
 		file DependencyFile
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-		var x row
-		var err error
-		x.repo, err = scanRepo(r, &x.file.Path, &x.file.Graph, &x.file.Manifest, &x.file.Note, &x.file.Problem, &x.file.Error)
-		return x, err
-	})
-	if err != nil {
+	var (
+		g    GraphGaps
+		list []row
+	)
+	for rows.Next() {
+		var (
+			x                 row
+			unread            *bool
+			id, gitlabID      *int64
+			path, branch, url *string
+			archived, forked  *bool
+			last              *time.Time
+			commit, status    *string
+			descPath          *string
+			fpath, graph      *string
+			manifest, note    *string
+			problem, msg      *string
+		)
+		if err := rows.Scan(&g.Repos, &g.Unread, &g.Unparsable, &g.DeclaredOnly, &g.Flat, &g.Noted,
+			&unread, &id, &gitlabID, &path, &branch, &url, &archived, &forked, &last, &commit, &status, &descPath,
+			&fpath, &graph, &manifest, &note, &problem, &msg); err != nil {
+			rows.Close()
+			return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
+		}
+		if id == nil {
+			continue // no repo listed
+		}
+		x.repo = Repo{ID: *id, GitLabID: *gitlabID, Path: *path, DefaultBranch: *branch, WebURL: *url, Archived: *archived,
+			Forked: *forked, LastCommit: *commit, DescriptorStatus: *status, DescriptorPath: *descPath}
+		if last != nil {
+			x.repo.LastActivityAt = *last
+		}
+		x.file = DependencyFile{Path: *fpath, Graph: *graph, Manifest: *manifest, Note: *note, Problem: *problem, Error: *msg}
+		list = append(list, x)
+	}
+	if err := rows.Err(); err != nil {
 		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
 	}
 	hits := make([]ImpactHit, 0, len(list))

@@ -18,6 +18,7 @@ import (
 // index the sync keeps, with each dependency's graph.
 type ImpactIndex interface {
 	DependentRepos(ctx context.Context, name string) ([]catalog.ImpactHit, error)
+	EcosystemsOf(ctx context.Context, name string) ([]string, error)
 	ReposWithFile(ctx context.Context, pattern string, limit int) ([]catalog.ImpactHit, error)
 	VersionsInUse(ctx context.Context, keys []catalog.PackageKey) ([]catalog.PackageVersion, error)
 	ReposUsing(ctx context.Context, versions []catalog.PackageVersion) ([]catalog.ImpactHit, error)
@@ -102,6 +103,14 @@ func ImpactCommand(cfg ImpactConfig) Command {
 					return usageResponse(fmt.Sprintf("%q is not a version constraint (%v). Examples: ", constraint, err), "/impact log4j-core <2.17.1", " or ", "/impact log4j-core >=2.0,<2.15.0"), nil
 				}
 			}
+			// The graphs' gaps (of the package's ecosystems) are asked
+			// for while the hits are: two queries at once.
+			ecos, err := idx.EcosystemsOf(ctx, name)
+			if err != nil {
+				return Response{}, err
+			}
+			ecos = ecosystemsOf(name, ecos)
+			gapsc := goGaps(ctx, idx, ecos, maxGapLines)
 			hits, err := idx.DependentRepos(ctx, name)
 			if err != nil {
 				return Response{}, err
@@ -124,7 +133,8 @@ func ImpactCommand(cfg ImpactConfig) Command {
 					matched = append(matched, impactRow{hit: h})
 				}
 			}
-			gaps, err := idx.GraphGaps(ctx, ecosystemsOf(name, hits), maxGapLines)
+			r := <-gapsc
+			gaps, err := r.gaps, r.err
 			if err != nil {
 				return Response{}, err
 			}
@@ -138,9 +148,26 @@ func ImpactCommand(cfg ImpactConfig) Command {
 	}
 }
 
-// ecosystemsOf names the ecosystems a package question is about: those of
-// its hits, or Maven's for a group:artifact name; none (any) otherwise.
-func ecosystemsOf(name string, hits []catalog.ImpactHit) []string {
+// gapsResult is GraphGaps' answer, from a goroutine.
+type gapsResult struct {
+	gaps catalog.GraphGaps
+	err  error
+}
+
+// goGaps asks for the graphs' gaps of ecosystems in the background.
+func goGaps(ctx context.Context, idx ImpactIndex, ecosystems []string, limit int) <-chan gapsResult {
+	c := make(chan gapsResult, 1)
+	go func() {
+		g, err := idx.GraphGaps(ctx, ecosystems, limit)
+		c <- gapsResult{g, err}
+	}()
+	return c
+}
+
+// ecosystemsOf names the ecosystems a package question is about: those
+// the package is found in (a Gradle one is Maven's too), or Maven's for a
+// group:artifact name; none (any) otherwise.
+func ecosystemsOf(name string, found []string) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(e string) {
@@ -149,9 +176,9 @@ func ecosystemsOf(name string, hits []catalog.ImpactHit) []string {
 			out = append(out, e)
 		}
 	}
-	for _, h := range hits {
-		for _, e := range advisories.DependencyEcosystems(h.Dependency.Ecosystem) {
-			add(e)
+	for _, e := range found {
+		for _, d := range advisories.DependencyEcosystems(e) {
+			add(d)
 		}
 	}
 	if len(out) == 0 && strings.Contains(name, ":") {
@@ -204,6 +231,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 			}
 		}
 	}
+	gapsc := goGaps(ctx, cfg.Index, ecos, maxGapLines)
 	versions, err := cfg.Index.VersionsInUse(ctx, keys)
 	if err != nil {
 		return Response{}, err
@@ -243,7 +271,8 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 		}
 		rows = append(rows, impactRow{hit: h, fix: v.fixed, advisory: true})
 	}
-	gaps, err := cfg.Index.GraphGaps(ctx, ecos, maxGapLines)
+	r := <-gapsc
+	gaps, err := r.gaps, r.err
 	if err != nil {
 		return Response{}, err
 	}
