@@ -123,6 +123,7 @@ func parsePOM(file string, data []byte) (*pom, error) {
 	if !root {
 		return fail(errors.New("no <project> element"))
 	}
+	p.Deps, p.Managed = overlay(nil, p.Deps), overlay(nil, p.Managed)
 	return p, nil
 }
 
@@ -270,7 +271,9 @@ func (p *pom) readProfile(dec *xml.Decoder, lines lineIndex, file string) (bool,
 }
 
 // overlay merges a profile's dependencies into the POM's: one of the same
-// key is replaced where it stands, a new one appended.
+// key is replaced where it stands, a new one appended. overlay(nil, deps)
+// is how Maven reads a key declared twice in one list: the last
+// declaration, at the first one's place.
 func overlay(base, prof []dependency) []dependency {
 	at := map[string]int{}
 	for i, d := range base {
