@@ -152,6 +152,7 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 	}
 
 	seen := map[string]*node{}
+	occurs := map[*node][]occurrence{}
 	var level, all []*node
 	add := func(n *node) {
 		seen[n.key] = n
@@ -226,22 +227,39 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 						decl = md
 					}
 				}
-				scope = derive(n.scope, scope)
 				if w, ok := seen[c.key()]; ok {
-					// Nearest wins; a loser may widen the winner's scope.
-					if w.depth > 1 && wider(scope, w.scope) {
-						w.scope = scope
-						res.Deps[w.out].Scope = scopeOf(scope)
-					}
+					// Nearest wins; a loser may still widen the
+					// winner's scope (below).
+					occurs[w] = append(occurs[w], occurrence{n, scope})
 					continue
 				}
-				cn := &node{dep: c, key: c.key(), scope: scope, depth: n.depth + 1, via: via,
+				cn := &node{dep: c, key: c.key(), scope: derive(n.scope, scope), depth: n.depth + 1, via: via,
 					excl: append(append([]exclusion(nil), n.excl...), c.Exclusions...)}
 				cn.coord = r.version(ctx, l, c, via, res)
 				cn.dep.File, cn.dep.Line, cn.dep.remote = decl.File, decl.Line, decl.remote
 				add(cn)
+				occurs[cn] = append(occurs[cn], occurrence{n, scope})
 			}
 		}
+	}
+	// A transitive dependency takes the widest scope it is reached with
+	// from the graph's nodes (Maven's JavaScopeSelector), each parent's
+	// own scope final: widen until nothing changes (scopes only widen).
+	for changed := true; changed; {
+		changed = false
+		for _, n := range all {
+			if n.depth == 1 {
+				continue
+			}
+			for _, o := range occurs[n] {
+				if s := derive(o.parent.scope, o.declared); wider(s, n.scope) {
+					n.scope, changed = s, true
+				}
+			}
+		}
+	}
+	for _, n := range all {
+		res.Deps[n.out].Scope = scopeOf(n.scope)
 	}
 	// Drop the nodes relocated onto others.
 	out := res.Deps[:0]
@@ -279,6 +297,13 @@ func (r *Resolver) relocate(ctx context.Context, l *loader, n *node, m *model, s
 		}
 	}
 	return nil, &Error{Kind: Unresolved, Coordinate: n.coord.String(), Err: errors.New("too many relocations")}
+}
+
+// occurrence is one place a dependency is reached: from parent, declared
+// (after the project's management) with scope declared.
+type occurrence struct {
+	parent   *node
+	declared string
 }
 
 type expanded struct {

@@ -100,3 +100,23 @@ pom com.lmax disruptor 3.4.2 </dev/null
 # placeholder, as in mvn-expected.sh.
 mkdir -p junit/junit/4.x
 echo '<project><modelVersion>4.0.0</modelVersion><groupId>junit</groupId><artifactId>junit</artifactId><version>4.x</version></project>' >junit/junit/4.x/junit-4.x.pom
+
+# Scopes and management probes: lib-f brings lib-c (> log4j-core 2.12.1)
+# and declares slf4j-api without a version, managed by its own
+# dependencyManagement; lib-g excludes slf4j-api below it.
+cat <<'X' | pom com.acme lib-f 1.0
+  <dependencyManagement><dependencies>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>1.7.32</version></dependency>
+  </dependencies></dependencyManagement>
+  <dependencies>
+    <dependency><groupId>com.acme</groupId><artifactId>lib-c</artifactId><version>1.0</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId></dependency>
+  </dependencies>
+X
+cat <<'X' | pom com.acme lib-g 1.0
+  <dependencies>
+    <dependency><groupId>com.acme</groupId><artifactId>lib-e</artifactId><version>1.0</version>
+      <exclusions><exclusion><groupId>org.slf4j</groupId><artifactId>*</artifactId></exclusion></exclusions></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-jul</artifactId><version>2.14.1</version></dependency>
+  </dependencies>
+X
