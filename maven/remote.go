@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // DefaultRepositoryURL is Maven Central, the repository used when none is
@@ -36,6 +37,12 @@ type Remote struct {
 	Repos []RemoteRepo
 	// Client is the HTTP client; nil means http.DefaultClient.
 	Client *http.Client
+	// Retries is how many times a request that failed for a reason other
+	// than "not found" (5xx, refused, reset) is tried again, after
+	// RetryWait, twice as long each time: 1 when 0, none when negative.
+	Retries int
+	// RetryWait is the first wait before a retry; 200 ms when 0.
+	RetryWait time.Duration
 }
 
 // FetchPOM returns the POM of c from the first repository that has it. It
@@ -74,9 +81,25 @@ func (r *Remote) get(ctx context.Context, p string) ([]byte, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
+	retries, wait := r.Retries, r.RetryWait
+	if retries == 0 {
+		retries = 1
+	}
+	if wait <= 0 {
+		wait = 200 * time.Millisecond
+	}
 	var unavailable error
 	for _, repo := range repos {
 		data, err := repo.get(ctx, client, p)
+		for try, w := 0, wait; try < retries && err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil; try, w = try+1, w*2 {
+			select {
+			case <-time.After(w):
+			case <-ctx.Done():
+			}
+			if ctx.Err() == nil {
+				data, err = repo.get(ctx, client, p)
+			}
+		}
 		if err == nil {
 			return data, nil
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/depfile"
 	"github.com/switchboard-dev/switchboard/maven"
@@ -28,7 +29,7 @@ func newFake(t testing.TB) (*fakemaven.Server, *maven.Remote) {
 	fake := fakemaven.New(os.DirFS("testdata/repo"))
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	return fake, &maven.Remote{Repos: []maven.RemoteRepo{{URL: srv.URL}}, Client: srv.Client()}
+	return fake, &maven.Remote{Repos: []maven.RemoteRepo{{URL: srv.URL}}, Client: srv.Client(), RetryWait: time.Millisecond}
 }
 
 // treeDep is one line of mvn dependency:tree's text output.
@@ -384,5 +385,47 @@ func TestSession(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s: got %d requests in one session, want 1", p, n)
 		}
+	}
+}
+
+// TestRemoteRetries: a failure other than "not found" is tried again,
+// "not found" is not; the next repository is asked after either.
+func TestRemoteRetries(t *testing.T) {
+	c := maven.Coord{GroupID: "com.acme", ArtifactID: "lib-a", Version: "1.0"}
+	tests := []struct {
+		name     string
+		status   int
+		retries  int
+		requests int
+		err      error
+	}{
+		{"unavailable, one retry", 503, 0, 2, maven.ErrUnavailable},
+		{"unavailable, no retry", 503, -1, 1, maven.ErrUnavailable},
+		{"unavailable, three retries", 500, 3, 4, maven.ErrUnavailable},
+		{"not found", 404, 0, 1, maven.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, remote := newFake(t)
+			fake.Fail(c.Path(), tt.status)
+			remote.Retries, remote.RetryWait = tt.retries, time.Millisecond
+			_, err := remote.FetchPOM(context.Background(), c)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("got %v, want %v", err, tt.err)
+			}
+			if n := fake.Count(c.Path()); n != tt.requests {
+				t.Errorf("got %d requests, want %d", n, tt.requests)
+			}
+		})
+	}
+	// The first repository failing, the second serves.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }))
+	defer bad.Close()
+	fake := fakemaven.New(os.DirFS("testdata/repo"))
+	good := httptest.NewServer(fake)
+	defer good.Close()
+	r := &maven.Remote{Repos: []maven.RemoteRepo{{URL: bad.URL}, {URL: good.URL}}, RetryWait: time.Millisecond}
+	if _, err := r.FetchPOM(context.Background(), c); err != nil {
+		t.Errorf("got %v, want the second repository's POM", err)
 	}
 }
