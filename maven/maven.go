@@ -15,6 +15,7 @@ package maven
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -98,6 +99,9 @@ type Error struct {
 	// Coordinate is what could not be resolved: "groupId:artifactId:version",
 	// or a workspace path.
 	Coordinate string
+	// Line is the 1-based line of a Malformed POM's problem; 0 when
+	// unknown or another kind.
+	Line int
 	// Via is the chain, as in depfile.Dependency.Via, that needed it; nil
 	// for the project's own POM and its parents.
 	Via []string
@@ -105,9 +109,13 @@ type Error struct {
 	Err error
 }
 
-// Error formats the problem as "coordinate: kind: err".
+// Error formats the problem as "coordinate[:line]: kind: err (via chain)".
 func (e *Error) Error() string {
-	s := e.Coordinate + ": " + e.Kind.String()
+	s := e.Coordinate
+	if e.Line > 0 {
+		s += ":" + strconv.Itoa(e.Line)
+	}
+	s += ": " + e.Kind.String()
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

@@ -93,7 +93,7 @@ func parsePOM(file string, data []byte) (*pom, error) {
 		if errors.As(err, &se) {
 			line = se.Line
 		}
-		return nil, &Error{Kind: Malformed, Coordinate: file, Err: fmt.Errorf("line %d: %w", line, err)}
+		return nil, &Error{Kind: Malformed, Coordinate: file, Line: line, Err: err}
 	}
 	root := false
 	for {

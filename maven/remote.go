@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -43,6 +44,21 @@ type Remote struct {
 	Retries int
 	// RetryWait is the first wait before a retry; 200 ms when 0.
 	RetryWait time.Duration
+}
+
+// NewRemote returns a Remote over repos (Maven Central when empty), each
+// URL checked: absolute http or https, no query or fragment.
+func NewRemote(repos []RemoteRepo, client *http.Client) (*Remote, error) {
+	for i, repo := range repos {
+		u, err := url.Parse(repo.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("maven repository %d: URL %q: want an absolute http(s) URL without query, e.g. %s", i+1, repo.URL, DefaultRepositoryURL)
+		}
+		if repo.Username != "" && repo.Token == "" {
+			return nil, fmt.Errorf("maven repository %d (%s): a username needs a token (the password)", i+1, repo.URL)
+		}
+	}
+	return &Remote{Repos: repos, Client: client}, nil
 }
 
 // FetchPOM returns the POM of c from the first repository that has it. It

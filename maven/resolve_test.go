@@ -429,3 +429,33 @@ func TestRemoteRetries(t *testing.T) {
 		t.Errorf("got %v, want the second repository's POM", err)
 	}
 }
+
+func TestNewRemote(t *testing.T) {
+	tests := []struct {
+		repos []maven.RemoteRepo
+		ok    bool
+	}{
+		{nil, true},
+		{[]maven.RemoteRepo{{URL: "https://nexus.example.com/repository/maven-public/", Token: "t"}}, true},
+		{[]maven.RemoteRepo{{URL: "nexus.example.com"}}, false},
+		{[]maven.RemoteRepo{{URL: "ftp://nexus.example.com"}}, false},
+		{[]maven.RemoteRepo{{URL: "https://nexus.example.com/?x=1"}}, false},
+		{[]maven.RemoteRepo{{URL: "https://nexus.example.com", Username: "ci"}}, false},
+	}
+	for _, tt := range tests {
+		if _, err := maven.NewRemote(tt.repos, nil); (err == nil) != tt.ok {
+			t.Errorf("%+v: got %v, want ok %v", tt.repos, err, tt.ok)
+		}
+	}
+}
+
+// TestMalformedProject: the project's own POM malformed is a positioned
+// error, never an empty graph.
+func TestMalformedProject(t *testing.T) {
+	ws := maven.Files{"pom.xml": []byte("<project>\n  <dependencies>\n    <dependency>\n")}
+	_, err := (&maven.Resolver{}).Resolve(context.Background(), ws, "pom.xml")
+	var e *maven.Error
+	if !errors.As(err, &e) || e.Kind != maven.Malformed || e.Line == 0 || e.Coordinate != "pom.xml" {
+		t.Fatalf("got %v, want a malformed pom.xml with its line", err)
+	}
+}
