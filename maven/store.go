@@ -23,11 +23,11 @@ type Store struct {
 // NewStore returns a store over pool, whose schema is migrated.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// claim is the outcome of Claim.
+// claim is the outcome of claimPOM.
 type claim int
 
 const (
-	// claimed: the caller must fetch the POM and Fill (or Release) it.
+	// claimed: the caller must fetch the POM and fill (or release) it.
 	claimed claim = iota
 	// cached: the POM is there.
 	cached

@@ -1,0 +1,57 @@
+package fakemaven_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/switchboard-dev/switchboard/maven/fakemaven"
+)
+
+func TestServer(t *testing.T) {
+	fsys := fstest.MapFS{
+		"com/acme/lib/1.0/lib-1.0.pom": {Data: []byte("<project/>")},
+		"com/acme/lib/1.1/lib-1.1.pom": {Data: []byte("<project/>")},
+	}
+	fake := fakemaven.New(fsys)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	fake.Fail("com/acme/lib/1.1/lib-1.1.pom", http.StatusServiceUnavailable)
+	tests := []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/com/acme/lib/1.0/lib-1.0.pom", 200, "<project/>"},
+		{"/com/acme/lib/1.1/lib-1.1.pom", 503, ""},
+		{"/com/acme/lib/2.0/lib-2.0.pom", 404, ""},
+		{"/com/acme/lib/maven-metadata.xml", 200, "<version>1.1</version>"},
+		{"/com/acme/none/maven-metadata.xml", 404, ""},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.body) {
+			t.Errorf("%s: got %d %q, want %d with %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
+		}
+		if n := fake.Count(strings.TrimPrefix(tt.path, "/")); n != 1 {
+			t.Errorf("%s: counted %d, want 1", tt.path, n)
+		}
+	}
+	fake.FailAll(http.StatusBadGateway)
+	resp, err := http.Get(srv.URL + "/com/acme/lib/1.0/lib-1.0.pom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("down: got %d, want 502", resp.StatusCode)
+	}
+}
