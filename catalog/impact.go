@@ -84,6 +84,50 @@ func (s *Store) EcosystemsOf(ctx context.Context, name string) ([]string, error)
 	return ecos, nil
 }
 
+// EntryRef names the direct dependency a chain starts from: in the repo's
+// dependency file Source, the package "name@version" of Via[0].
+type EntryRef struct {
+	RepoID                           int64
+	Source, Ecosystem, Name, Version string
+}
+
+// Declarations returns where each direct dependency is declared (File and
+// Line: the line to change to move a transitive one), for those found; one
+// primary-key lookup each.
+func (s *Store) Declarations(ctx context.Context, refs []EntryRef) (map[EntryRef]Dependency, error) {
+	out := map[EntryRef]Dependency{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(refs))
+	srcs, ecos, names, vers := make([]string, len(refs)), make([]string, len(refs)), make([]string, len(refs)), make([]string, len(refs))
+	for i, r := range refs {
+		ids[i], srcs[i], ecos[i], names[i], vers[i] = r.RepoID, r.Source, r.Ecosystem, r.Name, r.Version
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT k.repo_id, k.source, k.ecosystem, k.name, k.version, d.file, d.line
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(repo_id, source, ecosystem, name, version)
+		JOIN dependencies d ON d.repo_id = k.repo_id AND d.source = k.source AND d.ecosystem = k.ecosystem
+			AND d.name = k.name AND d.version = k.version`, ids, srcs, ecos, names, vers)
+	if err != nil {
+		return nil, fmt.Errorf("declarations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r EntryRef
+		var d Dependency
+		if err := rows.Scan(&r.RepoID, &r.Source, &r.Ecosystem, &r.Name, &r.Version, &d.File, &d.Line); err != nil {
+			return nil, fmt.Errorf("declarations: %w", err)
+		}
+		d.Ecosystem, d.Name, d.Version, d.Source, d.Direct = r.Ecosystem, r.Name, r.Version, r.Source, true
+		out[r] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("declarations: %w", err)
+	}
+	return out, nil
+}
+
 // PackageKey names a package as advisories do: an ecosystem of the
 // dependencies (depfile's names) and the name's key (advisories.NameKey:
 // PEP 503 for PyPI, lower case otherwise).

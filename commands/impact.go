@@ -23,6 +23,7 @@ type ImpactIndex interface {
 	VersionsInUse(ctx context.Context, keys []catalog.PackageKey) ([]catalog.PackageVersion, error)
 	ReposUsing(ctx context.Context, versions []catalog.PackageVersion) ([]catalog.ImpactHit, error)
 	GraphGaps(ctx context.Context, ecosystems []string, limit int) (catalog.GraphGaps, error)
+	Declarations(ctx context.Context, refs []catalog.EntryRef) (map[catalog.EntryRef]catalog.Dependency, error)
 }
 
 // AdvisoryIndex finds advisories by id (their own or an alias, any case):
@@ -141,6 +142,10 @@ func ImpactCommand(cfg ImpactConfig) Command {
 			what := name
 			if constraint != "" {
 				what += " " + constraint
+			}
+			sortByTeam(matched)
+			if err := withEntries(ctx, idx, matched); err != nil {
+				return Response{}, err
 			}
 			return impactResponse(impactAnswer{what: what, rows: matched, unknown: unknown, gaps: gaps,
 				unknownTitle: "Version not known from the file"}), nil
@@ -276,6 +281,10 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 	if err != nil {
 		return Response{}, err
 	}
+	sortByTeam(rows)
+	if err := withEntries(ctx, cfg.Index, rows); err != nil {
+		return Response{}, err
+	}
 	return impactResponse(impactAnswer{what: id, rows: rows, unknown: unknown, gaps: gaps, about: advisoryAbout(id, recs, pkgs),
 		unknownTitle: "Version cannot be compared with the advisory's ranges"}), nil
 }
@@ -368,6 +377,73 @@ type impactRow struct {
 	fix      string
 	// why a version is unknown.
 	why string
+	// entry is, for a transitive dependency, the direct one its chain
+	// starts from, where it is declared (zero when unknown).
+	entry catalog.Dependency
+}
+
+// entryRef names the direct dependency a transitive hit's chain starts
+// from; ok is false for a hit without a chain.
+func entryRef(h catalog.ImpactHit) (catalog.EntryRef, bool) {
+	d := h.Dependency
+	if d.Direct || len(d.Via) == 0 {
+		return catalog.EntryRef{}, false
+	}
+	at := strings.LastIndex(d.Via[0], "@")
+	if at <= 0 {
+		return catalog.EntryRef{}, false
+	}
+	return catalog.EntryRef{RepoID: h.Repo.ID, Source: d.SourceFile(), Ecosystem: d.Ecosystem, Name: d.Via[0][:at], Version: d.Via[0][at+1:]}, true
+}
+
+// withEntries finds where the direct dependency of each transitive row is
+// declared (the line to change), for the rows shown.
+func withEntries(ctx context.Context, idx ImpactIndex, rows []impactRow) error {
+	rows = rows[:min(maxImpactLines, len(rows))]
+	var refs []catalog.EntryRef
+	for i := range rows {
+		if r, ok := entryRef(rows[i].hit); ok {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	found, err := idx.Declarations(ctx, refs)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if r, ok := entryRef(rows[i].hit); ok {
+			rows[i].entry = found[r]
+		}
+	}
+	return nil
+}
+
+// teamOf is the team a hit is listed under: its services' first owner;
+// "" when none.
+func teamOf(h catalog.ImpactHit) string {
+	for _, s := range h.Services {
+		if s.Team != "" {
+			return s.Team
+		}
+	}
+	return ""
+}
+
+// teamLess orders teams by name, the unowned ("") last.
+func teamLess(a, b string) bool {
+	if (a == "") != (b == "") {
+		return b == ""
+	}
+	return a < b
+}
+
+// sortByTeam orders rows as an answer lists them: by team, the unowned
+// last, each team's in the order given.
+func sortByTeam(rows []impactRow) {
+	sort.SliceStable(rows, func(i, j int) bool { return teamLess(teamOf(rows[i].hit), teamOf(rows[j].hit)) })
 }
 
 func rowsOf(hits []catalog.ImpactHit) []impactRow {
@@ -457,12 +533,7 @@ func impactResponse(a impactAnswer) Response {
 	for t := range byTeam {
 		teamNames = append(teamNames, t)
 	}
-	sort.Slice(teamNames, func(i, j int) bool {
-		if (teamNames[i] == "") != (teamNames[j] == "") {
-			return teamNames[j] == "" // unowned last
-		}
-		return teamNames[i] < teamNames[j]
-	})
+	sort.Slice(teamNames, func(i, j int) bool { return teamLess(teamNames[i], teamNames[j]) })
 	shown := 0
 	for _, team := range teamNames {
 		tp := byTeam[team]
@@ -611,13 +682,11 @@ func gapLine(g catalog.RepoGap) Text {
 func impactLine(r impactRow, files bool) (team string, line Text) {
 	h := r.hit
 	line = T(Plain("• "))
+	team = teamOf(h)
 	if len(h.Services) > 0 {
 		var names []string
 		for _, s := range h.Services {
 			names = append(names, s.Ref())
-			if team == "" {
-				team = s.Team
-			}
 		}
 		line = append(line, Bold(strings.Join(names, ", ")), Plain(" — "))
 	}
@@ -642,6 +711,14 @@ func impactLine(r impactRow, files bool) (team string, line Text) {
 		steps := make([]string, len(d.Via))
 		for i, id := range d.Via {
 			steps[i] = viaStep(id)
+		}
+		// The first step is the direct dependency: where it is
+		// declared is the line to change.
+		if e := r.entry; e.File != "" {
+			steps[0] += " at " + e.File
+			if e.Line > 0 {
+				steps[0] += fmt.Sprintf(":%d", e.Line)
+			}
 		}
 		line = append(line, Plain(" (via "+strings.Join(steps, " → ")+scopeOf(d)+")"))
 	case h.From.Graph == catalog.GraphFlat || h.From.Graph == catalog.GraphDirect:

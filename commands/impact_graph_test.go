@@ -110,7 +110,7 @@ func TestImpactGraphs(t *testing.T) {
 			"Team payments: 1 repos, 1 services, 0 transitive",
 			"payment-gateway — acme/payments/gateway 2.14.1 in pom.xml:42 (direct)",
 			"Team search: 1 repos, 1 services, 1 transitive",
-			"search-indexer — acme/search/indexer 2.14.1 in gradle.lockfile:30 (via spring-boot-starter-log4j2 2.6.1)",
+			"search-indexer — acme/search/indexer 2.14.1 in gradle.lockfile:30 (via spring-boot-starter-log4j2 2.6.1 at build.gradle:12)",
 			"Version not known from the file (1)", "acme/data/etl",
 			"Dependency graphs incomplete in 4 repos (1 with files not read, 3 with declared dependencies only (no lockfile))",
 			"acme/billing/invoices: pom.xml not read (not found at the commit read)",
@@ -120,7 +120,7 @@ func TestImpactGraphs(t *testing.T) {
 			"org.apache.logging.log4j:log4j-core (Maven) >=2.13.0 <2.15.0, <2.3.1, >=2.4 <2.12.2",
 			"CVE-2021-44228: 2 repos, 2 services, 2 teams — 1 transitive",
 			"payment-gateway — acme/payments/gateway 2.14.1 in pom.xml:42 (direct) — fixed in 2.15.0",
-			"search-indexer — acme/search/indexer 2.14.1 in gradle.lockfile:30 (via spring-boot-starter-log4j2 2.6.1) — fixed in 2.15.0",
+			"search-indexer — acme/search/indexer 2.14.1 in gradle.lockfile:30 (via spring-boot-starter-log4j2 2.6.1 at build.gradle:12) — fixed in 2.15.0",
 			"Version cannot be compared with the advisory's ranges (1)", "acme/data/etl ${log4j.version} in pom.xml:20 (direct) (an unresolved property)",
 			"Dependency graphs incomplete in 4 repos", "acme/billing/invoices: pom.xml not read",
 			// Declared only, and not affected: it may pull an older one in.
