@@ -48,11 +48,14 @@ type ImpactConfig struct {
 // maxImpactLines is how many repos /impact lists before summarising.
 const maxImpactLines = 60
 
+// maxViaShown bounds the steps of a chain a line shows.
+const maxViaShown = 5
+
 // maxGapLines is how many repos with incomplete graphs an answer lists.
 const maxGapLines = 15
 
-// impactLinesPerSection keeps each section well within Slack's 3,000 characters.
-const impactLinesPerSection = 10
+// impactLinesPerSection is how many lines a section holds at most.
+const impactLinesPerSection = 12
 
 // advisoryID is the shape of an advisory id: CVE, GHSA, and OSV's
 // database prefixes (GO-, PYSEC-, RUSTSEC-, ...).
@@ -534,6 +537,7 @@ func impactResponse(a impactAnswer) Response {
 		teamNames = append(teamNames, t)
 	}
 	sort.Slice(teamNames, func(i, j int) bool { return teamLess(teamNames[i], teamNames[j]) })
+	var sec sectioner
 	shown := 0
 	for _, team := range teamNames {
 		tp := byTeam[team]
@@ -553,40 +557,29 @@ func impactResponse(a impactAnswer) Response {
 		if !a.files {
 			count += fmt.Sprintf(", %d transitive", len(tp.indirect))
 		}
-		for i := 0; i < len(lines); i += impactLinesPerSection {
-			part := lines[i:min(i+impactLinesPerSection, len(lines))]
-			head := T(Bold(title), Plain(count+"\n"))
-			if i > 0 {
-				head = T(Bold(title + " (continued)"))
-				head = append(head, Plain("\n"))
-			}
-			blocks = append(blocks, &Section{Text: append(head, Join(part, "\n")...)})
+		sec.add(T(Bold(title), Plain(count)))
+		for _, l := range lines {
+			sec.add(l)
 		}
 	}
+	blocks = append(blocks, sec.flush()...)
 	if left := len(a.rows) - shown; left > 0 {
 		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("…and %d more; narrow the question (a version constraint, a file path).", left)))})
 	}
 	if len(a.unknown) > 0 {
-		var lines []Text
+		sec.add(T(Bold(fmt.Sprintf("%s (%d): check these by hand", a.unknownTitle, len(a.unknown)))))
 		for i, r := range a.unknown {
 			if i == 20 {
-				lines = append(lines, T(Plain(fmt.Sprintf("…and %d more", len(a.unknown)-20))))
+				sec.add(T(Plain(fmt.Sprintf("…and %d more", len(a.unknown)-20))))
 				break
 			}
 			_, line := impactLine(r, false)
 			if r.why != "" {
 				line = append(line, Plain(" ("+r.why+")"))
 			}
-			lines = append(lines, line)
+			sec.add(line)
 		}
-		title := fmt.Sprintf("%s (%d): check these by hand", a.unknownTitle, len(a.unknown))
-		for i := 0; i < len(lines); i += impactLinesPerSection {
-			head := T(Bold(title), Plain("\n"))
-			if i > 0 {
-				head = nil
-			}
-			blocks = append(blocks, &Section{Text: append(head, Join(lines[i:min(i+impactLinesPerSection, len(lines))], "\n")...)})
-		}
+		blocks = append(blocks, sec.flush()...)
 	}
 	if !a.files && len(a.gaps.List) > 0 {
 		var lines []Text
@@ -607,17 +600,59 @@ func impactResponse(a impactAnswer) Response {
 			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more repos", more))))
 		}
 		if len(lines) > 0 {
-			title := "Graphs incomplete: these may depend on it unseen"
-			for i := 0; i < len(lines); i += impactLinesPerSection {
-				head := T(Bold(title), Plain("\n"))
-				if i > 0 {
-					head = nil
-				}
-				blocks = append(blocks, &Section{Text: append(head, Join(lines[i:min(i+impactLinesPerSection, len(lines))], "\n")...)})
+			sec.add(T(Bold("Graphs incomplete: these may depend on it unseen")))
+			for _, l := range lines {
+				sec.add(l)
 			}
+			blocks = append(blocks, sec.flush()...)
 		}
 	}
 	return Response{Text: summary, Blocks: blocks, Shareable: true}
+}
+
+// sectioner packs lines into sections that keep within Slack's limits:
+// at most impactLinesPerSection lines and impactSectionBudget characters each
+// (URLs counted, as Slack counts them in mrkdwn).
+type sectioner struct {
+	lines []Text
+	size  int
+	out   []Block
+}
+
+// impactSectionBudget leaves room under Slack's 3,000 characters for escaping.
+const impactSectionBudget = 2400
+
+func textSize(t Text) int {
+	n := 0
+	for _, s := range t {
+		n += len(s.Text) + len(s.URL) + 4
+	}
+	return n
+}
+
+// add appends a line, starting a new section when this one is full.
+func (s *sectioner) add(line Text) {
+	n := textSize(line) + 1
+	if len(s.lines) > 0 && (len(s.lines) >= impactLinesPerSection || s.size+n > impactSectionBudget) {
+		s.cut()
+	}
+	s.lines = append(s.lines, line)
+	s.size += n
+}
+
+func (s *sectioner) cut() {
+	if len(s.lines) > 0 {
+		s.out = append(s.out, &Section{Text: Join(s.lines, "\n")})
+	}
+	s.lines, s.size = nil, 0
+}
+
+// flush returns the sections packed so far.
+func (s *sectioner) flush() []Block {
+	s.cut()
+	out := s.out
+	s.out = nil
+	return out
 }
 
 // gapSummary says how many repos' graphs are incomplete, and why.
@@ -711,6 +746,10 @@ func impactLine(r impactRow, files bool) (team string, line Text) {
 		steps := make([]string, len(d.Via))
 		for i, id := range d.Via {
 			steps[i] = viaStep(id)
+		}
+		if len(steps) > maxViaShown {
+			// The direct dependency, then the nearest ones.
+			steps = append([]string{steps[0], "…"}, steps[len(steps)-maxViaShown+2:]...)
 		}
 		// The first step is the direct dependency: where it is
 		// declared is the line to change.
