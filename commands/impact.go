@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -212,7 +213,13 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 		return textResponse(T(Plain("No advisory "), Code(id), Plain(" found "+where+"."))), nil
 	}
 	if err != nil {
-		return Response{}, err
+		var apiErr *advisories.APIError
+		var netErr *url.Error
+		if ctx.Err() != nil || !cfg.Online || !errors.As(err, &apiErr) && !errors.As(err, &netErr) {
+			return Response{}, err
+		}
+		// The store lacks it and the OSV API failed: say so, with why.
+		return textResponse(T(Plain("No advisory "), Code(id), Plain(" in the advisory database, and the OSV API could not be asked: "+err.Error()))), nil
 	}
 	// Shown as the records spell it ("GHSA-jfh8-c2jp-5v3q", "CVE-...").
 	for _, r := range recs {
@@ -574,7 +581,7 @@ func impactResponse(a impactAnswer) Response {
 				break
 			}
 			_, line := impactLine(r, false)
-			if r.why != "" {
+			if r.why != "" && r.hit.Dependency.Version != "" {
 				line = append(line, Plain(" ("+r.why+")"))
 			}
 			sec.add(line)

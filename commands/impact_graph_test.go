@@ -2,12 +2,14 @@ package commands_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/switchboard-dev/switchboard/advisories"
+	"github.com/switchboard-dev/switchboard/advisories/fakeosv"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
@@ -168,6 +170,62 @@ func TestIsAdvisoryID(t *testing.T) {
 	for _, tt := range tests {
 		if got := commands.IsAdvisoryID(tt.s); got != tt.want {
 			t.Errorf("%q: got %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
+// TestImpactAdvisoryFromAPI: an id the store lacks is asked of the OSV
+// API (then kept); an id neither knows says so; an API that cannot be
+// reached is said, not taken for "no such advisory".
+func TestImpactAdvisoryFromAPI(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	s := catalog.NewStore(pool, nil)
+	snap := catalog.RepoSnapshot{
+		Repo:             catalog.Repo{GitLabID: 1, Path: "acme/web/shop", WebURL: "https://gitlab/acme/web/shop"},
+		DescriptorStatus: catalog.DescriptorMissing,
+		Dependencies: []catalog.Dependency{{Ecosystem: "npm", Name: "minimist", Version: "1.2.5", File: "package-lock.json", Line: 9,
+			Source: "package-lock.json", Via: []string{"mkdirp@0.5.5"}}},
+		DependencySources: []catalog.DependencyFile{{Path: "package-lock.json", Graph: catalog.GraphPaths}},
+	}
+	if _, err := s.ApplyRepo(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := fakeosv.FromDir(filepath.Join("..", "advisories", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := httptest.NewServer(fake)
+	defer up.Close()
+	down := httptest.NewServer(fake)
+	down.Close()
+	router := func(apiURL string) *commands.Router {
+		api, err := advisories.NewClient(apiURL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := commands.NewRouter(nil, 0)
+		r.Register(commands.ImpactCommand(commands.ImpactConfig{Index: s, Online: true,
+			Advisories: advisoryFinder{&advisories.Finder{Store: advisories.NewStore(pool), API: api}}}))
+		return r
+	}
+	tests := []struct {
+		router *commands.Router
+		text   string
+		want   string
+	}{
+		{router(down.URL), "CVE-2021-44906", "No advisory CVE-2021-44906 in the advisory database, and the OSV API could not be asked"},
+		{router(up.URL), "CVE-2021-44906", "acme/web/shop 1.2.5 in package-lock.json:9 (via mkdirp 0.5.5) — fixed in 1.2.6"},
+		{router(down.URL), "CVE-2021-44906", "acme/web/shop 1.2.5"}, // kept in the store
+		{router(up.URL), "CVE-2099-0001", "No advisory CVE-2099-0001 found in the advisory database, nor at the OSV API"},
+	}
+	for _, tt := range tests {
+		resp, err := tt.router.Dispatch(ctx, commands.Request{Command: "/impact", Text: tt.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := flatten(resp); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: lacks %q:\n%s", tt.text, tt.want, got)
 		}
 	}
 }
