@@ -74,7 +74,8 @@ func Impact(idx ImpactIndex) Command { return ImpactCommand(ImpactConfig{Index: 
 // (optionally at versions matching a constraint such as "<2.17.1"), are
 // affected by an advisory, or contain a file, by owning team, each
 // dependency direct or with the chain bringing it in and the line to
-// change. Every answer says how many repos' graphs are incomplete.
+// change. Every package and advisory answer says how many repos' graphs
+// are incomplete, and lists some with why.
 func ImpactCommand(cfg ImpactConfig) Command {
 	idx := cfg.Index
 	return Command{
@@ -599,7 +600,7 @@ func impactResponse(a impactAnswer) Response {
 		}
 		for _, g := range a.gaps.List {
 			if listed[g.Repo.ID] && !gapUnread(g) {
-				continue // already listed, its gap said on its line
+				continue // in the answer already, from its own declaration
 			}
 			lines = append(lines, gapLine(g))
 		}
