@@ -168,6 +168,7 @@ type JobStore interface {
 	StartSyncRun(ctx context.Context, k catalog.SyncRunKey) (catalog.SyncRun, error)
 	ListedSyncRun(ctx context.Context, id int64, l catalog.RunListing) (bool, error)
 	RecordRunRepo(ctx context.Context, id, jobID int64, r catalog.RunRepo) (bool, error)
+	RunRepoIDs(ctx context.Context, id int64) (map[int64]bool, error)
 	FinishSyncRun(ctx context.Context, id int64, runErr string) error
 	LastCompletedSync(ctx context.Context) (time.Time, error)
 	LastCompletedVerify(ctx context.Context) (time.Time, error)
@@ -380,7 +381,9 @@ func (w *RunWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err != nil {
 		return fmt.Errorf("sync run: %w", err)
 	}
-	l, listErr := w.enqueue(ctx, client, run.ID, since, verify)
+	// A run listed again (its job ran before and did not finish: its
+	// replica died, say) must count every repo once: see enqueue.
+	l, listErr := w.enqueue(ctx, client, run.ID, since, verify, job.Attempt > 1)
 	if listErr != nil {
 		if ctx.Err() != nil {
 			return listErr // stopping: run again (here or elsewhere)
@@ -402,12 +405,24 @@ func (w *RunWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 
 // enqueue lists the projects and inserts a job for each repo that needs
 // work, in batches, as the pages come.
-func (w *RunWorker) enqueue(ctx context.Context, client *river.Client[pgx.Tx], runID int64, since time.Time, verify bool) (catalog.RunListing, error) {
+//
+// again is a run listed once more: repos it has recorded already are counted
+// queued (done), and no repo is skipped as unchanged, since one may be
+// unchanged only because this run's own job synced it and has not yet
+// recorded it; counting it unchanged would let the run finish before that
+// job records it. Every listed repo is then recorded once by some job.
+func (w *RunWorker) enqueue(ctx context.Context, client *river.Client[pgx.Tx], runID int64, since time.Time, verify, again bool) (catalog.RunListing, error) {
 	s := w.syncer
 	var l catalog.RunListing
 	known, err := w.store.RepoStates(ctx)
 	if err != nil {
 		return l, err
+	}
+	recorded := map[int64]bool{}
+	if again {
+		if recorded, err = w.store.RunRepoIDs(ctx, runID); err != nil {
+			return l, err
+		}
 	}
 	gens, err := w.store.SyncGens(ctx)
 	if err != nil {
@@ -452,7 +467,10 @@ func (w *RunWorker) enqueue(ctx context.Context, client *river.Client[pgx.Tx], r
 		case s.opts.Ignored(p.Path):
 			l.Ignored++
 			return nil
-		case !verify && unchanged(p, k):
+		case recorded[p.ID]:
+			l.Queued++ // and done
+			return nil
+		case !verify && !again && unchanged(p, k):
 			l.Unchanged++
 			return nil
 		}
