@@ -386,12 +386,13 @@ func lineCol(data []byte, off int) (int, int) {
 	return line, col
 }
 
-// lineIndex answers "which line is byte offset off on" quickly for files
-// with many matches.
-type lineIndex []int
+// LineIndex answers "which line is byte offset off on" quickly for files
+// with many matches (here and in package maven).
+type LineIndex []int
 
-func newLineIndex(data []byte) lineIndex {
-	idx := lineIndex{0}
+// NewLineIndex indexes the line starts of data.
+func NewLineIndex(data []byte) LineIndex {
+	idx := LineIndex{0}
 	for i, b := range data {
 		if b == '\n' {
 			idx = append(idx, i+1)
@@ -400,8 +401,8 @@ func newLineIndex(data []byte) lineIndex {
 	return idx
 }
 
-// line returns the 1-based line of byte offset off.
-func (idx lineIndex) line(off int) int {
+// Line returns the 1-based line of byte offset off.
+func (idx LineIndex) Line(off int) int {
 	lo, hi := 0, len(idx)
 	for lo < hi {
 		mid := (lo + hi) / 2

@@ -36,7 +36,7 @@ var (
 // catalogs such as libs.log4j.core) are skipped; it never fails.
 func parseGradle(file string, data []byte) ([]Dependency, error) {
 	src := stripGradleComments(data)
-	idx := newLineIndex(src)
+	idx := NewLineIndex(src)
 	text := string(src)
 
 	vars := map[string]string{}
@@ -84,7 +84,7 @@ func parseGradle(file string, data []byte) ([]Dependency, error) {
 		}
 		all = append(all, found{m[0], Dependency{
 			Ecosystem: Gradle, Name: group + ":" + name, Version: interp(version),
-			Scope: conf, File: file, Line: idx.line(m[0]),
+			Scope: conf, File: file, Line: idx.Line(m[0]),
 		}})
 	}
 	for _, m := range gradleMapDep.FindAllStringSubmatchIndex(text, -1) {
@@ -99,7 +99,7 @@ func parseGradle(file string, data []byte) ([]Dependency, error) {
 		}
 		all = append(all, found{m[0], Dependency{
 			Ecosystem: Gradle, Name: group + ":" + name, Version: interp(kv["version"]),
-			Scope: conf, File: file, Line: idx.line(m[0]),
+			Scope: conf, File: file, Line: idx.Line(m[0]),
 		}})
 	}
 	// The two patterns find different declarations; put them back in file

@@ -76,13 +76,13 @@ type jsonWalker struct {
 	file string
 	data []byte
 	dec  *json.Decoder
-	idx  lineIndex
+	idx  LineIndex
 }
 
 func newJSONWalker(file string, data []byte) *jsonWalker {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	return &jsonWalker{file: file, data: data, dec: dec, idx: newLineIndex(data)}
+	return &jsonWalker{file: file, data: data, dec: dec, idx: NewLineIndex(data)}
 }
 
 func (w *jsonWalker) token() (json.Token, error) {
@@ -170,7 +170,7 @@ func (w *jsonWalker) object(what string, fn func(key string, line int) error) er
 		if !ok {
 			return w.errAt(what + ": want a key")
 		}
-		line := w.idx.line(max(int(w.dec.InputOffset())-1, 0))
+		line := w.idx.Line(max(int(w.dec.InputOffset())-1, 0))
 		if err := fn(key, line); err != nil {
 			return err
 		}

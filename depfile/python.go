@@ -178,7 +178,7 @@ func stripReqComment(line string) string {
 // arrays of tables, key = value with strings, arrays and inline tables that
 // may span lines.
 func poetryPackages(file string, data []byte) ([]Dependency, error) {
-	t := &tomlReader{file: file, data: data, idx: newLineIndex(data)}
+	t := &tomlReader{file: file, data: data, idx: NewLineIndex(data)}
 	var (
 		deps     []Dependency
 		cur      *Dependency
@@ -203,7 +203,7 @@ func poetryPackages(file string, data []byte) ([]Dependency, error) {
 		}
 		switch c := t.data[t.pos]; {
 		case c == '[':
-			line := t.idx.line(t.pos)
+			line := t.idx.Line(t.pos)
 			header, err := t.header()
 			if err != nil {
 				return nil, err
@@ -271,7 +271,7 @@ type tomlReader struct {
 	file string
 	data []byte
 	pos  int
-	idx  lineIndex
+	idx  LineIndex
 }
 
 func (t *tomlReader) errorf(at int, format string, args ...any) error {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/switchboard-dev/switchboard/depfile"
 )
 
 // pom is the part of a pom.xml that decides a dependency graph, as written
@@ -81,14 +83,14 @@ func (d dependency) isOptional() bool { return strings.TrimSpace(d.Optional) == 
 // parsePOM reads a pom.xml. file names it in errors and on each dependency.
 func parsePOM(file string, data []byte) (*pom, error) {
 	p := &pom{File: file, Properties: map[string]string{}}
-	lines := newLineIndex(data)
+	lines := depfile.NewLineIndex(data)
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	// Encodings other than UTF-8 (ISO-8859-1 POMs exist) are read as is:
 	// the elements that matter are ASCII.
 	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 	fail := func(err error) (*pom, error) {
-		line := lines.line(int(dec.InputOffset()))
+		line := lines.Line(int(dec.InputOffset()))
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
 			line = se.Line
@@ -128,7 +130,7 @@ func parsePOM(file string, data []byte) (*pom, error) {
 }
 
 // readProject reads the children of <project>.
-func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error {
+func (p *pom) readProject(dec *xml.Decoder, lines depfile.LineIndex, file string) error {
 	for {
 		off := int(dec.InputOffset())
 		tok, err := dec.Token()
@@ -161,7 +163,7 @@ func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error 
 				}
 				if err = dec.DecodeElement(&raw, &t); err == nil {
 					p.Parent = &parentRef{GroupID: strings.TrimSpace(raw.GroupID), ArtifactID: strings.TrimSpace(raw.ArtifactID),
-						Version: strings.TrimSpace(raw.Version), RelativePath: "../pom.xml", Line: lines.line(off)}
+						Version: strings.TrimSpace(raw.Version), RelativePath: "../pom.xml", Line: lines.Line(off)}
 					if raw.RelativePath != nil {
 						p.Parent.RelativePath = strings.TrimSpace(*raw.RelativePath)
 					}
@@ -200,7 +202,7 @@ func (p *pom) readProject(dec *xml.Decoder, lines lineIndex, file string) error 
 // dependencies and management to the POM, as Maven does when no other
 // profile of the POM is activated. Activation by JDK, OS, property or file
 // is not evaluated: such profiles are left out.
-func (p *pom) readProfiles(dec *xml.Decoder, lines lineIndex, file string) error {
+func (p *pom) readProfiles(dec *xml.Decoder, lines depfile.LineIndex, file string) error {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -234,7 +236,7 @@ func (p *pom) readProfiles(dec *xml.Decoder, lines lineIndex, file string) error
 }
 
 // readProfile reads one <profile>, saying whether it is active by default.
-func (p *pom) readProfile(dec *xml.Decoder, lines lineIndex, file string) (bool, error) {
+func (p *pom) readProfile(dec *xml.Decoder, lines depfile.LineIndex, file string) (bool, error) {
 	active := false
 	for {
 		tok, err := dec.Token()
@@ -312,7 +314,7 @@ func (p *pom) readProperties(dec *xml.Decoder) error {
 
 // readManagement reads <dependencyManagement>, whose <dependencies> is the
 // managed list.
-func (p *pom) readManagement(dec *xml.Decoder, lines lineIndex, file string) error {
+func (p *pom) readManagement(dec *xml.Decoder, lines depfile.LineIndex, file string) error {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -339,7 +341,7 @@ func (p *pom) readManagement(dec *xml.Decoder, lines lineIndex, file string) err
 
 // readDeps reads the <dependency> children of a <dependencies>, each with
 // the line it starts on.
-func readDeps(dec *xml.Decoder, lines lineIndex, file string) ([]dependency, error) {
+func readDeps(dec *xml.Decoder, lines depfile.LineIndex, file string) ([]dependency, error) {
 	var deps []dependency
 	for {
 		// The offset before the token is where "<dependency" starts.
@@ -368,7 +370,7 @@ func readDeps(dec *xml.Decoder, lines lineIndex, file string) ([]dependency, err
 				d.Exclusions[i].GroupID = strings.TrimSpace(d.Exclusions[i].GroupID)
 				d.Exclusions[i].ArtifactID = strings.TrimSpace(d.Exclusions[i].ArtifactID)
 			}
-			d.File, d.Line = file, lines.line(off)
+			d.File, d.Line = file, lines.Line(off)
 			deps = append(deps, d)
 		}
 	}
@@ -381,32 +383,4 @@ func text(dec *xml.Decoder, start xml.StartElement) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(s), nil
-}
-
-// lineIndex answers "which line is byte offset off on".
-type lineIndex []int
-
-func newLineIndex(data []byte) lineIndex {
-	idx := lineIndex{0}
-	for i, b := range data {
-		if b == '\n' {
-			idx = append(idx, i+1)
-		}
-	}
-	return idx
-}
-
-// line returns the 1-based line of byte offset off; a "<" after leading
-// whitespace on a new line counts as that line.
-func (idx lineIndex) line(off int) int {
-	lo, hi := 0, len(idx)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if idx[mid] <= off {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
 }
