@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-dev/switchboard/depfile"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/manifest"
+	"github.com/switchboard-dev/switchboard/maven"
 )
 
 // Source is what the sync reads GitLab through; *gitlab.Client is one.
@@ -64,6 +65,10 @@ type Options struct {
 	Log     *slog.Logger
 	// Progress, when set, hears of every repo listed and done.
 	Progress Progress
+	// Maven, when set, resolves every pom.xml the way Maven does (parents,
+	// BOMs, transitive dependencies with their chain) over the repo's
+	// pom.xml files; nil reads POMs as declared (direct dependencies only).
+	Maven *maven.Resolver
 }
 
 // Progress follows a sync.
@@ -451,6 +456,15 @@ func (s *Syncer) update(ctx context.Context, p gitlab.Project, known catalog.Rep
 	if len(dirs) == 0 {
 		return snap, true, nil
 	}
+	// Resolved POMs depend on each other (parents, sibling modules): when
+	// one changed, every pom.xml of the repo is read and resolved again.
+	if s.opts.Maven != nil && pomIn(dirs, oldSel, newSel) {
+		for _, f := range newSel {
+			if isPOM(f) {
+				dirs[path.Dir(f)] = true
+			}
+		}
+	}
 	var reread []string
 	for _, f := range newSel {
 		if dirs[path.Dir(f)] {
@@ -582,7 +596,9 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 		files = append(files, depfile.File{Path: name, Data: contents[i]})
 	}
 	var deps []catalog.Dependency
-	for _, r := range depfile.ParseDir(files) {
+	results := depfile.ParseDir(files)
+	s.resolvePOMs(ctx, p, files, results)
+	for _, r := range results {
 		rec := catalog.DependencyFile{Path: r.File, Graph: r.Graph.String(), Manifest: r.Manifest, Note: r.Note}
 		if r.Err != nil {
 			s.log.Debug("dependency file not parsed", "repo", p.Path, "file", r.File, "err", r.Err)
@@ -597,6 +613,63 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 		}
 	}
 	return deps, records, nil
+}
+
+// resolvePOMs replaces, with Options.Maven set, the declared dependencies
+// of each pom.xml parsed in results by its graph as Maven resolves it: one
+// maven.Session over every pom.xml in files (parents by relativePath and
+// sibling modules come from the repo itself), each project resolved,
+// parent-only modules included (their own dependencies are theirs, and
+// the session builds each model once, so it costs no request more). A
+// POM depfile could not parse keeps its positioned error. A partial graph
+// keeps what resolved, and its file's Note says what is missing, so that
+// /impact counts the repo as incomplete.
+func (s *Syncer) resolvePOMs(ctx context.Context, p gitlab.Project, files []depfile.File, results []depfile.Result) {
+	if s.opts.Maven == nil {
+		return
+	}
+	ws := maven.Files{}
+	for _, f := range files {
+		if isPOM(f.Path) {
+			ws[f.Path] = f.Data
+		}
+	}
+	if len(ws) == 0 {
+		return
+	}
+	session := s.opts.Maven.Session(ws)
+	for i := range results {
+		r := &results[i]
+		if !isPOM(r.File) || r.Err != nil {
+			continue
+		}
+		res, err := session.Resolve(ctx, r.File)
+		if err != nil {
+			// depfile read it, the resolver could not: keep the declared
+			// dependencies, and say why they are all there is.
+			s.log.Debug("pom.xml not resolved", "repo", p.Path, "file", r.File, "err", err)
+			r.Note = "declared dependencies only: not resolved: " + err.Error()
+			continue
+		}
+		r.Deps, r.Graph = res.Deps, depfile.GraphPaths
+		if res.Partial() {
+			s.log.Debug("pom.xml resolved in part", "repo", p.Path, "file", r.File, "err", res.Err())
+			r.Note = "resolved in part: " + strings.ReplaceAll(res.Err().Error(), "\n", "; ")
+		}
+	}
+}
+
+// isPOM reports whether name is a Maven project file.
+func isPOM(name string) bool { return path.Base(name) == "pom.xml" }
+
+// pomIn reports whether a pom.xml of oldSel or newSel is in one of dirs.
+func pomIn(dirs map[string]bool, oldSel, newSel []string) bool {
+	for _, f := range append(slices.Clip(oldSel), newSel...) {
+		if isPOM(f) && dirs[path.Dir(f)] {
+			return true
+		}
+	}
+	return false
 }
 
 // fileReaders bounds the dependency files of one repo read at once.

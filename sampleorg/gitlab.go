@@ -20,6 +20,24 @@ var log4j = map[string]string{
 	"search-indexer":  "2.17.1",
 }
 
+// springBootPOM is SpringBootService's pom.xml: one starter, and no
+// log4j-core in sight.
+const springBootPOM = `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>example.acme</groupId>
+  <artifactId>` + SpringBootService + `</artifactId>
+  <version>1.0.0</version>
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-log4j2</artifactId>
+      <version>2.6.1</version>
+    </dependency>
+  </dependencies>
+</project>
+`
+
 // GitLabOrg is the sample organisation as a GitLab instance holds it, for
 // the fake GitLab the demo syncs from: a group per team with its people,
 // and a repo per service with its descriptor (Backstage catalog-info.yaml,
@@ -62,6 +80,9 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 			files["catalog-info.yaml"] = []byte(backstage(s))
 		}
 		addSources(files, s.name, s.language, log4j[s.name])
+		if s.name == SpringBootService {
+			files["pom.xml"] = []byte(springBootPOM)
+		}
 		add(repoPath(s), files, false)
 	}
 	// What the catalog does not cover yet.

@@ -6,7 +6,7 @@
 // sample organisation (fakepd.Sample: the same teams, people and services,
 // with rotations), so that /oncall and /page work in the demo; the services
 // fakepd leaves out (pricing-engine, ranking-model, legacy-cron,
-// email-sender) have no PagerDuty service, on purpose.
+// email-sender, shipping-api) have no PagerDuty service, on purpose.
 package sampleorg
 
 import (
@@ -79,7 +79,15 @@ var services = []service{
 	{name: "legacy-cron", tier: "3", lifecycle: "production", language: "perl", description: "Old nightly jobs nobody claims."},
 	{name: "email-sender", tier: "2", lifecycle: "production", language: "ruby", framework: "rails", description: "Transactional email.", aliases: []string{"mailer"}},
 	{name: "pricing-engine", team: "payments", tier: "1", lifecycle: "production", language: "go", description: "Prices, discounts and promotions."},
+	// Log4j only through a Spring Boot starter: what resolving its pom.xml
+	// the way Maven does finds (see SpringBootService).
+	{name: SpringBootService, team: "storefront", tier: "2", lifecycle: "production", language: "java", framework: "spring-boot", description: "Shipping quotes and labels.", runbook: true},
 }
+
+// SpringBootService is the sample service whose pom.xml names only
+// org.springframework.boot:spring-boot-starter-log4j2:2.6.1: log4j-core
+// 2.14.1 comes with it, transitively.
+const SpringBootService = "shipping-api"
 
 // Teams is the number of teams Load creates.
 func Teams() int { return len(teams) }

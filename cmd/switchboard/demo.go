@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -23,6 +24,8 @@ import (
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
+	"github.com/switchboard-dev/switchboard/maven"
+	"github.com/switchboard-dev/switchboard/maven/fakemaven"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/shell"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -144,6 +147,8 @@ type demo struct {
 	created bool
 	store   *catalog.Store
 	gitlab  *httptest.Server
+	// maven is the demo's Maven repository (demomaven/, fakemaven).
+	maven *httptest.Server
 	// gitlabClient talks to the demo's fake GitLab.
 	gitlabClient *gitlab.Client
 	standards    *standards.Standards
@@ -248,13 +253,35 @@ func (d *demo) syncFromFakeGitLab(ctx context.Context, env *Env, log *slog.Logge
 	if err := sampleorg.LoadDirectory(ctx, d.store); err != nil {
 		return err
 	}
-	sum, err := newSyncer(client, d.store, std, log, nil).Run(ctx, time.Time{})
+	mvn, err := d.demoMaven()
+	if err != nil {
+		return err
+	}
+	sum, err := newSyncer(client, d.store, std, log, nil, mvn).Run(ctx, time.Time{})
 	if err != nil {
 		return fmt.Errorf("sync the demo organisation from the fake GitLab: %w", err)
 	}
 	log.Info("demo catalog synced from the fake GitLab", "url", d.gitlab.URL, "database", d.name,
 		"repos", sum.Seen, "catalogued", sum.Catalogued, "invalid", sum.Invalid, "missing", sum.Missing, "requests", sum.Requests)
 	return nil
+}
+
+// demoMavenRepo is the demo's Maven repository: the POMs the sample
+// organisation's pom.xml files need (see demomaven/SOURCES.md).
+//
+//go:embed demomaven
+var demoMavenRepo embed.FS
+
+// demoMaven serves demoMavenRepo from a fake Maven repository and returns
+// the resolver the demo's sync uses: that repository behind the POM cache
+// in the demo's database, as serve and sync use Maven Central.
+func (d *demo) demoMaven() (*maven.Resolver, error) {
+	sub, err := fs.Sub(demoMavenRepo, "demomaven")
+	if err != nil {
+		return nil, fmt.Errorf("demo maven repository: %w", err)
+	}
+	d.maven = httptest.NewServer(fakemaven.New(sub))
+	return mavenConfig{Repos: []maven.RemoteRepo{{URL: d.maven.URL}}}.resolver(d.db.Pool, d.maven.Client())
 }
 
 // demoGitLabToken is the demo's fake GitLab's token.
@@ -264,6 +291,9 @@ const demoGitLabToken = "glpat-demo"
 func (d *demo) close() {
 	if d.gitlab != nil {
 		d.gitlab.Close()
+	}
+	if d.maven != nil {
+		d.maven.Close()
 	}
 	if d.db.Pool != nil {
 		d.db.Pool.Close()

@@ -34,6 +34,9 @@ func testEnv(t *testing.T, vars map[string]string) (*Env, *bytes.Buffer, *bytes.
 			vars["DATABASE_URL"] = os.Getenv("TEST_DATABASE_URL")
 		}
 	}
+	if _, ok := vars[envMavenRepositories]; !ok {
+		vars[envMavenRepositories] = "off" // no test asks Maven Central
+	}
 	var out, errb bytes.Buffer
 	return &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }}, &out, &errb
 }
@@ -50,9 +53,12 @@ func TestDemoRun(t *testing.T) {
 		{"misspelt", []string{"--run", "/whoowns chekout-api"}, 0, []string{"Did you mean", "/whoowns checkout-api"}},
 		{"several", []string{"--run", "/help", "--run", "/whoowns cart"}, 0, []string{"/whoowns SERVICE", "`cart` is an alias of `basket-service`"}},
 		{"unknown command", []string{"--run", "/frobnicate"}, 0, []string{"There is no command /frobnicate"}},
-		{"impact", []string{"--run", "/impact log4j-core <2.17.1"}, 0, []string{"log4j-core <2.17.1: 4 repos, 3 services, 2 teams", "payment-gateway", "`2.14.1` in pom.xml", "sso-bridge", "acme/payments/payments-scripts"}},
-		{"impact advisory", []string{"--run", "/impact CVE-2021-44228"}, 0, []string{"GHSA-jfh8-c2jp-5v3q (CVE-2021-44228)", "CVE-2021-44228: 4 repos, 3 services, 2 teams",
-			"`2.14.1` in pom.xml:17 (direct) — fixed in `2.15.0`", "`2.11.2` in pom.xml:17 (direct) — fixed in `2.12.2`", "Dependency graphs incomplete in"}},
+		{"impact", []string{"--run", "/impact log4j-core <2.17.1"}, 0, []string{"log4j-core <2.17.1: 5 repos, 4 services, 3 teams — 1 transitive", "payment-gateway", "`2.14.1` in pom.xml", "sso-bridge", "acme/payments/payments-scripts",
+			"shipping-api — acme/storefront/shipping-api", "`2.14.1` in pom.xml:8 (via spring-boot-starter-log4j2 2.6.1 at pom.xml:8)"}},
+		{"impact advisory", []string{"--run", "/impact CVE-2021-44228"}, 0, []string{"GHSA-jfh8-c2jp-5v3q (CVE-2021-44228)", "CVE-2021-44228: 5 repos, 4 services, 3 teams — 1 transitive",
+			// The resolver places a direct dependency at its <dependency> element.
+			"`2.14.1` in pom.xml:15 (direct) — fixed in `2.15.0`", "`2.11.2` in pom.xml:15 (direct) — fixed in `2.12.2`", "Dependency graphs incomplete in",
+			"`2.14.1` in pom.xml:8 (via spring-boot-starter-log4j2 2.6.1 at pom.xml:8) — fixed in `2.15.0`"}},
 		{"impact advisory unknown", []string{"--run", "/impact CVE-2099-0001"}, 0, []string{"No advisory `CVE-2099-0001` found"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},

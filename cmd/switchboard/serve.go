@@ -43,6 +43,8 @@ type serveConfig struct {
 	// OSVAPIURL is the OSV API /impact asks for advisories the store
 	// lacks ("" for the default, "off" for none).
 	OSVAPIURL string
+	// Maven is MAVEN_REPOSITORIES: where the sync resolves pom.xml files.
+	Maven mavenConfig
 }
 
 // loadServeConfig reads and validates the environment. Every problem is
@@ -59,6 +61,10 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		if _, err := advisories.NewClient(c.OSVAPIURL, nil); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	var err error
+	if c.Maven, err = loadMavenConfig(getenv); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
 		errs = append(errs, errors.New("SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)"))
@@ -353,7 +359,11 @@ func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log
 		return nil
 	}
 	shareRateLimit(client, s.store.Pool())
-	syncer := newSyncer(client, s.store, std, log, nil)
+	mvn, err := s.cfg.Maven.resolver(s.store.Pool(), nil)
+	if err != nil {
+		return err
+	}
+	syncer := newSyncer(client, s.store, std, log, nil, mvn)
 	addSync(s.work, syncer, s.store, s.cfg.SyncInterval)
 	roster := newRosterSyncer(s.store, client, s.pagerduty, s.directory, log)
 	addRosters(s.work, roster, s.cfg.SyncInterval, log)

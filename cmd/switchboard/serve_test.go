@@ -31,6 +31,8 @@ func TestServeConfig(t *testing.T) {
 		{"bot token as app token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, []string{"SLACK_APP_TOKEN must start with xapp-"}, nil},
 		{"bad listen", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "LISTEN_ADDR": "8080"}, []string{"LISTEN_ADDR must be host:port"}, nil},
 		{"bad api url", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "slack.com"}, []string{"SLACK_API_URL must be an http(s) URL"}, nil},
+		{"bad maven repositories", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "MAVEN_REPOSITORIES": "nexus.example.com"}, []string{"MAVEN_REPOSITORIES: maven repository 1"}, nil},
+		{"maven off", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "MAVEN_REPOSITORIES": "off"}, nil, nil},
 		{"short secret", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "abc"}, []string{"SLACK_SIGNING_SECRET is too short"}, []string{"abc"}},
 	}
 	for _, tt := range tests {
@@ -133,4 +135,11 @@ func TestServe(t *testing.T) {
 
 type envMap map[string]string
 
-func (m envMap) get(k string) string { return m[k] }
+// get returns m's value of k; MAVEN_REPOSITORIES is "off" unless given, so
+// that no test asks Maven Central.
+func (m envMap) get(k string) string {
+	if v, ok := m[k]; ok || k != envMavenRepositories {
+		return v
+	}
+	return "off"
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/jobs"
+	"github.com/switchboard-dev/switchboard/maven"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
 )
@@ -83,10 +84,10 @@ func shareRateLimit(client *gitlab.Client, pool *pgxpool.Pool) {
 }
 
 // newSyncer builds the sync over client, configured by the standards.
-func newSyncer(client *gitlab.Client, store *catalog.Store, std *standards.Standards, log *slog.Logger, progress reposync.Progress) *reposync.Syncer {
+func newSyncer(client *gitlab.Client, store *catalog.Store, std *standards.Standards, log *slog.Logger, progress reposync.Progress, mvn *maven.Resolver) *reposync.Syncer {
 	return reposync.New(client, store, reposync.Options{
 		Groups: std.GitLab.Groups, SkipForks: std.GitLab.SkipForks, SkipArchived: std.GitLab.SkipArchived,
-		Ignored: std.GitLab.Ignored, Rules: std.Rules(), Log: log, Progress: progress,
+		Ignored: std.GitLab.Ignored, Rules: std.Rules(), Log: log, Progress: progress, Maven: mvn,
 	})
 }
 
@@ -142,6 +143,11 @@ func runSync(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
 		return 2
 	}
+	mvnCfg, err := loadMavenConfig(env.Getenv)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
+		return 2
+	}
 	db, err := openDatabase(ctx, dbf, env, log, "switchboard")
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
@@ -150,8 +156,13 @@ func runSync(ctx context.Context, args []string, env *Env) int {
 	defer db.Close()
 	store := catalog.NewStore(db.Pool, log)
 	shareRateLimit(client, db.Pool)
+	mvn, err := mvnCfg.resolver(db.Pool, nil)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
+		return 1
+	}
 	progress := newProgress(env.Stderr, log)
-	run, err := syncOnce(ctx, store, newSyncer(client, store, std, log, progress), *full, log)
+	run, err := syncOnce(ctx, store, newSyncer(client, store, std, log, progress, mvn), *full, log)
 	progress.finish()
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/maven/fakemaven"
 )
 
 // TestSyncCommand syncs from a fake GitLab: a summary on stdout, progress
@@ -19,11 +23,23 @@ func TestSyncCommand(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	fake.SetURL(srv.URL)
-	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "GITLAB_URL": srv.URL, "GITLAB_TOKEN": "glpat-t"}
+	mvn := fakemaven.New(os.DirFS("../../maven/testdata/repo"))
+	mvnSrv := httptest.NewServer(mvn)
+	defer mvnSrv.Close()
+	vars := map[string]string{"DATABASE_URL": pgtest.URL(t), "GITLAB_URL": srv.URL, "GITLAB_TOKEN": "glpat-t", "MAVEN_REPOSITORIES": mvnSrv.URL}
 
 	env, out, errb := testEnv(t, vars)
 	if code := run(context.Background(), []string{"sync"}, env); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, errb)
+	}
+	// The pom.xml files were resolved against MAVEN_REPOSITORIES, through
+	// the POM cache.
+	if len(mvn.Requests()) == 0 {
+		t.Errorf("no request reached MAVEN_REPOSITORIES (%s): pom.xml files not resolved", mvnSrv.URL)
+	}
+	var cached int
+	if err := pgxQueryInt(t, vars["DATABASE_URL"], `SELECT count(*) FROM pom_cache WHERE pom IS NOT NULL`, &cached); err != nil || cached == 0 {
+		t.Errorf("POM cache: %d POMs (%v), want some", cached, err)
 	}
 	active := 0 // the default standards skip archived projects and forks
 	for _, p := range fake.Projects() {
@@ -70,6 +86,7 @@ func TestSyncCommand(t *testing.T) {
 		{"no GitLab", map[string]string{"DATABASE_URL": vars["DATABASE_URL"]}, "GITLAB_URL is not set"},
 		{"no token", map[string]string{"GITLAB_URL": srv.URL}, "GITLAB_TOKEN is not set"},
 		{"not a URL", map[string]string{"GITLAB_URL": "gitlab.example.com", "GITLAB_TOKEN": "x"}, "GITLAB_URL must be an http(s) URL"},
+		{"bad Maven repository", map[string]string{"GITLAB_URL": srv.URL, "GITLAB_TOKEN": "x", "MAVEN_REPOSITORIES": "ftp://m2.example"}, "MAVEN_REPOSITORIES: maven repository 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,4 +96,15 @@ func TestSyncCommand(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pgxQueryInt scans one integer the query returns from the database at url.
+func pgxQueryInt(t *testing.T, url, query string, out *int) error {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	return conn.QueryRow(context.Background(), query).Scan(out)
 }
