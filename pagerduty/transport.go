@@ -76,13 +76,10 @@ const retryMargin = 50 * time.Millisecond
 // refused connection from a 429, which go-pagerduty's errors do not carry.
 type trace struct {
 	mu         sync.Mutex
-	status     int   // status of the last answer, 0 when none
-	err        error // error of the last attempt, nil when it was answered
 	retryAfter time.Duration
-	attempts   int
 	noRetry    bool   // best-effort calls: one attempt only
 	errorBody  []byte // body of the last error answer
-	// tries is every attempt, oldest first, for decide.
+	// tries is every attempt, oldest first: for decide, and last.
 	tries []attempt
 }
 
@@ -103,8 +100,6 @@ func traceFrom(ctx context.Context) *trace {
 func (t *trace) note(status int, err error, wrote bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.status, t.err = status, err
-	t.attempts++
 	t.tries = append(t.tries, attempt{status: status, err: err, wrote: wrote})
 }
 
@@ -115,10 +110,16 @@ func (t *trace) outcome() oncall.Outcome {
 	return decide(t.tries)
 }
 
+// last is the last attempt's status (0 when it got no answer) and error
+// (nil when it was answered), and how many attempts were made.
 func (t *trace) last() (status, attempts int, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.status, t.attempts, t.err
+	if len(t.tries) == 0 {
+		return 0, 0, nil
+	}
+	a := t.tries[len(t.tries)-1]
+	return a.status, len(t.tries), a.err
 }
 
 func (t *trace) setErrorBody(b []byte) {
