@@ -139,21 +139,12 @@ func ImpactCommand(cfg ImpactConfig) Command {
 					matched = append(matched, impactRow{hit: h})
 				}
 			}
-			r := <-gapsc
-			gaps, err := r.gaps, r.err
-			if err != nil {
-				return Response{}, err
-			}
 			what := name
 			if constraint != "" {
 				what += " " + constraint
 			}
-			sortByTeam(matched)
-			if err := withEntries(ctx, idx, matched); err != nil {
-				return Response{}, err
-			}
-			return impactResponse(impactAnswer{what: what, rows: matched, unknown: unknown, gaps: gaps,
-				unknownTitle: "Version not known from the file"}), nil
+			return finishImpact(ctx, idx, gapsc, impactAnswer{what: what, rows: matched, unknown: unknown,
+				unknownTitle: "Version not known from the file"})
 		},
 	}
 }
@@ -287,17 +278,24 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 		}
 		rows = append(rows, impactRow{hit: h, fix: v.fixed, advisory: true})
 	}
+	return finishImpact(ctx, cfg.Index, gapsc, impactAnswer{what: id, rows: rows, unknown: unknown, about: advisoryAbout(id, recs, pkgs),
+		unknownTitle: "Version cannot be compared with the advisory's ranges"})
+}
+
+// finishImpact completes a package or advisory answer: the graphs' gaps
+// asked for in the background, the rows by team with where each chain's
+// direct dependency is declared.
+func finishImpact(ctx context.Context, idx ImpactIndex, gapsc <-chan gapsResult, a impactAnswer) (Response, error) {
 	r := <-gapsc
-	gaps, err := r.gaps, r.err
-	if err != nil {
+	if r.err != nil {
+		return Response{}, r.err
+	}
+	a.gaps = r.gaps
+	sortByTeam(a.rows)
+	if err := withEntries(ctx, idx, a.rows); err != nil {
 		return Response{}, err
 	}
-	sortByTeam(rows)
-	if err := withEntries(ctx, cfg.Index, rows); err != nil {
-		return Response{}, err
-	}
-	return impactResponse(impactAnswer{what: id, rows: rows, unknown: unknown, gaps: gaps, about: advisoryAbout(id, recs, pkgs),
-		unknownTitle: "Version cannot be compared with the advisory's ranges"}), nil
+	return impactResponse(a), nil
 }
 
 // advisoryAbout says what the advisories found by id are and what they
@@ -376,7 +374,7 @@ func usageResponse(parts ...string) Response {
 			t = append(t, Plain(p))
 		}
 	}
-	return Response{Text: t.String(), Blocks: []Block{&Section{Text: t}}}
+	return textResponse(t)
 }
 
 // impactRow is one hit of an answer, with what an advisory says of it.
