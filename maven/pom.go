@@ -131,66 +131,73 @@ func parsePOM(file string, data []byte) (*pom, error) {
 
 // readProject reads the children of <project>.
 func (p *pom) readProject(dec *xml.Decoder, lines depfile.LineIndex, file string) error {
+	return children(dec, func(t xml.StartElement, off int) error {
+		var err error
+		switch t.Name.Local {
+		case "groupId":
+			p.GroupID, err = text(dec, t)
+		case "artifactId":
+			p.ArtifactID, err = text(dec, t)
+		case "version":
+			p.Version, err = text(dec, t)
+		case "packaging":
+			p.Packaging, err = text(dec, t)
+		case "parent":
+			var raw struct {
+				GroupID      string  `xml:"groupId"`
+				ArtifactID   string  `xml:"artifactId"`
+				Version      string  `xml:"version"`
+				RelativePath *string `xml:"relativePath"`
+			}
+			if err = dec.DecodeElement(&raw, &t); err == nil {
+				p.Parent = &parentRef{GroupID: strings.TrimSpace(raw.GroupID), ArtifactID: strings.TrimSpace(raw.ArtifactID),
+					Version: strings.TrimSpace(raw.Version), RelativePath: "../pom.xml", Line: lines.Line(off)}
+				if raw.RelativePath != nil {
+					p.Parent.RelativePath = strings.TrimSpace(*raw.RelativePath)
+				}
+			}
+		case "properties":
+			err = p.readProperties(dec)
+		case "dependencies":
+			p.Deps, err = readDeps(dec, lines, file)
+		case "distributionManagement":
+			var raw struct {
+				Relocation *struct {
+					GroupID    string `xml:"groupId"`
+					ArtifactID string `xml:"artifactId"`
+					Version    string `xml:"version"`
+				} `xml:"relocation"`
+			}
+			if err = dec.DecodeElement(&raw, &t); err == nil && raw.Relocation != nil {
+				p.Relocation = &Coord{strings.TrimSpace(raw.Relocation.GroupID), strings.TrimSpace(raw.Relocation.ArtifactID), strings.TrimSpace(raw.Relocation.Version)}
+			}
+		case "dependencyManagement":
+			err = p.readManagement(dec, lines, file)
+		case "profiles":
+			err = p.readProfiles(dec, lines, file)
+		default:
+			err = dec.Skip()
+		}
+		return err
+	})
+}
+
+// children calls fn with each child element of the element whose start
+// was just read, and the offset where the child starts, up to the
+// element's end. fn reads the child to its end.
+func children(dec *xml.Decoder, fn func(t xml.StartElement, off int) error) error {
 	for {
+		// The offset before the token is where the child's "<" is.
 		off := int(dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
-			if err == io.EOF {
-				return io.ErrUnexpectedEOF
-			}
 			return err
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
 			return nil
 		case xml.StartElement:
-			var err error
-			switch t.Name.Local {
-			case "groupId":
-				p.GroupID, err = text(dec, t)
-			case "artifactId":
-				p.ArtifactID, err = text(dec, t)
-			case "version":
-				p.Version, err = text(dec, t)
-			case "packaging":
-				p.Packaging, err = text(dec, t)
-			case "parent":
-				var raw struct {
-					GroupID      string  `xml:"groupId"`
-					ArtifactID   string  `xml:"artifactId"`
-					Version      string  `xml:"version"`
-					RelativePath *string `xml:"relativePath"`
-				}
-				if err = dec.DecodeElement(&raw, &t); err == nil {
-					p.Parent = &parentRef{GroupID: strings.TrimSpace(raw.GroupID), ArtifactID: strings.TrimSpace(raw.ArtifactID),
-						Version: strings.TrimSpace(raw.Version), RelativePath: "../pom.xml", Line: lines.Line(off)}
-					if raw.RelativePath != nil {
-						p.Parent.RelativePath = strings.TrimSpace(*raw.RelativePath)
-					}
-				}
-			case "properties":
-				err = p.readProperties(dec)
-			case "dependencies":
-				p.Deps, err = readDeps(dec, lines, file)
-			case "distributionManagement":
-				var raw struct {
-					Relocation *struct {
-						GroupID    string `xml:"groupId"`
-						ArtifactID string `xml:"artifactId"`
-						Version    string `xml:"version"`
-					} `xml:"relocation"`
-				}
-				if err = dec.DecodeElement(&raw, &t); err == nil && raw.Relocation != nil {
-					p.Relocation = &Coord{strings.TrimSpace(raw.Relocation.GroupID), strings.TrimSpace(raw.Relocation.ArtifactID), strings.TrimSpace(raw.Relocation.Version)}
-				}
-			case "dependencyManagement":
-				err = p.readManagement(dec, lines, file)
-			case "profiles":
-				err = p.readProfiles(dec, lines, file)
-			default:
-				err = dec.Skip()
-			}
-			if err != nil {
+			if err := fn(t, off); err != nil {
 				return err
 			}
 		}
@@ -203,73 +210,53 @@ func (p *pom) readProject(dec *xml.Decoder, lines depfile.LineIndex, file string
 // profile of the POM is activated. Activation by JDK, OS, property or file
 // is not evaluated: such profiles are left out.
 func (p *pom) readProfiles(dec *xml.Decoder, lines depfile.LineIndex, file string) error {
-	for {
-		tok, err := dec.Token()
-		if err != nil {
+	return children(dec, func(t xml.StartElement, _ int) error {
+		if t.Name.Local != "profile" {
+			return dec.Skip()
+		}
+		prof := &pom{Properties: map[string]string{}}
+		active, err := prof.readProfile(dec, lines, file)
+		if err != nil || !active {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local != "profile" {
-				if err := dec.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			prof := &pom{Properties: map[string]string{}}
-			active, err := prof.readProfile(dec, lines, file)
-			if err != nil {
-				return err
-			}
-			if !active {
-				continue
-			}
-			for k, v := range prof.Properties {
-				p.Properties[k] = v
-			}
-			p.Deps = overlay(p.Deps, prof.Deps)
-			p.Managed = overlay(p.Managed, prof.Managed)
+		for k, v := range prof.Properties {
+			p.Properties[k] = v
 		}
-	}
+		p.Deps = overlay(p.Deps, prof.Deps)
+		p.Managed = overlay(p.Managed, prof.Managed)
+		return nil
+	})
 }
 
 // readProfile reads one <profile>, saying whether it is active by default.
 func (p *pom) readProfile(dec *xml.Decoder, lines depfile.LineIndex, file string) (bool, error) {
 	active := false
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return false, err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return active, nil
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "activation":
-				var a struct {
-					ActiveByDefault string `xml:"activeByDefault"`
-				}
-				if err := dec.DecodeElement(&a, &t); err != nil {
-					return false, err
-				}
-				active = strings.TrimSpace(a.ActiveByDefault) == "true"
-			case "properties":
-				err = p.readProperties(dec)
-			case "dependencies":
-				p.Deps, err = readDeps(dec, lines, file)
-			case "dependencyManagement":
-				err = p.readManagement(dec, lines, file)
-			default:
-				err = dec.Skip()
+	err := children(dec, func(t xml.StartElement, _ int) error {
+		var err error
+		switch t.Name.Local {
+		case "activation":
+			var a struct {
+				ActiveByDefault string `xml:"activeByDefault"`
 			}
-			if err != nil {
-				return false, err
+			if err := dec.DecodeElement(&a, &t); err != nil {
+				return err
 			}
+			active = strings.TrimSpace(a.ActiveByDefault) == "true"
+		case "properties":
+			err = p.readProperties(dec)
+		case "dependencies":
+			p.Deps, err = readDeps(dec, lines, file)
+		case "dependencyManagement":
+			err = p.readManagement(dec, lines, file)
+		default:
+			err = dec.Skip()
 		}
+		return err
+	})
+	if err != nil {
+		return false, err
 	}
+	return active, nil
 }
 
 // overlay merges a profile's dependencies into the POM's: one of the same
@@ -294,86 +281,58 @@ func overlay(base, prof []dependency) []dependency {
 
 // readProperties reads <properties>: each child element is a property.
 func (p *pom) readProperties(dec *xml.Decoder) error {
-	for {
-		tok, err := dec.Token()
+	return children(dec, func(t xml.StartElement, _ int) error {
+		v, err := text(dec, t)
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			v, err := text(dec, t)
-			if err != nil {
-				return err
-			}
-			p.Properties[t.Name.Local] = v
-		}
-	}
+		p.Properties[t.Name.Local] = v
+		return nil
+	})
 }
 
 // readManagement reads <dependencyManagement>, whose <dependencies> is the
 // managed list.
 func (p *pom) readManagement(dec *xml.Decoder, lines depfile.LineIndex, file string) error {
-	for {
-		tok, err := dec.Token()
+	return children(dec, func(t xml.StartElement, _ int) error {
+		if t.Name.Local != "dependencies" {
+			return dec.Skip()
+		}
+		deps, err := readDeps(dec, lines, file)
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local != "dependencies" {
-				if err := dec.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			deps, err := readDeps(dec, lines, file)
-			if err != nil {
-				return err
-			}
-			p.Managed = append(p.Managed, deps...)
-		}
-	}
+		p.Managed = append(p.Managed, deps...)
+		return nil
+	})
 }
 
 // readDeps reads the <dependency> children of a <dependencies>, each with
 // the line it starts on.
 func readDeps(dec *xml.Decoder, lines depfile.LineIndex, file string) ([]dependency, error) {
 	var deps []dependency
-	for {
-		// The offset before the token is where "<dependency" starts.
-		off := int(dec.InputOffset())
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
+	err := children(dec, func(t xml.StartElement, off int) error {
+		if t.Name.Local != "dependency" {
+			return dec.Skip()
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return deps, nil
-		case xml.StartElement:
-			if t.Name.Local != "dependency" {
-				if err := dec.Skip(); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			var d dependency
-			if err := dec.DecodeElement(&d, &t); err != nil {
-				return nil, err
-			}
-			d.GroupID, d.ArtifactID, d.Version = strings.TrimSpace(d.GroupID), strings.TrimSpace(d.ArtifactID), strings.TrimSpace(d.Version)
-			d.Type, d.Classifier, d.Scope = strings.TrimSpace(d.Type), strings.TrimSpace(d.Classifier), strings.TrimSpace(d.Scope)
-			for i := range d.Exclusions {
-				d.Exclusions[i].GroupID = strings.TrimSpace(d.Exclusions[i].GroupID)
-				d.Exclusions[i].ArtifactID = strings.TrimSpace(d.Exclusions[i].ArtifactID)
-			}
-			d.File, d.Line = file, lines.Line(off)
-			deps = append(deps, d)
+		var d dependency
+		if err := dec.DecodeElement(&d, &t); err != nil {
+			return err
 		}
+		d.GroupID, d.ArtifactID, d.Version = strings.TrimSpace(d.GroupID), strings.TrimSpace(d.ArtifactID), strings.TrimSpace(d.Version)
+		d.Type, d.Classifier, d.Scope = strings.TrimSpace(d.Type), strings.TrimSpace(d.Classifier), strings.TrimSpace(d.Scope)
+		for i := range d.Exclusions {
+			d.Exclusions[i].GroupID = strings.TrimSpace(d.Exclusions[i].GroupID)
+			d.Exclusions[i].ArtifactID = strings.TrimSpace(d.Exclusions[i].ArtifactID)
+		}
+		d.File, d.Line = file, lines.Line(off)
+		deps = append(deps, d)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return deps, nil
 }
 
 // text reads the character data of element start, up to its end.
