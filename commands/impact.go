@@ -93,11 +93,8 @@ func ImpactCommand(cfg ImpactConfig) Command {
 				if err != nil {
 					return Response{}, err
 				}
-				gaps, err := idx.GraphGaps(ctx, nil, 0)
-				if err != nil {
-					return Response{}, err
-				}
-				return impactResponse(impactAnswer{what: "file " + pattern, rows: rowsOf(hits), gaps: gaps, files: true}), nil
+				// A file answer shows no graph, nor its gaps.
+				return impactResponse(impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true}), nil
 			}
 			if IsAdvisoryID(text) {
 				return advisoryImpact(ctx, cfg, text)
