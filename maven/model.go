@@ -317,26 +317,14 @@ func annotate(err error, format string, args ...any) error {
 // the POM there is that parent, else in the repository.
 func (l *loader) parent(ctx context.Context, ref *parentRef, childPath string) (*pom, string, error) {
 	if childPath != "" && ref.RelativePath != "" && l.ws != nil {
-		p := path.Join(path.Dir(childPath), ref.RelativePath)
-		if !strings.HasSuffix(p, ".xml") {
-			p = path.Join(p, "pom.xml")
-		}
+		p := parentPath(childPath, ref.RelativePath)
 		if fs.ValidPath(p) {
 			if data, err := fs.ReadFile(l.ws, p); err == nil {
 				pp, err := parsePOM(p, data)
 				if err != nil {
 					return nil, "", err
 				}
-				g, v := pp.GroupID, pp.Version
-				if pp.Parent != nil {
-					if g == "" {
-						g = pp.Parent.GroupID
-					}
-					if v == "" {
-						v = pp.Parent.Version
-					}
-				}
-				if g == ref.GroupID && pp.ArtifactID == ref.ArtifactID && v == ref.Version {
+				if pp.coord() == (Coord{ref.GroupID, ref.ArtifactID, ref.Version}) {
 					return pp, p, nil
 				}
 			}
@@ -344,6 +332,31 @@ func (l *loader) parent(ctx context.Context, ref *parentRef, childPath string) (
 	}
 	pp, err := l.fetch(ctx, Coord{ref.GroupID, ref.ArtifactID, ref.Version})
 	return pp, "", err
+}
+
+// parentPath is the workspace path of the parent POM that the POM at
+// childPath names by relativePath rel: a folder means its pom.xml.
+func parentPath(childPath, rel string) string {
+	p := path.Join(path.Dir(childPath), rel)
+	if !strings.HasSuffix(p, ".xml") {
+		p = path.Join(p, "pom.xml")
+	}
+	return p
+}
+
+// coord is p's coordinate as written, its groupId and version taken from
+// <parent> when absent; properties are not expanded.
+func (p *pom) coord() Coord {
+	c := Coord{p.GroupID, p.ArtifactID, p.Version}
+	if p.Parent != nil {
+		if c.GroupID == "" {
+			c.GroupID = p.Parent.GroupID
+		}
+		if c.Version == "" {
+			c.Version = p.Parent.Version
+		}
+	}
+	return c
 }
 
 // mergeDeps is the child's entries, then the parent's whose key the child

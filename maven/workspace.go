@@ -3,8 +3,6 @@ package maven
 import (
 	"context"
 	"io/fs"
-	"path"
-	"strings"
 )
 
 // skippedDirs are folders whose pom.xml files are not the repository's
@@ -55,7 +53,7 @@ func (l *loader) wsCoord(p string) (Coord, bool) {
 	if err != nil {
 		return Coord{}, false
 	}
-	c := Coord{pp.GroupID, pp.ArtifactID, pp.Version}
+	c := pp.coord()
 	props := interpolator{}
 	chain := []*pom{pp}
 	cur, curPath := pp, p
@@ -69,10 +67,7 @@ func (l *loader) wsCoord(p string) (Coord, bool) {
 		if c.Version == "" {
 			c.Version = cur.Parent.Version
 		}
-		pp := path.Join(path.Dir(curPath), cur.Parent.RelativePath)
-		if !strings.HasSuffix(pp, ".xml") {
-			pp = path.Join(pp, "pom.xml")
-		}
+		pp := parentPath(curPath, cur.Parent.RelativePath)
 		data, err := fs.ReadFile(l.ws, pp)
 		if err != nil {
 			break
@@ -83,14 +78,6 @@ func (l *loader) wsCoord(p string) (Coord, bool) {
 		}
 		chain = append(chain, parent)
 		cur, curPath = parent, pp
-	}
-	if pp.Parent != nil {
-		if c.GroupID == "" {
-			c.GroupID = pp.Parent.GroupID
-		}
-		if c.Version == "" {
-			c.Version = pp.Parent.Version
-		}
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		for k, v := range chain[i].Properties {
