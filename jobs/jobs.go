@@ -152,6 +152,14 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	return &Client{Client: c, live: newLiveness(pool, id, cfg.Workers != nil, cmpOr(cfg.RescueEvery, DefaultRescueEvery), log)}, nil
 }
 
+// WhileQueued are the states in which a unique job keeps another like it
+// from being inserted (river.UniqueOpts.ByState): waiting, running, or
+// waiting to retry.
+var WhileQueued = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
+
 func cmpOr[T comparable](v, def T) T {
 	var zero T
 	if v == zero {

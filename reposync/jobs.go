@@ -9,10 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/jobs"
 )
 
 // The sync as River jobs, taken by any replica:
@@ -64,10 +64,7 @@ const busyPoll = 100 * time.Millisecond
 const insertBatch = 500
 
 // uniqueWhilePending makes a job unique by its args while it waits or runs.
-var uniqueWhilePending = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-	rivertype.JobStateScheduled, rivertype.JobStateRetryable,
-}}
+var uniqueWhilePending = river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}
 
 // RepoArgs is one repo's sync.
 type RepoArgs struct {

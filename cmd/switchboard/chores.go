@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/jobs"
 )
 
 // choresArgs is the River job of the cluster's housekeeping: forgetting
@@ -22,7 +23,7 @@ func (choresArgs) Kind() string { return "housekeeping" }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (choresArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: whileQueued}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: jobs.WhileQueued}}
 }
 
 // choresWorker does the housekeeping.

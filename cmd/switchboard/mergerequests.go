@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/jobs"
 )
 
 // mergeRequestArgs is the River job that opens the merge request of a
@@ -26,7 +27,7 @@ func (mergeRequestArgs) Kind() string { return "merge_request" }
 // InsertOpts implements river.JobArgsWithInsertOpts: one job per
 // registration while it waits, runs or waits to retry.
 func (mergeRequestArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: commands.MaxMRAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: whileQueued}}
+	return river.InsertOpts{MaxAttempts: commands.MaxMRAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}}
 }
 
 // mergeRequestWorker works the merge-request jobs with an MRWorker.

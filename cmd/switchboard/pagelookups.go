@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/jobs"
 )
 
 // pageLookupArgs is the River job that looks up the incident of a page
@@ -30,7 +31,7 @@ func (pageLookupArgs) Kind() string { return "page_lookup" }
 // InsertOpts implements river.JobArgsWithInsertOpts: one lookup per page
 // while it waits or runs.
 func (pageLookupArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: whileQueued}}
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}}
 }
 
 // pageLookupWorker makes one try per run, and snoozes until the next.

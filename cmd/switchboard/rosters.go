@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/jobs"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/rosters"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -96,14 +96,7 @@ func (rosterArgs) Kind() string { return "roster_refresh" }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (rosterArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: whileQueued}}
-}
-
-// whileQueued are the states in which a unique job keeps another of its
-// kind from being inserted: waiting, running, or waiting to retry.
-var whileQueued = []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: jobs.WhileQueued}}
 }
 
 // rosterWorker refreshes the rosters with a Syncer. A refresh that could
