@@ -116,7 +116,7 @@ func (c *checker) decodeText(data []byte) ([]byte, []yamlDirective, *strings.Rep
 		data = out
 	}
 	if invalid.count > 0 {
-		c.add(RuleEncoding, invalid.first, fmt.Sprintf("%s not UTF-8: Backstage and Switchboard read each as the replacement character U+FFFD", bytesCount(invalid.count)),
+		c.add(RuleEncoding, invalid.first, fmt.Sprintf("%s not UTF-8: Backstage and Switchboard read each as the replacement character U+FFFD", plural(invalid.count, "a byte is", "bytes are")),
 			"save the file as UTF-8 (check the characters at this position)")
 	}
 	if nul.count > 0 {
@@ -272,13 +272,6 @@ func (c *checker) crossDocumentAliases(docs []*yaml.Node) {
 			return true
 		})
 	}
-}
-
-func bytesCount(n int) string {
-	if n == 1 {
-		return "a byte is"
-	}
-	return fmt.Sprintf("%d bytes are", n)
 }
 
 func plural(n int, one, many string) string {
