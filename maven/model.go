@@ -233,9 +233,14 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 		return nil, &Error{Kind: Malformed, Coordinate: p.File, Err: errors.New("groupId, artifactId or version missing")}
 	}
 
+	// Interpolated once, into a copy: managed may share its array with a
+	// parsed POM's.
+	expanded := make([]dependency, len(managed))
+	for i, d := range managed {
+		expanded[i] = in.dep(d)
+	}
 	m := &model{coord: coord, managed: map[string]dependency{}, problems: problems}
-	for _, d := range managed {
-		d = in.dep(d)
+	for _, d := range expanded {
 		if d.Scope == "import" {
 			continue
 		}
@@ -246,9 +251,8 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 	}
 	// BOM imports, in order: the first import that manages a key wins,
 	// and the POM's own entries win over every import.
-	for _, d := range managed {
-		d = in.dep(d)
-		if d.Scope != "import" || (d.Type != "pom") {
+	for _, d := range expanded {
+		if d.Scope != "import" || d.Type != "pom" {
 			continue
 		}
 		bc := Coord{d.GroupID, d.ArtifactID, d.Version}
