@@ -213,8 +213,6 @@ type server struct {
 	http      *http.Server
 	mux       *http.ServeMux
 	log       *slog.Logger
-	// background are started with serve and end with its context.
-	background []func(ctx context.Context)
 	// work is the replica's background work on River: the kinds of job it
 	// works and the cluster's schedules (see jobs_wiring.go).
 	work *work
@@ -323,9 +321,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.AppToken != "" {
 		mode = append(mode, "socket")
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
-	}
-	for _, run := range s.background {
-		go run(ctx)
 	}
 	go func() { _ = s.cache.Run(ctx) }()
 	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
