@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
@@ -68,14 +66,7 @@ func TestPageLookupsHandedOver(t *testing.T) {
 			e.noMoreAnswers(t) // nothing runs in memory
 
 			// Another replica, with its own connections, tries until done.
-			pool, err := pgxpool.NewWithConfig(context.Background(), e.store.Pool().Config().Copy())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(pool.Close)
-			store := catalog.NewStore(pool, nil)
-			cfg := e.cfg
-			cfg.Catalog, cfg.Pages, cfg.Pager = store, store, e.newPager(t, e.pageURL)
+			_, cfg := e.replicaConfig(t)
 			var answers []commands.Response
 			lookups := commands.NewPageLookups(cfg, func(got string) commands.Answer {
 				if got != addr {

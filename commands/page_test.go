@@ -471,9 +471,9 @@ func (e *pageEnv) unreachable(t *testing.T, on bool) {
 	e.pager.p.Store(e.newPager(t, url))
 }
 
-// replica is another Switchboard replica on the same database and the same
-// PagerDuty: its own pool, store, PagerDuty client and router.
-func (e *pageEnv) replica(t *testing.T) *commands.Router {
+// replicaConfig is e's page configuration with another replica's own
+// pool, store and PagerDuty client.
+func (e *pageEnv) replicaConfig(t *testing.T) (*catalog.Store, commands.PageConfig) {
 	t.Helper()
 	pool, err := pgxpool.NewWithConfig(context.Background(), e.store.Pool().Config().Copy())
 	if err != nil {
@@ -483,6 +483,14 @@ func (e *pageEnv) replica(t *testing.T) *commands.Router {
 	store := catalog.NewStore(pool, nil)
 	cfg := e.cfg
 	cfg.Catalog, cfg.Pages, cfg.Pager = store, store, e.newPager(t, e.pageURL)
+	return store, cfg
+}
+
+// replica is another Switchboard replica on the same database and the same
+// PagerDuty: its own pool, store, PagerDuty client and router.
+func (e *pageEnv) replica(t *testing.T) *commands.Router {
+	t.Helper()
+	store, cfg := e.replicaConfig(t)
 	cfg.OnCall = &commands.OnCallLookup{PagerDuty: e.pd, People: store, Now: e.clock.Now}
 	e.followPages(t, store, cfg)
 	r := commands.NewRouter(nil, 10*time.Second)
