@@ -30,7 +30,7 @@ func (s *Store) Digest(ctx context.Context, opts DigestOptions) (*Digest, error)
 	opts.Group = strings.Trim(strings.TrimSpace(opts.Group), "/")
 	d := &Digest{Now: opts.Now, ActiveDays: opts.ActiveDays, Group: opts.Group}
 	if !opts.Day.IsZero() {
-		d.Day = digestDate(opts.Day)
+		d.Day = DigestDay(opts.Day)
 	}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		return readDigest(ctx, tx, d, opts)
@@ -399,7 +399,8 @@ func readHistory(ctx context.Context, tx pgx.Tx, day time.Time) ([]CoverageDay, 
 	return out, nil
 }
 
-// digestDate returns t's date as midnight UTC, the form days are kept in.
-func digestDate(t time.Time) time.Time {
+// DigestDay returns t's date as midnight UTC, the form digest days are
+// kept in (here and in package digest's records of each day).
+func DigestDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }

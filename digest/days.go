@@ -70,15 +70,10 @@ func scanDay(row pgx.Row) (Day, error) {
 	return d, err
 }
 
-// date returns t's date as midnight UTC, the form days are kept in.
-func date(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
 // Record returns the record of day's digest. Returns catalog.ErrNotFound
 // when nobody claimed it.
 func (s *Days) Record(ctx context.Context, day time.Time) (Day, error) {
-	d, err := scanDay(s.pool.QueryRow(ctx, `SELECT `+dayColumns+` FROM digest_days WHERE day = $1`, date(day)))
+	d, err := scanDay(s.pool.QueryRow(ctx, `SELECT `+dayColumns+` FROM digest_days WHERE day = $1`, catalog.DigestDay(day)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = catalog.ErrNotFound
 	}
@@ -121,7 +116,7 @@ func (s *Days) Claim(ctx context.Context, c Claim) (Day, bool, error) {
 		  AND (d.claimed_at IS NULL OR d.claimed_at < $5)
 		  AND (d.failed_at IS NULL OR d.failed_at < $6)
 		RETURNING `+dayColumns,
-		date(c.Day), c.DueAt, c.Now, c.By, c.Now.Add(-c.StaleAfter), c.Now.Add(-c.RetryAfter)))
+		catalog.DigestDay(c.Day), c.DueAt, c.Now, c.By, c.Now.Add(-c.StaleAfter), c.Now.Add(-c.RetryAfter)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Day{}, false, nil
 	}
@@ -139,7 +134,7 @@ func (s *Days) RecordChannel(ctx context.Context, day time.Time, by, channel str
 		UPDATE digest_days SET posted_channels = CASE WHEN $3 = ANY(posted_channels) THEN posted_channels
 			ELSE array_append(posted_channels, $3) END
 		WHERE day = $1 AND claimed_by = $2 AND posted_at IS NULL`,
-		date(day), by, channel)
+		catalog.DigestDay(day), by, channel)
 	if err != nil {
 		return fmt.Errorf("record digest of %s in %s: %w", day.Format(time.DateOnly), channel, err)
 	}
@@ -162,7 +157,7 @@ func (s *Days) Finish(ctx context.Context, day time.Time, by string, now time.Ti
 		UPDATE digest_days SET posted_at = $3, last_error = '', active_repos = $4, catalogued = $5,
 			no_descriptor = $6, broken = $7, ignored = $8, teams = $9, groups = $10
 		WHERE day = $1 AND claimed_by = $2 AND posted_at IS NULL`,
-		date(day), by, now, c.Active, c.Catalogued, c.NoDescriptor, c.Broken, c.Ignored, teams, groups)
+		catalog.DigestDay(day), by, now, c.Active, c.Catalogued, c.NoDescriptor, c.Broken, c.Ignored, teams, groups)
 	if err != nil {
 		return fmt.Errorf("finish digest of %s: %w", day.Format(time.DateOnly), err)
 	}
@@ -177,7 +172,7 @@ func (s *Days) Finish(ctx context.Context, day time.Time, by string, now time.Ti
 func (s *Days) Fail(ctx context.Context, day time.Time, by string, now time.Time, reason string) error {
 	_, err := s.pool.Exec(ctx, `
 		UPDATE digest_days SET claimed_at = NULL, failed_at = $3, last_error = $4
-		WHERE day = $1 AND claimed_by = $2 AND posted_at IS NULL`, date(day), by, now, reason)
+		WHERE day = $1 AND claimed_by = $2 AND posted_at IS NULL`, catalog.DigestDay(day), by, now, reason)
 	if err != nil {
 		return fmt.Errorf("record failed digest of %s: %w", day.Format(time.DateOnly), err)
 	}
@@ -205,7 +200,7 @@ func (s *Days) RecordPosted(ctx context.Context, day, now time.Time, by string, 
 			active_repos = EXCLUDED.active_repos, catalogued = EXCLUDED.catalogued,
 			no_descriptor = EXCLUDED.no_descriptor, broken = EXCLUDED.broken, ignored = EXCLUDED.ignored,
 			teams = EXCLUDED.teams, groups = EXCLUDED.groups, last_error = ''`,
-		date(day), now, by, channels, c.Active, c.Catalogued, c.NoDescriptor, c.Broken, c.Ignored, teams, groups)
+		catalog.DigestDay(day), now, by, channels, c.Active, c.Catalogued, c.NoDescriptor, c.Broken, c.Ignored, teams, groups)
 	if err != nil {
 		return fmt.Errorf("record digest of %s: %w", day.Format(time.DateOnly), err)
 	}
