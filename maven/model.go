@@ -40,118 +40,100 @@ type loader struct {
 	wsIndex map[Coord]string
 
 	mu     sync.Mutex
-	raws   map[Coord]*rawEntry
-	models map[Coord]*modelEntry
+	raws   map[Coord]*entry[*pom]
+	models map[Coord]*entry[*model]
 }
 
-type rawEntry struct {
+// entry is a value computed once for every caller of its key.
+type entry[V any] struct {
 	done chan struct{}
-	pom  *pom
+	v    V
 	err  error
 }
 
-type modelEntry struct {
-	done  chan struct{}
-	model *model
-	err   error
+func newLoader(repo Repository, ws fs.FS) *loader {
+	return &loader{repo: repo, ws: ws, raws: map[Coord]*entry[*pom]{}, models: map[Coord]*entry[*model]{}}
 }
 
-func newLoader(repo Repository, ws fs.FS) *loader {
-	return &loader{repo: repo, ws: ws, raws: map[Coord]*rawEntry{}, models: map[Coord]*modelEntry{}}
+// once returns the value of c in m: computed by compute for the first
+// caller, waited for by the others (until ctx is done).
+func once[V any](ctx context.Context, mu *sync.Mutex, m map[Coord]*entry[V], c Coord, compute func() (V, error)) (V, error) {
+	mu.Lock()
+	e, ok := m[c]
+	if !ok {
+		e = &entry[V]{done: make(chan struct{})}
+		m[c] = e
+	}
+	mu.Unlock()
+	if ok {
+		select {
+		case <-e.done:
+			return e.v, e.err
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
+	}
+	defer close(e.done)
+	e.v, e.err = compute()
+	return e.v, e.err
 }
 
 // fetch returns the parsed POM of c from the repository, once per c.
 func (l *loader) fetch(ctx context.Context, c Coord) (*pom, error) {
-	l.mu.Lock()
-	e, ok := l.raws[c]
-	if !ok {
-		e = &rawEntry{done: make(chan struct{})}
-		l.raws[c] = e
-	}
-	l.mu.Unlock()
-	if ok {
-		select {
-		case <-e.done:
-			return e.pom, e.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	return once(ctx, &l.mu, l.raws, c, func() (*pom, error) {
+		if !c.valid() {
+			return nil, &Error{Kind: Unresolved, Coordinate: c.String(), Err: errors.New("not a valid coordinate")}
 		}
-	}
-	defer close(e.done)
-	if !c.valid() {
-		e.err = &Error{Kind: Unresolved, Coordinate: c.String(), Err: errors.New("not a valid coordinate")}
-		return nil, e.err
-	}
-	if l.repo == nil {
-		e.err = &Error{Kind: Unavailable, Coordinate: c.String(), Err: errors.New("no repository configured")}
-		return nil, e.err
-	}
-	data, err := l.repo.FetchPOM(ctx, c)
-	if err != nil {
-		e.err = &Error{Kind: kindOf(err), Coordinate: c.String(), Err: err}
-		return nil, e.err
-	}
-	p, err := parsePOM(c.String(), data)
-	if err != nil {
-		e.err = err
-		return nil, err
-	}
-	for i := range p.Deps {
-		p.Deps[i].remote = true
-	}
-	for i := range p.Managed {
-		p.Managed[i].remote = true
-	}
-	e.pom = p
-	return p, nil
+		if l.repo == nil {
+			return nil, &Error{Kind: Unavailable, Coordinate: c.String(), Err: errors.New("no repository configured")}
+		}
+		data, err := l.repo.FetchPOM(ctx, c)
+		if err != nil {
+			return nil, &Error{Kind: kindOf(err), Coordinate: c.String(), Err: err}
+		}
+		p, err := parsePOM(c.String(), data)
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.Deps {
+			p.Deps[i].remote = true
+		}
+		for i := range p.Managed {
+			p.Managed[i].remote = true
+		}
+		return p, nil
+	})
 }
 
 // remoteModel returns the effective model of c: the workspace's module of
 // that coordinate, else the repository's POM.
 func (l *loader) remoteModel(ctx context.Context, c Coord, imports []Coord) (*model, error) {
-	l.mu.Lock()
-	e, ok := l.models[c]
-	if !ok {
-		e = &modelEntry{done: make(chan struct{})}
-		l.models[c] = e
-	}
-	l.mu.Unlock()
-	if ok {
-		select {
-		case <-e.done:
-			return e.model, e.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	return once(ctx, &l.mu, l.models, c, func() (*model, error) {
+		if p, wsPath, ok := l.workspaceModel(ctx, c); ok {
+			return l.build(ctx, p, wsPath, imports)
 		}
-	}
-	defer close(e.done)
-	if p, wsPath, ok := l.workspaceModel(ctx, c); ok {
-		e.model, e.err = l.build(ctx, p, wsPath, imports)
-		return e.model, e.err
-	}
-	p, err := l.fetch(ctx, c)
-	if err != nil {
-		e.err = err
-		return nil, err
-	}
-	if r := p.Relocation; r != nil {
-		to := c
-		if r.GroupID != "" {
-			to.GroupID = r.GroupID
+		p, err := l.fetch(ctx, c)
+		if err != nil {
+			return nil, err
 		}
-		if r.ArtifactID != "" {
-			to.ArtifactID = r.ArtifactID
+		if r := p.Relocation; r != nil {
+			to := c
+			if r.GroupID != "" {
+				to.GroupID = r.GroupID
+			}
+			if r.ArtifactID != "" {
+				to.ArtifactID = r.ArtifactID
+			}
+			if r.Version != "" {
+				to.Version = r.Version
+			}
+			if to != c {
+				return &model{coord: c, relocated: &to}, nil
+			}
 		}
-		if r.Version != "" {
-			to.Version = r.Version
-		}
-		if to != c {
-			e.model = &model{coord: c, relocated: &to}
-			return e.model, nil
-		}
-	}
-	e.model, e.err = l.build(ctx, p, "", imports)
-	return e.model, e.err
+		return l.build(ctx, p, "", imports)
+	})
 }
 
 // build computes the effective model of p, read from workspace path
