@@ -54,7 +54,5 @@ func (w *choresWorker) Work(ctx context.Context, _ *river.Job[choresArgs]) error
 // addChores makes the replica do the cluster's housekeeping, hourly.
 func addChores(w *work, store *catalog.Store, log *slog.Logger) {
 	addWorker(w, &choresWorker{store: store, log: log})
-	w.Periodic = append(w.Periodic, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-		func() (river.JobArgs, *river.InsertOpts) { return choresArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "housekeeping"}))
+	addPeriodic(w, choresArgs{}, time.Hour, false)
 }

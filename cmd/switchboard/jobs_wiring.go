@@ -40,6 +40,15 @@ func addWorker[T river.JobArgs](w *work, worker river.Worker[T]) {
 	w.kinds++
 }
 
+// addPeriodic adds a cluster schedule: River's leader inserts args every
+// interval (and, with runOnStart, when it becomes leader). The schedule's
+// ID is the job's kind.
+func addPeriodic(w *work, args river.JobArgs, interval time.Duration, runOnStart bool) {
+	w.Periodic = append(w.Periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+		&river.PeriodicJobOpts{ID: args.Kind(), RunOnStart: runOnStart}))
+}
+
 // Client returns the River client, built on first use (inserting needs no
 // started client); every kind must have been added by then.
 func (w *work) Client() (*jobs.Client, error) {

@@ -125,7 +125,5 @@ func (w *rosterWorker) Work(ctx context.Context, _ *river.Job[rosterArgs]) error
 // once when the cluster's leader starts, one refresh at a time.
 func addRosters(w *work, s *rosters.Syncer, interval time.Duration, log *slog.Logger) {
 	addWorker(w, &rosterWorker{syncer: s, log: log})
-	w.Periodic = append(w.Periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
-		func() (river.JobArgs, *river.InsertOpts) { return rosterArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "roster_refresh", RunOnStart: true}))
+	addPeriodic(w, rosterArgs{}, interval, true)
 }
