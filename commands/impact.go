@@ -406,10 +406,13 @@ func entryRef(h catalog.ImpactHit) (catalog.EntryRef, bool) {
 // declared (the line to change), for the rows shown.
 func withEntries(ctx context.Context, idx ImpactIndex, rows []impactRow) error {
 	rows = rows[:min(maxImpactLines, len(rows))]
-	var refs []catalog.EntryRef
+	var (
+		refs []catalog.EntryRef
+		at   []int // the row of each ref
+	)
 	for i := range rows {
 		if r, ok := entryRef(rows[i].hit); ok {
-			refs = append(refs, r)
+			refs, at = append(refs, r), append(at, i)
 		}
 	}
 	if len(refs) == 0 {
@@ -419,10 +422,8 @@ func withEntries(ctx context.Context, idx ImpactIndex, rows []impactRow) error {
 	if err != nil {
 		return err
 	}
-	for i := range rows {
-		if r, ok := entryRef(rows[i].hit); ok {
-			rows[i].entry = found[r]
-		}
+	for j, r := range refs {
+		rows[at[j]].entry = found[r]
 	}
 	return nil
 }
