@@ -64,18 +64,15 @@ func (s *Store) UnignoreRepo(ctx context.Context, path, actor string) (IgnoredRe
 	path = strings.Trim(strings.TrimSpace(path), "/")
 	var out IgnoredRepo
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var at *time.Time
-		err := tx.QueryRow(ctx, `
+		var err error
+		out, err = scanIgnored(tx.QueryRow(ctx, `
 			SELECT path, web_url, ignored_reason, ignored_by, ignored_at FROM repos
-			WHERE lower(path) = lower($1) FOR UPDATE`, path).Scan(&out.Path, &out.WebURL, &out.Reason, &out.By, &at)
+			WHERE lower(path) = lower($1) FOR UPDATE`, path))
 		if err != nil {
 			return err
 		}
 		if out.Reason == "" {
 			return fmt.Errorf("%w: %s is not ignored", ErrInvalid, out.Path)
-		}
-		if at != nil {
-			out.At = *at
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE repos SET ignored_reason = '', ignored_by = '', ignored_at = NULL, updated_at = now()
@@ -99,17 +96,21 @@ func (s *Store) IgnoredRepos(ctx context.Context) ([]IgnoredRepo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ignored repos: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (IgnoredRepo, error) {
-		var i IgnoredRepo
-		var at *time.Time
-		err := r.Scan(&i.Path, &i.WebURL, &i.Reason, &i.By, &at)
-		if at != nil {
-			i.At = *at
-		}
-		return i, err
-	})
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (IgnoredRepo, error) { return scanIgnored(r) })
 	if err != nil {
 		return nil, fmt.Errorf("ignored repos: %w", err)
 	}
 	return out, nil
+}
+
+// scanIgnored reads a row of path, web_url, ignored_reason, ignored_by and
+// ignored_at (NULL when the repo is not ignored: a zero At).
+func scanIgnored(r pgx.Row) (IgnoredRepo, error) {
+	var i IgnoredRepo
+	var at *time.Time
+	err := r.Scan(&i.Path, &i.WebURL, &i.Reason, &i.By, &at)
+	if at != nil {
+		i.At = *at
+	}
+	return i, err
 }
