@@ -222,26 +222,35 @@ func (s *Server) unlockUsers() {
 // until ctx is done. The lock is released when the file is closed, or by the
 // kernel when the process dies.
 func lockFile(ctx context.Context, path string, how int) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
-	}
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
-			return f, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+		f, err := tryLockFile(path, how)
+		if f != nil || err != nil {
+			return f, err
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
 			return nil, fmt.Errorf("lock %s (another process is starting or stopping the server): %w", path, ctx.Err())
 		case <-time.After(wait):
 		}
 	}
+}
+
+// tryLockFile is one attempt of lockFile: nil, nil when another process
+// holds a conflicting lock.
+func tryLockFile(path string, how int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+	if err == nil {
+		return f, nil
+	}
+	f.Close()
+	if errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EINTR) {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("lock %s: %w", path, err)
 }
 
 // credential returns the identity postgres must run as: nil for the current
@@ -417,10 +426,8 @@ func (s *Server) Stop() error {
 	// Exclusive: nobody else uses the server, and nobody can start using it
 	// until it is down (lockUsers waits). Not waiting for it: of several
 	// users stopping at once, the last to let go finds the lock free.
-	expired, cancel := context.WithCancel(context.Background())
-	cancel()
-	last, err := lockFile(expired, s.lockPath("users"), syscall.LOCK_EX)
-	if err != nil {
+	last, err := tryLockFile(s.lockPath("users"), syscall.LOCK_EX)
+	if err != nil || last == nil {
 		s.log.Info("PostgreSQL left running: another process still uses it", "data_dir", s.dataDir)
 		return nil
 	}
