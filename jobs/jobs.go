@@ -7,6 +7,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,8 +128,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	rc := &river.Config{
 		ID:                   id,
 		Logger:               log.With("component", "river"),
-		JobTimeout:           cmpOr(cfg.JobTimeout, DefaultJobTimeout),
-		RescueStuckJobsAfter: cmpOr(cfg.RescueAfter, DefaultRescueAfter),
+		JobTimeout:           cmp.Or(cfg.JobTimeout, DefaultJobTimeout),
+		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, DefaultRescueAfter),
 		ErrorHandler:         errorLogger{log: log},
 		PeriodicJobs:         cfg.Periodic,
 		// A job inserted on another replica is noticed through LISTEN/NOTIFY
@@ -139,7 +140,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers
 		rc.Queues = map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: cmpOr(cfg.MaxWorkers, DefaultMaxWorkers)},
+			river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, DefaultMaxWorkers)},
 		}
 	}
 	if cfg.Metrics != nil {
@@ -149,7 +150,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return &Client{Client: c, live: newLiveness(pool, id, cfg.Workers != nil, cmpOr(cfg.RescueEvery, DefaultRescueEvery), log)}, nil
+	return &Client{Client: c, live: newLiveness(pool, id, cfg.Workers != nil, cmp.Or(cfg.RescueEvery, DefaultRescueEvery), log)}, nil
 }
 
 // WhileQueued are the states in which a unique job keeps another like it
@@ -158,14 +159,6 @@ func New(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 var WhileQueued = []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // errorLogger logs a job's error (River retries it by its policy) and a
