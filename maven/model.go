@@ -42,6 +42,14 @@ type loader struct {
 	mu     sync.Mutex
 	raws   map[Coord]*entry[*pom]
 	models map[Coord]*entry[*model]
+	wsPOMs map[string]*entry[wsFile]
+}
+
+// wsFile is a workspace POM as read by wsPOM.
+type wsFile struct {
+	pom *pom
+	// read is false when the file could not be read.
+	read bool
 }
 
 // entry is a value computed once for every caller of its key.
@@ -52,12 +60,13 @@ type entry[V any] struct {
 }
 
 func newLoader(repo Repository, ws fs.FS) *loader {
-	return &loader{repo: repo, ws: ws, raws: map[Coord]*entry[*pom]{}, models: map[Coord]*entry[*model]{}}
+	return &loader{repo: repo, ws: ws, raws: map[Coord]*entry[*pom]{}, models: map[Coord]*entry[*model]{},
+		wsPOMs: map[string]*entry[wsFile]{}}
 }
 
 // once returns the value of c in m: computed by compute for the first
 // caller, waited for by the others (until ctx is done).
-func once[V any](ctx context.Context, mu *sync.Mutex, m map[Coord]*entry[V], c Coord, compute func() (V, error)) (V, error) {
+func once[K comparable, V any](ctx context.Context, mu *sync.Mutex, m map[K]*entry[V], c K, compute func() (V, error)) (V, error) {
 	mu.Lock()
 	e, ok := m[c]
 	if !ok {
@@ -305,8 +314,7 @@ func (l *loader) parent(ctx context.Context, ref *parentRef, childPath string) (
 	if childPath != "" && ref.RelativePath != "" && l.ws != nil {
 		p := parentPath(childPath, ref.RelativePath)
 		if fs.ValidPath(p) {
-			if data, err := fs.ReadFile(l.ws, p); err == nil {
-				pp, err := parsePOM(p, data)
+			if pp, read, err := l.wsPOM(p); read {
 				if err != nil {
 					return nil, "", err
 				}

@@ -45,12 +45,8 @@ func (l *loader) workspaceIndex() map[Coord]string {
 // wsCoord is the coordinate of the workspace POM at p, its properties
 // taken from its parents in the workspace (${revision} and the like).
 func (l *loader) wsCoord(p string) (Coord, bool) {
-	data, err := fs.ReadFile(l.ws, p)
-	if err != nil {
-		return Coord{}, false
-	}
-	pp, err := parsePOM(p, data)
-	if err != nil {
+	pp, read, err := l.wsPOM(p)
+	if !read || err != nil {
 		return Coord{}, false
 	}
 	c := pp.coord()
@@ -68,12 +64,8 @@ func (l *loader) wsCoord(p string) (Coord, bool) {
 			c.Version = cur.Parent.Version
 		}
 		pp := parentPath(curPath, cur.Parent.RelativePath)
-		data, err := fs.ReadFile(l.ws, pp)
-		if err != nil {
-			break
-		}
-		parent, err := parsePOM(pp, data)
-		if err != nil {
+		parent, read, err := l.wsPOM(pp)
+		if !read || err != nil {
 			break
 		}
 		chain = append(chain, parent)
@@ -95,13 +87,24 @@ func (l *loader) workspaceModel(_ context.Context, c Coord) (*pom, string, bool)
 	if !ok {
 		return nil, "", false
 	}
-	data, err := fs.ReadFile(l.ws, p)
-	if err != nil {
-		return nil, "", false
-	}
-	pp, err := parsePOM(p, data)
-	if err != nil {
+	pp, read, err := l.wsPOM(p)
+	if !read || err != nil {
 		return nil, "", false
 	}
 	return pp, p, true
+}
+
+// wsPOM returns the workspace POM at p, read and parsed once per path:
+// read is false when it cannot be read, err is parsePOM's. Callers share
+// the *pom and must not change it.
+func (l *loader) wsPOM(p string) (pp *pom, read bool, err error) {
+	f, err := once(context.Background(), &l.mu, l.wsPOMs, p, func() (wsFile, error) {
+		data, err := fs.ReadFile(l.ws, p)
+		if err != nil {
+			return wsFile{}, nil
+		}
+		pp, err := parsePOM(p, data)
+		return wsFile{pom: pp, read: true}, err
+	})
+	return f.pom, f.read, err
 }
