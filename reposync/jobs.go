@@ -453,9 +453,7 @@ func (w *RunWorker) enqueue(ctx context.Context, client *river.Client[pgx.Tx], r
 		return nil
 	}
 	opts := &river.InsertOpts{Priority: priorityRun}
-	err = s.src.ListProjects(gitlab.WithCounter(ctx, ctr), gitlab.ListOptions{
-		Groups: s.opts.Groups, Since: since, SkipArchived: s.opts.SkipArchived, SkipForks: s.opts.SkipForks,
-	}, func(p gitlab.Project) error {
+	err = s.src.ListProjects(gitlab.WithCounter(ctx, ctr), s.listOptions(since), func(p gitlab.Project) error {
 		l.Seen++
 		if s.opts.Progress != nil {
 			s.opts.Progress.Listed(l.Seen)

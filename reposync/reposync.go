@@ -213,9 +213,7 @@ func (s *Syncer) run(ctx context.Context, since time.Time, verify bool) (Summary
 			}
 		}()
 	}
-	listErr := s.src.ListProjects(ctx, gitlab.ListOptions{
-		Groups: s.opts.Groups, Since: since, SkipArchived: s.opts.SkipArchived, SkipForks: s.opts.SkipForks,
-	}, func(p gitlab.Project) error {
+	listErr := s.src.ListProjects(ctx, s.listOptions(since), func(p gitlab.Project) error {
 		n := listed.Add(1)
 		if s.opts.Progress != nil {
 			s.opts.Progress.Listed(int(n))
@@ -238,6 +236,12 @@ func (s *Syncer) run(ctx context.Context, since time.Time, verify bool) (Summary
 		return sum, fmt.Errorf("sync: list projects: %w", listErr)
 	}
 	return sum, ctx.Err()
+}
+
+// listOptions chooses the projects a sync lists: those of the configured
+// groups active since since (all when zero).
+func (s *Syncer) listOptions(since time.Time) gitlab.ListOptions {
+	return gitlab.ListOptions{Groups: s.opts.Groups, Since: since, SkipArchived: s.opts.SkipArchived, SkipForks: s.opts.SkipForks}
 }
 
 func (sum *Summary) add(r RepoResult) {
