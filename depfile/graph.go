@@ -136,21 +136,7 @@ const MaxVia = 32
 // rootOrphans adds as roots the packages that no root reaches and nothing
 // requires, and returns how many it added.
 func (g *graph) rootOrphans() int {
-	reached := make([]bool, len(g.deps))
-	queue := append([]int(nil), g.roots...)
-	for _, r := range g.roots {
-		reached[r] = true
-	}
-	for len(queue) > 0 {
-		x := queue[0]
-		queue = queue[1:]
-		for _, e := range g.edges[x] {
-			if !reached[e] {
-				reached[e] = true
-				queue = append(queue, e)
-			}
-		}
-	}
+	reached := g.reach(g.roots)
 	required := make([]bool, len(g.deps))
 	for _, es := range g.edges {
 		for _, e := range es {
@@ -223,32 +209,43 @@ func (g *graph) resolve() []Dependency {
 // such scoped direct dependencies bring it in: what only a test framework
 // pulls in is a dev dependency too.
 func (g *graph) inheritScope(reached []bool, rootOf []int) {
-	prod := make([]bool, len(g.deps))
-	var queue []int
+	var unscoped []int
 	for _, r := range g.roots {
 		switch g.deps[r].Scope {
 		case "", "optional", "peer":
-			if !prod[r] {
-				prod[r] = true
-				queue = append(queue, r)
-			}
+			unscoped = append(unscoped, r)
+		}
+	}
+	prod := g.reach(unscoped)
+	for i := range g.deps {
+		if reached[i] && !prod[i] && g.deps[i].Scope == "" {
+			g.deps[i].Scope = g.deps[rootOf[i]].Scope
+		}
+	}
+}
+
+// reach reports, for each package, whether it is one of from or reachable
+// from one.
+func (g *graph) reach(from []int) []bool {
+	reached := make([]bool, len(g.deps))
+	queue := make([]int, 0, len(from))
+	for _, r := range from {
+		if !reached[r] {
+			reached[r] = true
+			queue = append(queue, r)
 		}
 	}
 	for len(queue) > 0 {
 		x := queue[0]
 		queue = queue[1:]
 		for _, e := range g.edges[x] {
-			if !prod[e] {
-				prod[e] = true
+			if !reached[e] {
+				reached[e] = true
 				queue = append(queue, e)
 			}
 		}
 	}
-	for i := range g.deps {
-		if reached[i] && !prod[i] && g.deps[i].Scope == "" {
-			g.deps[i].Scope = g.deps[rootOf[i]].Scope
-		}
-	}
+	return reached
 }
 
 // pep503 normalises a Python distribution name as PEP 503 does, so that
