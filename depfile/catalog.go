@@ -23,28 +23,12 @@ func parseVersionCatalog(file string, data []byte) ([]Dependency, error) {
 		return nil, err
 	}
 	lines := keyLines(data)
-	version := func(v any) string {
-		switch v := v.(type) {
-		case string:
-			return v
-		case map[string]any:
-			for _, k := range []string{"strictly", "require", "prefer"} {
-				if s, ok := v[k].(string); ok {
-					return s
-				}
-			}
-			if ref, ok := v["ref"].(string); ok {
-				return rich(cat.Versions[ref])
-			}
-		}
-		return ""
-	}
 	entryVersion := func(t map[string]any) string {
 		if v, ok := t["version"]; ok {
-			return version(v)
+			return rich(v, cat.Versions)
 		}
 		if ref, ok := t["version.ref"].(string); ok {
-			return rich(cat.Versions[ref])
+			return rich(cat.Versions[ref], nil)
 		}
 		return ""
 	}
@@ -96,9 +80,10 @@ func parseVersionCatalog(file string, data []byte) ([]Dependency, error) {
 	return deps, nil
 }
 
-// rich returns the version a [versions] entry gives: a string, or the
-// strictly/require/prefer of a rich version.
-func rich(v any) string {
+// rich returns the version v gives: a string, or the
+// strictly/require/prefer of a rich version, else (with versions, the
+// [versions] table) the entry its "ref" names.
+func rich(v any, versions map[string]any) string {
 	switch v := v.(type) {
 	case string:
 		return v
@@ -107,6 +92,9 @@ func rich(v any) string {
 			if s, ok := v[k].(string); ok {
 				return s
 			}
+		}
+		if ref, ok := v["ref"].(string); ok && versions != nil {
+			return rich(versions[ref], nil)
 		}
 	}
 	return ""
