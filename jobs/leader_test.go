@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/jobs"
@@ -23,21 +22,7 @@ func BenchmarkLeaderFailover(b *testing.B) {
 	for b.Loop() {
 		url := pgtest.URL(b)
 		start := func(r *jobstest.Replica) *jobs.Client {
-			workers := river.NewWorkers()
-			river.AddWorker(workers, &holdWorker{replica: "b", started: make(chan string, 1), finished: make(chan string, 1)})
-			c, err := jobs.New(r.Pool, jobs.Config{Workers: workers})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := c.Start(ctx); err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() {
-				sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				defer cancel()
-				_ = c.StopAndCancel(sctx)
-			})
-			return c
+			return startReplica(b, ctx, r.Pool, &holdWorker{replica: "b", started: make(chan string, 1), finished: make(chan string, 1)}, 0)
 		}
 		a := jobstest.NewReplica(b, url, 0)
 		ca := start(a)

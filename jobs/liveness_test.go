@@ -36,11 +36,13 @@ func (w *holdWorker) Work(ctx context.Context, job *river.Job[holdArgs]) error {
 	return nil
 }
 
-func startReplica(t *testing.T, ctx context.Context, pool *pgxpool.Pool, w *holdWorker) *jobs.Client {
+// startReplica starts a client working w on pool, maxWorkers jobs at once
+// (DefaultMaxWorkers when zero), stopped when the test ends.
+func startReplica(t testing.TB, ctx context.Context, pool *pgxpool.Pool, w *holdWorker, maxWorkers int) *jobs.Client {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
-	c, err := jobs.New(pool, jobs.Config{Workers: workers, MaxWorkers: 2})
+	c, err := jobs.New(pool, jobs.Config{Workers: workers, MaxWorkers: maxWorkers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func startReplica(t *testing.T, ctx context.Context, pool *pgxpool.Pool, w *hold
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		_ = c.StopAndCancel(sctx)
 	})
@@ -66,7 +68,7 @@ func TestDeadReplicaJobRescued(t *testing.T) {
 	started, finished := make(chan string, 4), make(chan string, 4)
 
 	a := jobstest.NewReplica(t, url, 0)
-	ca := startReplica(t, ctx, a.Pool, &holdWorker{replica: "a", started: started, finished: finished})
+	ca := startReplica(t, ctx, a.Pool, &holdWorker{replica: "a", started: started, finished: finished}, 2)
 	res, err := ca.Insert(ctx, holdArgs{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +96,7 @@ func TestDeadReplicaJobRescued(t *testing.T) {
 	killed := time.Now()
 	a.Kill()
 	b := jobstest.NewReplica(t, url, 0)
-	startReplica(t, ctx, b.Pool, &holdWorker{replica: "b", started: started, finished: finished})
+	startReplica(t, ctx, b.Pool, &holdWorker{replica: "b", started: started, finished: finished}, 2)
 	select {
 	case r := <-finished:
 		if r != "b" {
