@@ -2,6 +2,8 @@ package depfile
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -33,7 +35,7 @@ func parseVersionCatalog(file string, data []byte) ([]Dependency, error) {
 		return ""
 	}
 	var deps []Dependency
-	for _, alias := range sortedKeys(cat.Libraries) {
+	for _, alias := range slices.Sorted(maps.Keys(cat.Libraries)) {
 		d := Dependency{Ecosystem: Gradle, File: file, Line: lines["libraries"][alias]}
 		switch v := cat.Libraries[alias].(type) {
 		case string:
@@ -60,7 +62,7 @@ func parseVersionCatalog(file string, data []byte) ([]Dependency, error) {
 		}
 		deps = append(deps, d)
 	}
-	for _, alias := range sortedKeys(cat.Plugins) {
+	for _, alias := range slices.Sorted(maps.Keys(cat.Plugins)) {
 		d := Dependency{Ecosystem: Gradle, Scope: "plugin", File: file, Line: lines["plugins"][alias]}
 		var id string
 		switch v := cat.Plugins[alias].(type) {

@@ -1,6 +1,8 @@
 package depfile
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -34,7 +36,7 @@ func parsePoetryLock(file string, data []byte, manifest []Dependency) (parsed, e
 		byName[pep503(d.Name)] = i
 	}
 	for i, p := range lock.Package {
-		for _, r := range sortedKeys(p.Dependencies) {
+		for _, r := range slices.Sorted(maps.Keys(p.Dependencies)) {
 			if to, ok := byName[pep503(r)]; ok {
 				g.edge(i, to)
 			}
@@ -58,15 +60,6 @@ func pyGraph(g *graph, byName map[string]int, manifest []Dependency, manifestNam
 	}
 	p.deps = g.resolve()
 	return p
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // parsePyproject reads the requirements pyproject.toml declares: PEP 621's
@@ -112,7 +105,7 @@ func parsePyproject(file string, data []byte) ([]Dependency, error) {
 		}
 	}
 	poetry := func(reqs map[string]any, scope string) {
-		for _, name := range sortedKeys(reqs) {
+		for _, name := range slices.Sorted(maps.Keys(reqs)) {
 			if strings.EqualFold(name, "python") {
 				continue
 			}
@@ -120,10 +113,10 @@ func parsePyproject(file string, data []byte) ([]Dependency, error) {
 		}
 	}
 	pep508(pp.Project.Dependencies, "")
-	for _, g := range sortedKeys(pp.Project.OptionalDependencies) {
+	for _, g := range slices.Sorted(maps.Keys(pp.Project.OptionalDependencies)) {
 		pep508(pp.Project.OptionalDependencies[g], "optional")
 	}
-	for _, g := range sortedKeys(pp.DependencyGroups) {
+	for _, g := range slices.Sorted(maps.Keys(pp.DependencyGroups)) {
 		var reqs []string
 		for _, r := range pp.DependencyGroups[g] {
 			if s, ok := r.(string); ok {
@@ -134,7 +127,7 @@ func parsePyproject(file string, data []byte) ([]Dependency, error) {
 	}
 	poetry(pp.Tool.Poetry.Dependencies, "")
 	poetry(pp.Tool.Poetry.DevDependencies, "dev")
-	for _, g := range sortedKeys(pp.Tool.Poetry.Group) {
+	for _, g := range slices.Sorted(maps.Keys(pp.Tool.Poetry.Group)) {
 		poetry(pp.Tool.Poetry.Group[g].Dependencies, g)
 	}
 	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Line < deps[j].Line })
@@ -157,7 +150,7 @@ func parsePipfile(file string, data []byte) ([]Dependency, error) {
 		reqs  map[string]any
 		scope string
 	}{{"packages", pf.Packages, ""}, {"dev-packages", pf.DevPackages, "dev"}} {
-		for _, name := range sortedKeys(sec.reqs) {
+		for _, name := range slices.Sorted(maps.Keys(sec.reqs)) {
 			v := tomlVersion(sec.reqs[name])
 			if v == "*" {
 				v = ""
@@ -336,16 +329,16 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 		}
 	}
 	link(-1, lock.Manifest.Requirements, "")
-	for _, k := range sortedKeys(lock.Manifest.DependencyGroups) {
+	for _, k := range slices.Sorted(maps.Keys(lock.Manifest.DependencyGroups)) {
 		link(-1, lock.Manifest.DependencyGroups[k], k)
 	}
 	for i, p := range lock.Package {
 		link(node[i], p.Dependencies, "")
 		if node[i] < 0 {
-			for _, k := range sortedKeys(p.OptionalDependencies) {
+			for _, k := range slices.Sorted(maps.Keys(p.OptionalDependencies)) {
 				link(-1, p.OptionalDependencies[k], "optional")
 			}
-			for _, k := range sortedKeys(p.DevDependencies) {
+			for _, k := range slices.Sorted(maps.Keys(p.DevDependencies)) {
 				link(-1, p.DevDependencies[k], k)
 			}
 		}
@@ -354,7 +347,7 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 		if node[i] < 0 {
 			continue
 		}
-		for _, k := range sortedKeys(p.OptionalDependencies) {
+		for _, k := range slices.Sorted(maps.Keys(p.OptionalDependencies)) {
 			if extras[node[i]][k] {
 				link(node[i], p.OptionalDependencies[k], "")
 			}
