@@ -10,36 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
-	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 )
 
 // TestRoutesMethods: every endpoint asked with the wrong method answers 405
 // with the methods it takes in Allow; a path nobody serves is 404.
 func TestRoutesMethods(t *testing.T) {
-	ctx := context.Background()
-	cfg, err := loadServeConfig(envMap{
+	log := slog.New(slog.DiscardHandler)
+	srv := testServer(t, envMap{
 		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef",
 		"SLACK_API_URL": "http://127.0.0.1:1/api/", "GITLAB_WEBHOOK_SECRET": "hook-secret", "GITLAB_URL": "http://gitlab.invalid",
-	}.get)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &database{Pool: pool}
-	defer db.Close()
-	log := slog.New(slog.DiscardHandler)
-	srv, err := newServer(cfg, db, log, extras{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, log)
 	fake := httptest.NewServer(fakegitlab.New(sampleorg.GitLabOrg(time.Now()), fakegitlab.Options{Token: "glpat-t"}))
 	defer fake.Close()
 	client, err := gitlab.New(gitlab.Config{BaseURL: fake.URL, Token: "glpat-t", Logger: log})

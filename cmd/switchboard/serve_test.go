@@ -66,23 +66,10 @@ func TestServeConfig(t *testing.T) {
 func TestServe(t *testing.T) {
 	fs := fakeslack.NewForTest(t, nil, nil)
 	const secret = "0123456789abcdef0123456789abcdef"
-	cfg, err := loadServeConfig(envMap{
-		"SLACK_BOT_TOKEN": fakeslack.Token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fs.APIURL(), "LISTEN_ADDR": "127.0.0.1:0",
-	}.get)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &database{Pool: pool}
-	defer db.Close()
 	var logs bytes.Buffer
-	srv, err := newServer(cfg, db, slog.New(slog.NewTextHandler(&logs, nil)), extras{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := testServer(t, envMap{
+		"SLACK_BOT_TOKEN": fakeslack.Token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fs.APIURL(), "LISTEN_ADDR": "127.0.0.1:0",
+	}, slog.New(slog.NewTextHandler(&logs, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -142,4 +129,25 @@ func (m envMap) get(k string) string {
 		return v
 	}
 	return "off"
+}
+
+// testServer is newServer over env's configuration and a fresh database,
+// closed when the test ends.
+func testServer(t *testing.T, env envMap, log *slog.Logger) *server {
+	t.Helper()
+	cfg, err := loadServeConfig(env.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &database{Pool: pool}
+	t.Cleanup(db.Close)
+	srv, err := newServer(cfg, db, log, extras{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

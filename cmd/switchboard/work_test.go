@@ -9,11 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
-	"github.com/switchboard-dev/switchboard/internal/pgtest"
 )
 
 // TestServeJobMetrics: serve's /metrics has the background jobs' counts by
@@ -21,22 +19,9 @@ import (
 // latency, once a job was worked.
 func TestServeJobMetrics(t *testing.T) {
 	fs := fakeslack.NewForTest(t, nil, nil)
-	cfg, err := loadServeConfig(envMap{
+	srv := testServer(t, envMap{
 		"SLACK_BOT_TOKEN": fakeslack.Token, "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef", "SLACK_API_URL": fs.APIURL(), "LISTEN_ADDR": "127.0.0.1:0",
-	}.get)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &database{Pool: pool}
-	defer db.Close()
-	srv, err := newServer(cfg, db, slog.New(slog.DiscardHandler), extras{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, slog.New(slog.DiscardHandler))
 	c, err := srv.work.Client()
 	if err != nil {
 		t.Fatal(err)
