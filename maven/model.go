@@ -48,8 +48,8 @@ type loader struct {
 // wsFile is a workspace POM as read by wsPOM.
 type wsFile struct {
 	pom *pom
-	// read is false when the file could not be read.
-	read bool
+	// readErr is why the file could not be read.
+	readErr error
 }
 
 // entry is a value computed once for every caller of its key.
@@ -314,7 +314,7 @@ func (l *loader) parent(ctx context.Context, ref *parentRef, childPath string) (
 	if childPath != "" && ref.RelativePath != "" && l.ws != nil {
 		p := parentPath(childPath, ref.RelativePath)
 		if fs.ValidPath(p) {
-			if pp, read, err := l.wsPOM(p); read {
+			if pp, readErr, err := l.wsPOM(p); readErr == nil {
 				if err != nil {
 					return nil, "", err
 				}

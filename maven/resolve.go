@@ -115,11 +115,10 @@ func (r *Resolver) Session(ws fs.FS) *Session {
 
 // Resolve resolves the project at pomPath, as Resolver.Resolve.
 func (s *Session) Resolve(ctx context.Context, pomPath string) (*Result, error) {
-	data, err := fs.ReadFile(s.l.ws, pomPath)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", pomPath, err)
+	p, readErr, err := s.l.wsPOM(pomPath)
+	if readErr != nil {
+		return nil, fmt.Errorf("read %s: %w", pomPath, readErr)
 	}
-	p, err := parsePOM(pomPath, data)
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,8 @@ func (l *loader) workspaceIndex() map[Coord]string {
 // wsCoord is the coordinate of the workspace POM at p, its properties
 // taken from its parents in the workspace (${revision} and the like).
 func (l *loader) wsCoord(p string) (Coord, bool) {
-	pp, read, err := l.wsPOM(p)
-	if !read || err != nil {
+	pp, readErr, err := l.wsPOM(p)
+	if readErr != nil || err != nil {
 		return Coord{}, false
 	}
 	c := pp.coord()
@@ -64,8 +64,8 @@ func (l *loader) wsCoord(p string) (Coord, bool) {
 			c.Version = cur.Parent.Version
 		}
 		pp := parentPath(curPath, cur.Parent.RelativePath)
-		parent, read, err := l.wsPOM(pp)
-		if !read || err != nil {
+		parent, readErr, err := l.wsPOM(pp)
+		if readErr != nil || err != nil {
 			break
 		}
 		chain = append(chain, parent)
@@ -87,24 +87,24 @@ func (l *loader) workspaceModel(_ context.Context, c Coord) (*pom, string, bool)
 	if !ok {
 		return nil, "", false
 	}
-	pp, read, err := l.wsPOM(p)
-	if !read || err != nil {
+	pp, readErr, err := l.wsPOM(p)
+	if readErr != nil || err != nil {
 		return nil, "", false
 	}
 	return pp, p, true
 }
 
 // wsPOM returns the workspace POM at p, read and parsed once per path:
-// read is false when it cannot be read, err is parsePOM's. Callers share
-// the *pom and must not change it.
-func (l *loader) wsPOM(p string) (pp *pom, read bool, err error) {
+// readErr is fs.ReadFile's error, err parsePOM's. Callers share the *pom
+// and must not change it.
+func (l *loader) wsPOM(p string) (pp *pom, readErr, err error) {
 	f, err := once(context.Background(), &l.mu, l.wsPOMs, p, func() (wsFile, error) {
 		data, err := fs.ReadFile(l.ws, p)
 		if err != nil {
-			return wsFile{}, nil
+			return wsFile{readErr: err}, nil
 		}
 		pp, err := parsePOM(p, data)
-		return wsFile{pom: pp, read: true}, err
+		return wsFile{pom: pp}, err
 	})
-	return f.pom, f.read, err
+	return f.pom, f.readErr, err
 }
