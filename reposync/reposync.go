@@ -293,17 +293,6 @@ type RepoResult struct {
 	DependencyFilesUnread int
 }
 
-// SyncProject re-reads one project whatever its last activity says: it
-// compares it with GitLab, and reads what changed. p is the project as
-// GitLab describes it now.
-func (s *Syncer) SyncProject(ctx context.Context, p gitlab.Project) (RepoResult, error) {
-	known, err := s.store.RepoStates(ctx, p.ID)
-	if err != nil {
-		return RepoResult{Outcome: OutcomeFailed, Work: WorkFailed}, fmt.Errorf("sync project %d: %w", p.ID, err)
-	}
-	return s.repo(ctx, p, known[p.ID], true)
-}
-
 // repo reads one project and stores it.
 // With verify, a repo whose last activity has not moved is compared with
 // GitLab all the same. A failure to read GitLab is recorded on the repo
