@@ -276,10 +276,7 @@ func claimPage(ctx context.Context, tx pgx.Tx, c PageClaim) (PageClaimResult, er
 	}
 	if !c.RecentSince.IsZero() {
 		// A statement after the lock: it sees every claim committed before.
-		recent, err := scanPage(tx.QueryRow(ctx, `
-			SELECT `+pageColumns+` FROM pages
-			WHERE service_id = $1 AND token <> $2 AND state IN ('sending', 'unknown', 'sent') AND claimed_at >= $3
-			ORDER BY claimed_at DESC LIMIT 1`, p.ServiceID, p.Token, c.RecentSince))
+		recent, err := scanPage(tx.QueryRow(ctx, recentPageSQL, p.ServiceID, p.Token, c.RecentSince))
 		switch {
 		case err == nil && recent.Token != p.AcknowledgedToken:
 			return PageClaimResult{Page: p, Recent: &recent}, nil
@@ -390,14 +387,19 @@ func (s *Store) recordOutcome(ctx context.Context, p Page, from string) (Page, b
 	return out, false, nil
 }
 
+// recentPageSQL selects the newest page of service $1 but the one with
+// token $2, claimed at or after $3, that is sending, unknown or sent: a
+// page that may have reached the on-call (ClaimPage, RecentPage).
+const recentPageSQL = `SELECT ` + pageColumns + ` FROM pages
+	WHERE service_id = $1 AND token <> $2 AND state IN ('sending', 'unknown', 'sent') AND claimed_at >= $3
+	ORDER BY claimed_at DESC LIMIT 1`
+
 // RecentPage returns the newest page of the service with id serviceID
 // claimed at or after since that is sending, unknown or sent: a page that
 // may have reached the on-call. Returns ErrNotFound if there is none.
 func (s *Store) RecentPage(ctx context.Context, serviceID int64, since time.Time) (Page, error) {
-	p, err := scanPage(s.pool.QueryRow(ctx, `
-		SELECT `+pageColumns+` FROM pages
-		WHERE service_id = $1 AND state IN ('sending', 'unknown', 'sent') AND claimed_at >= $2
-		ORDER BY claimed_at DESC LIMIT 1`, serviceID, since))
+	// No page has the empty token: none is left out.
+	p, err := scanPage(s.pool.QueryRow(ctx, recentPageSQL, serviceID, "", since))
 	if err != nil {
 		return Page{}, fmt.Errorf("recent page of service %d: %w", serviceID, translate(err))
 	}
