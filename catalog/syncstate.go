@@ -396,6 +396,7 @@ func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bo
 	var last *time.Time
 	var path, commit, serr, dstatus, dpath *string
 	var archived, synced *bool
+	var unread *int
 	err = s.pool.QueryRow(ctx, `
 		WITH b AS (
 			INSERT INTO repo_sync_gen AS g (gitlab_id, gen, running_job) VALUES ($2, 1, $1)
@@ -404,14 +405,14 @@ func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bo
 			   OR NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = g.running_job AND j.state = 'running')
 			RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM b), r.path, r.last_activity_at, r.last_commit, r.archived, r.synced_at IS NOT NULL,
-		       r.sync_error, r.descriptor_status, r.descriptor_path
-		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(&ok, &path, &last, &commit, &archived, &synced, &serr, &dstatus, &dpath)
+		       r.sync_error, r.descriptor_status, r.descriptor_path, r.dependency_files_unread
+		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(&ok, &path, &last, &commit, &archived, &synced, &serr, &dstatus, &dpath, &unread)
 	if err != nil {
 		return false, RepoState{}, fmt.Errorf("begin sync of project %d: %w", gitlabID, err)
 	}
 	if path != nil {
 		known = RepoState{Path: *path, LastCommit: *commit, Archived: *archived, Synced: *synced, SyncError: *serr,
-			DescriptorStatus: *dstatus, DescriptorPath: *dpath}
+			DescriptorStatus: *dstatus, DescriptorPath: *dpath, DependencyFilesUnread: *unread}
 		if last != nil {
 			known.LastActivityAt = *last
 		}

@@ -107,3 +107,29 @@ func TestBeginRepoSync(t *testing.T) {
 		}
 	}
 }
+
+// TestBeginRepoSyncKnowsWhatRepoStatesKnows: the state a repo's job begins
+// from is the state a run lists it with, unread dependency files included
+// (a job that saw none would take such a repo for unchanged and never read
+// its files again).
+func TestBeginRepoSyncKnowsWhatRepoStatesKnows(t *testing.T) {
+	ctx := context.Background()
+	s := catalog.NewStore(pgtest.New(t), nil)
+	if _, err := s.ApplyRepo(ctx, catalog.RepoSnapshot{Repo: catalog.Repo{GitLabID: 7, Path: "acme/unread", DefaultBranch: "main", LastCommit: "abc"}, DescriptorStatus: catalog.DescriptorMissing}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE repos SET dependency_files_unread = 2 WHERE gitlab_id = 7`); err != nil {
+		t.Fatal(err)
+	}
+	states, err := s.RepoStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, known, err := s.BeginRepoSync(ctx, 1, 7)
+	if err != nil || !ok {
+		t.Fatalf("begin: %v, %v", ok, err)
+	}
+	if known != states[7] || known.DependencyFilesUnread != 2 {
+		t.Fatalf("got %+v, want %+v with 2 unread files", known, states[7])
+	}
+}
