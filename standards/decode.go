@@ -39,7 +39,7 @@ const maxFileSize = 1 << 20
 
 func topKeys() []string {
 	return []string{"version", "lifecycles", "tiers", "languages", "frameworks", "databases", "naming",
-		"required", "enforce", "gitlab", "digest", "paging", "onboarding"}
+		"required", "enforce", "gitlab", "digest", "paging", "onboarding", "dependencies"}
 }
 
 // decoder collects the findings of one standards file.
@@ -139,6 +139,8 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 			d.section("onboarding", p.val, map[string]func(*yaml.Node){
 				"checklist": func(v *yaml.Node) { s.Onboarding.Checklist = d.checklist(v) },
 			})
+		case "dependencies":
+			d.dependencies(&s.Dependencies, p.val)
 		default:
 			d.unknownKey("", key, p.key, topKeys())
 		}
@@ -404,6 +406,68 @@ func (d *decoder) digest(g *Digest, v *yaml.Node) {
 			}
 		},
 	})
+}
+
+func (d *decoder) dependencies(deps *Dependencies, v *yaml.Node) {
+	d.section("dependencies", v, map[string]func(*yaml.Node){
+		"maven": func(v *yaml.Node) {
+			d.section("dependencies.maven", v, map[string]func(*yaml.Node){
+				"repositories": func(v *yaml.Node) { deps.Maven.Repositories = d.mavenRepositories(v) },
+			})
+		},
+		"sbom": func(v *yaml.Node) {
+			d.section("dependencies.sbom", v, map[string]func(*yaml.Node){
+				"job": func(v *yaml.Node) { deps.SBOM.Job = strings.TrimSpace(d.str("dependencies.sbom.job", v)) },
+				"path": func(v *yaml.Node) {
+					deps.SBOM.Path = strings.TrimSpace(d.str("dependencies.sbom.path", v))
+					if p := deps.SBOM.Path; strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
+						d.errorf(RuleConfigValue, v, "give the path inside the job's artifacts, e.g. build/reports/bom.json", "dependencies.sbom.path %q must be relative, without ..", clip(p))
+					}
+				},
+			})
+			if (deps.SBOM.Job == "") != (deps.SBOM.Path == "") {
+				d.errorf(RuleConfigValue, v, "name both the job and the path of its SBOM, or neither", "dependencies.sbom needs both job and path")
+			}
+		},
+	})
+}
+
+// envName matches the name of an environment variable.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (d *decoder) mavenRepositories(v *yaml.Node) []MavenRepository {
+	out := []MavenRepository{}
+	for i, it := range d.list("dependencies.maven.repositories", v) {
+		field := fmt.Sprintf("dependencies.maven.repositories[%d]", i)
+		var r MavenRepository
+		d.section(field, it, map[string]func(*yaml.Node){
+			"url": func(v *yaml.Node) { r.URL = strings.TrimRight(strings.TrimSpace(d.str(field+".url", v)), "/") },
+			"token_env": func(v *yaml.Node) {
+				r.TokenEnv = strings.TrimSpace(d.str(field+".token_env", v))
+				if r.TokenEnv != "" && !envName.MatchString(r.TokenEnv) {
+					d.errorf(RuleConfigValue, v, "name the environment variable that holds the token, e.g. NEXUS_TOKEN; never the token itself", "%s.token_env %q is not an environment variable's name", field, clip(r.TokenEnv))
+				}
+			},
+			"username_env": func(v *yaml.Node) {
+				r.UsernameEnv = strings.TrimSpace(d.str(field+".username_env", v))
+				if r.UsernameEnv != "" && !envName.MatchString(r.UsernameEnv) {
+					d.errorf(RuleConfigValue, v, "name the environment variable that holds the user, e.g. NEXUS_USER", "%s.username_env %q is not an environment variable's name", field, clip(r.UsernameEnv))
+				}
+			},
+		})
+		u, err := url.Parse(r.URL)
+		switch {
+		case kindOf(it) != yaml.MappingNode:
+			continue // reported by section
+		case r.URL == "":
+			d.errorf(RuleConfigValue, it, "add `url: https://…`", "%s has no url", field)
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+			d.errorf(RuleConfigValue, it, "write the repository's base URL, e.g. https://repo.maven.apache.org/maven2", "%s.url %q is not an http(s) URL without query", field, clip(r.URL))
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (d *decoder) checklist(v *yaml.Node) []ChecklistItem {

@@ -66,6 +66,51 @@ type Standards struct {
 	Paging Paging `json:"paging"`
 	// Onboarding configures what new joiners are shown.
 	Onboarding Onboarding `json:"onboarding"`
+	// Dependencies configures how repos' dependency graphs are resolved.
+	Dependencies Dependencies `json:"dependencies"`
+}
+
+// Dependencies configures how the sync resolves repos' dependency graphs
+// beyond what their files say.
+type Dependencies struct {
+	// Maven configures where pom.xml files' parents, BOMs and
+	// dependencies' POMs are fetched from.
+	Maven Maven `json:"maven"`
+	// SBOM names the SBOM a CI job publishes, read as the repo's graph.
+	SBOM SBOM `json:"sbom"`
+}
+
+// Maven configures Maven resolution.
+type Maven struct {
+	// Repositories are tried in order; empty means Maven Central. The
+	// environment variable MAVEN_REPOSITORIES, when set, replaces them.
+	Repositories []MavenRepository `json:"repositories"`
+}
+
+// MavenRepository is one Maven repository (Maven Central, a Nexus or an
+// Artifactory). Credentials are never written in the file: it names the
+// environment variables that hold them.
+type MavenRepository struct {
+	// URL is the repository's base, e.g.
+	// https://nexus.example.com/repository/maven-public.
+	URL string `json:"url"`
+	// TokenEnv names the variable holding a token, sent as a bearer token,
+	// or as the password of basic authentication when UsernameEnv is set.
+	TokenEnv string `json:"token_env,omitempty"`
+	// UsernameEnv names the variable holding the basic-authentication
+	// user (Nexus and Artifactory user tokens).
+	UsernameEnv string `json:"username_env,omitempty"`
+}
+
+// SBOM names an SBOM produced by a CI job and kept as a job artifact: the
+// sync reads it from the last successful job of that name on the default
+// branch (GitLab's "download a single artifact file" API).
+type SBOM struct {
+	// Job is the CI job's name, e.g. "sbom"; empty reads no artifact.
+	Job string `json:"job"`
+	// Path is the file inside the job's artifacts, e.g.
+	// "build/reports/bom.json" (CycloneDX JSON or XML, or SPDX JSON).
+	Path string `json:"path"`
 }
 
 // Option is one allowed value of a drop-down.

@@ -3,6 +3,7 @@ package standards_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -108,6 +109,12 @@ func TestCheck(t *testing.T) {
 		{"version", "version: 2\n", standards.RuleConfigValue, manifest.SeverityError, 1, 10, "version must be 1"},
 		{"syntax", "naming:\n  pattern: [\n", standards.RuleConfigSyntax, manifest.SeverityError, 2, 3, "YAML syntax error"},
 		{"not a mapping", "- go\n", standards.RuleConfigType, manifest.SeverityError, 1, 1, "must be a mapping"},
+		{"maven no url", "dependencies:\n  maven:\n    repositories:\n      - token_env: NEXUS_TOKEN\n", standards.RuleConfigValue, manifest.SeverityError, 4, 9, "has no url"},
+		{"maven bad url", "dependencies:\n  maven:\n    repositories:\n      - url: nexus.example.com\n", standards.RuleConfigValue, manifest.SeverityError, 4, 9, "not an http(s) URL"},
+		{"maven token itself", "dependencies:\n  maven:\n    repositories:\n      - url: https://nexus.example.com/m2\n        token_env: glpat-abc.def\n", standards.RuleConfigValue, manifest.SeverityError, 5, 20, "not an environment variable"},
+		{"maven key typo", "dependencies:\n  maven:\n    repositories:\n      - url: https://nexus.example.com/m2\n        tokn_env: T\n", standards.RuleConfigUnknownKey, manifest.SeverityWarning, 5, 9, "did you mean token_env?"},
+		{"sbom half", "dependencies:\n  sbom:\n    job: sbom\n", standards.RuleConfigValue, manifest.SeverityError, 3, 5, "needs both job and path"},
+		{"sbom path", "dependencies:\n  sbom:\n    job: sbom\n    path: ../bom.json\n", standards.RuleConfigValue, manifest.SeverityError, 4, 11, "must be relative"},
 		{"bad url", "onboarding:\n  checklist:\n    - {title: Read, url: wiki/start}\n", standards.RuleConfigValue, manifest.SeverityError, 3, 26, "not an absolute URL"},
 	}
 	for _, tt := range tests {
@@ -123,6 +130,26 @@ func TestCheck(t *testing.T) {
 			}
 			t.Errorf("got %v, want a %s finding containing %q", findings, tt.rule, tt.message)
 		})
+	}
+}
+
+func TestDependencies(t *testing.T) {
+	s, findings := standards.Parse("sb.yaml", []byte("dependencies:\n  maven:\n    repositories:\n      - url: https://nexus.example.com/m2/\n        token_env: NEXUS_TOKEN\n        username_env: NEXUS_USER\n      - {url: 'https://repo.maven.apache.org/maven2'}\n  sbom: {job: sbom, path: build/reports/bom.json}\n"))
+	if len(findings) > 0 {
+		t.Fatalf("findings: %v", findings)
+	}
+	want := standards.Dependencies{
+		Maven: standards.Maven{Repositories: []standards.MavenRepository{
+			{URL: "https://nexus.example.com/m2", TokenEnv: "NEXUS_TOKEN", UsernameEnv: "NEXUS_USER"},
+			{URL: "https://repo.maven.apache.org/maven2"},
+		}},
+		SBOM: standards.SBOM{Job: "sbom", Path: "build/reports/bom.json"},
+	}
+	if !reflect.DeepEqual(s.Dependencies, want) {
+		t.Errorf("got %+v, want %+v", s.Dependencies, want)
+	}
+	if d := standards.Default().Dependencies; len(d.Maven.Repositories) != 0 || d.SBOM != (standards.SBOM{}) {
+		t.Errorf("default dependencies: %+v, want Maven Central and no SBOM artifact", d)
 	}
 }
 
