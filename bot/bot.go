@@ -148,6 +148,12 @@ func (b *Bot) run(ctx context.Context, line string, user commands.User, channel,
 			return reply{formOpened: true}
 		}
 	}
+	if err == nil && resp.File != nil {
+		if ferr := b.sendFile(ctx, resp.File, user.ID, channel, resp.InChannel); ferr != nil {
+			b.log.WarnContext(ctx, "send file", "command", cmd, "user", user.ID, "file", resp.File.Name, "err", ferr)
+			resp, err = fileFailed(resp.File, ferr), ferr
+		}
+	}
 	b.metrics.observeCommand(cmd, err, time.Since(start))
 	if err != nil {
 		b.log.ErrorContext(ctx, "command failed", "command", cmd, "user", user.ID, "err", err)

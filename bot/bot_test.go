@@ -72,7 +72,7 @@ func newHarness(t *testing.T, ackBudget time.Duration) *harness {
 		must(err)
 	}
 
-	fs := fakeslack.NewForTest(t, []fakeslack.User{{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", Email: "ada@acme.test"}}, nil)
+	fs := fakeslack.NewForTest(t, []fakeslack.User{{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", Email: "ada@acme.test"}}, []fakeslack.Channel{{ID: "C1", Name: "general"}})
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 5*time.Second)
 	router.Register(commands.WhoOwns(store))
 	b, err := bot.New(bot.Config{

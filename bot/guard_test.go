@@ -19,6 +19,7 @@ func TestOnlyRenderBuildsSlackText(t *testing.T) {
 	textMakers := map[string]bool{
 		"NewTextBlockObject": true, "TextBlockObject": true, "MsgOptionText": true,
 		"MsgOptionAttachments": true, "NewErrorsViewSubmissionResponse": true, "WebhookMessage": true,
+		"UploadFileParameters": true, "CompleteUploadExternalParameters": true,
 	}
 	// Posting to Slack: only the bot may.
 	posters := map[string]bool{
@@ -27,6 +28,7 @@ func TestOnlyRenderBuildsSlackText(t *testing.T) {
 		"PublishView": true, "PublishViewContext": true, "OpenView": true, "OpenViewContext": true,
 		"UpdateView": true, "UpdateViewContext": true, "PushView": true, "PushViewContext": true,
 		"PostWebhook": true, "PostWebhookContext": true, "PostWebhookCustomHTTP": true, "PostWebhookCustomHTTPContext": true,
+		"UploadFile": true, "UploadFileContext": true, "CompleteUploadExternal": true, "CompleteUploadExternalContext": true,
 	}
 	root, err := filepath.Abs("..")
 	if err != nil {

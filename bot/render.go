@@ -11,6 +11,7 @@ package bot
 // file, and TestOnlyRenderBuildsSlackText keeps it that way.
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -481,4 +482,32 @@ func truncate(s string, limit int) string {
 	}
 	r := []rune(s)
 	return string(r[:limit-1]) + "…"
+}
+
+// maxFileTitle bounds a file's title.
+const maxFileTitle = 250
+
+// uploadParams is f as an upload shared in channel: its title and comment
+// escaped like any text Slack shows, its name kept to safe characters.
+func uploadParams(f *commands.File, channel string) slack.UploadFileParameters {
+	return slack.UploadFileParameters{
+		Filename: safeFileName(f.Name), FileSize: len(f.Content), Reader: bytes.NewReader(f.Content),
+		Title: escapeWithin(f.Title, maxFileTitle), InitialComment: escapeWithin(f.Comment, maxSectionChars),
+		Channel: channel,
+	}
+}
+
+// safeFileName keeps letters, digits, '.', '-' and '_' of name; anything
+// else becomes '-'.
+func safeFileName(name string) string {
+	out := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return '-'
+	}, name)
+	if strings.Trim(out, ".-") == "" {
+		return "file"
+	}
+	return out
 }

@@ -47,6 +47,23 @@ type Response struct {
 	// series of prompts in the shell); its answers go to the form handler
 	// registered under Form.ID. Blocks, if any, are shown first.
 	Form *Form
+	// File, when set, comes with the answer: in Slack it is uploaded where
+	// the answer goes (the channel when InChannel, else a direct message
+	// to the asker, so an ephemeral answer's file stays private), e.g. the
+	// full list of a large /impact answer as CSV.
+	File *File
+}
+
+// File is a file an answer comes with.
+type File struct {
+	// Name is the file's name, e.g. "impact-log4j-core.csv".
+	Name string
+	// Title is what Slack shows above the file.
+	Title string
+	// Comment is the message the file is shared with; plain text.
+	Comment string
+	// Content is the file's bytes.
+	Content []byte
 }
 
 // Form is a set of fields to fill in and submit.

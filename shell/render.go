@@ -64,8 +64,29 @@ func Render(w io.Writer, resp commands.Response) error {
 			}
 		}
 	}
+	if f := resp.File; f != nil {
+		b.WriteString(filePreview(f))
+	}
 	_, err := io.WriteString(w, visible(b.String()))
 	return err
+}
+
+// previewLines is how many lines of a file the shell shows.
+const previewLines = 6
+
+// filePreview shows a file an answer comes with (Slack would upload it):
+// its name, size and first lines.
+func filePreview(f *commands.File) string {
+	lines := strings.Split(strings.TrimRight(string(f.Content), "\n"), "\n")
+	var b strings.Builder
+	fmt.Fprintf(&b, "[file %s: %s, %d bytes, %d lines]\n", f.Name, f.Title, len(f.Content), len(lines))
+	for _, l := range lines[:min(len(lines), previewLines)] {
+		b.WriteString("  | " + l + "\n")
+	}
+	if len(lines) > previewLines {
+		fmt.Fprintf(&b, "  | … %d more lines\n", len(lines)-previewLines)
+	}
+	return b.String()
 }
 
 // visible keeps text from acting on the terminal: control characters

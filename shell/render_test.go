@@ -45,3 +45,32 @@ func TestRenderShowsTextAsTyped(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderFilePreview(t *testing.T) {
+	tests := []struct {
+		name, content string
+		want, notWant []string
+	}{
+		{"short", "a,b\n1,2\n", []string{"[file x.csv: X, 8 bytes, 2 lines]", "  | a,b", "  | 1,2"}, []string{"more lines"}},
+		{"long", strings.Repeat("r\n", 10), []string{"10 lines]", "  | … 4 more lines"}, nil},
+		{"terminal escape", "\x1b[2Jboom\n", []string{`\u001b[2Jboom`}, []string{"\x1b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := shell.Render(&b, commands.Response{Text: "t", File: &commands.File{Name: "x.csv", Title: "X", Content: []byte(tt.content)}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(b.String(), w) {
+					t.Errorf("got %q, want %q in it", b.String(), w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(b.String(), w) {
+					t.Errorf("got %q, want no %q", b.String(), w)
+				}
+			}
+		})
+	}
+}

@@ -27,10 +27,11 @@ var notShown = map[string]bool{
 	"token": true, "channel": true, "user": true, "users": true, "ts": true,
 	"thread_ts": true, "initial_conversation": true, "initial_channel": true,
 	"initial_user": true, "envelope_id": true, "email": true, "image_url": true,
+	"channel_id": true, "file_id": true, "id": true, "filename": true, "length": true,
 }
 
 // jsonFields are form parameters that carry JSON (chat.postMessage's blocks).
-var jsonFields = map[string]bool{"blocks": true, "attachments": true, "view": true, "metadata": true}
+var jsonFields = map[string]bool{"blocks": true, "attachments": true, "view": true, "metadata": true, "files": true}
 
 var (
 	mentionRe = regexp.MustCompile(`^@[UW][A-Z0-9]{2,}$`)

@@ -71,6 +71,10 @@ type Server struct {
 	violations []string
 	forbidden  []string
 	closeOnce  sync.Once
+	// files are uploads by id (files.go).
+	files     map[string]*File
+	fileOrder []string
+	fileSeq   int
 }
 
 // SetUserGroup makes the user group id (S0123...) have members.
@@ -179,6 +183,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/socket":
 		s.serveSocket(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/upload/v1/") {
+		s.upload(w, r)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
@@ -297,6 +305,12 @@ func (s *Server) answer(method string, c Call) map[string]any {
 			return map[string]any{"ok": false, "error": "no_such_subteam"}
 		}
 		return map[string]any{"ok": true, "users": members}
+	case "files.getUploadURLExternal":
+		return s.getUploadURL(get)
+	case "files.completeUploadExternal":
+		return s.completeUpload(get)
+	case "conversations.open":
+		return s.openConversation(get)
 	case "conversations.info":
 		ch, ok := s.channels[get("channel")]
 		if !ok {
