@@ -7,6 +7,7 @@
 package catalog
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,6 +167,62 @@ type NameConflict struct {
 	Repos []ConflictRepo
 }
 
+// UnreadRepo is an active repo with dependency files the sync chose but
+// could not read (not found at the commit, too large, timed out) or could
+// not parse: its dependency graph is incomplete, and unread is not empty.
+type UnreadRepo struct {
+	Path   string
+	WebURL string
+	Group  string
+	Team   string
+	// DefaultBranch and LastCommit say where the files were read: links
+	// point at the commit read when it is known.
+	DefaultBranch, LastCommit string
+	// Files are the files with a problem, by path.
+	Files []DependencyFile
+}
+
+// FileURL links to f in GitLab, at the line of its positioned error when
+// it has one; the repo's address when the file's cannot be made.
+func (u UnreadRepo) FileURL(f DependencyFile) string {
+	ref := cmp.Or(u.LastCommit, u.DefaultBranch)
+	if u.WebURL == "" || ref == "" || f.Path == "" {
+		return u.WebURL
+	}
+	link := strings.TrimSuffix(u.WebURL, "/") + "/-/blob/" + ref + "/" + f.Path
+	if line, _, _ := f.Position(); line > 0 {
+		link += "#L" + strconv.Itoa(line)
+	}
+	return link
+}
+
+// Position splits an unparsable file's positioned error
+// ("path:line:col: message", depfile's form) into its line, column and
+// message; line 0 and the error whole when it carries no position.
+func (f DependencyFile) Position() (line, col int, msg string) {
+	rest, ok := strings.CutPrefix(f.Error, f.Path+":")
+	if f.Problem != FileUnparsable || !ok {
+		return 0, 0, f.Error
+	}
+	num := func() int {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil || i == len(rest) || rest[i] != ':' {
+			return 0
+		}
+		rest = rest[i+1:]
+		return n
+	}
+	if line = num(); line == 0 {
+		return 0, 0, f.Error
+	}
+	col = num()
+	return line, col, strings.TrimSpace(rest)
+}
+
 // ServiceIssue is a service the digest flags: orphaned, or missing an
 // owner, a way to page on call, or a runbook.
 type ServiceIssue struct {
@@ -217,6 +274,9 @@ type Digest struct {
 	// Gaps are active services missing an owner, on-call or a runbook,
 	// by owner then reference.
 	Gaps []ServiceIssue
+	// Unread are the active repos with dependency files that could not be
+	// read or parsed, by path.
+	Unread []UnreadRepo
 	// Teams are the teams that have a GitLab group, by name: those that can
 	// get a part of their own.
 	Teams []Team
@@ -237,7 +297,16 @@ func (d *Digest) UncataloguedCount() int {
 // Empty reports whether the digest has nothing to act on.
 func (d *Digest) Empty() bool {
 	return len(d.Uncatalogued) == 0 && len(d.Broken) == 0 && len(d.Conflicts) == 0 &&
-		len(d.Orphaned) == 0 && len(d.Gaps) == 0
+		len(d.Orphaned) == 0 && len(d.Gaps) == 0 && len(d.Unread) == 0
+}
+
+// UnreadFiles is how many dependency files Unread lists.
+func (d *Digest) UnreadFiles() int {
+	n := 0
+	for _, r := range d.Unread {
+		n += len(r.Files)
+	}
+	return n
 }
 
 // digestRepo is what coverage needs of one repo.
@@ -286,6 +355,7 @@ func (d *Digest) ForTeam(team string) *Digest {
 	})
 	out.Orphaned = keepIf(d.Orphaned, func(s ServiceIssue) bool { return is(s.Team) })
 	out.Gaps = keepIf(d.Gaps, func(s ServiceIssue) bool { return is(s.Team) })
+	out.Unread = keepIf(d.Unread, func(u UnreadRepo) bool { return is(u.Team) })
 	key := strings.ToLower(team)
 	out.setHistory(func(c CoverageDay) (Coverage, bool) { cov, ok := c.Teams[key]; return cov, ok })
 	return &out

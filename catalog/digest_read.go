@@ -15,7 +15,8 @@ import (
 
 // Digest returns what the daily digest shows: coverage and its change since
 // the last posted digest, the uncatalogued repos by group, broken
-// descriptors, name conflicts, orphaned services and services' gaps. It
+// descriptors, name conflicts, orphaned services, services' gaps and
+// dependency files that could not be read. It
 // reads one consistent snapshot of the catalog.
 func (s *Store) Digest(ctx context.Context, opts DigestOptions) (*Digest, error) {
 	if opts.ActiveDays <= 0 {
@@ -62,6 +63,9 @@ func readDigest(ctx context.Context, tx pgx.Tx, d *Digest, opts DigestOptions) e
 		return err
 	}
 	if err := readDigestServices(ctx, tx, d, opts, mapper); err != nil {
+		return err
+	}
+	if err := readDigestUnread(ctx, tx, d, opts, cutoff, mapper); err != nil {
 		return err
 	}
 	history, err := readHistory(ctx, tx, d.Day)
@@ -164,6 +168,46 @@ func readDigestRepos(ctx context.Context, tx pgx.Tx, d *Digest, opts DigestOptio
 		return strings.Compare(a.Group, b.Group)
 	})
 	slices.SortFunc(d.Broken, func(a, b BrokenRepo) int { return strings.Compare(a.Path, b.Path) })
+	return nil
+}
+
+// readDigestUnread reads the active repos' dependency files that the last
+// sync could not read or parse (dependency_files.problem).
+func readDigestUnread(ctx context.Context, tx pgx.Tx, d *Digest, opts DigestOptions, cutoff time.Time, mapper teamMapper) error {
+	rows, err := tx.Query(ctx, `
+		SELECT r.path, r.web_url, r.default_branch, r.last_commit,
+		       f.path, f.graph, f.manifest, f.note, f.problem, f.error
+		FROM dependency_files f JOIN repos r ON r.id = f.repo_id
+		WHERE f.problem <> '' AND r.deleted_at IS NULL AND r.ignored_reason = ''
+		  AND NOT r.archived AND r.last_activity_at >= $1
+		  AND ($2 = '' OR starts_with(lower(r.path), lower($2) || '/'))
+		ORDER BY r.path, f.path`, cutoff, opts.Group)
+	if err != nil {
+		return fmt.Errorf("unread dependency files: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u UnreadRepo
+		var f DependencyFile
+		if err := rows.Scan(&u.Path, &u.WebURL, &u.DefaultBranch, &u.LastCommit,
+			&f.Path, &f.Graph, &f.Manifest, &f.Note, &f.Problem, &f.Error); err != nil {
+			return fmt.Errorf("unread dependency files: %w", err)
+		}
+		if opts.Ignored(u.Path) {
+			continue
+		}
+		if n := len(d.Unread); n > 0 && d.Unread[n-1].Path == u.Path {
+			d.Unread[n-1].Files = append(d.Unread[n-1].Files, f)
+			continue
+		}
+		u.Group = RepoGroupOf(u.Path)
+		u.Team = mapper.teamOf(u.Group)
+		u.Files = []DependencyFile{f}
+		d.Unread = append(d.Unread, u)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("unread dependency files: %w", err)
+	}
 	return nil
 }
 

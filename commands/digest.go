@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -101,6 +102,9 @@ func DigestResponse(d *catalog.Digest) Response {
 	if s := brokenSection(d); s != nil {
 		tail = append(tail, &Divider{}, s)
 	}
+	if s := unreadSection(d); s != nil {
+		tail = append(tail, &Divider{}, s)
+	}
 	if s := conflictsSection(d); s != nil {
 		tail = append(tail, &Divider{}, s)
 	}
@@ -149,6 +153,9 @@ func (b *digestBuilder) header(d *catalog.Digest) {
 	}
 	if c.Broken > 0 {
 		counts = append(counts, digestPlural(c.Broken, "broken descriptor", "broken descriptors"))
+	}
+	if n := len(d.Unread); n > 0 {
+		counts = append(counts, digestPlural(n, "repo", "repos")+" with dependency files not read")
 	}
 	if c.Ignored > 0 {
 		counts = append(counts, digestPlural(c.Ignored, "repo", "repos")+" ignored")
@@ -206,6 +213,9 @@ func digestSummary(d *catalog.Digest) string {
 	}
 	if n := len(d.Broken); n > 0 {
 		parts = append(parts, digestPlural(n, "broken descriptor", "broken descriptors"))
+	}
+	if n := len(d.Unread); n > 0 {
+		parts = append(parts, digestPlural(n, "repo", "repos")+" with dependency files not read")
 	}
 	if n := len(d.Conflicts); n > 0 {
 		parts = append(parts, digestPlural(n, "name conflict", "name conflicts"))
@@ -395,6 +405,61 @@ func brokenSection(d *catalog.Digest) *Section {
 		return s
 	}
 	return nil
+}
+
+// unreadFilesPerRepo is how many of a repo's unread files its line of the
+// digest names.
+const unreadFilesPerRepo = 3
+
+// unreadSection lists the repos whose dependency files could not be read
+// or parsed: each file linked in GitLab (at the line of a parse error),
+// with why.
+func unreadSection(d *catalog.Digest) *Section {
+	var lines []Text
+	for _, r := range d.Unread {
+		line := T(Plain("• "), Link(r.Path, r.WebURL), Plain(": "))
+		for i, f := range r.Files {
+			if i == unreadFilesPerRepo {
+				line = append(line, Plain(fmt.Sprintf("; and %d more files", len(r.Files)-i)))
+				break
+			}
+			if i > 0 {
+				line = append(line, Plain("; "))
+			}
+			line = append(line, unreadFile(r, f)...)
+		}
+		lines = append(lines, line)
+	}
+	title := fmt.Sprintf("Could not read (%s; their dependency graphs are incomplete)", digestPlural(d.UnreadFiles(), "dependency file", "dependency files"))
+	if s := digestList(title, lines, digestNarrow(d)); s != nil {
+		s.Text = append(s.Text, Plain("\nFix the file, or push it again; files not fetched are tried again at the next sync."))
+		return s
+	}
+	return nil
+}
+
+// unreadFile is one file that could not be read: for a parse error its
+// position ("package-lock.json:12:5: …"), linked to the line; else the
+// file and why it was not read.
+func unreadFile(r catalog.UnreadRepo, f catalog.DependencyFile) Text {
+	if line, col, msg := f.Position(); line > 0 {
+		loc := f.Path + ":" + strconv.Itoa(line)
+		if col > 0 {
+			loc += ":" + strconv.Itoa(col)
+		}
+		return T(Link(loc, r.FileURL(f)), Plain(": "+digestClip(msg, 160)))
+	}
+	why := map[string]string{
+		catalog.FileNotFound: "not found at the commit read", catalog.FileTooLarge: "over the size limit",
+		catalog.FileTimeout: "timed out", catalog.FileUnparsable: "cannot be parsed",
+	}[f.Problem]
+	switch {
+	case why == "":
+		why = digestClip(cmp.Or(f.Error, f.Problem), 160)
+	case f.Problem == catalog.FileUnparsable && f.Error != "":
+		why += ": " + digestClip(f.Error, 160)
+	}
+	return T(Link(f.Path, r.FileURL(f)), Plain(" — "+why))
 }
 
 func conflictsSection(d *catalog.Digest) *Section {
