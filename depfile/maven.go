@@ -295,7 +295,13 @@ func posError(file string, dec *xml.Decoder, msg string) error {
 func xmlError(file string, data []byte, dec *xml.Decoder, err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		return &Error{File: file, Line: se.Line, Msg: "invalid XML: " + se.Msg}
+		// The decoder stops where it found the problem: its column, when
+		// on the line the error names (the line's start otherwise).
+		col := 1
+		if l, c := dec.InputPos(); l == se.Line {
+			col = c
+		}
+		return &Error{File: file, Line: se.Line, Column: col, Msg: "invalid XML: " + se.Msg}
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		line, col := lineCol(data, len(data))

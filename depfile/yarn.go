@@ -107,12 +107,20 @@ func parseYarnClassic(file string, data []byte, manifest []Dependency) (parsed, 
 				inDeps = true
 				continue
 			}
+			if strings.HasSuffix(f, ":") {
+				continue // a block of fields not read (bin: ...)
+			}
+			// Every field has a value, a quoted one closed: a file cut
+			// inside an entry is not taken for a shorter one.
 			key, val, _ := strings.Cut(f, " ")
+			if strings.TrimSpace(val) == "" {
+				return parsed{}, &Error{File: file, Line: n, Column: len(l) + 1, Msg: fmt.Sprintf("field %s without a value: truncated or malformed yarn.lock", quoteShort(key))}
+			}
+			v, err := unq(val, n, indent+len(key)+2)
+			if err != nil {
+				return parsed{}, err
+			}
 			if key == "version" {
-				v, err := unq(val, n, 11)
-				if err != nil {
-					return parsed{}, err
-				}
 				g.deps[cur].Version = v
 			}
 		case indent == 4 && inDeps:
