@@ -54,6 +54,9 @@ func NewRemote(repos []RemoteRepo, client *http.Client) (*Remote, error) {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return nil, fmt.Errorf("maven repository %d: URL %q: want an absolute http(s) URL without query, e.g. %s", i+1, repo.URL, DefaultRepositoryURL)
 		}
+		if u != nil && u.User != nil {
+			return nil, fmt.Errorf("maven repository %d (%s://%s%s): credentials in the URL: name the environment variables that hold them instead (token_env, username_env)", i+1, u.Scheme, u.Host, u.Path)
+		}
 		if repo.Username != "" && repo.Token == "" {
 			return nil, fmt.Errorf("maven repository %d (%s): a username needs a token (the password)", i+1, repo.URL)
 		}
@@ -107,7 +110,8 @@ func (r *Remote) get(ctx context.Context, p string) ([]byte, error) {
 	var unavailable error
 	for _, repo := range repos {
 		data, err := repo.get(ctx, client, p)
-		for try, w := 0, wait; try < retries && err != nil && !errors.Is(err, ErrNotFound) && ctx.Err() == nil; try, w = try+1, w*2 {
+		var refused *refusedError
+		for try, w := 0, wait; try < retries && err != nil && !errors.Is(err, ErrNotFound) && !errors.As(err, &refused) && ctx.Err() == nil; try, w = try+1, w*2 {
 			select {
 			case <-time.After(w):
 			case <-ctx.Done():
@@ -153,6 +157,8 @@ func (repo RemoteRepo) get(ctx context.Context, client *http.Client, p string) (
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return nil, fmt.Errorf("get %s: %w", u, ErrNotFound)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return nil, &refusedError{url: repo.URL, status: resp.StatusCode, credentials: repo.Token != ""}
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("get %s: %w: status %d", u, ErrUnavailable, resp.StatusCode)
 	}
@@ -165,3 +171,24 @@ func (repo RemoteRepo) get(ctx context.Context, client *http.Client, p string) (
 	}
 	return data, nil
 }
+
+// refusedError is a repository's 401 or 403. It is not tried again within
+// the sync (the same credentials get the same answer), but it is
+// ErrUnavailable: the graph is partial, and the next sync tries again (the
+// credentials may have been fixed). It never holds the credentials, only
+// whether there were any.
+type refusedError struct {
+	url         string
+	status      int
+	credentials bool
+}
+
+func (e *refusedError) Error() string {
+	if !e.credentials {
+		return fmt.Sprintf("Maven repository %s asks for credentials (%d): name them with token_env in the standards file", e.url, e.status)
+	}
+	return fmt.Sprintf("Maven repository %s refused the credentials (%d)", e.url, e.status)
+}
+
+// Is makes a refusal match ErrUnavailable.
+func (e *refusedError) Is(target error) bool { return target == ErrUnavailable }

@@ -43,7 +43,8 @@ type serveConfig struct {
 	// OSVAPIURL is the OSV API /impact asks for advisories the store
 	// lacks ("" for the default, "off" for none).
 	OSVAPIURL string
-	// Maven is MAVEN_REPOSITORIES: where the sync resolves pom.xml files.
+	// Maven is where the sync resolves pom.xml files: MAVEN_REPOSITORIES
+	// here, the standards file's repositories once runServe has read it.
 	Maven mavenConfig
 }
 
@@ -63,7 +64,7 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 		}
 	}
 	var err error
-	if c.Maven, err = loadMavenConfig(getenv); err != nil {
+	if c.Maven, err = loadMavenConfig(getenv, nil); err != nil {
 		errs = append(errs, err)
 	}
 	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
@@ -166,6 +167,10 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 	std, err := loadStandards(env, log)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 2
+	}
+	if cfg.Maven, err = loadMavenConfig(env.Getenv, std); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve: configuration:", err)
 		return 2
 	}
 	gl, err := gitlabFromEnv(env.Getenv, log)

@@ -143,7 +143,7 @@ func runSync(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
 		return 2
 	}
-	mvnCfg, err := loadMavenConfig(env.Getenv)
+	mvnCfg, err := loadMavenConfig(env.Getenv, std)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
 		return 2

@@ -24,6 +24,10 @@ type Server struct {
 	// Token, when set, must come as "Bearer TOKEN" or as the password of
 	// basic authentication; otherwise the answer is 401.
 	Token string
+	// Username, when set with Token, must come as the user of basic
+	// authentication (a bearer token is then refused): a Nexus or
+	// Artifactory user token.
+	Username string
 
 	mu       sync.Mutex
 	requests map[string]int
@@ -127,10 +131,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // authorized checks the request's credentials against Token.
 func (s *Server) authorized(r *http.Request) bool {
-	if _, pw, ok := r.BasicAuth(); ok {
-		return pw == s.Token
+	if user, pw, ok := r.BasicAuth(); ok {
+		return pw == s.Token && (s.Username == "" || user == s.Username)
 	}
-	return r.Header.Get("Authorization") == "Bearer "+s.Token
+	return s.Username == "" && r.Header.Get("Authorization") == "Bearer "+s.Token
 }
 
 // metadata makes the maven-metadata.xml of the artifact folder dir from

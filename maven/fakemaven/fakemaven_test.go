@@ -55,3 +55,45 @@ func TestServer(t *testing.T) {
 		t.Errorf("down: got %d, want 502", resp.StatusCode)
 	}
 }
+
+// TestServerCredentials: with Token (and Username) set, only the right
+// bearer token or basic credentials are served; anything else is 401.
+func TestServerCredentials(t *testing.T) {
+	fsys := fstest.MapFS{"com/acme/lib/1.0/lib-1.0.pom": {Data: []byte("<project/>")}}
+	tests := []struct {
+		name            string
+		token, username string
+		auth            func(r *http.Request)
+		status          int
+	}{
+		{"no credentials required", "", "", func(*http.Request) {}, 200},
+		{"bearer", "s3cret", "", func(r *http.Request) { r.Header.Set("Authorization", "Bearer s3cret") }, 200},
+		{"basic password", "s3cret", "", func(r *http.Request) { r.SetBasicAuth("anyone", "s3cret") }, 200},
+		{"wrong bearer", "s3cret", "", func(r *http.Request) { r.Header.Set("Authorization", "Bearer nope") }, 401},
+		{"none given", "s3cret", "", func(*http.Request) {}, 401},
+		{"basic user and password", "s3cret", "ci", func(r *http.Request) { r.SetBasicAuth("ci", "s3cret") }, 200},
+		{"basic wrong user", "s3cret", "ci", func(r *http.Request) { r.SetBasicAuth("dev", "s3cret") }, 401},
+		{"bearer when a user is required", "s3cret", "ci", func(r *http.Request) { r.Header.Set("Authorization", "Bearer s3cret") }, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := fakemaven.New(fsys)
+			fake.Token, fake.Username = tt.token, tt.username
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			req, err := http.NewRequest(http.MethodGet, srv.URL+"/com/acme/lib/1.0/lib-1.0.pom", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.auth(req)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("got %d, want %d", resp.StatusCode, tt.status)
+			}
+		})
+	}
+}
