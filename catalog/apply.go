@@ -327,7 +327,8 @@ func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSn
 
 // applyDependencyFiles replaces the record of the repo's dependency files
 // (in a partial update, of those it names), and counts on the repo those
-// left unread, which the next sync reads again.
+// left unread or to be retried at the next sync (RetryNextSync), which the
+// next sync reads again.
 func applyDependencyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
 	var err error
 	if snap.Partial {
@@ -341,10 +342,10 @@ func applyDependencyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap Rep
 	if len(snap.DependencySources) > 0 {
 		rows := make([][]any, len(snap.DependencySources))
 		for i, f := range snap.DependencySources {
-			rows[i] = []any{repoID, f.Path, f.Graph, f.Manifest, f.Note, f.Problem, f.Error}
+			rows[i] = []any{repoID, f.Path, f.Graph, f.Manifest, f.Note, f.Problem, f.Error, f.Retry}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependency_files"},
-			[]string{"repo_id", "path", "graph", "manifest", "note", "problem", "error"},
+			[]string{"repo_id", "path", "graph", "manifest", "note", "problem", "error", "retry"},
 			pgx.CopyFromRows(dedupRows(rows, 1))); err != nil {
 			return fmt.Errorf("dependency files: %w", err)
 		}
@@ -352,7 +353,7 @@ func applyDependencyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap Rep
 	if _, err := tx.Exec(ctx, `
 		UPDATE repos SET dependency_files_unread = (
 			SELECT count(*) FROM dependency_files
-			WHERE repo_id = $1 AND problem IN ('not_found', 'too_large', 'timeout', 'error'))
+			WHERE repo_id = $1 AND (problem IN ('not_found', 'too_large', 'timeout', 'error') OR retry = 'sync'))
 		WHERE id = $1`, repoID); err != nil {
 		return fmt.Errorf("dependency files: %w", err)
 	}

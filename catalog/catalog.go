@@ -231,7 +231,20 @@ type DependencyFile struct {
 	// Error is the reason in full: the positioned parse error, or the
 	// read's error.
 	Error string
+	// Retry says when a graph left incomplete for a reason outside the
+	// repo is tried again although the repo did not change: RetryNextSync
+	// or RetryDaily; empty when only a change can help.
+	Retry string
 }
+
+// When a dependency file's incomplete graph is tried again
+// (DependencyFile.Retry).
+const (
+	// RetryNextSync: at the next sync (a Maven repository did not answer).
+	RetryNextSync = "sync"
+	// RetryDaily: at the daily verification run (a POM was not found).
+	RetryDaily = "daily"
+)
 
 // Unread reports whether the file could not be fetched (as opposed to
 // fetched and found malformed): the next sync tries it again.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -141,8 +142,14 @@ func newMavenEnv(t *testing.T) *mavenEnv {
 // repo's credentials, logging at debug level into e.logs.
 func (e *mavenEnv) syncer(t *testing.T, repo maven.RemoteRepo) *reposync.Syncer {
 	t.Helper()
+	return e.syncerWith(t, repo, nil)
+}
+
+// syncerWith is syncer with the Maven repository's HTTP client.
+func (e *mavenEnv) syncerWith(t *testing.T, repo maven.RemoteRepo, httpClient *http.Client) *reposync.Syncer {
+	t.Helper()
 	repo.URL = e.url
-	remote, err := maven.NewRemote([]maven.RemoteRepo{repo}, nil)
+	remote, err := maven.NewRemote([]maven.RemoteRepo{repo}, httpClient)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -308,9 +308,12 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	var snap catalog.RepoSnapshot
 	var err error
 	updated := false
-	// A repo with dependency files left unread is read whole again, even
-	// if its commit did not move: unread is not empty.
-	if known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path && known.DependencyFilesUnread == 0 {
+	// A repo with dependency files left unread, or whose graph a
+	// repository that did not answer left partial, is read whole again,
+	// even if its commit did not move: unread is not empty. One a POM not
+	// found left partial is read again at the verification run only.
+	reread := known.DependencyFilesUnread > 0 || verify && s.retryDaily(ctx, p)
+	if known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path && !reread {
 		snap, updated, err = s.update(ctx, p, known)
 	}
 	if !updated && err == nil {
@@ -590,9 +593,9 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 	}
 	var deps []catalog.Dependency
 	results := depfile.ParseDir(files)
-	s.resolvePOMs(ctx, p, files, results)
+	retry := s.resolvePOMs(ctx, p, files, results)
 	for _, r := range results {
-		rec := catalog.DependencyFile{Path: r.File, Graph: r.Graph.String(), Manifest: r.Manifest, Note: r.Note}
+		rec := catalog.DependencyFile{Path: r.File, Graph: r.Graph.String(), Manifest: r.Manifest, Note: r.Note, Retry: retry[r.File]}
 		if r.Err != nil {
 			s.log.Debug("dependency file not parsed", "repo", p.Path, "file", r.File, "err", r.Err)
 			rec.Graph, rec.Problem, rec.Error = "", catalog.FileUnparsable, r.Err.Error()
@@ -616,10 +619,11 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 // the session builds each model once, so it costs no request more). A
 // POM depfile could not parse keeps its positioned error. A partial graph
 // keeps what resolved, and its file's Note says what is missing, so that
-// /impact counts the repo as incomplete.
-func (s *Syncer) resolvePOMs(ctx context.Context, p gitlab.Project, files []depfile.File, results []depfile.Result) {
+// /impact counts the repo as incomplete; it returns, by file, when such a
+// graph is tried again (retryOf).
+func (s *Syncer) resolvePOMs(ctx context.Context, p gitlab.Project, files []depfile.File, results []depfile.Result) map[string]string {
 	if s.opts.Maven == nil {
-		return
+		return nil
 	}
 	ws := maven.Files{}
 	for _, f := range files {
@@ -628,8 +632,9 @@ func (s *Syncer) resolvePOMs(ctx context.Context, p gitlab.Project, files []depf
 		}
 	}
 	if len(ws) == 0 {
-		return
+		return nil
 	}
+	retry := map[string]string{}
 	session := s.opts.Maven.Session(ws)
 	for i := range results {
 		r := &results[i]
@@ -648,8 +653,49 @@ func (s *Syncer) resolvePOMs(ctx context.Context, p gitlab.Project, files []depf
 		if res.Partial() {
 			s.log.Debug("pom.xml resolved in part", "repo", p.Path, "file", r.File, "err", res.Err())
 			r.Note = "resolved in part: " + strings.ReplaceAll(res.Err().Error(), "\n", "; ")
+			retry[r.File] = retryOf(res.Problems)
 		}
 	}
+	return retry
+}
+
+// retryOf says when a graph left partial by problems is tried again
+// although the repo did not change. A repository that did not answer (5xx,
+// timeout, refused credentials) may answer at the next sync: at every
+// sync, as a file not read. A POM not found is most often missing for
+// good (a typo, an internal artifact never published there), yet may be
+// published later: once a day, at the verification run, so that it costs
+// a repo read a day rather than one a sync. A malformed POM, a cycle or an
+// unresolved version cannot change without a change somewhere that is
+// seen anyway: never.
+func retryOf(problems []*maven.Error) string {
+	retry := ""
+	for _, e := range problems {
+		switch e.Kind {
+		case maven.Unavailable:
+			return catalog.RetryNextSync
+		case maven.NotFound:
+			retry = catalog.RetryDaily
+		}
+	}
+	return retry
+}
+
+// retryDaily reports whether p's graph is to be tried again at the
+// verification run (catalog.RetryDaily), when the store can tell.
+func (s *Syncer) retryDaily(ctx context.Context, p gitlab.Project) bool {
+	st, ok := s.store.(interface {
+		DependencyRetryDaily(ctx context.Context, gitlabID int64) (bool, error)
+	})
+	if !ok || s.opts.Maven == nil {
+		return false
+	}
+	retry, err := st.DependencyRetryDaily(ctx, p.ID)
+	if err != nil {
+		s.log.Warn("dependency files to retry", "repo", p.Path, "err", err)
+		return false
+	}
+	return retry
 }
 
 // isPOM reports whether name is a Maven project file.
