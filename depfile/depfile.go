@@ -1,7 +1,8 @@
 // Package depfile reads the dependency files that repositories commit
 // (pom.xml, build.gradle, go.mod, package.json, requirements.txt, and the
 // lockfiles of npm, yarn, pnpm, Poetry, Pipenv, uv, Cargo, Bundler,
-// Composer, Gradle and NuGet) into a list of (ecosystem, name, version)
+// Composer, Gradle and NuGet, and SBOMs: CycloneDX JSON and XML, SPDX 2
+// JSON, see ParseSBOM) into a list of (ecosystem, name, version)
 // with the line each was declared on, so that the catalog can answer
 // "which repos depend on log4j-core" — and, from lockfiles, whether each
 // dependency is direct or transitive and through which chain of packages
@@ -145,6 +146,9 @@ const (
 	kindComposerLock
 	kindVersionCatalog
 	kindNuGetLock
+	kindCycloneDXJSON
+	kindCycloneDXXML
+	kindSPDXJSON
 )
 
 // skippedDir says whether a folder holds other people's code: a
@@ -210,6 +214,9 @@ func kindOf(p string) kind {
 	if strings.HasSuffix(base, ".txt") &&
 		(strings.HasPrefix(base, "requirements") || path.Base(path.Dir(p)) == "requirements") {
 		return kindRequirements
+	}
+	if k := sbomKind(base); k != kindNone {
+		return k
 	}
 	// Gradle < 6 kept one lockfile per configuration.
 	if strings.HasSuffix(base, ".lockfile") && strings.HasSuffix(path.Dir(p), "gradle/dependency-locks") {
@@ -323,6 +330,8 @@ func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
 		return declared(parseVersionCatalog(path, data))
 	case kindNuGetLock:
 		return parseNuGetLock(path, data)
+	case kindCycloneDXJSON, kindCycloneDXXML, kindSPDXJSON:
+		return parseSBOM(path, data, kindOf(path), manifest)
 	}
 	return parsed{}, fmt.Errorf("parse %s: %w", path, ErrUnsupported)
 }
@@ -443,16 +452,28 @@ func lockfilesOf(manifest string) []string {
 // Select returns the paths of a repository tree that are worth reading for
 // dependencies, in their order: the dependency files, less a package.json
 // or build.gradle whose folder also holds its lockfile (package-lock.json,
-// gradle.lockfile), which says all it says with exact versions. A sync that
-// reads only these saves a request for many npm and Gradle projects.
+// gradle.lockfile), which says all it says with exact versions, and less
+// an SBOM whose folder holds a lockfile, go.mod or pom.xml (which wins: it
+// is what the build resolves from at the commit read, where a committed
+// SBOM is a snapshot nothing keeps current) or that is the XML twin of a
+// JSON SBOM beside it. A sync that reads only these saves a request for
+// many npm and Gradle projects.
 func Select(paths []string) []string {
 	present := make(map[string]bool, len(paths))
+	dirKinds := map[string][]kind{}
 	for _, p := range paths {
 		present[p] = true
+		if k := kindOf(p); k != kindNone {
+			dir, _ := path.Split(p)
+			dirKinds[dir] = append(dirKinds[dir], k)
+		}
 	}
 	var out []string
 	for _, p := range paths {
 		if !IsDependencyFile(p) {
+			continue
+		}
+		if IsSBOM(p) && sbomShadowed(p, present, dirKinds) {
 			continue
 		}
 		dir, base := path.Split(p)

@@ -86,6 +86,8 @@ func manifestsOf(k kind) []string {
 		return []string{"composer.json"}
 	case kindGradleLock:
 		return []string{"build.gradle.kts", "build.gradle"}
+	case kindCycloneDXJSON, kindCycloneDXXML, kindSPDXJSON:
+		return sbomManifests
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ func TestTruncatedLockfiles(t *testing.T) {
 		"package-lock.json": true, "yarn.lock": true, "pnpm-lock.yaml": true, "poetry.lock": true,
 		"Pipfile.lock": true, "uv.lock": true, "Cargo.lock": true, "Gemfile.lock": true,
 		"composer.lock": true, "gradle.lockfile": true, "packages.lock.json": true,
+		"bom.json": true, "bom.xml": true, "npm-sbom.spdx.json": true, "npm-sbom.cdx.json": true,
 	}
 	err := filepath.WalkDir("testdata", func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !lockfiles[d.Name()] {
