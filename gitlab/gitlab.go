@@ -68,7 +68,8 @@ type Config struct {
 	// PerPage is the page size of listings: 100, GitLab's maximum, when
 	// zero.
 	PerPage int
-	// MaxFileSize bounds what RawFile and File read: 8 MiB when zero.
+	// MaxFileSize bounds what RawFile, File and JobArtifact read: 8 MiB
+	// when zero.
 	MaxFileSize int64
 	// Transport carries the requests; a pooled http.Transport sized for
 	// concurrent use when nil.
@@ -385,7 +386,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.serverErrors.Add(1)
 		c.log.Debug("gitlab server error", "status", code, "method", req.Method, "path", req.URL.Path)
 	}
-	if strings.Contains(req.URL.EscapedPath(), "/repository/files/") {
+	if p := req.URL.EscapedPath(); strings.Contains(p, "/repository/files/") || strings.Contains(p, "/jobs/artifacts/") {
 		resp.Body = &limitedBody{ReadCloser: resp.Body, left: c.maxFileSize}
 	}
 	return resp, nil

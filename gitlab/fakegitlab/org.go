@@ -86,6 +86,9 @@ type Project struct {
 	// Members are the project's direct members; members of its group come
 	// on top.
 	Members []Member
+	// JobArtifacts are files of the artifacts of the project's latest
+	// successful CI jobs (see JobArtifact).
+	JobArtifacts []JobArtifact
 }
 
 // Namespace returns the full path of the project's group ("platform/tooling"

@@ -478,6 +478,7 @@ func (s *Server) routesInit() {
 		{"POST " + api + "/projects/{id}/merge_requests", s.createMergeRequest},
 		{"GET " + api + "/projects/{id}/merge_requests/{iid}", s.getMergeRequest},
 		{"GET " + api + "/projects/{id}/members/all", s.projectMembers},
+		{"GET " + api + "/projects/{id}/jobs/artifacts/{ref}/raw/{path...}", s.jobArtifactRaw},
 		{"GET " + api + "/groups", s.listGroups},
 		{"GET " + api + "/groups/{id}", s.getGroup},
 		{"GET " + api + "/groups/{id}/projects", s.groupProjects},
