@@ -79,7 +79,14 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 		} else {
 			files["catalog-info.yaml"] = []byte(backstage(s))
 		}
-		addSources(files, s.name, s.language, log4j[s.name])
+		if s.fixture {
+			if err := addFixture(files, repoPath(s)); err != nil {
+				panic(err) // the embedded files are the binary's own: a bug
+			}
+			files["docs/index.md"] = []byte("# " + s.name + "\n")
+		} else {
+			addSources(files, s.name, s.language, log4j[s.name])
+		}
 		if s.name == SpringBootService {
 			files["pom.xml"] = []byte(springBootPOM)
 		}
@@ -143,7 +150,11 @@ func backstage(s service) string {
 			fmt.Fprintf(&b, "    - url: https://docs.%s/%s\n      title: Docs\n      type: docs\n", Domain, s.name)
 		}
 	}
-	fmt.Fprintf(&b, "spec:\n  type: service\n  lifecycle: %s\n  owner: group:%s\n", s.lifecycle, s.team)
+	kind := s.kind
+	if kind == "" {
+		kind = "service"
+	}
+	fmt.Fprintf(&b, "spec:\n  type: %s\n  lifecycle: %s\n  owner: group:%s\n", kind, s.lifecycle, s.team)
 	if s.tier != "" {
 		fmt.Fprintf(&b, "  tier: %q\n", s.tier)
 	}

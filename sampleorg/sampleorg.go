@@ -10,6 +10,7 @@
 package sampleorg
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -42,6 +43,12 @@ type service struct {
 	aliases                                                                  []string
 	runbook, docs                                                            bool
 	channel                                                                  string
+	// kind is the component's type when it is not "service" ("library").
+	kind string
+	// fixture: the repo's dependency files are those under
+	// testdata/<repo path> (see fixtures.go), made by the real package
+	// managers, instead of addSources' plausible ones.
+	fixture bool
 }
 
 var services = []service{
@@ -82,6 +89,18 @@ var services = []service{
 	// Log4j only through a Spring Boot starter: what resolving its pom.xml
 	// the way Maven does finds (see SpringBootService).
 	{name: SpringBootService, team: "storefront", tier: "2", lifecycle: "production", language: "java", framework: "spring-boot", description: "Shipping quotes and labels.", runbook: true},
+	// Exposure only a full graph shows (files in testdata/, provenance in
+	// testdata/SOURCES.md, what the real tools say in Affected): a parent
+	// POM published from another repo, a BOM import, a vulnerable package
+	// deep in an npm, yarn, pnpm, poetry lockfile, an indirect Go module.
+	{name: "java-parent", kind: "library", team: "platform", lifecycle: "production", language: "java", description: "The parent POM every Java service inherits its dependency versions from.", docs: true, fixture: true},
+	{name: "invoice-service", team: "backoffice", tier: "2", lifecycle: "production", language: "java", framework: "spring-boot", description: "Issues invoices and credit notes.", runbook: true, fixture: true},
+	{name: "audit-trail", team: "identity", tier: "2", lifecycle: "production", language: "java", description: "Append-only log of who did what.", runbook: true, fixture: true},
+	{name: "notification-center", team: "mobile", tier: "2", lifecycle: "production", language: "javascript", framework: "express", description: "Push notifications to the apps.", runbook: true, fixture: true},
+	{name: "partner-api", team: "backoffice", tier: "3", lifecycle: "production", language: "typescript", framework: "nestjs", description: "API for resellers and marketplaces.", fixture: true},
+	{name: "label-printer", team: "storefront", tier: "3", lifecycle: "production", language: "javascript", description: "Prints parcel labels as PDF.", fixture: true},
+	{name: "registry-janitor", team: "platform", tier: "3", lifecycle: "production", language: "python", description: "Deletes stale images from the container registry.", fixture: true},
+	{name: "edge-certs", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Keeps the edge's TLS certificates renewed (ACME).", runbook: true, fixture: true},
 }
 
 // SpringBootService is the sample service whose pom.xml names only
@@ -145,7 +164,7 @@ func Load(ctx context.Context, store *catalog.Store) error {
 			Namespace: s.namespace, Name: s.name, Description: s.description, Team: s.team,
 			Tier: s.tier, Lifecycle: s.lifecycle, Language: s.language, Framework: s.framework,
 			Aliases: s.aliases, SlackChannel: s.channel, Source: catalog.SourceImport,
-			Type: "service",
+			Type: cmp.Or(s.kind, "service"),
 		}
 		// fakepd names services by catalog reference: "checkout-api",
 		// "storefront/frontend".

@@ -272,7 +272,9 @@ func (d *demo) syncFromFakeGitLab(ctx context.Context, env *Env, log *slog.Logge
 //go:embed demomaven
 var demoMavenRepo embed.FS
 
-// demoMaven serves demoMavenRepo from a fake Maven repository and returns
+// demoMaven serves demoMavenRepo, with the POMs the sample organisation
+// publishes from its own repos (sampleorg.MavenRepo), from a fake Maven
+// repository and returns
 // the resolver the demo's sync uses: that repository behind the POM cache
 // in the demo's database, as serve and sync use Maven Central.
 func (d *demo) demoMaven() (*maven.Resolver, error) {
@@ -280,7 +282,7 @@ func (d *demo) demoMaven() (*maven.Resolver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo maven repository: %w", err)
 	}
-	d.maven = httptest.NewServer(fakemaven.New(sub))
+	d.maven = httptest.NewServer(fakemaven.New(sampleorg.MavenRepo(sub)))
 	return mavenConfig{Repos: []maven.RemoteRepo{{URL: d.maven.URL}}}.resolver(d.db.Pool, d.maven.Client())
 }
 
