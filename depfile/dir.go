@@ -22,10 +22,11 @@ type Result struct {
 	// Via of Deps can be trusted for.
 	Graph Graph
 	// Manifest is the path of the manifest read beside a lockfile to tell
-	// its direct dependencies (package.json beside yarn.lock or
-	// package-lock.json, pyproject.toml beside poetry.lock, Pipfile beside
-	// Pipfile.lock, composer.json beside composer.lock, build.gradle(.kts)
-	// beside gradle.lockfile); empty when none was found.
+	// its direct dependencies (package.json beside yarn.lock,
+	// package-lock.json or pnpm-lock.yaml, pyproject.toml beside
+	// poetry.lock, Pipfile beside Pipfile.lock, composer.json beside
+	// composer.lock, build.gradle(.kts) beside gradle.lockfile); empty
+	// when none was found.
 	Manifest string
 	// Deps are the dependencies, in file order, each (ecosystem, name,
 	// version) once. With a Manifest, a direct dependency's File and Line
@@ -76,7 +77,7 @@ func parseResult(p string, data []byte, manifest string, manifestDeps []Dependen
 // being used.
 func manifestsOf(k kind) []string {
 	switch k {
-	case kindPackageLock, kindYarnLock:
+	case kindPackageLock, kindYarnLock, kindPnpmLock:
 		return []string{"package.json"}
 	case kindPoetryLock:
 		return []string{"pyproject.toml"}

@@ -149,7 +149,7 @@ func TestNPMGraphMatchesResolvers(t *testing.T) {
 			fixture{set + "/npm-v3", "package-lock.json", set + "/npm-v3/npm-ls.json", "package.json", false},
 			fixture{set + "/yarn1", "yarn.lock", set + "/yarn1/npm-ls.json", "package.json", true},
 			fixture{set + "/berry", "yarn.lock", set + "/berry/npm-ls.json", "package.json", true},
-			fixture{set + "/pnpm", "pnpm-lock.yaml", set + "/pnpm/pnpm-ls.json", "", false},
+			fixture{set + "/pnpm", "pnpm-lock.yaml", set + "/pnpm/pnpm-ls.json", "package.json", false},
 		)
 	}
 	for _, tt := range tests {

@@ -37,19 +37,23 @@ type impactAnswer struct {
 	// unknown are the lines of "check these by hand" (versions that
 	// cannot be compared).
 	unknown []string
-	text    string
+	// gaps are the lines of "Graphs incomplete", by repo.
+	gaps map[string]string
+	text string
 }
 
 var (
 	// • svc — acme/group/repo <url> `1.2.5` in package-lock.json:503 (via mkdirp 0.5.5 at package.json:7) — fixed in `1.2.6`
 	hitLine     = regexp.MustCompile("^• (?:.+? — )?(acme/\\S+) <[^>]*> `([^`]*)` in (\\S+?)(?::\\d+)? \\(([^)]*)\\)")
 	summaryLine = regexp.MustCompile(`^\S.*: (\d+) repos, \d+ services, \d+ teams`)
+	// • svc — acme/group/repo <url>: `package.json` declares direct dependencies only: ...
+	gapRepo = regexp.MustCompile(`^• (?:.+? — )?(acme/\S+) <[^>]*>`)
 )
 
 // parseImpact reads the demo's rendering of an /impact answer.
 func parseImpact(t *testing.T, text string) impactAnswer {
 	t.Helper()
-	a := impactAnswer{summaryRepos: -1, text: text}
+	a := impactAnswer{summaryRepos: -1, text: text, gaps: map[string]string{}}
 	section := ""
 	for _, l := range strings.Split(text, "\n") {
 		switch {
@@ -75,6 +79,12 @@ func parseImpact(t *testing.T, text string) impactAnswer {
 		switch section {
 		case "unknown":
 			a.unknown = append(a.unknown, l)
+		case "gaps":
+			if m := gapRepo.FindStringSubmatch(l); m != nil {
+				a.gaps[m[1]] = l
+			} else {
+				t.Errorf("cannot read the answer's line %q", l)
+			}
 		case "hits":
 			m := hitLine.FindStringSubmatch(l)
 			if m == nil {
@@ -184,14 +194,23 @@ func TestDemoImpactGroundTruth(t *testing.T) {
 			if !ok {
 				t.Fatalf("no answer to %q in the demo's output:\n%s", q.cmd, out)
 			}
-			checkImpact(t, parseImpact(t, text), q.want)
+			checkImpact(t, parseImpact(t, text), q.want, judged)
 		})
 	}
 }
 
 // checkImpact holds an answer to the rows of the ground truth.
-func checkImpact(t *testing.T, a impactAnswer, want []sampleorg.AffectedRepo) {
+func checkImpact(t *testing.T, a impactAnswer, want []sampleorg.AffectedRepo, judged map[string]string) {
 	t.Helper()
+	// A repo whose lockfile (or resolved pom.xml) the real tool read in
+	// full is no incomplete graph; go.mod's are, for want of the paths.
+	for repo, l := range a.gaps {
+		if oracle := judged[repo]; strings.HasSuffix(oracle, ".txt") || strings.HasSuffix(oracle, ".json") {
+			if !strings.Contains(l, "`go.mod`") {
+				t.Errorf("listed as an incomplete graph, but %s records it all (%s): %s", repo, oracle, l)
+			}
+		}
+	}
 	byRepo := map[string]sampleorg.AffectedRepo{}
 	repos := 0
 	for _, w := range want {
