@@ -69,6 +69,10 @@ type Options struct {
 	// BOMs, transitive dependencies with their chain) over the repo's
 	// pom.xml files; nil reads POMs as declared (direct dependencies only).
 	Maven *maven.Resolver
+	// SBOM, when its Job is set, is a CI job's artifact read as each
+	// repo's graph at its default branch (see SBOMArtifact); the Source
+	// must then be an ArtifactSource.
+	SBOM SBOMArtifact
 }
 
 // Progress follows a sync.
@@ -318,6 +322,9 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	}
 	if !updated && err == nil {
 		snap, err = s.read(ctx, p)
+	}
+	if err == nil {
+		err = s.addSBOMArtifact(ctx, p, &snap)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
