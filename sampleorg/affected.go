@@ -84,6 +84,10 @@ func Affected() map[string][]AffectedRepo {
 			// pnpm why minimist: mkdirp 0.5.1 > minimist 0.0.8.
 			{Repo: "acme/storefront/label-printer", Package: "minimist", Version: "0.0.8", File: "pnpm-lock.yaml",
 				Via: []string{"mkdirp 0.5.1"}, Oracle: "acme/storefront/label-printer/pnpm-why-minimist-lodash.txt"},
+			// yarn (berry) why minimist -R: handlebars 4.0.14 > optimist
+			// 0.6.1 > minimist 0.0.10 (its lodash is 4.18.1: not affected).
+			{Repo: "acme/search/synonyms-editor", Package: "minimist", Version: "0.0.10", File: "yarn.lock",
+				Via: []string{"handlebars 4.0.14", "optimist 0.6.1"}, Oracle: "acme/search/synonyms-editor/yarn-why-minimist-lodash.txt"},
 		},
 		// lodash <4.17.20. yarn why lodash: "@nestjs/swagger" depends on it.
 		"GHSA-p6mc-m468-83gw": {
@@ -127,6 +131,7 @@ func Judged() map[string]string {
 	m["acme/mobile/notification-center"] = "acme/mobile/notification-center/npm-ls.json"
 	m["acme/backoffice/partner-api"] = "acme/backoffice/partner-api/yarn-why-lodash.txt"
 	m["acme/storefront/label-printer"] = "acme/storefront/label-printer/pnpm-why-minimist-lodash.txt"
+	m["acme/search/synonyms-editor"] = "acme/search/synonyms-editor/yarn-why-minimist-lodash.txt"
 	m["acme/platform/registry-janitor"] = "acme/platform/registry-janitor/poetry-show-tree.txt"
 	m["acme/platform/edge-certs"] = "acme/platform/edge-certs/go-mod-graph.txt"
 	// Every other go.mod requires the same two modules (addSources).

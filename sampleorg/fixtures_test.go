@@ -25,6 +25,7 @@ func TestFixtureRepos(t *testing.T) {
 		{"acme/mobile/notification-center", []string{"package.json", "package-lock.json"}},
 		{"acme/backoffice/partner-api", []string{"package.json", "yarn.lock"}},
 		{"acme/storefront/label-printer", []string{"package.json", "pnpm-lock.yaml"}},
+		{"acme/search/synonyms-editor", []string{"package.json", "yarn.lock"}},
 		{"acme/platform/registry-janitor", []string{"pyproject.toml", "poetry.lock"}},
 		{"acme/platform/edge-certs", []string{"go.mod", "go.sum", "main.go"}},
 	}

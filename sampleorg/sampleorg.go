@@ -98,6 +98,7 @@ var services = []service{
 	{name: "audit-trail", team: "identity", tier: "2", lifecycle: "production", language: "java", description: "Append-only log of who did what.", runbook: true, fixture: true},
 	{name: "notification-center", team: "mobile", tier: "2", lifecycle: "production", language: "javascript", framework: "express", description: "Push notifications to the apps.", runbook: true, fixture: true},
 	{name: "partner-api", team: "backoffice", tier: "3", lifecycle: "production", language: "typescript", framework: "nestjs", description: "API for resellers and marketplaces.", fixture: true},
+	{name: "synonyms-editor", team: "search", tier: "3", lifecycle: "production", language: "javascript", description: "Edits the search synonyms and previews them.", fixture: true},
 	{name: "label-printer", team: "storefront", tier: "3", lifecycle: "production", language: "javascript", description: "Prints parcel labels as PDF.", fixture: true},
 	{name: "registry-janitor", team: "platform", tier: "3", lifecycle: "production", language: "python", description: "Deletes stale images from the container registry.", fixture: true},
 	{name: "edge-certs", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Keeps the edge's TLS certificates renewed (ACME).", runbook: true, fixture: true},
