@@ -250,7 +250,11 @@ func addUnlocked(r Result, declared []Dependency) Result {
 		n++
 	}
 	if n > 0 {
-		msg := fmt.Sprintf("%d dependencies %s declares are not in the lockfile: listed as declared", n, r.Manifest)
+		in := "the lockfile"
+		if IsSBOM(r.File) {
+			in = "the SBOM"
+		}
+		msg := fmt.Sprintf("%d dependencies %s declares are not in %s: listed as declared", n, r.Manifest, in)
 		if r.Note != "" {
 			msg = r.Note + "; " + msg
 		}

@@ -252,7 +252,7 @@ func TestSBOMGradle(t *testing.T) {
 	}
 	// The test dependency is not on the runtime classpath the SBOM was
 	// made from: kept as declared, and said.
-	if !strings.Contains(r.Note, "build.gradle declares are not in") {
+	if !strings.Contains(r.Note, "build.gradle declares are not in the SBOM") {
 		t.Errorf("note %q, want the declared-only dependency said", r.Note)
 	}
 }
