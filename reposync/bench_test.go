@@ -97,7 +97,7 @@ type clusterRun struct {
 // syncCluster runs one full sync over n replicas started on e (killing the
 // last one once half the repos are done, when kill is set) and waits for
 // the run to finish.
-func syncCluster(b *testing.B, e *env, n int, kill bool, limiter func(*jobstest.Replica) gitlab.Limiter) clusterRun {
+func syncCluster(b *testing.B, e *env, n int, kill bool, base replicaOpts) clusterRun {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -108,7 +108,9 @@ func syncCluster(b *testing.B, e *env, n int, kill bool, limiter func(*jobstest.
 	var doneAll atomic.Int64
 	for i := range n {
 		tallies[i] = &tally{}
-		rs[i] = e.newReplica(b, string(rune('a'+i)), replicaOpts{progress: tallies[i], limiter: limiter, maxWorkers: envInt("SB_BENCH_WORKERS", 0)})
+		o := base
+		o.progress, o.maxWorkers = tallies[i], envInt("SB_BENCH_WORKERS", 0)
+		rs[i] = e.newReplica(b, string(rune('a'+i)), o)
 	}
 	for i := range n {
 		tallies[i].onDone = func() {
@@ -197,7 +199,7 @@ func BenchmarkSyncCold(b *testing.B) {
 				}
 				rssBefore := rssMiB("VmRSS")
 				resetPeakRSS()
-				out := syncCluster(b, e, c.replicas, c.kill, limiter)
+				out := syncCluster(b, e, c.replicas, c.kill, replicaOpts{limiter: limiter})
 				run := out.run
 				wall := out.wall.Seconds()
 				b.ReportMetric(float64(run.ReposSeen)/wall, "repos/s")

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/jobs"
 	"github.com/switchboard-dev/switchboard/jobs/jobstest"
+	"github.com/switchboard-dev/switchboard/maven"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
 )
@@ -47,6 +48,8 @@ type replicaOpts struct {
 	progress   reposync.Progress
 	// limiter, when set, gives the replica's GitLab client a shared limit.
 	limiter func(*jobstest.Replica) gitlab.Limiter
+	// maven, when set, gives the replica's sync a Maven resolver.
+	maven func(*jobstest.Replica) *maven.Resolver
 }
 
 func (e *env) newReplica(t testing.TB, name string, o replicaOpts) *replica {
@@ -63,7 +66,11 @@ func (e *env) newReplica(t testing.TB, name string, o replicaOpts) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	syncer := reposync.New(gl, store, reposync.Options{Rules: standards.Default().Rules(), Progress: o.progress})
+	var mvn *maven.Resolver
+	if o.maven != nil {
+		mvn = o.maven(db)
+	}
+	syncer := reposync.New(gl, store, reposync.Options{Rules: standards.Default().Rules(), Progress: o.progress, Maven: mvn})
 	workers := river.NewWorkers()
 	reposync.NewWorkers(syncer, store).Register(workers)
 	jc, err := jobs.New(db.Pool, jobs.Config{Workers: workers, MaxWorkers: o.maxWorkers})
