@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // ImpactHit is one repo an impact question found: the dependency or file
@@ -20,7 +21,10 @@ type ImpactHit struct {
 	From DependencyFile
 	// File is the matching path for file questions.
 	File string
-	// Services live in the repo; empty when none is catalogued.
+	// Services live in the repo, by name; empty when none is catalogued.
+	// Each carries what an answer names of it: ID, Namespace, Name and
+	// Team (the rest is one Profile(ID) away). An answer lists thousands
+	// of hits: their services' full records would be most of its cost.
 	Services []Service
 }
 
@@ -32,48 +36,131 @@ const dependencyColumns = `d.ecosystem, d.name, d.version, d.file, d.line, d.sou
 const dependencyJoins = `FROM dependencies d JOIN repos r ON r.id = d.repo_id
 	LEFT JOIN dependency_files f ON f.repo_id = d.repo_id AND f.path = d.source`
 
-func scanDependencyHit(row pgx.CollectableRow) (ImpactHit, error) {
-	var h ImpactHit
-	d := &h.Dependency
-	var err error
-	h.Repo, err = scanRepo(row, &d.Ecosystem, &d.Name, &d.Version, &d.File, &d.Line, &d.Source, &d.Direct, &d.Via, &d.Scope,
-		&h.From.Graph, &h.From.Note, &h.From.Manifest)
-	if len(d.Via) == 0 {
-		d.Via = nil
+// nameMatch picks the dependencies d called $1, as DependentRepos
+// matches names: the artifact part or the full name, ignoring case (each
+// side has its index: dependencies_artifact_idx, dependencies_name_idx).
+const nameMatch = `(d.artifact = lower($1) OR lower(d.name) = lower($1))`
+
+// hitChunk is how many hits scanHits reads into one chunk.
+const hitChunk = 512
+
+// scanHits reads the rows of a hit statement (repoColumns, then
+// dependencyColumns), in order. A few thousand rows are one answer, and a
+// hit is large: each row is scanned straight into its place in a chunk,
+// and the chunks copied once into a slice of the right size (rather than
+// grown by a quarter at a time).
+func scanHits(rows pgx.Rows) ([]ImpactHit, error) {
+	defer rows.Close()
+	var (
+		chunks [][]ImpactHit
+		n      int
+		last   pgtype.Timestamptz
+	)
+	for rows.Next() {
+		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == hitChunk {
+			chunks = append(chunks, make([]ImpactHit, 0, hitChunk))
+		}
+		c := &chunks[len(chunks)-1]
+		*c = append(*c, ImpactHit{})
+		n++
+		h := &(*c)[len(*c)-1]
+		r, d, f := &h.Repo, &h.Dependency, &h.From
+		if err := rows.Scan(&r.ID, &r.GitLabID, &r.Path, &r.DefaultBranch, &r.WebURL, &r.Archived, &r.Forked,
+			&last, &r.LastCommit, &r.DescriptorStatus, &r.DescriptorPath,
+			&d.Ecosystem, &d.Name, &d.Version, &d.File, &d.Line, &d.Source, &d.Direct, &d.Via, &d.Scope,
+			&f.Graph, &f.Note, &f.Manifest); err != nil {
+			return nil, err
+		}
+		if last.Valid {
+			r.LastActivityAt = last.Time
+		}
+		if len(d.Via) == 0 {
+			d.Via = nil
+		}
+		f.Path = d.Source
 	}
-	h.From.Path = d.Source
-	return h, err
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	hits := make([]ImpactHit, 0, n)
+	for _, c := range chunks {
+		hits = append(hits, c...)
+	}
+	return hits, nil
+}
+
+// hitsWithServices runs a hit statement (hitsSQL: repoColumns and
+// dependencyColumns, in the answer's order) and the statement of the
+// services of the repos it may name (repoIDs: a SELECT of repo ids over
+// the same arguments) in one round trip, and attaches each repo's
+// services to its hits.
+func (s *Store) hitsWithServices(ctx context.Context, hitsSQL, repoIDs string, args ...any) ([]ImpactHit, error) {
+	var b pgx.Batch
+	b.Queue(hitsSQL, args...)
+	b.Queue(servicesOfRepos(`sr.repo_id IN (`+repoIDs+`)`), args...)
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	hits, err := scanHits(rows)
+	if err != nil {
+		return nil, err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("services of repos: %w", err)
+	}
+	byRepo, err := scanServicesByRepo(rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		hits[i].Services = byRepo[hits[i].Repo.ID]
+	}
+	return hits, nil
 }
 
 // DependentRepos returns every repo with a dependency called name: the
 // full name ("org.apache.logging.log4j:log4j-core") or its artifact part
 // ("log4j-core"), ignoring case; direct and transitive ones, each with
-// its chain. Each dependency occurrence (file) is one hit. Deleted repos
-// are left out.
+// its chain, and the services of its repo. Each dependency occurrence
+// (file) is one hit. Deleted repos are left out. One round trip.
 func (s *Store) DependentRepos(ctx context.Context, name string) ([]ImpactHit, error) {
 	name = strings.TrimSpace(name)
-	rows, err := s.pool.Query(ctx, `
+	hits, err := s.hitsWithServices(ctx, `
 		SELECT `+repoColumns+`, `+dependencyColumns+`
 		`+dependencyJoins+`
-		WHERE (d.artifact = lower($1) OR lower(d.name) = lower($1)) AND r.deleted_at IS NULL
-		ORDER BY r.path, d.source, d.name, d.version`, name)
+		WHERE `+nameMatch+` AND r.deleted_at IS NULL
+		ORDER BY r.path, d.source, d.name, d.version`,
+		`SELECT d.repo_id FROM dependencies d WHERE `+nameMatch, name)
 	if err != nil {
 		return nil, fmt.Errorf("dependents of %s: %w", name, err)
 	}
-	hits, err := pgx.CollectRows(rows, scanDependencyHit)
-	if err != nil {
-		return nil, fmt.Errorf("dependents of %s: %w", name, err)
-	}
-	return hits, s.attachServices(ctx, hits)
+	return hits, nil
 }
 
-// EcosystemsOf returns the ecosystems in which some repo depends on a
-// package called name (as DependentRepos matches it), sorted.
+// EcosystemsOf returns the ecosystems in which some repo (not deleted)
+// depends on a package called name (as DependentRepos matches it),
+// sorted.
 func (s *Store) EcosystemsOf(ctx context.Context, name string) ([]string, error) {
 	name = strings.TrimSpace(name)
+	// The ecosystems of every matching row, then for each (a handful)
+	// the first row of a repo not deleted: a few index probes rather
+	// than a join of every row with repos.
 	rows, err := s.pool.Query(ctx, `
-		SELECT DISTINCT d.ecosystem FROM dependencies d
-		WHERE d.artifact = lower($1) OR lower(d.name) = lower($1) ORDER BY 1`, name)
+		SELECT e.ecosystem FROM (SELECT DISTINCT d.ecosystem FROM dependencies d WHERE `+nameMatch+`) e
+		WHERE EXISTS (SELECT 1 FROM (
+			SELECT 1 FROM dependencies d JOIN repos r ON r.id = d.repo_id
+			WHERE `+nameMatch+` AND d.ecosystem = e.ecosystem AND r.deleted_at IS NULL LIMIT 1) x)
+		ORDER BY 1`, name)
 	if err != nil {
 		return nil, fmt.Errorf("ecosystems of %s: %w", name, err)
 	}
@@ -152,11 +239,24 @@ func (s *Store) VersionsInUse(ctx context.Context, keys []PackageKey) ([]Package
 	for i, k := range keys {
 		ecos[i], names[i] = k.Ecosystem, k.NameKey
 	}
+	// A loose index scan of dependencies_name_key_idx: one probe per
+	// distinct version (a package has a few dozen in use, against
+	// thousands of rows), then for each the first row of a repo not
+	// deleted.
 	rows, err := s.pool.Query(ctx, `
-		SELECT DISTINCT d.ecosystem, d.name_key, d.version
-		FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name_key)
-		JOIN dependencies d ON d.name_key = k.name_key AND d.ecosystem = k.ecosystem
-		WHERE EXISTS (SELECT 1 FROM repos r WHERE r.id = d.repo_id AND r.deleted_at IS NULL)
+		WITH RECURSIVE v AS (
+			SELECT k.ecosystem, k.name_key, (SELECT min(d.version) FROM dependencies d
+				WHERE d.name_key = k.name_key AND d.ecosystem = k.ecosystem) AS version
+			FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name_key)
+			UNION ALL
+			SELECT v.ecosystem, v.name_key, (SELECT min(d.version) FROM dependencies d
+				WHERE d.name_key = v.name_key AND d.ecosystem = v.ecosystem AND d.version > v.version)
+			FROM v WHERE v.version IS NOT NULL)
+		SELECT DISTINCT v.ecosystem, v.name_key, v.version FROM v
+		WHERE v.version IS NOT NULL AND EXISTS (SELECT 1 FROM (
+			SELECT 1 FROM dependencies d JOIN repos r ON r.id = d.repo_id
+			WHERE d.name_key = v.name_key AND d.ecosystem = v.ecosystem AND d.version = v.version AND r.deleted_at IS NULL
+			LIMIT 1) x)
 		ORDER BY 1, 2, 3`, ecos, names)
 	if err != nil {
 		return nil, fmt.Errorf("versions in use: %w", err)
@@ -172,7 +272,8 @@ func (s *Store) VersionsInUse(ctx context.Context, keys []PackageKey) ([]Package
 }
 
 // ReposUsing returns every dependency on one of the given package
-// versions, with its repo, chain and services, as DependentRepos does.
+// versions, with its repo, chain and services, as DependentRepos does
+// (one round trip).
 func (s *Store) ReposUsing(ctx context.Context, versions []PackageVersion) ([]ImpactHit, error) {
 	if len(versions) == 0 {
 		return nil, nil
@@ -181,22 +282,20 @@ func (s *Store) ReposUsing(ctx context.Context, versions []PackageVersion) ([]Im
 	for i, v := range versions {
 		ecos[i], names[i], vers[i] = v.Ecosystem, v.NameKey, v.Version
 	}
-	rows, err := s.pool.Query(ctx, `
+	const using = `FROM unnest($1::text[], $2::text[], $3::text[]) AS k(ecosystem, name_key, version)
+		JOIN dependencies d ON d.name_key = k.name_key AND d.ecosystem = k.ecosystem AND d.version = k.version`
+	hits, err := s.hitsWithServices(ctx, `
 		SELECT `+repoColumns+`, `+dependencyColumns+`
-		FROM unnest($1::text[], $2::text[], $3::text[]) AS k(ecosystem, name_key, version)
-		JOIN dependencies d ON d.name_key = k.name_key AND d.ecosystem = k.ecosystem AND d.version = k.version
+		`+using+`
 		JOIN repos r ON r.id = d.repo_id
 		LEFT JOIN dependency_files f ON f.repo_id = d.repo_id AND f.path = d.source
 		WHERE r.deleted_at IS NULL
-		ORDER BY r.path, d.source, d.name, d.version`, ecos, names, vers)
+		ORDER BY r.path, d.source, d.name, d.version`,
+		`SELECT d.repo_id `+using, ecos, names, vers)
 	if err != nil {
 		return nil, fmt.Errorf("repos using %d versions: %w", len(versions), err)
 	}
-	hits, err := pgx.CollectRows(rows, scanDependencyHit)
-	if err != nil {
-		return nil, fmt.Errorf("repos using %d versions: %w", len(versions), err)
-	}
-	return hits, s.attachServices(ctx, hits)
+	return hits, nil
 }
 
 // GraphGaps says how many repos have an incomplete dependency graph, and
@@ -218,8 +317,9 @@ type GraphGaps struct {
 // RepoGap is a repo whose graph is incomplete, and the files that make it
 // so.
 type RepoGap struct {
-	Repo     Repo
-	Files    []DependencyFile
+	Repo  Repo
+	Files []DependencyFile
+	// Services live in the repo, as ImpactHit.Services.
 	Services []Service
 }
 
@@ -387,34 +487,75 @@ func globToLike(glob string) string {
 	return b.String()
 }
 
+// servicesOfRepos selects the services of the repos service_repos sr
+// that where picks, what an answer names of them (see
+// ImpactHit.Services), by repo then name.
+func servicesOfRepos(where string) string {
+	return `
+		SELECT sr.repo_id, s.id, s.namespace, s.name, COALESCE(t.name, '')
+		FROM service_repos sr JOIN services s ON s.id = sr.service_id LEFT JOIN teams t ON t.id = s.team_id
+		WHERE ` + where + ` ORDER BY sr.repo_id, s.name`
+}
+
+// scanServicesByRepo reads the rows of servicesOfRepos, by repo: each
+// repo's services are a slice of one array.
+func scanServicesByRepo(rows pgx.Rows) (map[int64][]Service, error) {
+	defer rows.Close()
+	// Read into small rows first: a Service is large, and only these
+	// fields of it are filled.
+	type row struct {
+		repoID, id            int64
+		namespace, name, team string
+	}
+	var (
+		read []row
+		r    row
+	)
+	for rows.Next() {
+		if err := rows.Scan(&r.repoID, &r.id, &r.namespace, &r.name, &r.team); err != nil {
+			return nil, fmt.Errorf("services of repos: %w", err)
+		}
+		read = append(read, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("services of repos: %w", err)
+	}
+	all, repos := make([]Service, len(read)), make([]int64, len(read))
+	for i, r := range read {
+		all[i], repos[i] = Service{ID: r.id, Namespace: r.namespace, Name: r.name, Team: r.team}, r.repoID
+	}
+	byRepo := make(map[int64][]Service, len(read))
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && repos[j] == repos[i] {
+			j++
+		}
+		byRepo[repos[i]] = all[i:j:j]
+		i = j
+	}
+	return byRepo, nil
+}
+
 // attachServices fills in the services of each hit's repo, in one query.
 func (s *Store) attachServices(ctx context.Context, hits []ImpactHit) error {
 	if len(hits) == 0 {
 		return nil
 	}
 	ids := make([]int64, 0, len(hits))
+	seen := make(map[int64]bool, len(hits))
 	for _, h := range hits {
-		ids = append(ids, h.Repo.ID)
+		if !seen[h.Repo.ID] {
+			seen[h.Repo.ID] = true
+			ids = append(ids, h.Repo.ID)
+		}
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT sr.repo_id, q.* FROM service_repos sr
-		JOIN LATERAL (`+serviceSelect+` WHERE s.id = sr.service_id) q ON true
-		WHERE sr.repo_id = ANY($1) ORDER BY q.name`, ids)
+	rows, err := s.pool.Query(ctx, servicesOfRepos(`sr.repo_id = ANY($1)`), ids)
 	if err != nil {
 		return fmt.Errorf("services of repos: %w", err)
 	}
-	byRepo := map[int64][]Service{}
-	for rows.Next() {
-		var repoID int64
-		svc, err := scanService(prefixRow{row: rows, first: &repoID})
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("services of repos: %w", err)
-		}
-		byRepo[repoID] = append(byRepo[repoID], svc)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("services of repos: %w", err)
+	byRepo, err := scanServicesByRepo(rows)
+	if err != nil {
+		return err
 	}
 	for i := range hits {
 		hits[i].Services = byRepo[hits[i].Repo.ID]

@@ -106,33 +106,50 @@ func ImpactCommand(cfg ImpactConfig) Command {
 					return usageResponse(fmt.Sprintf("%q is not a version constraint (%v). Examples: ", constraint, err), "/impact log4j-core <2.17.1", " or ", "/impact log4j-core >=2.0,<2.15.0"), nil
 				}
 			}
-			// The graphs' gaps (of the package's ecosystems) are asked
-			// for while the hits are: two queries at once.
-			ecos, err := idx.EcosystemsOf(ctx, name)
-			if err != nil {
-				return Response{}, err
-			}
-			ecos = ecosystemsOf(name, ecos)
-			gapsc := goGaps(ctx, idx, ecos, maxGapLines)
+			// The graphs' gaps (of the package's ecosystems, found first)
+			// are asked for while the hits are.
+			gapsc := make(chan gapsResult, 1)
+			go func() {
+				ecos, err := idx.EcosystemsOf(ctx, name)
+				if err != nil {
+					gapsc <- gapsResult{err: err}
+					return
+				}
+				g, err := idx.GraphGaps(ctx, ecosystemsOf(name, ecos), maxGapLines)
+				gapsc <- gapsResult{g, err}
+			}()
 			hits, err := idx.DependentRepos(ctx, name)
 			if err != nil {
 				return Response{}, err
 			}
-			var matched, unknown []impactRow
-			for _, h := range hits {
+			// A constraint is matched once per distinct version: a
+			// package has a few dozen in use across thousands of repos.
+			type match struct {
+				ok  bool
+				err error
+			}
+			matches := map[string]match{}
+			matched, unknown := make([]impactRow, 0, len(hits)), []impactRow(nil)
+			for i := range hits {
+				h := &hits[i]
 				if constraint == "" {
 					matched = append(matched, impactRow{hit: h})
 					continue
 				}
-				if h.Dependency.Version == "" {
+				v := h.Dependency.Version
+				if v == "" {
 					unknown = append(unknown, impactRow{hit: h})
 					continue
 				}
-				ok, err := depfile.MatchConstraint(h.Dependency.Version, constraint)
+				m, ok := matches[v]
+				if !ok {
+					m.ok, m.err = depfile.MatchConstraint(v, constraint)
+					matches[v] = m
+				}
 				switch {
-				case err != nil:
+				case m.err != nil:
 					unknown = append(unknown, impactRow{hit: h}) // a range or a variable: cannot tell
-				case ok:
+				case m.ok:
 					matched = append(matched, impactRow{hit: h})
 				}
 			}
@@ -265,8 +282,9 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 	if err != nil {
 		return Response{}, err
 	}
-	var rows, unknown []impactRow
-	for _, h := range hits {
+	rows, unknown := make([]impactRow, 0, len(hits)), []impactRow(nil)
+	for i := range hits {
+		h := &hits[i]
 		d := h.Dependency
 		v := verdicts[catalog.PackageVersion{Ecosystem: d.Ecosystem, NameKey: advisories.NameKey(d.Ecosystem, d.Name), Version: d.Version}]
 		if v.unknown {
@@ -376,7 +394,9 @@ func usageResponse(parts ...string) Response {
 
 // impactRow is one hit of an answer, with what an advisory says of it.
 type impactRow struct {
-	hit catalog.ImpactHit
+	// hit points into the slice of hits the index returned: rows are
+	// sorted and filtered by the thousand, hits are large.
+	hit *catalog.ImpactHit
 	// advisory marks an answer to an advisory: fix is the first fixed
 	// version ("" when none is).
 	advisory bool
@@ -390,7 +410,7 @@ type impactRow struct {
 
 // entryRef names the direct dependency a transitive hit's chain starts
 // from; ok is false for a hit without a chain.
-func entryRef(h catalog.ImpactHit) (catalog.EntryRef, bool) {
+func entryRef(h *catalog.ImpactHit) (catalog.EntryRef, bool) {
 	d := h.Dependency
 	if d.Direct || len(d.Via) == 0 {
 		return catalog.EntryRef{}, false
@@ -430,7 +450,7 @@ func withEntries(ctx context.Context, idx ImpactIndex, rows []impactRow) error {
 
 // teamOf is the team a hit is listed under: its services' first owner;
 // "" when none.
-func teamOf(h catalog.ImpactHit) string {
+func teamOf(h *catalog.ImpactHit) string {
 	for _, s := range h.Services {
 		if s.Team != "" {
 			return s.Team
@@ -450,13 +470,42 @@ func teamLess(a, b string) bool {
 // sortByTeam orders rows as an answer lists them: by team, the unowned
 // last, each team's in the order given.
 func sortByTeam(rows []impactRow) {
-	sort.SliceStable(rows, func(i, j int) bool { return teamLess(teamOf(rows[i].hit), teamOf(rows[j].hit)) })
+	// A counting sort by the teams' rank: each row's team is found
+	// once, each row moved once.
+	teams := make([]string, len(rows))
+	rank := map[string]int{}
+	for i := range rows {
+		teams[i] = teamOf(rows[i].hit)
+		rank[teams[i]] = 0
+	}
+	names := make([]string, 0, len(rank))
+	for t := range rank {
+		names = append(names, t)
+	}
+	sort.Slice(names, func(i, j int) bool { return teamLess(names[i], names[j]) })
+	start := make([]int, len(names)+1) // where each rank's rows begin
+	for i, t := range names {
+		rank[t] = i
+	}
+	for _, t := range teams {
+		start[rank[t]+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]impactRow, len(rows))
+	for i, t := range teams {
+		k := rank[t]
+		sorted[start[k]] = rows[i]
+		start[k]++
+	}
+	copy(rows, sorted)
 }
 
 func rowsOf(hits []catalog.ImpactHit) []impactRow {
 	out := make([]impactRow, len(hits))
-	for i, h := range hits {
-		out[i] = impactRow{hit: h}
+	for i := range hits {
+		out[i] = impactRow{hit: &hits[i]}
 	}
 	return out
 }
@@ -476,7 +525,7 @@ type impactAnswer struct {
 }
 
 // transitive says whether a hit comes in only through other packages.
-func transitive(h catalog.ImpactHit) bool {
+func transitive(h *catalog.ImpactHit) bool {
 	return !h.Dependency.Direct && h.Dependency.Via != nil
 }
 
@@ -515,19 +564,21 @@ func impactResponse(a impactAnswer) Response {
 		blocks = append(blocks, &Context{Text: T(Plain(gapSummary(a.gaps)))})
 	}
 
+	// Lines are rendered for the rows shown only (an answer counts
+	// thousands of rows and shows maxImpactLines).
 	type teamPart struct {
-		lines                 []Text
+		rows                  []int // indexes in a.rows
 		repos, svcs, indirect map[string]bool
 	}
 	byTeam := map[string]*teamPart{}
-	for _, r := range a.rows {
-		team, line := impactLine(r, a.files)
+	for i, r := range a.rows {
+		team := teamOf(r.hit)
 		tp := byTeam[team]
 		if tp == nil {
 			tp = &teamPart{repos: map[string]bool{}, svcs: map[string]bool{}, indirect: map[string]bool{}}
 			byTeam[team] = tp
 		}
-		tp.lines = append(tp.lines, line)
+		tp.rows = append(tp.rows, i)
 		tp.repos[r.hit.Repo.Path] = true
 		for _, s := range r.hit.Services {
 			tp.svcs[s.Ref()] = true
@@ -545,14 +596,14 @@ func impactResponse(a impactAnswer) Response {
 	shown := 0
 	for _, team := range teamNames {
 		tp := byTeam[team]
-		lines := tp.lines
+		rows := tp.rows
 		if shown >= maxImpactLines {
 			break
 		}
-		if n := maxImpactLines - shown; len(lines) > n {
-			lines = lines[:n]
+		if n := maxImpactLines - shown; len(rows) > n {
+			rows = rows[:n]
 		}
-		shown += len(lines)
+		shown += len(rows)
 		title := "Team " + team
 		if team == "" {
 			title = "No catalogued service (owner unknown)"
@@ -562,7 +613,8 @@ func impactResponse(a impactAnswer) Response {
 			count += fmt.Sprintf(", %d transitive", len(tp.indirect))
 		}
 		sec.add(T(Bold(title), Plain(count)))
-		for _, l := range lines {
+		for _, i := range rows {
+			_, l := impactLine(a.rows[i], a.files)
 			sec.add(l)
 		}
 	}
