@@ -30,7 +30,8 @@ type AffectedRepo struct {
 	// sync archived repos, so /impact does not list it.
 	Archived bool
 	// Oracle is the real tool's output the row is read from, under
-	// testdata/oracle/.
+	// testdata/oracle/, or under testdata/acme/ for an SBOM committed in
+	// the repo (the build's own account of what it resolved).
 	Oracle string
 }
 
@@ -55,21 +56,30 @@ var log4jCore = []AffectedRepo{
 	{Repo: "acme/identity/audit-trail", Version: "2.14.1", Direct: true, Oracle: "acme/identity/audit-trail/mvn-tree.txt"},
 }
 
+// sbomOracle is the SBOM-only Gradle repo's committed CycloneDX SBOM,
+// under testdata/ (handwritten in cyclonedx-gradle-plugin's shape: no
+// Gradle can run here; see depfile/testdata/sbom/SOURCES.md).
+const sbomOracle = "acme/data/metrics-exporter/bom.json"
+
 // Affected returns, by advisory id (the GHSA id of advisories/testdata),
-// every sample repo the advisory affects. An advisory absent, or with no
-// rows, affects no sample repo: Spring4Shell (no Spring Framework module
-// anywhere), log4j 1.x, PyYAML (registry-janitor locks no PyYAML; the
-// requirements.txt repos declare requests and fastapi only), nokogiri
-// (email-sender's Gemfile.lock locks rails alone), regex (no Cargo.lock).
+// every sample repo the advisory affects, a row for each affected package
+// it resolves. An advisory with no rows affects no sample repo: log4j 1.x,
+// PyYAML (registry-janitor locks no PyYAML; the requirements.txt repos
+// declare requests and fastapi only), nokogiri (email-sender's
+// Gemfile.lock locks rails alone), regex (no Cargo.lock).
 func Affected() map[string][]AffectedRepo {
 	const log4jCorePkg = "org.apache.logging.log4j:log4j-core"
 	core := func() []AffectedRepo {
-		out := make([]AffectedRepo, len(log4jCore))
-		for i, r := range log4jCore {
+		out := make([]AffectedRepo, 0, len(log4jCore)+1)
+		for _, r := range log4jCore {
 			r.Package, r.File = log4jCorePkg, "pom.xml"
-			out[i] = r
+			out = append(out, r)
 		}
-		return out
+		// The SBOM-only Gradle repo (sbom.go): its committed CycloneDX
+		// bom.json, dependencies from the build's root:
+		// acme-metrics-client 3.2.0 > acme-logging 3.2.0 > log4j-core.
+		return append(out, AffectedRepo{Repo: SBOMRepoPath, Package: log4jCorePkg, Version: "2.14.1", File: "bom.json",
+			Via: []string{"acme-metrics-client 3.2.0", "acme-logging 3.2.0"}, Oracle: sbomOracle})
 	}
 	return map[string][]AffectedRepo{
 		"GHSA-jfh8-c2jp-5v3q": core(), // CVE-2021-44228
@@ -108,7 +118,19 @@ func Affected() map[string][]AffectedRepo {
 				Via: []string{"golang.org/x/crypto v0.9.0"}, Oracle: "acme/platform/edge-certs/go-mod-graph.txt"},
 		},
 		"GHSA-2qrg-x229-3v8q": nil, // log4j:log4j 1.x
-		"GHSA-36p3-wjmg-h94x": nil, // Spring4Shell
+		// Spring4Shell: spring-boot-starter-web <2.5.12, spring-webmvc and
+		// spring-beans <5.3.18, all in the SBOM-only Gradle repo's
+		// bom.json (dependencies from its root: spring-boot-starter-web
+		// 2.5.6 > spring-webmvc 5.3.12; > spring-web 5.3.12 > spring-beans
+		// 5.3.12).
+		"GHSA-36p3-wjmg-h94x": {
+			{Repo: SBOMRepoPath, Package: "org.springframework.boot:spring-boot-starter-web", Version: "2.5.6", File: "build.gradle",
+				Direct: true, Oracle: sbomOracle},
+			{Repo: SBOMRepoPath, Package: "org.springframework:spring-webmvc", Version: "5.3.12", File: "bom.json",
+				Via: []string{"spring-boot-starter-web 2.5.6"}, Oracle: sbomOracle},
+			{Repo: SBOMRepoPath, Package: "org.springframework:spring-beans", Version: "5.3.12", File: "bom.json",
+				Via: []string{"spring-boot-starter-web 2.5.6", "spring-web 5.3.12"}, Oracle: sbomOracle},
+		},
 		"GHSA-8q59-q68h-6hv4": nil, // PyYAML
 		"GHSA-crjr-9rc5-ghw8": nil, // nokogiri
 		"GHSA-m5pq-gvj9-9vr8": nil, // regex (crates.io)
@@ -164,8 +186,6 @@ func Judged() map[string]string {
 	} {
 		m[r] = "no dependency file"
 	}
-	// The SBOM-only Gradle repo (sbom.go) goes here with its rows in
-	// Affected once GitLabOrg serves it: its truth is what the Gradle build
-	// that wrote its SBOM resolved.
+	m[SBOMRepoPath] = sbomOracle
 	return m
 }

@@ -103,6 +103,7 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 	tmpl := map[string][]byte{"catalog-info.yaml": []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: ${{ values.owner }}\n")}
 	add("acme/platform/service-template", tmpl, false)
 	add("acme/legacy/old-billing", withSources("old-billing", "java", "2.11.2"), true)
+	add(SBOMRepo())
 	return org
 }
 

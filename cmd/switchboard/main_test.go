@@ -53,9 +53,9 @@ func TestDemoRun(t *testing.T) {
 		{"misspelt", []string{"--run", "/whoowns chekout-api"}, 0, []string{"Did you mean", "/whoowns checkout-api"}},
 		{"several", []string{"--run", "/help", "--run", "/whoowns cart"}, 0, []string{"/whoowns SERVICE", "`cart` is an alias of `basket-service`"}},
 		{"unknown command", []string{"--run", "/frobnicate"}, 0, []string{"There is no command /frobnicate"}},
-		{"impact", []string{"--run", "/impact log4j-core <2.17.1"}, 0, []string{"log4j-core <2.17.1: 7 repos, 6 services, 4 teams — 1 transitive", "payment-gateway", "`2.14.1` in pom.xml", "sso-bridge", "acme/payments/payments-scripts",
+		{"impact", []string{"--run", "/impact log4j-core <2.17.1"}, 0, []string{"log4j-core <2.17.1: 8 repos, 7 services, 5 teams — 2 transitive", "payment-gateway", "`2.14.1` in pom.xml", "sso-bridge", "acme/payments/payments-scripts",
 			"shipping-api — acme/storefront/shipping-api", "`2.14.1` in pom.xml:8 (via spring-boot-starter-log4j2 2.6.1 at pom.xml:8)"}},
-		{"impact advisory", []string{"--run", "/impact CVE-2021-44228"}, 0, []string{"GHSA-jfh8-c2jp-5v3q (CVE-2021-44228)", "CVE-2021-44228: 7 repos, 6 services, 4 teams — 1 transitive",
+		{"impact advisory", []string{"--run", "/impact CVE-2021-44228"}, 0, []string{"GHSA-jfh8-c2jp-5v3q (CVE-2021-44228)", "CVE-2021-44228: 8 repos, 7 services, 5 teams — 2 transitive",
 			// The resolver places a direct dependency at its <dependency> element.
 			"`2.14.1` in pom.xml:15 (direct) — fixed in `2.15.0`", "`2.11.2` in pom.xml:15 (direct) — fixed in `2.12.2`", "Dependency graphs incomplete in",
 			"`2.14.1` in pom.xml:8 (via spring-boot-starter-log4j2 2.6.1 at pom.xml:8) — fixed in `2.15.0`"}},
