@@ -2,7 +2,9 @@ package depfile
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -384,7 +386,11 @@ func cdxScope(scope string, dev bool) string {
 // metadata.component (the subject, its nested components being its own
 // modules), components (nested ones included) and dependencies.
 func readCycloneDXJSON(file string, data []byte) (sbomDoc, error) {
-	w := newJSONWalker(file, data)
+	return twice(file, data, readCycloneDXJSONWith)
+}
+
+func readCycloneDXJSONWith(w *sbomWalker) (sbomDoc, error) {
+	file := w.file
 	doc := sbomDoc{format: "CycloneDX"}
 	format, formatLine := "", 0
 	err := w.object("CycloneDX BOM", func(key string, line int) error {
@@ -396,7 +402,7 @@ func readCycloneDXJSON(file string, data []byte) (sbomDoc, error) {
 		case "metadata":
 			return w.object(key, func(k string, _ int) error {
 				if k != "component" {
-					return w.skip()
+					return w.skipValue()
 				}
 				return w.cdxComponent(&doc, true)
 			})
@@ -404,6 +410,17 @@ func readCycloneDXJSON(file string, data []byte) (sbomDoc, error) {
 			return w.array(key, func() error { return w.cdxComponent(&doc, false) })
 		case "dependencies":
 			return w.array(key, func() error {
+				if w.fast {
+					var e struct {
+						Ref       string   `json:"ref"`
+						DependsOn []string `json:"dependsOn"`
+					}
+					if err := w.decode(&e); err != nil {
+						return err
+					}
+					doc.depends(e.Ref, e.DependsOn)
+					return nil
+				}
 				var ref string
 				var on []string
 				err := w.object("dependency", func(k string, _ int) error {
@@ -421,13 +438,13 @@ func readCycloneDXJSON(file string, data []byte) (sbomDoc, error) {
 							return err
 						})
 					}
-					return w.skip()
+					return w.skipValue()
 				})
 				doc.depends(ref, on)
 				return err
 			})
 		}
-		return w.skip()
+		return w.skipValue()
 	})
 	if err == nil {
 		err = w.end()
@@ -458,7 +475,7 @@ func (doc *sbomDoc) depends(ref string, on []string) {
 }
 
 // cdxComponent reads one component object and its nested components.
-func (w *jsonWalker) cdxComponent(doc *sbomDoc, own bool) error {
+func (w *sbomWalker) cdxComponent(doc *sbomDoc, own bool) error {
 	var (
 		ref, group, name, version, purl, scope string
 		dev                                    bool
@@ -498,7 +515,7 @@ func (w *jsonWalker) cdxComponent(doc *sbomDoc, own bool) error {
 						pv = v
 						return err
 					}
-					return w.skip()
+					return w.skipValue()
 				})
 				if pn == "cdx:npm:package:development" && pv == "true" {
 					dev = true
@@ -508,7 +525,7 @@ func (w *jsonWalker) cdxComponent(doc *sbomDoc, own bool) error {
 		case "components":
 			return w.array(k, func() error { return w.cdxComponent(doc, own) })
 		default:
-			return w.skip()
+			return w.skipValue()
 		}
 		v, _, err := w.str()
 		*dst = v
@@ -760,7 +777,11 @@ func spdxEdge(a, typ, b string) (e sbomEdge, contains, ok bool) {
 // no dependency relationship from the subject, direct dependencies are
 // inferred as those nothing requires, or the graph is flat.
 func readSPDXJSON(file string, data []byte) (sbomDoc, error) {
-	w := newJSONWalker(file, data)
+	return twice(file, data, readSPDXJSONWith)
+}
+
+func readSPDXJSONWith(w *sbomWalker) (sbomDoc, error) {
+	file := w.file
 	doc := sbomDoc{format: "SPDX"}
 	version, versionLine := "", 0
 	docID := "SPDXRef-DOCUMENT"
@@ -791,6 +812,18 @@ func readSPDXJSON(file string, data []byte) (sbomDoc, error) {
 			return w.array(key, func() error { return w.spdxPackage(&doc) })
 		case "relationships":
 			return w.array(key, func() error {
+				if w.fast {
+					var e struct {
+						A   string `json:"spdxElementId"`
+						Typ string `json:"relationshipType"`
+						B   string `json:"relatedSpdxElement"`
+					}
+					if err := w.decode(&e); err != nil {
+						return err
+					}
+					rels = append(rels, rel{e.A, e.Typ, e.B})
+					return nil
+				}
 				var r rel
 				err := w.object("relationship", func(k string, _ int) error {
 					var dst *string
@@ -802,7 +835,7 @@ func readSPDXJSON(file string, data []byte) (sbomDoc, error) {
 					case "relatedSpdxElement":
 						dst = &r.b
 					default:
-						return w.skip()
+						return w.skipValue()
 					}
 					v, _, err := w.str()
 					*dst = v
@@ -812,7 +845,7 @@ func readSPDXJSON(file string, data []byte) (sbomDoc, error) {
 				return err
 			})
 		}
-		return w.skip()
+		return w.skipValue()
 	})
 	if err == nil {
 		err = w.end()
@@ -857,7 +890,7 @@ func readSPDXJSON(file string, data []byte) (sbomDoc, error) {
 }
 
 // spdxPackage reads one package of an SPDX document.
-func (w *jsonWalker) spdxPackage(doc *sbomDoc) error {
+func (w *sbomWalker) spdxPackage(doc *sbomDoc) error {
 	var id, name, version, purl string
 	first := 0
 	err := w.object("package", func(k string, line int) error {
@@ -886,7 +919,7 @@ func (w *jsonWalker) spdxPackage(doc *sbomDoc) error {
 						loc = v
 						return err
 					}
-					return w.skip()
+					return w.skipValue()
 				})
 				if typ == "purl" && purl == "" {
 					purl = loc
@@ -894,7 +927,7 @@ func (w *jsonWalker) spdxPackage(doc *sbomDoc) error {
 				return err
 			})
 		default:
-			return w.skip()
+			return w.skipValue()
 		}
 		v, _, err := w.str()
 		*dst = v
@@ -905,4 +938,51 @@ func (w *jsonWalker) spdxPackage(doc *sbomDoc) error {
 	}
 	doc.nodes = append(doc.nodes, sbomPackage(w.file, id, purl, name, version, "", first))
 	return nil
+}
+
+// sbomWalker reads an SBOM's JSON. SBOMs are mostly what a graph does not
+// need (licenses, hashes, descriptions, external references): fast, it
+// skips a value whole with one Decode, several times quicker than token
+// by token, but a syntax error inside it then has no exact position; so
+// an SBOM the fast pass finds malformed is read again token by token
+// (twice), for the positioned error.
+type sbomWalker struct {
+	*jsonWalker
+	fast bool
+}
+
+// skipValue skips the next value.
+func (w *sbomWalker) skipValue() error {
+	if !w.fast {
+		return w.skip()
+	}
+	var v struct{}
+	if err := w.dec.Decode(&v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// Not an object: skipped all the same.
+			return nil
+		}
+		return w.wrap(err)
+	}
+	return nil
+}
+
+// decode reads the next value into v (fast pass only: any error, a value
+// of another type included, sends the document to the slow pass).
+func (w *sbomWalker) decode(v any) error {
+	if err := w.dec.Decode(v); err != nil {
+		return w.wrap(err)
+	}
+	return nil
+}
+
+// twice reads data with read, fast, and again token by token when that
+// fails, for the error's exact position.
+func twice(file string, data []byte, read func(*sbomWalker) (sbomDoc, error)) (sbomDoc, error) {
+	doc, err := read(&sbomWalker{jsonWalker: newJSONWalker(file, data), fast: true})
+	if err == nil {
+		return doc, nil
+	}
+	return read(&sbomWalker{jsonWalker: newJSONWalker(file, data)})
 }

@@ -3,6 +3,7 @@ package depfile_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"slices"
@@ -522,6 +523,79 @@ func TestSelectSBOM(t *testing.T) {
 			slices.Sort(got)
 			if !slices.Equal(got, tt.graph) {
 				t.Fatalf("SelectGraph: got %v, want %v", got, tt.graph)
+			}
+		})
+	}
+}
+
+// bigSBOMs makes one SBOM of n components in each format, each component
+// with the licenses, hashes and references real ones carry, each requiring
+// up to three later ones.
+func bigSBOMs(n int) map[string][]byte {
+	var cdx, xml, spdx strings.Builder
+	cdx.WriteString(`{"bomFormat": "CycloneDX", "specVersion": "1.5", "metadata": {"component": {"bom-ref": "root", "name": "big"}}, "components": [`)
+	xml.WriteString(`<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><metadata><component bom-ref="root"><name>big</name></component></metadata><components>`)
+	spdx.WriteString(`{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "documentDescribes": ["SPDXRef-root"], "packages": [{"SPDXID": "SPDXRef-root", "name": "big"}`)
+	hash := strings.Repeat("ab", 64)
+	for i := range n {
+		id := fmt.Sprintf("p%d", i)
+		if i > 0 {
+			cdx.WriteString(",")
+		}
+		fmt.Fprintf(&cdx, "\n{\"type\": \"library\", \"bom-ref\": %q, \"name\": %q, \"version\": \"1.0.%d\", \"purl\": \"pkg:npm/%s@1.0.%d\", \"description\": \"a package\", \"licenses\": [{\"license\": {\"id\": \"MIT\"}}], \"hashes\": [{\"alg\": \"SHA-512\", \"content\": %q}], \"externalReferences\": [{\"type\": \"vcs\", \"url\": \"https://example.invalid/%s.git\"}]}", id, id, i, id, i, hash, id)
+		fmt.Fprintf(&xml, "\n<component type=\"library\" bom-ref=%q><name>%s</name><version>1.0.%d</version><description>a package</description><hashes><hash alg=\"SHA-512\">%s</hash></hashes><licenses><license><id>MIT</id></license></licenses><purl>pkg:npm/%s@1.0.%d</purl></component>", id, id, i, hash, id, i)
+		fmt.Fprintf(&spdx, ",\n{\"SPDXID\": \"SPDXRef-%s\", \"name\": %q, \"versionInfo\": \"1.0.%d\", \"downloadLocation\": \"NOASSERTION\", \"licenseDeclared\": \"MIT\", \"checksums\": [{\"algorithm\": \"SHA512\", \"checksumValue\": %q}], \"externalRefs\": [{\"referenceCategory\": \"PACKAGE-MANAGER\", \"referenceType\": \"purl\", \"referenceLocator\": \"pkg:npm/%s@1.0.%d\"}]}", id, id, i, hash, id, i)
+	}
+	cdx.WriteString("],\n\"dependencies\": [")
+	xml.WriteString("</components><dependencies>")
+	spdx.WriteString("],\n\"relationships\": [")
+	for i := -1; i < n; i++ {
+		from, on := "root", []string{"p0", "p1", "p2"}
+		if i >= 0 {
+			from, on = fmt.Sprintf("p%d", i), nil
+			for j := 1; j <= 3 && 3*i+j < n; j++ {
+				on = append(on, fmt.Sprintf("p%d", 3*i+j))
+			}
+		}
+		if i >= 0 {
+			cdx.WriteString(",")
+		}
+		fmt.Fprintf(&cdx, "\n{\"ref\": %q, \"dependsOn\": [", from)
+		fmt.Fprintf(&xml, "\n<dependency ref=%q>", from)
+		for k, to := range on {
+			if k > 0 {
+				cdx.WriteString(", ")
+			}
+			fmt.Fprintf(&cdx, "%q", to)
+			fmt.Fprintf(&xml, "<dependency ref=%q/>", to)
+			if i >= 0 || k > 0 {
+				spdx.WriteString(",")
+			}
+			fmt.Fprintf(&spdx, "\n{\"spdxElementId\": \"SPDXRef-%s\", \"relationshipType\": \"DEPENDS_ON\", \"relatedSpdxElement\": \"SPDXRef-%s\"}", from, to)
+		}
+		cdx.WriteString("]}")
+		xml.WriteString("</dependency>")
+	}
+	cdx.WriteString("]}\n")
+	xml.WriteString("</dependencies></bom>\n")
+	spdx.WriteString("]}\n")
+	return map[string][]byte{"bom.json": []byte(cdx.String()), "bom.xml": []byte(xml.String()), "big.spdx.json": []byte(spdx.String())}
+}
+
+// BenchmarkParseSBOM reads a 20,000-component SBOM in each format:
+// go test ./depfile -run '^$' -bench ParseSBOM
+func BenchmarkParseSBOM(b *testing.B) {
+	const n = 20000
+	docs := bigSBOMs(n)
+	for _, name := range []string{"bom.json", "bom.xml", "big.spdx.json"} {
+		b.Run(name, func(b *testing.B) {
+			data := docs[name]
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				r := depfile.ParseFile(name, data)
+				if r.Err != nil || len(r.Deps) != n || r.Graph != depfile.GraphPaths {
+					b.Fatalf("got %d deps, graph %v, err %v", len(r.Deps), r.Graph, r.Err)
+				}
 			}
 		})
 	}

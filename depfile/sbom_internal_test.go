@@ -1,0 +1,38 @@
+package depfile
+
+import (
+	"os"
+	"reflect"
+	"testing"
+)
+
+// TestSBOMWalkerFastSlow: the fast pass (values skipped whole) reads the
+// same document as the token-by-token one, and a malformed one fails
+// both ways, the slow pass giving the position.
+func TestSBOMWalkerFastSlow(t *testing.T) {
+	tests := []struct {
+		file string
+		read func(*sbomWalker) (sbomDoc, error)
+	}{
+		{"testdata/sbom/npm/bom.json", readCycloneDXJSONWith},
+		{"testdata/sbom/npm/npm-sbom.cdx.json", readCycloneDXJSONWith},
+		{"testdata/sbom/gradle/bom.json", readCycloneDXJSONWith},
+		{"testdata/sbom/npm/npm-sbom.spdx.json", readSPDXJSONWith},
+	}
+	for _, tt := range tests {
+		data, err := os.ReadFile(tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cut := range []int{len(data), len(data) * 3 / 4} {
+			fast, ferr := tt.read(&sbomWalker{jsonWalker: newJSONWalker(tt.file, data[:cut]), fast: true})
+			slow, serr := tt.read(&sbomWalker{jsonWalker: newJSONWalker(tt.file, data[:cut])})
+			if (ferr == nil) != (serr == nil) || ferr == nil && !reflect.DeepEqual(fast, slow) {
+				t.Errorf("%s cut at %d: fast %v, slow %v; want the same document", tt.file, cut, ferr, serr)
+			}
+			if cut < len(data) && serr == nil {
+				t.Errorf("%s cut at %d: no error", tt.file, cut)
+			}
+		}
+	}
+}
