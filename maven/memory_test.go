@@ -3,12 +3,12 @@ package maven
 import "testing"
 
 func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
-	m := newMemory(10)
-	m.put("a", []byte("1234"))
-	m.put("b", []byte("1234"))
+	m := newMemory[[]byte](10)
+	m.put("a", []byte("1234"), 4)
+	m.put("b", []byte("1234"), 4)
 	m.get("a") // b is now the least recently used
-	m.put("c", []byte("1234"))
-	m.put("huge", []byte("12345678901"))
+	m.put("c", []byte("1234"), 4)
+	m.put("huge", []byte("12345678901"), 11)
 	tests := []struct {
 		key  string
 		held bool

@@ -39,6 +39,9 @@ type loader struct {
 	wsOnce  sync.Once
 	wsIndex map[Coord]string
 
+	// parsed, when set, holds released POMs parsed by earlier loaders.
+	parsed *memory[*pom]
+
 	mu     sync.Mutex
 	raws   map[Coord]*entry[*pom]
 	models map[Coord]*entry[*model]
@@ -97,6 +100,12 @@ func (l *loader) fetch(ctx context.Context, c Coord) (*pom, error) {
 		if l.repo == nil {
 			return nil, &Error{Kind: Unavailable, Coordinate: c.String(), Err: errors.New("no repository configured")}
 		}
+		keep := l.parsed != nil && !c.Snapshot()
+		if keep {
+			if p, ok := l.parsed.get(c.String()); ok {
+				return p, nil
+			}
+		}
 		data, err := l.repo.FetchPOM(ctx, c)
 		if err != nil {
 			return nil, &Error{Kind: kindOf(err), Coordinate: c.String(), Err: err}
@@ -110,6 +119,9 @@ func (l *loader) fetch(ctx context.Context, c Coord) (*pom, error) {
 		}
 		for i := range p.Managed {
 			p.Managed[i].remote = true
+		}
+		if keep {
+			l.parsed.put(c.String(), p, len(data))
 		}
 		return p, nil
 	})

@@ -40,6 +40,22 @@ type Resolver struct {
 	// Parallel is how many POMs of one level are fetched at once (8 when
 	// 0).
 	Parallel int
+
+	// parsed holds the parse of released POMs fetched from Repo, shared by
+	// every session: a released POM never changes, and a parsed POM is
+	// never modified.
+	parsedOnce sync.Once
+	parsed     *memory[*pom]
+}
+
+// parsedBytes bounds the parsed POMs a Resolver keeps, counted by the size
+// of the POMs they were parsed from.
+const parsedBytes = 16 << 20
+
+// parsedPOMs returns the resolver's parsed POMs.
+func (r *Resolver) parsedPOMs() *memory[*pom] {
+	r.parsedOnce.Do(func() { r.parsed = newMemory[*pom](parsedBytes) })
+	return r.parsed
 }
 
 // Result is a resolved graph.
@@ -110,7 +126,9 @@ type Session struct {
 
 // Session starts resolving projects of ws.
 func (r *Resolver) Session(ws fs.FS) *Session {
-	return &Session{r: r, l: newLoader(r.Repo, ws)}
+	l := newLoader(r.Repo, ws)
+	l.parsed = r.parsedPOMs()
+	return &Session{r: r, l: l}
 }
 
 // Resolve resolves the project at pomPath, as Resolver.Resolve.

@@ -149,44 +149,84 @@ type Cached struct {
 	MemoryBytes int
 
 	memOnce sync.Once
-	mem     *memory
+	mem     *memory[[]byte]
+
+	// flights are the POMs this process is getting from the Store (or
+	// fetching), by coordinate: concurrent needs of one wait for one get.
+	flightMu sync.Mutex
+	flights  map[string]*entry[[]byte]
 }
 
 // memory returns the in-process layer, nil when there is none.
-func (r *Cached) memory() *memory {
+func (r *Cached) memory() *memory[[]byte] {
 	r.memOnce.Do(func() {
 		switch {
 		case r.MemoryBytes == 0:
-			r.mem = newMemory(DefaultMemoryBytes)
+			r.mem = newMemory[[]byte](DefaultMemoryBytes)
 		case r.MemoryBytes > 0:
-			r.mem = newMemory(r.MemoryBytes)
+			r.mem = newMemory[[]byte](r.MemoryBytes)
 		}
 	})
 	return r.mem
 }
 
 // FetchPOM returns the POM of c from the cache, or fetches and stores it.
-// While another replica fetches c, it waits for that fetch.
+// Within the process, concurrent needs of c make one request of the Store
+// (single flight); across replicas, the Store's claim makes one fetch:
+// while another replica fetches c, it waits for that fetch.
 func (r *Cached) FetchPOM(ctx context.Context, c Coord) ([]byte, error) {
 	if c.Snapshot() {
 		return r.Repo.FetchPOM(ctx, c)
 	}
+	key := c.String()
+	mem := r.memory()
+	for {
+		if mem != nil {
+			if data, ok := mem.get(key); ok {
+				return data, nil
+			}
+		}
+		r.flightMu.Lock()
+		f, waiting := r.flights[key]
+		if !waiting {
+			if r.flights == nil {
+				r.flights = map[string]*entry[[]byte]{}
+			}
+			f = &entry[[]byte]{done: make(chan struct{})}
+			r.flights[key] = f
+		}
+		r.flightMu.Unlock()
+		if !waiting {
+			return r.fly(ctx, c, key, f)
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for POM %s: %w", key, ctx.Err())
+		}
+		// The flight's own context may have ended while ours has not:
+		// then look again (and fly, if nobody does).
+		if f.err == nil || !errors.Is(f.err, context.Canceled) && !errors.Is(f.err, context.DeadlineExceeded) {
+			return f.v, f.err
+		}
+	}
+}
+
+// fly gets the POM of c for every caller waiting on f, and lands.
+func (r *Cached) fly(ctx context.Context, c Coord, key string, f *entry[[]byte]) ([]byte, error) {
 	poll := r.Poll
 	if poll <= 0 {
 		poll = 20 * time.Millisecond
 	}
-	key := c.String()
-	mem := r.memory()
-	if mem != nil {
-		if data, ok := mem.get(key); ok {
-			return data, nil
-		}
+	f.v, f.err = r.fetchShared(ctx, c, key, poll)
+	if mem := r.memory(); f.err == nil && mem != nil {
+		mem.put(key, f.v, len(f.v))
 	}
-	data, err := r.fetchShared(ctx, c, key, poll)
-	if err == nil && mem != nil {
-		mem.put(key, data)
-	}
-	return data, err
+	r.flightMu.Lock()
+	delete(r.flights, key)
+	r.flightMu.Unlock()
+	close(f.done)
+	return f.v, f.err
 }
 
 // fetchShared returns the POM of c from the Store, fetching it if no
