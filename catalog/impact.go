@@ -340,8 +340,10 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 		limit = 0
 	}
 	// One statement: the files that leave a graph incomplete, counted by
-	// repo and reason, and the first limit repos' files, each row
-	// carrying the counts (a row of counts alone when none is listed).
+	// repo and reason, and the first limit repos' files with the repo's
+	// services (as servicesOfRepos: one array a field, by name), each
+	// row carrying the counts (a row of counts alone when none is
+	// listed).
 	rows, err := s.pool.Query(ctx, `
 		WITH gap AS MATERIALIZED (
 			SELECT f.repo_id, f.path, f.graph, f.manifest, f.note, f.problem, f.error, r.path AS repo_path
@@ -358,9 +360,17 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 		picked AS (
 			SELECT repo_id, bool_or(problem <> '') AS unread, min(repo_path) AS repo_path FROM gap
 			GROUP BY repo_id ORDER BY 2 DESC, 3 LIMIT $2),
+		services AS (
+			SELECT p.repo_id, array_agg(s.id ORDER BY s.name) AS ids, array_agg(s.namespace ORDER BY s.name) AS namespaces,
+			       array_agg(s.name ORDER BY s.name) AS names, array_agg(COALESCE(t.name, '') ORDER BY s.name) AS teams
+			FROM picked p JOIN service_repos sr ON sr.repo_id = p.repo_id JOIN services s ON s.id = sr.service_id
+			LEFT JOIN teams t ON t.id = s.team_id
+			GROUP BY p.repo_id),
 		listed AS (
-			SELECT p.unread, `+repoColumns+`, g.path AS file_path, g.graph, g.manifest, g.note, g.problem, g.error
-			FROM picked p JOIN gap g ON g.repo_id = p.repo_id JOIN repos r ON r.id = p.repo_id)
+			SELECT p.unread, `+repoColumns+`, g.path AS file_path, g.graph, g.manifest, g.note, g.problem, g.error,
+			       sv.ids AS service_ids, sv.namespaces AS service_namespaces, sv.names AS service_names, sv.teams AS service_teams
+			FROM picked p JOIN gap g ON g.repo_id = p.repo_id JOIN repos r ON r.id = p.repo_id
+			LEFT JOIN services sv ON sv.repo_id = p.repo_id)
 		SELECT c.repos, c.unread, c.unparsable, c.declared, c.flat, c.noted, l.*
 		FROM counts c LEFT JOIN listed l ON true
 		ORDER BY l.unread DESC, l.path, l.file_path`, ecosystems, limit)
@@ -368,8 +378,9 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
 	}
 	type row struct {
-		repo Repo
-		file DependencyFile
+		repo     Repo
+		file     DependencyFile
+		services []Service
 	}
 	var (
 		g    GraphGaps
@@ -388,10 +399,14 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 			fpath, graph      *string
 			manifest, note    *string
 			problem, msg      *string
+			svcIDs            []int64
+			svcNamespaces     []string
+			svcNames          []string
+			svcTeams          []string
 		)
 		if err := rows.Scan(&g.Repos, &g.Unread, &g.Unparsable, &g.DeclaredOnly, &g.Flat, &g.Noted,
 			&unread, &id, &gitlabID, &path, &branch, &url, &archived, &forked, &last, &commit, &status, &descPath,
-			&fpath, &graph, &manifest, &note, &problem, &msg); err != nil {
+			&fpath, &graph, &manifest, &note, &problem, &msg, &svcIDs, &svcNamespaces, &svcNames, &svcTeams); err != nil {
 			rows.Close()
 			return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
 		}
@@ -404,25 +419,20 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 			x.repo.LastActivityAt = *last
 		}
 		x.file = DependencyFile{Path: *fpath, Graph: *graph, Manifest: *manifest, Note: *note, Problem: *problem, Error: *msg}
+		for i, sid := range svcIDs {
+			x.services = append(x.services, Service{ID: sid, Namespace: svcNamespaces[i], Name: svcNames[i], Team: svcTeams[i]})
+		}
 		list = append(list, x)
 	}
 	if err := rows.Err(); err != nil {
 		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
 	}
-	hits := make([]ImpactHit, 0, len(list))
 	for _, x := range list {
 		if n := len(g.List); n > 0 && g.List[n-1].Repo.ID == x.repo.ID {
 			g.List[n-1].Files = append(g.List[n-1].Files, x.file)
 			continue
 		}
-		g.List = append(g.List, RepoGap{Repo: x.repo, Files: []DependencyFile{x.file}})
-		hits = append(hits, ImpactHit{Repo: x.repo})
-	}
-	if err := s.attachServices(ctx, hits); err != nil {
-		return GraphGaps{}, err
-	}
-	for i := range g.List {
-		g.List[i].Services = hits[i].Services
+		g.List = append(g.List, RepoGap{Repo: x.repo, Files: []DependencyFile{x.file}, Services: x.services})
 	}
 	return g, nil
 }

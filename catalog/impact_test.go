@@ -1,0 +1,161 @@
+package catalog_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/manifest"
+)
+
+const log4jCore = "org.apache.logging.log4j:log4j-core"
+
+// impactCatalog holds three repos depending on log4j-core: acme/a with two
+// services (direct, in a declared-only pom.xml), acme/b with none
+// (transitive, in a lockfile), and acme/c, deleted, with a version and an
+// ecosystem no live repo uses and a declared-only graph.
+func impactCatalog(t *testing.T) *catalog.Store {
+	t.Helper()
+	s := newStore(t)
+	apply := func(id int64, path string, deps []catalog.Dependency, files []catalog.DependencyFile, entities ...manifest.Entity) {
+		t.Helper()
+		snap := snapshot(id, path, catalog.DescriptorOK, entities...)
+		if len(entities) == 0 {
+			snap.DescriptorStatus = catalog.DescriptorMissing
+		}
+		snap.Dependencies, snap.DependencySources = deps, files
+		mustApply(t, s, snap)
+	}
+	apply(1, "acme/a",
+		[]catalog.Dependency{{Ecosystem: "maven", Name: log4jCore, Version: "2.14.1", File: "pom.xml", Line: 12, Direct: true}},
+		[]catalog.DependencyFile{{Path: "pom.xml", Graph: catalog.GraphDeclared}},
+		component("zeta-api", "group:payments"), component("alpha-worker", "group:payments"),
+		manifest.Entity{Kind: manifest.KindGroup, Name: "payments", DisplayName: "Payments"})
+	apply(2, "acme/b",
+		[]catalog.Dependency{{Ecosystem: "gradle", Name: log4jCore, Version: "2.17.1", File: "gradle.lockfile", Line: 3, Source: "gradle.lockfile",
+			Via: []string{"org.springframework.boot:spring-boot-starter-log4j2@2.6.1"}}},
+		[]catalog.DependencyFile{{Path: "gradle.lockfile", Graph: catalog.GraphPaths}})
+	apply(3, "acme/c",
+		[]catalog.Dependency{
+			{Ecosystem: "maven", Name: log4jCore, Version: "2.0-beta9", File: "pom.xml", Direct: true},
+			{Ecosystem: "npm", Name: "log4j-core", Version: "1.0.0", File: "package.json", Direct: true},
+		},
+		[]catalog.DependencyFile{{Path: "pom.xml", Graph: catalog.GraphDeclared}, {Path: "package.json", Graph: catalog.GraphDeclared}},
+		component("gone-api", "group:payments"))
+	if _, err := s.MarkRepoDeleted(context.Background(), 3); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// hitLine is what a test compares of a hit: repo, version and services.
+func hitLine(h catalog.ImpactHit) string {
+	var svcs []string
+	for _, s := range h.Services {
+		svcs = append(svcs, s.Ref()+"@"+s.Team)
+	}
+	return h.Repo.Path + " " + h.Dependency.Version + " [" + strings.Join(svcs, " ") + "]"
+}
+
+// TestImpactHitsWithServices: the queries of /impact find the live repos
+// only (a deleted repo's dependencies, versions and ecosystems are left
+// out by each alike), each hit with every service of its repo, by name,
+// with its team.
+func TestImpactHitsWithServices(t *testing.T) {
+	s := impactCatalog(t)
+	ctx := context.Background()
+	want := []string{"acme/a 2.14.1 [alpha-worker@payments zeta-api@payments]", "acme/b 2.17.1 []"}
+
+	versions, err := s.VersionsInUse(ctx, []catalog.PackageKey{
+		{Ecosystem: "maven", NameKey: log4jCore}, {Ecosystem: "gradle", NameKey: log4jCore}, {Ecosystem: "npm", NameKey: "log4j-core"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantVersions := []catalog.PackageVersion{{Ecosystem: "gradle", NameKey: log4jCore, Version: "2.17.1"}, {Ecosystem: "maven", NameKey: log4jCore, Version: "2.14.1"}}
+	if !slices.Equal(versions, wantVersions) {
+		t.Errorf("VersionsInUse: got %+v, want %+v", versions, wantVersions)
+	}
+
+	tests := []struct {
+		name string
+		hits func() ([]catalog.ImpactHit, error)
+	}{
+		{"DependentRepos by artifact", func() ([]catalog.ImpactHit, error) { return s.DependentRepos(ctx, "log4j-core") }},
+		{"DependentRepos by full name", func() ([]catalog.ImpactHit, error) {
+			return s.DependentRepos(ctx, " ORG.apache.logging.log4j:LOG4J-core ")
+		}},
+		{"ReposUsing", func() ([]catalog.ImpactHit, error) {
+			return s.ReposUsing(ctx, append(slices.Clone(wantVersions),
+				catalog.PackageVersion{Ecosystem: "maven", NameKey: log4jCore, Version: "2.0-beta9"},
+				catalog.PackageVersion{Ecosystem: "npm", NameKey: "log4j-core", Version: "1.0.0"}))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hits, err := tt.hits()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, h := range hits {
+				got = append(got, hitLine(h))
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+			b := hits[1]
+			if b.Dependency.Direct || !slices.Equal(b.Dependency.Via, []string{"org.springframework.boot:spring-boot-starter-log4j2@2.6.1"}) ||
+				b.From.Path != "gradle.lockfile" || b.From.Graph != catalog.GraphPaths || b.Dependency.Line != 3 || b.Repo.WebURL != "https://gitlab/acme/b" {
+				t.Errorf("transitive hit: got %+v", b)
+			}
+			if a := hits[0]; !a.Dependency.Direct || a.Dependency.Via != nil || a.From.Graph != catalog.GraphDeclared || a.Services[0].ID == 0 {
+				t.Errorf("direct hit: got %+v", a)
+			}
+		})
+	}
+
+	ecos, err := s.EcosystemsOf(ctx, "log4j-core")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ecos, []string{"gradle", "maven"}) {
+		t.Errorf("EcosystemsOf: got %q, want gradle and maven (npm only in a deleted repo)", ecos)
+	}
+	if ecos, err := s.EcosystemsOf(ctx, "no-such-package"); err != nil || len(ecos) != 0 {
+		t.Errorf("EcosystemsOf(no-such-package): got %q, %v", ecos, err)
+	}
+}
+
+// TestGraphGapsServices: a repo listed for its incomplete graph carries its
+// services as hits do; a deleted repo is neither counted nor listed.
+func TestGraphGapsServices(t *testing.T) {
+	s := impactCatalog(t)
+	tests := []struct {
+		ecosystems []string
+		repos      int
+		list       []string
+	}{
+		{nil, 1, []string{"acme/a 2 services: alpha-worker@payments zeta-api@payments"}},
+		{[]string{"maven", "gradle"}, 1, []string{"acme/a 2 services: alpha-worker@payments zeta-api@payments"}},
+		{[]string{"npm"}, 0, nil},
+	}
+	for _, tt := range tests {
+		g, err := s.GraphGaps(context.Background(), tt.ecosystems, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []string
+		for _, r := range g.List {
+			var svcs []string
+			for _, s := range r.Services {
+				svcs = append(svcs, s.Ref()+"@"+s.Team)
+			}
+			list = append(list, r.Repo.Path+" "+string(rune('0'+len(r.Services)))+" services: "+strings.Join(svcs, " "))
+		}
+		if g.Repos != tt.repos || g.DeclaredOnly != tt.repos || !slices.Equal(list, tt.list) {
+			t.Errorf("%v: got %d repos (%d declared only) %q, want %d %q", tt.ecosystems, g.Repos, g.DeclaredOnly, list, tt.repos, tt.list)
+		}
+	}
+}
