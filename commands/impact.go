@@ -210,6 +210,19 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 	if cfg.Advisories == nil {
 		return textResponse(T(Plain("Advisories are not set up here: "), Code(id), Plain(" cannot be looked up."))), nil
 	}
+	// What the advisories affect is asked for while they are found: the
+	// store answers both when it holds them, the usual case (Packages
+	// finds them by any of their ids, in any case). When Find had to
+	// fetch them, Packages is asked again below.
+	type packagesResult struct {
+		pkgs []advisories.Affects
+		err  error
+	}
+	pkgsc := make(chan packagesResult, 1)
+	go func() {
+		pkgs, err := cfg.Advisories.Packages(ctx, id)
+		pkgsc <- packagesResult{pkgs, err}
+	}()
 	recs, err := cfg.Advisories.Find(ctx, id)
 	if errors.Is(err, advisories.ErrNotFound) {
 		where := "in the advisory database, nor at the OSV API"
@@ -235,7 +248,12 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 			}
 		}
 	}
-	pkgs, err := cfg.Advisories.Packages(ctx, id)
+	pr := <-pkgsc
+	if errors.Is(pr.err, advisories.ErrNotFound) {
+		// Stored by Find meanwhile (fetched from the OSV API).
+		pr.pkgs, pr.err = cfg.Advisories.Packages(ctx, id)
+	}
+	pkgs, err := pr.pkgs, pr.err
 	if err != nil && !errors.Is(err, advisories.ErrNotFound) {
 		return Response{}, err
 	}
