@@ -192,18 +192,6 @@ func FuzzPipfile(f *testing.F) {
 	fuzzLockfile(f, "Pipfile", "[packages]\nrequests = \"*\"\nflask = { version = \"==2.3.0\" }\n[dev-packages]\npytest = \"*\"\n")
 }
 
-func FuzzCycloneDXJSON(f *testing.F) {
-	fuzzLockfile(f, "bom.json", `{"bomFormat": "CycloneDX", "metadata": {"component": {"bom-ref": "r", "name": "app", "components": [{"bom-ref": "m"}]}}, "components": [{"bom-ref": "a", "group": "g", "name": "a", "purl": "pkg:maven/g/a@1?type=jar", "components": [{"bom-ref": "b", "purl": "pkg:npm/%40s/b@2", "properties": [{"name": "cdx:npm:package:development", "value": "true"}]}]}], "dependencies": [{"ref": "r", "dependsOn": ["a", "m"]}, {"ref": "a", "dependsOn": ["b", "a"]}]}`)
-}
-
-func FuzzCycloneDXXML(f *testing.F) {
-	fuzzLockfile(f, "bom.xml", `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><metadata><component bom-ref="r"><name>app</name></component></metadata><components><component bom-ref="a"><group>g</group><name>a</name><purl>pkg:maven/g/a@1</purl><components><component bom-ref="b"><purl>pkg:pypi/b@2</purl></component></components></component></components><dependencies><dependency ref="r"><dependency ref="a"/></dependency><dependency ref="a"><dependency ref="b"/></dependency></dependencies></bom>`)
-}
-
-func FuzzSPDXJSON(f *testing.F) {
-	fuzzLockfile(f, "npm-sbom.spdx.json", `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "documentDescribes": ["SPDXRef-r"], "packages": [{"SPDXID": "SPDXRef-r", "name": "r"}, {"SPDXID": "SPDXRef-a", "name": "a", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:cargo/a@1"}]}], "relationships": [{"spdxElementId": "SPDXRef-a", "relationshipType": "DEV_DEPENDENCY_OF", "relatedSpdxElement": "SPDXRef-r"}, {"spdxElementId": "SPDXRef-r", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-a"}]}`)
-}
-
 // FuzzParseDir fuzzes the pairing of a lockfile with its manifest: any
 // manifest, well formed or not, beside any lockfile, gives results that
 // are *Errors or named dependencies, never a panic.

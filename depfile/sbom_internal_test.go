@@ -36,3 +36,31 @@ func TestSBOMWalkerFastSlow(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSBOMFastSlow: whatever the input, the fast pass accepts only what
+// the token-by-token pass accepts, and reads the same document from it.
+func FuzzSBOMFastSlow(f *testing.F) {
+	for _, file := range []string{"testdata/sbom/gradle/bom.json", "testdata/sbom/npm/npm-sbom.spdx.json"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(false, data)
+	}
+	f.Add(true, []byte(`{"spdxVersion": "SPDX-2.2", "relationships": [{"spdxElementId": 1}, {"relatedSpdxElement": null}], "packages": [{"externalRefs": [1]}]}`))
+	f.Add(false, []byte(`{"bomFormat": "CycloneDX", "dependencies": [{"ref": "a", "dependsOn": ["b", 2]}, {"ref": null}], "components": [{"properties": [{"name": 1}]}]}`))
+	f.Fuzz(func(t *testing.T, spdx bool, data []byte) {
+		read := readCycloneDXJSONWith
+		if spdx {
+			read = readSPDXJSONWith
+		}
+		fast, ferr := read(&sbomWalker{jsonWalker: newJSONWalker("f", data), fast: true})
+		if ferr != nil {
+			return
+		}
+		slow, serr := read(&sbomWalker{jsonWalker: newJSONWalker("f", data)})
+		if serr != nil || !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("fast read it, slow: %v; same document: %v", serr, reflect.DeepEqual(fast, slow))
+		}
+	})
+}

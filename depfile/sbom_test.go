@@ -600,3 +600,45 @@ func BenchmarkParseSBOM(b *testing.B) {
 		})
 	}
 }
+
+// fuzzSBOM fuzzes the SBOM parser of one file name as fuzzLockfile does,
+// seeded with the small Gradle SBOM (the npm ones, 100 KB, make every
+// execution slow) and seeds.
+func fuzzSBOM(f *testing.F, name string, seeds ...string) {
+	f.Helper()
+	data, err := os.ReadFile("testdata/sbom/gradle/bom.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := depfile.ParseFile(name, data)
+		if r.Err != nil {
+			var perr *depfile.Error
+			if !errors.As(r.Err, &perr) || perr.Line == 0 || r.Deps != nil {
+				t.Fatalf("ParseFile(%s): got %T %v with %d deps, want a positioned *depfile.Error and none", name, r.Err, r.Err, len(r.Deps))
+			}
+			return
+		}
+		for _, d := range r.Deps {
+			if d.File != name || d.Ecosystem == "" || d.Name == "" || d.Direct && d.Via != nil || len(d.Via) > depfile.MaxVia {
+				t.Fatalf("ParseFile(%s): got %+v", name, d)
+			}
+		}
+	})
+}
+
+func FuzzCycloneDXJSON(f *testing.F) {
+	fuzzSBOM(f, "bom.json", `{"bomFormat": "CycloneDX", "metadata": {"component": {"bom-ref": "r", "name": "app", "components": [{"bom-ref": "m"}]}}, "components": [{"bom-ref": "a", "group": "g", "name": "a", "purl": "pkg:maven/g/a@1?type=jar", "components": [{"bom-ref": "b", "purl": "pkg:npm/%40s/b@2", "properties": [{"name": "cdx:npm:package:development", "value": "true"}]}]}], "dependencies": [{"ref": "r", "dependsOn": ["a", "m"]}, {"ref": "a", "dependsOn": ["b", "a"]}]}`)
+}
+
+func FuzzCycloneDXXML(f *testing.F) {
+	fuzzSBOM(f, "bom.xml", `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><metadata><component bom-ref="r"><name>app</name></component></metadata><components><component bom-ref="a"><group>g</group><name>a</name><purl>pkg:maven/g/a@1</purl><components><component bom-ref="b"><purl>pkg:pypi/b@2</purl></component></components></component></components><dependencies><dependency ref="r"><dependency ref="a"/></dependency><dependency ref="a"><dependency ref="b"/></dependency></dependencies></bom>`)
+}
+
+func FuzzSPDXJSON(f *testing.F) {
+	fuzzSBOM(f, "npm-sbom.spdx.json", `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "documentDescribes": ["SPDXRef-r"], "packages": [{"SPDXID": "SPDXRef-r", "name": "r"}, {"SPDXID": "SPDXRef-a", "name": "a", "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:cargo/a@1"}]}], "relationships": [{"spdxElementId": "SPDXRef-a", "relationshipType": "DEV_DEPENDENCY_OF", "relatedSpdxElement": "SPDXRef-r"}, {"spdxElementId": "SPDXRef-r", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-a"}]}`)
+}
