@@ -15,7 +15,7 @@ func BenchmarkParseDir(b *testing.B) {
 	dirs := map[string][]depfile.File{}
 	size, n := 0, 0
 	err := filepath.WalkDir("testdata", func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "fuzz") {
+		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "sbom-compare" || d.Name() == "fuzz") {
 			return filepath.SkipDir
 		}
 		if err != nil || d.IsDir() || auxFile(d.Name()) {

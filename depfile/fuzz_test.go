@@ -21,7 +21,7 @@ func FuzzParse(f *testing.F) {
 		"bom.json", "bom.xml", "npm-sbom.spdx.json", "npm-sbom.cdx.json",
 	}
 	err := filepath.WalkDir("testdata", func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "fuzz") {
+		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "sbom-compare" || d.Name() == "fuzz") {
 			return filepath.SkipDir
 		}
 		if err != nil || d.IsDir() || auxFile(d.Name()) {
@@ -86,7 +86,7 @@ func FuzzParse(f *testing.F) {
 func fuzzLockfile(f *testing.F, name string, seeds ...string) {
 	f.Helper()
 	err := filepath.WalkDir("testdata", func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "fuzz") {
+		if err == nil && d.IsDir() && (d.Name() == "scalibr-compare" || d.Name() == "sbom-compare" || d.Name() == "fuzz") {
 			return filepath.SkipDir
 		}
 		if err != nil || d.IsDir() || d.Name() != path.Base(name) {
