@@ -193,7 +193,7 @@ func joinNS(ns, name, sep string) string {
 	return ns + sep + name
 }
 
-// node makes the node of a package from what the SBOM says of it: the
+// sbomPackage makes the node of a package from what the SBOM says of it: the
 // purl names it (its version, else the SBOM's), scope as given.
 func sbomPackage(file, id, purl, name, version, scope string, line int) sbomNode {
 	n := sbomNode{id: id}
