@@ -69,7 +69,8 @@ type Dependency struct {
 	// Scope is how the dependency is used, as the file says it: the Maven
 	// scope ("test", "provided", "import"; "managed" for a
 	// <dependencyManagement> entry no dependency of the file uses), the
-	// Gradle configuration ("implementation", "testImplementation"), "dev",
+	// Gradle configuration ("implementation", "testImplementation"; "import"
+	// for a platform() BOM, as Maven says), "dev",
 	// "peer" or "optional" for npm, "dev" for poetry, "indirect" for go.mod;
 	// empty for a plain runtime dependency.
 	Scope string

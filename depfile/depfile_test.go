@@ -289,7 +289,7 @@ dependencies {
     url 'https://repo.example.com/maven2' // not a dependency
 }`,
 			want: []depfile.Dependency{
-				{Ecosystem: depfile.Gradle, Name: "org.springframework.boot:spring-boot-dependencies", Version: "2.6.1", Scope: "implementation", Line: 6},
+				{Ecosystem: depfile.Gradle, Name: "org.springframework.boot:spring-boot-dependencies", Version: "2.6.1", Scope: "import", Line: 6},
 				{Ecosystem: depfile.Gradle, Name: "org.apache.logging.log4j:log4j-core", Version: "2.17.1", Scope: "implementation", Line: 7},
 				{Ecosystem: depfile.Gradle, Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.13.0", Scope: "implementation", Line: 8},
 				{Ecosystem: depfile.Gradle, Name: "commons-lang:commons-lang", Version: "2.6", Scope: "compile", Line: 11},

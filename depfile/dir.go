@@ -241,12 +241,19 @@ func addUnlocked(r Result, declared []Dependency) Result {
 		locked[key(d)] = true
 	}
 	n := 0
+	sbom := IsSBOM(r.File)
 	for _, d := range declared {
 		if locked[key(d)] || localRef(d.Version) {
 			continue
 		}
 		locked[key(d)] = true
 		r.Deps = append(r.Deps, d)
+		if sbom && outsideRuntime(d.Scope) {
+			// An SBOM of the runtime classpath leaves out BOM imports
+			// and test dependencies by design: kept as declared, not a
+			// gap.
+			continue
+		}
 		n++
 	}
 	if n > 0 {
@@ -261,6 +268,13 @@ func addUnlocked(r Result, declared []Dependency) Result {
 		r.Note = msg
 	}
 	return r
+}
+
+// outsideRuntime says whether a declared scope is one a runtime SBOM
+// leaves out: a BOM import, or a test-only configuration.
+func outsideRuntime(scope string) bool {
+	s := strings.ToLower(scope)
+	return s == "import" || strings.HasPrefix(s, "test")
 }
 
 // localRef says whether a declared version points at the repo's own code

@@ -15,7 +15,7 @@ const gradleConf = `(?:api|implementation|compile|compileOnly|compileOnlyApi|run
 var (
 	// implementation 'g:a:v', implementation("g:a:v"),
 	// implementation platform("g:a:v")
-	gradleStringDep = regexp.MustCompile(`\b(` + gradleConf + `)\s*\(?\s*(?:(?:platform|enforcedPlatform|testFixtures)\s*\(\s*)?["']([^"'\n]*)["']`)
+	gradleStringDep = regexp.MustCompile(`\b(` + gradleConf + `)\s*\(?\s*(?:(platform|enforcedPlatform|testFixtures)\s*\(\s*)?["']([^"'\n]*)["']`)
 	// implementation group: 'g', name: 'a', version: 'v'
 	// implementation(group = "g", name = "a", version = "v")
 	gradleMapDep = regexp.MustCompile(`\b(` + gradleConf + `)\s*\(?\s*((?:group|name|version)\s*[:=][^\n)]*)`)
@@ -68,7 +68,10 @@ func parseGradle(file string, data []byte) ([]Dependency, error) {
 	var all []found
 	for _, m := range gradleStringDep.FindAllStringSubmatchIndex(text, -1) {
 		conf := text[m[2]:m[3]]
-		coord := text[m[4]:m[5]]
+		if m[4] >= 0 && strings.HasSuffix(text[m[4]:m[5]], "latform") {
+			conf = "import" // a BOM imported (platform()), as Maven names it: not a library on the classpath
+		}
+		coord := text[m[6]:m[7]]
 		parts := strings.Split(coord, ":")
 		if len(parts) < 2 || len(parts) > 4 {
 			continue

@@ -251,10 +251,20 @@ func TestSBOMGradle(t *testing.T) {
 			t.Errorf("got %+v, want %s %s direct %v in %s via %v", d, tt.name, tt.version, tt.direct, tt.file, tt.via)
 		}
 	}
-	// The test dependency is not on the runtime classpath the SBOM was
-	// made from: kept as declared, and said.
-	if !strings.Contains(r.Note, "build.gradle declares are not in the SBOM") {
-		t.Errorf("note %q, want the declared-only dependency said", r.Note)
+	// The test dependency and the platform BOM are not on the runtime
+	// classpath the SBOM was made from: kept as declared, not a gap.
+	if strings.Contains(r.Note, "not in the SBOM") {
+		t.Errorf("note %q: a test dependency or a platform() import left out of a runtime SBOM is no gap", r.Note)
+	}
+	for _, name := range []string{"org.springframework.boot:spring-boot-starter-test", "com.acme.platform:acme-platform-bom"} {
+		if !slices.ContainsFunc(r.Deps, func(d depfile.Dependency) bool { return d.Name == name }) {
+			t.Errorf("%s: declared, want it kept", name)
+		}
+	}
+	// A runtime dependency the SBOM lacks is a gap, and said.
+	files[0].Data = append(slices.Clone(files[0].Data), "\ndependencies {\n    runtimeOnly 'org.postgresql:postgresql:42.7.3'\n}\n"...)
+	if rs := depfile.ParseDir(files); len(rs) != 1 || !strings.Contains(rs[0].Note, "1 dependencies build.gradle declares are not in the SBOM") {
+		t.Errorf("a runtime dependency missing from the SBOM: got %+v, want it noted", rs)
 	}
 }
 

@@ -130,12 +130,7 @@ var knownDifferences = map[string]string{
 // knownIncomplete are the repos Switchboard lists as incomplete graphs
 // where the real tool's account is whole, with why. Accepted and logged;
 // the test fails when one is no longer listed, so that the entry goes.
-var knownIncomplete = map[string]string{
-	// cyclonedx-gradle-plugin writes runtimeClasspath (includeConfigs):
-	// build.gradle's platform() BOM is no dependency, and its
-	// testImplementation spring-boot-starter-test is left out on purpose.
-	sampleorg.SBOMRepoPath: "build.gradle's platform BOM and test dependency are not in the runtime SBOM: counted as declared-only",
-}
+var knownIncomplete = map[string]string{}
 
 // TestDemoImpactGroundTruth syncs the sample organisation into a real
 // Postgres exactly as `switchboard demo` does (the fake GitLab, the demo's
