@@ -8,6 +8,7 @@ package catalog
 
 import (
 	"cmp"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,11 +190,39 @@ func (u UnreadRepo) FileURL(f DependencyFile) string {
 	if u.WebURL == "" || ref == "" || f.Path == "" {
 		return u.WebURL
 	}
+	if job, path, ok := f.Artifact(); ok {
+		// The artifact of the latest successful job on the branch, as
+		// the sync reads it; GitLab's page for it.
+		if u.DefaultBranch == "" {
+			return u.WebURL
+		}
+		return strings.TrimSuffix(u.WebURL, "/") + "/-/jobs/artifacts/" + url.PathEscape(u.DefaultBranch) + "/file/" + path + "?job=" + url.QueryEscape(job)
+	}
 	link := strings.TrimSuffix(u.WebURL, "/") + "/-/blob/" + ref + "/" + f.Path
 	if line, _, _ := f.Position(); line > 0 {
 		link += "#L" + strconv.Itoa(line)
 	}
 	return link
+}
+
+// artifactPrefix starts the path of a dependency file read from a CI
+// job's artifacts rather than the repository (ArtifactSource).
+const artifactPrefix = "CI artifact "
+
+// ArtifactSource is how a file of a CI job's artifacts is named as a
+// dependency source ("CI artifact sbom:build/reports/bom.json"): what an
+// SRE looks for in the repo's pipelines, never a path of the repository.
+func ArtifactSource(job, path string) string { return artifactPrefix + job + ":" + path }
+
+// Artifact returns the job and path of a file read from a CI job's
+// artifacts (named by ArtifactSource); ok is false for a repository file.
+func (f DependencyFile) Artifact() (job, path string, ok bool) {
+	rest, found := strings.CutPrefix(f.Path, artifactPrefix)
+	if !found {
+		return "", "", false
+	}
+	job, path, ok = strings.Cut(rest, ":")
+	return job, path, ok && job != "" && path != ""
 }
 
 // Position splits an unparsable file's positioned error

@@ -60,6 +60,9 @@ func TestUnreadRepoFileURL(t *testing.T) {
 			"https://gl/a/b/-/blob/main/pom.xml"},
 		{"the repo when no ref", catalog.UnreadRepo{WebURL: "https://gl/a/b"}, missing, "https://gl/a/b"},
 		{"nothing when no address", catalog.UnreadRepo{DefaultBranch: "main"}, missing, ""},
+		{"a CI artifact: the job's artifact on the branch", catalog.UnreadRepo{WebURL: "https://gl/a/b", DefaultBranch: "release/2", LastCommit: "abc123"},
+			catalog.DependencyFile{Path: catalog.ArtifactSource("sbom & co", "build/reports/bom.json"), Problem: catalog.FileError, Error: "500"},
+			"https://gl/a/b/-/jobs/artifacts/release%2F2/file/build/reports/bom.json?job=sbom+%26+co"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,7 +35,7 @@ type ArtifactSource interface {
 // it ("CI artifact sbom:build/reports/bom.json"): what an SRE looks for in
 // the repo's pipelines, and never a path of the repository.
 func (a SBOMArtifact) Source() string {
-	return "CI artifact " + a.Job + ":" + a.Path
+	return catalog.ArtifactSource(a.Job, a.Path)
 }
 
 // addSBOMArtifact reads the SBOM artifact of p's default branch into snap,
