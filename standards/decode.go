@@ -435,6 +435,15 @@ func (d *decoder) dependencies(deps *Dependencies, v *yaml.Node) {
 // envName matches the name of an environment variable.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// at records where field's value is.
+func at(m map[string]position, field string, v *yaml.Node) map[string]position {
+	if m == nil {
+		m = map[string]position{}
+	}
+	m[field] = position{v.Line, v.Column}
+	return m
+}
+
 func (d *decoder) mavenRepositories(v *yaml.Node) []MavenRepository {
 	out := []MavenRepository{}
 	for i, it := range d.list("dependencies.maven.repositories", v) {
@@ -443,12 +452,14 @@ func (d *decoder) mavenRepositories(v *yaml.Node) []MavenRepository {
 		d.section(field, it, map[string]func(*yaml.Node){
 			"url": func(v *yaml.Node) { r.URL = strings.TrimRight(strings.TrimSpace(d.str(field+".url", v)), "/") },
 			"token_env": func(v *yaml.Node) {
+				r.at = at(r.at, "token_env", v)
 				r.TokenEnv = strings.TrimSpace(d.str(field+".token_env", v))
 				if r.TokenEnv != "" && !envName.MatchString(r.TokenEnv) {
 					d.errorf(RuleConfigValue, v, "name the environment variable that holds the token, e.g. NEXUS_TOKEN; never the token itself", "%s.token_env %q is not an environment variable's name", field, clip(r.TokenEnv))
 				}
 			},
 			"username_env": func(v *yaml.Node) {
+				r.at = at(r.at, "username_env", v)
 				r.UsernameEnv = strings.TrimSpace(d.str(field+".username_env", v))
 				if r.UsernameEnv != "" && !envName.MatchString(r.UsernameEnv) {
 					d.errorf(RuleConfigValue, v, "name the environment variable that holds the user, e.g. NEXUS_USER", "%s.username_env %q is not an environment variable's name", field, clip(r.UsernameEnv))

@@ -100,6 +100,34 @@ type MavenRepository struct {
 	// UsernameEnv names the variable holding the basic-authentication
 	// user (Nexus and Artifactory user tokens).
 	UsernameEnv string `json:"username_env,omitempty"`
+
+	// at is where each variable is named in the file, for findings.
+	at map[string]position
+}
+
+// position is a line and column of the standards file.
+type position struct{ line, col int }
+
+// UnsetVariables returns a warning for each credential variable the Maven
+// repositories name that getenv does not give (serve and sync refuse to
+// start without them); `switchboard config check` reports them. path is
+// the file's name in the findings.
+func (s *Standards) UnsetVariables(path string, getenv func(string) string) []manifest.Finding {
+	var out []manifest.Finding
+	for i, r := range s.Dependencies.Maven.Repositories {
+		for _, v := range []struct{ field, name string }{{"token_env", r.TokenEnv}, {"username_env", r.UsernameEnv}} {
+			if v.name == "" || strings.TrimSpace(getenv(v.name)) != "" {
+				continue
+			}
+			at := r.at[v.field]
+			out = append(out, manifest.Finding{
+				Path: path, Line: at.line, Col: at.col, Severity: manifest.SeverityWarning, Rule: RuleConfigValue,
+				Message: fmt.Sprintf("dependencies.maven.repositories[%d].%s: %s is not set here: serve and sync stop at start without it", i, v.field, v.name),
+				Fix:     fmt.Sprintf("set %s in the environment serve and sync run in", v.name),
+			})
+		}
+	}
+	return out
 }
 
 // SBOM names an SBOM produced by a CI job and kept as a job artifact: the

@@ -145,11 +145,34 @@ func TestDependencies(t *testing.T) {
 		}},
 		SBOM: standards.SBOM{Job: "sbom", Path: "build/reports/bom.json"},
 	}
-	if !reflect.DeepEqual(s.Dependencies, want) {
+	got := s.Dependencies
+	for i := range got.Maven.Repositories {
+		r := &got.Maven.Repositories[i]
+		*r = standards.MavenRepository{URL: r.URL, TokenEnv: r.TokenEnv, UsernameEnv: r.UsernameEnv}
+	}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", s.Dependencies, want)
 	}
 	if d := standards.Default().Dependencies; len(d.Maven.Repositories) != 0 || d.SBOM != (standards.SBOM{}) {
 		t.Errorf("default dependencies: %+v, want Maven Central and no SBOM artifact", d)
+	}
+}
+
+// TestUnsetVariables: config check warns, at the position of the name,
+// of each credential variable not set where it runs.
+func TestUnsetVariables(t *testing.T) {
+	s, findings := standards.Parse("sb.yaml", []byte("dependencies:\n  maven:\n    repositories:\n      - url: https://nexus.example.com/m2\n        token_env: NEXUS_TOKEN\n        username_env: NEXUS_USER\n"))
+	if len(findings) > 0 {
+		t.Fatalf("findings: %v", findings)
+	}
+	env := map[string]string{"NEXUS_USER": "ci"}
+	got := s.UnsetVariables("sb.yaml", func(k string) string { return env[k] })
+	if len(got) != 1 || got[0].Line != 5 || got[0].Col != 20 || got[0].Severity != manifest.SeverityWarning || !strings.Contains(got[0].Message, "NEXUS_TOKEN is not set") {
+		t.Fatalf("got %v, want one warning at 5:20 about NEXUS_TOKEN", got)
+	}
+	env["NEXUS_TOKEN"] = "t"
+	if got := s.UnsetVariables("sb.yaml", func(k string) string { return env[k] }); len(got) != 0 {
+		t.Errorf("all set: got %v", got)
 	}
 }
 

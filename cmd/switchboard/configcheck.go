@@ -60,7 +60,8 @@ func configCheckCommand(_ context.Context, args []string, stdout, stderr io.Writ
 			return 2
 		}
 	}
-	findings := standards.Check(name, data)
+	std, findings := standards.Parse(name, data)
+	findings = append(findings, std.UnsetVariables(name, getenv)...)
 	if err := writeConfigFindings(*format, name, findings, stdout); err != nil {
 		fmt.Fprintf(stderr, "config check: %v\n", err)
 		return 2

@@ -248,6 +248,7 @@ func TestConfigCheck(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"ok.yaml":  "version: 1\nlanguages: [go, java]\n",
 		"bad.yaml": "version: 1\nlanguges: [go]\nnaming:\n  pattern: '^[a-z'\ndigest:\n  schedule: \"0 9 * *\"\n",
+		"nexus.yaml": "version: 1\ndependencies:\n  maven:\n    repositories:\n      - {url: 'https://nexus.example.com/m2', token_env: NEXUS_TOKEN}\n",
 	})
 	run := func(env map[string]string, args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -278,6 +279,16 @@ func TestConfigCheck(t *testing.T) {
 		}
 		if code != 1 {
 			t.Errorf("got exit %d, want 1", code)
+		}
+	})
+	t.Run("credential variable unset", func(t *testing.T) {
+		f := filepath.Join(dir, "nexus.yaml")
+		code, out, _ := run(nil, f)
+		if want := f + ":5:58: warning: dependencies.maven.repositories[0].token_env: NEXUS_TOKEN is not set here"; code != 0 || !strings.Contains(out, want) {
+			t.Errorf("got exit %d, output %q; want 0 and %q", code, out, want)
+		}
+		if code, out, _ := run(map[string]string{"NEXUS_TOKEN": "x"}, f); code != 0 || out != "" {
+			t.Errorf("set: got exit %d, output %q; want 0 and nothing", code, out)
 		}
 	})
 	t.Run("file from the environment", func(t *testing.T) {
