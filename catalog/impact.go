@@ -2,11 +2,13 @@ package catalog
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -46,15 +48,15 @@ const hitChunk = 512
 
 // scanHits reads the rows of a hit statement (repoColumns, then
 // dependencyColumns), in order. A few thousand rows are one answer, and a
-// hit is large: each row is scanned straight into its place in a chunk,
-// and the chunks copied once into a slice of the right size (rather than
-// grown by a quarter at a time).
+// hit is large: each row is read straight into its place in a chunk (by a
+// hitDecoder), and the chunks copied once into a slice of the right size
+// (rather than grown by a quarter at a time).
 func scanHits(rows pgx.Rows) ([]ImpactHit, error) {
 	defer rows.Close()
 	var (
 		chunks [][]ImpactHit
 		n      int
-		last   pgtype.Timestamptz
+		dec    = newHitDecoder(rows)
 	)
 	for rows.Next() {
 		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == hitChunk {
@@ -63,21 +65,9 @@ func scanHits(rows pgx.Rows) ([]ImpactHit, error) {
 		c := &chunks[len(chunks)-1]
 		*c = append(*c, ImpactHit{})
 		n++
-		h := &(*c)[len(*c)-1]
-		r, d, f := &h.Repo, &h.Dependency, &h.From
-		if err := rows.Scan(&r.ID, &r.GitLabID, &r.Path, &r.DefaultBranch, &r.WebURL, &r.Archived, &r.Forked,
-			&last, &r.LastCommit, &r.DescriptorStatus, &r.DescriptorPath,
-			&d.Ecosystem, &d.Name, &d.Version, &d.File, &d.Line, &d.Source, &d.Direct, &d.Via, &d.Scope,
-			&f.Graph, &f.Note, &f.Manifest); err != nil {
+		if err := dec.decode(rows, &(*c)[len(*c)-1]); err != nil {
 			return nil, err
 		}
-		if last.Valid {
-			r.LastActivityAt = last.Time
-		}
-		if len(d.Via) == 0 {
-			d.Via = nil
-		}
-		f.Path = d.Source
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -90,6 +80,213 @@ func scanHits(rows pgx.Rows) ([]ImpactHit, error) {
 		hits = append(hits, c...)
 	}
 	return hits, nil
+}
+
+// hitColumns is how many columns a hit row has: repoColumns, then
+// dependencyColumns.
+const hitColumns = 23
+
+// Kinds of hit columns, for hitDecoder.
+const (
+	hitOther  = iota
+	hitText   // text, read as is (a repo's path, URL, commit)
+	hitShared // text an answer repeats (ecosystem, name, version, file), interned
+)
+
+// hitColumnKinds are the kinds of the columns of a hit row.
+var hitColumnKinds = [hitColumns]uint8{2: hitText, 3: hitShared, 4: hitText, 8: hitText, 9: hitShared, 10: hitShared,
+	11: hitShared, 12: hitShared, 13: hitShared, 14: hitShared, 16: hitShared, 19: hitShared, 20: hitShared, 21: hitShared, 22: hitShared}
+
+// hitDecoder reads hit rows from their raw values. An answer's thousands
+// of rows repeat the same few ecosystems, names, versions, files and
+// chains: text columns (the same bytes in text and binary format) are
+// interned, a repo's columns are read once for its consecutive rows, and
+// the other columns go through pgx's own scan plans. When the columns are
+// not of the types expected, rows are scanned one by one.
+type hitDecoder struct {
+	fast   bool
+	fields []pgconn.FieldDescription
+	m      *pgtype.Map
+	plans  [hitColumns]pgtype.ScanPlan
+	intern map[string]string
+	prev   Repo // the previous row's repo (ID 0: none)
+}
+
+func newHitDecoder(rows pgx.Rows) *hitDecoder {
+	d := &hitDecoder{fields: rows.FieldDescriptions(), intern: map[string]string{}}
+	if len(d.fields) != hitColumns || rows.Conn() == nil {
+		return d
+	}
+	for i, f := range d.fields {
+		if hitColumnKinds[i] != hitOther && f.DataTypeOID != pgtype.TextOID {
+			return d
+		}
+	}
+	d.m = rows.Conn().TypeMap()
+	d.fast = true
+	return d
+}
+
+// scan reads column i into target (always of the same type for a column)
+// through pgx's plan for it.
+func (d *hitDecoder) scan(raw [][]byte, i int, target any) error {
+	if d.plans[i] == nil {
+		d.plans[i] = d.m.PlanScan(d.fields[i].DataTypeOID, d.fields[i].Format, target)
+	}
+	if err := d.plans[i].Scan(raw[i], target); err != nil {
+		return fmt.Errorf("column %s: %w", d.fields[i].Name, err)
+	}
+	return nil
+}
+
+// text reads text column i.
+func (d *hitDecoder) text(raw [][]byte, i int) (string, error) {
+	b := raw[i]
+	if b == nil {
+		return "", fmt.Errorf("column %s: cannot scan NULL into a string", d.fields[i].Name)
+	}
+	if hitColumnKinds[i] == hitText {
+		return string(b), nil
+	}
+	return d.str(b), nil
+}
+
+// str interns b.
+func (d *hitDecoder) str(b []byte) string {
+	if s, ok := d.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	d.intern[s] = s
+	return s
+}
+
+// decode reads the current row into h.
+func (d *hitDecoder) decode(rows pgx.Rows, h *ImpactHit) error {
+	r, dep, f := &h.Repo, &h.Dependency, &h.From
+	if !d.fast {
+		var last pgtype.Timestamptz
+		if err := rows.Scan(&r.ID, &r.GitLabID, &r.Path, &r.DefaultBranch, &r.WebURL, &r.Archived, &r.Forked,
+			&last, &r.LastCommit, &r.DescriptorStatus, &r.DescriptorPath,
+			&dep.Ecosystem, &dep.Name, &dep.Version, &dep.File, &dep.Line, &dep.Source, &dep.Direct, &dep.Via, &dep.Scope,
+			&f.Graph, &f.Note, &f.Manifest); err != nil {
+			return err
+		}
+		if last.Valid {
+			r.LastActivityAt = last.Time
+		}
+	} else {
+		raw := rows.RawValues()
+		if err := d.scan(raw, 0, &r.ID); err != nil {
+			return err
+		}
+		if r.ID != 0 && r.ID == d.prev.ID {
+			*r = d.prev
+		} else if err := d.repo(raw, r); err != nil {
+			return err
+		}
+		var err error
+		for i, to := range [...]*string{11: &dep.Ecosystem, 12: &dep.Name, 13: &dep.Version, 14: &dep.File, 16: &dep.Source,
+			19: &dep.Scope, 20: &f.Graph, 21: &f.Note, 22: &f.Manifest} {
+			if to == nil {
+				continue
+			}
+			if *to, err = d.text(raw, i); err != nil {
+				return err
+			}
+		}
+		if err := d.scan(raw, 15, &dep.Line); err != nil {
+			return err
+		}
+		if err := d.scan(raw, 17, &dep.Direct); err != nil {
+			return err
+		}
+		if dep.Via, err = d.via(raw); err != nil {
+			return err
+		}
+	}
+	if len(dep.Via) == 0 {
+		dep.Via = nil
+	}
+	f.Path = dep.Source
+	return nil
+}
+
+// repo reads the repo columns of a row into r, and keeps it for the
+// repo's next rows.
+func (d *hitDecoder) repo(raw [][]byte, r *Repo) error {
+	var (
+		last pgtype.Timestamptz
+		err  error
+	)
+	if err := d.scan(raw, 1, &r.GitLabID); err != nil {
+		return err
+	}
+	if err := d.scan(raw, 5, &r.Archived); err != nil {
+		return err
+	}
+	if err := d.scan(raw, 6, &r.Forked); err != nil {
+		return err
+	}
+	if err := d.scan(raw, 7, &last); err != nil {
+		return err
+	}
+	if last.Valid {
+		r.LastActivityAt = last.Time
+	}
+	for i, to := range [...]*string{2: &r.Path, 3: &r.DefaultBranch, 4: &r.WebURL, 8: &r.LastCommit, 9: &r.DescriptorStatus, 10: &r.DescriptorPath} {
+		if to == nil {
+			continue
+		}
+		if *to, err = d.text(raw, i); err != nil {
+			return err
+		}
+	}
+	d.prev = *r
+	return nil
+}
+
+// via reads the chain column (text[]), its elements interned: from the
+// binary array format (one dimension, no NULL), else through pgx.
+func (d *hitDecoder) via(raw [][]byte) ([]string, error) {
+	const i = 18
+	b := raw[i]
+	if d.fields[i].Format != pgtype.BinaryFormatCode || d.fields[i].DataTypeOID != pgtype.TextArrayOID || b == nil {
+		var via []string
+		err := d.scan(raw, i, &via)
+		return via, err
+	}
+	bad := func() error {
+		return fmt.Errorf("column %s: malformed text[] of %d bytes", d.fields[i].Name, len(raw[i]))
+	}
+	if len(b) < 12 {
+		return nil, bad()
+	}
+	ndim := int32(binary.BigEndian.Uint32(b))
+	if ndim == 0 {
+		return nil, nil
+	}
+	if ndim != 1 || len(b) < 20 {
+		return nil, bad()
+	}
+	n := int32(binary.BigEndian.Uint32(b[12:]))
+	if n < 0 || int(n) > (len(b)-20)/4 {
+		return nil, bad()
+	}
+	out := make([]string, n)
+	b = b[20:]
+	for k := range out {
+		if len(b) < 4 {
+			return nil, bad()
+		}
+		l := int32(binary.BigEndian.Uint32(b))
+		if l < 0 || int(l) > len(b)-4 {
+			return nil, bad() // NULL or truncated
+		}
+		out[k] = d.str(b[4 : 4+l])
+		b = b[4+l:]
+	}
+	return out, nil
 }
 
 // hitsWithServices runs a hit statement (hitsSQL: repoColumns and

@@ -2,6 +2,8 @@ package catalog_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -157,5 +159,38 @@ func TestGraphGapsServices(t *testing.T) {
 		if g.Repos != tt.repos || g.DeclaredOnly != tt.repos || !slices.Equal(list, tt.list) {
 			t.Errorf("%v: got %d repos (%d declared only) %q, want %d %q", tt.ecosystems, g.Repos, g.DeclaredOnly, list, tt.repos, tt.list)
 		}
+	}
+}
+
+// TestHitDecoder: hit rows read from their raw values (text interned, a
+// repo's columns read once for its rows, chains from the binary array
+// format) are what pgx's Scan reads, field for field.
+func TestHitDecoder(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	for i, deps := range [][]catalog.Dependency{
+		{
+			{Ecosystem: "maven", Name: log4jCore, Version: "2.14.1", File: "pom.xml", Line: 12, Direct: true, Scope: "test"},
+			{Ecosystem: "maven", Name: log4jCore, Version: "2.14.1", File: "pom.xml", Line: 30, Source: "api/gradle.lockfile",
+				Via: []string{"org.springframework.boot:spring-boot-starter-log4j2@2.6.1", "org.apache.logging.log4j:log4j-slf4j-impl@2.14.1", ""}},
+		},
+		{{Ecosystem: "gradle", Name: log4jCore, Version: "", File: "build.gradle", Via: []string{"é@1"}}},
+		{{Ecosystem: "maven", Name: log4jCore, Version: "${log4j.version}", File: "pom.xml"}},
+	} {
+		snap := snapshot(int64(i+1), fmt.Sprintf("acme/r%d", i), catalog.DescriptorMissing)
+		snap.Dependencies = deps
+		snap.DependencySources = []catalog.DependencyFile{{Path: "pom.xml", Graph: catalog.GraphDeclared, Note: "a note"},
+			{Path: "api/gradle.lockfile", Graph: catalog.GraphPaths, Manifest: "api/build.gradle"}}
+		mustApply(t, s, snap)
+	}
+	raw, scanned, fast, err := s.DecodeHitsBothWays(ctx, "log4j-core")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fast {
+		t.Error("the raw decoding was not used")
+	}
+	if len(raw) != 4 || !reflect.DeepEqual(raw, scanned) {
+		t.Fatalf("raw decoding:\n%+v\nScan:\n%+v", raw, scanned)
 	}
 }
