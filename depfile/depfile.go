@@ -94,6 +94,23 @@ type Dependency struct {
 	// several are as short); nil for a direct dependency and when the file
 	// does not record which package requires which.
 	Via []string
+	// VersionFrom is set only on a Maven dependency resolved by package
+	// maven whose version is set by a POM outside the repository: the
+	// coordinate "groupId:artifactId:version" of that parent POM or
+	// imported BOM (scope import). It is set when the version comes from
+	// the <dependencyManagement> (or, for an inherited dependency, the
+	// <dependencies>) of a parent fetched from a repository, from a
+	// property such a parent defines (and the repo does not redefine), or
+	// from a BOM fetched from a repository (the BOM named, even when a
+	// parent imports it); for a transitive dependency, only when the
+	// project's management decides its version. File and Line then say
+	// what the repo can change: the BOM's import when the repo declares
+	// it, else the dependency's declaration (or the project's <parent>).
+	// Empty when the repo itself sets the version (a literal, its own
+	// management or a BOM among its modules, a property it defines), for
+	// a transitive dependency whose version the project's management does
+	// not decide, and for every other ecosystem and file.
+	VersionFrom string
 }
 
 // ErrUnsupported is returned by Parse for a file that IsDependencyFile does

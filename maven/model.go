@@ -114,6 +114,7 @@ func (l *loader) fetch(ctx context.Context, c Coord) (*pom, error) {
 		if err != nil {
 			return nil, err
 		}
+		p.remote = true
 		for i := range p.Deps {
 			p.Deps[i].remote = true
 		}
@@ -187,11 +188,14 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 
 	// Inheritance, from the top ancestor down: the child's values win.
 	var (
-		props   = map[string]string{}
-		deps    []dependency
-		managed []dependency
-		coord   Coord
-		pkg     string
+		props = map[string]string{}
+		// propFrom is, by property, the coordinate of the POM from a
+		// repository that defines it ("" for the workspace's POMs).
+		propFrom = map[string]string{}
+		deps     []dependency
+		managed  []dependency
+		coord    Coord
+		pkg      string
 	)
 	for i := len(chain) - 1; i >= 0; i-- {
 		c := chain[i]
@@ -205,6 +209,10 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 		pkg = c.Packaging
 		for k, v := range c.Properties {
 			props[k] = v
+			propFrom[k] = ""
+			if c.remote {
+				propFrom[k] = c.File
+			}
 		}
 		deps = mergeDeps(c.Deps, deps)
 		managed = mergeDeps(c.Managed, managed)
@@ -230,6 +238,18 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 		props[pre+"version"] = coord.Version
 	}
 	props["project.packaging"] = pkg
+	// The model's own coordinates are set by its POM, whoever defined a
+	// property of the same name: ${project.version} in a parent's entry
+	// is the child's version.
+	own := ""
+	if p.remote {
+		own = p.File
+	}
+	for _, k := range []string{"project.parent.groupId", "project.parent.artifactId", "project.parent.version", "parent.version",
+		"project.groupId", "project.artifactId", "project.version", "pom.groupId", "pom.artifactId", "pom.version",
+		"groupId", "artifactId", "version", "project.packaging"} {
+		propFrom[k] = own
+	}
 	in := interpolator(props)
 	coord.GroupID, coord.Version = in.expand(coord.GroupID), in.expand(coord.Version)
 	if coord.GroupID == "" || coord.ArtifactID == "" || coord.Version == "" {
@@ -241,6 +261,7 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 	expanded := make([]dependency, len(managed))
 	for i, d := range managed {
 		expanded[i] = in.dep(d)
+		expanded[i].from, expanded[i].imported = in.origin(d.Version, declaredIn(d), propFrom), false
 	}
 	m := &model{coord: coord, managed: map[string]dependency{}, problems: problems}
 	for _, d := range expanded {
@@ -269,22 +290,46 @@ func (l *loader) build(ctx context.Context, p *pom, wsPath string, imports []Coo
 			continue
 		}
 		m.problems = append(m.problems, bom.problems...)
+		_, bomInWorkspace := l.workspaceIndex()[bc]
 		for _, k := range bom.order {
 			if _, ok := m.managed[k]; ok {
 				continue
 			}
 			md := bom.managed[k]
-			// The line to change for an imported version is the import.
-			md.File, md.Line, md.remote = d.File, d.Line, d.remote
+			switch {
+			case bomInWorkspace && !md.remote:
+				// A BOM that is one of the workspace's modules: the
+				// line to change is its own entry.
+			case bomInWorkspace:
+				// Inherited by the workspace's BOM from a POM in a
+				// repository (md.from): the line to change is the
+				// import.
+				md.File, md.Line, md.remote = d.File, d.Line, d.remote
+			default:
+				// The line to change for an imported version is the
+				// import; the BOM sets it.
+				md.File, md.Line, md.remote = d.File, d.Line, d.remote
+				md.from, md.imported = bc.String(), true
+			}
 			m.managed[k] = md
 			m.order = append(m.order, k)
 		}
 	}
 	for _, d := range deps {
+		raw := d.Version
 		d = in.dep(d)
+		d.from, d.imported = "", false
+		if raw != "" {
+			d.from = in.origin(raw, declaredIn(d), propFrom)
+		}
 		if md, ok := m.managed[d.key()]; ok {
 			if d.Version == "" {
-				d.Version = md.Version
+				d.Version, d.from = md.Version, md.from
+				if md.imported && !md.remote {
+					// Managed by a BOM the workspace imports: the
+					// line to change is the import.
+					d.File, d.Line, d.remote = md.File, md.Line, false
+				}
 			}
 			if d.Scope == "" {
 				d.Scope = md.Scope
@@ -434,6 +479,59 @@ func (in interpolator) expand(s string) string {
 		}
 	}
 	return s
+}
+
+// declaredIn is the coordinate of the POM from a repository that declares
+// d, "" for a workspace POM.
+func declaredIn(d dependency) string {
+	if d.remote {
+		return d.File
+	}
+	return ""
+}
+
+// origin is the coordinate of the POM from a repository that sets the
+// value s, written in a POM whose coordinate is decl ("" for a workspace
+// POM): decl for a value without properties, else the POM defining the
+// first property s refers to (directly, or through the workspace's own
+// properties) that a POM from a repository defines; "" when the
+// workspace defines them all. propFrom is by property the POM defining
+// it, as in build. An undefined property sets nothing.
+func (in interpolator) origin(s, decl string, propFrom map[string]string) string {
+	if !strings.Contains(s, "${") {
+		return decl
+	}
+	seen := map[string]bool{}
+	var walk func(s string, depth int) string
+	walk = func(s string, depth int) string {
+		if depth > 10 {
+			return ""
+		}
+		for rest := s; ; {
+			i := strings.Index(rest, "${")
+			if i < 0 {
+				return ""
+			}
+			j := strings.IndexByte(rest[i:], '}')
+			if j < 0 {
+				return ""
+			}
+			name := rest[i+2 : i+j]
+			rest = rest[i+j+1:]
+			v, ok := in[name]
+			if !ok || seen[name] {
+				continue
+			}
+			seen[name] = true
+			if f := propFrom[name]; f != "" {
+				return f
+			}
+			if f := walk(v, depth+1); f != "" {
+				return f
+			}
+		}
+	}
+	return walk(s, 0)
 }
 
 // dep expands the properties in every field of d.

@@ -27,6 +27,9 @@ type pom struct {
 	// File is where the POM was read: a workspace path, or the
 	// coordinate for a POM from a repository.
 	File string
+	// remote is true for a POM from a repository (File is then its
+	// coordinate).
+	remote bool
 }
 
 // parentRef is a POM's <parent>.
@@ -56,6 +59,15 @@ type dependency struct {
 	// remote is true for a declaration in a POM from a repository (File
 	// is then its coordinate).
 	remote bool
+	// from is, once the model is built, the coordinate of the POM from a
+	// repository that sets Version: the one declaring it (a literal
+	// version), the one defining the property it is written with, or the
+	// BOM from a repository it was imported from; "" when the workspace
+	// sets it. See depfile.Dependency.VersionFrom.
+	from string
+	// imported is true for a management entry imported from a BOM from a
+	// repository: File and Line are then the import's.
+	imported bool
 }
 
 // exclusion is one <exclusion>; either part may be "*".

@@ -68,10 +68,15 @@ type Result struct {
 	// ones first, in declaration order), each once, Ecosystem depfile.Maven.
 	// Scope is the Maven scope ("test", "provided", "runtime", "system"),
 	// empty for compile; a transitive dependency of a test dependency is
-	// "test". File and Line: for a direct dependency its declaration; for
-	// a transitive one the declaration in the workspace that decides its
-	// version (the project's <dependencyManagement> entry or BOM import),
-	// else the direct dependency it comes through.
+	// "test". File and Line: for a direct dependency its declaration (the
+	// project's <parent> when inherited from a parent in a repository),
+	// or, when its version comes from a BOM from a repository that the
+	// workspace imports, the import; for a transitive one the declaration
+	// in the workspace that decides its version (the project's
+	// <dependencyManagement> entry or BOM import), else the direct
+	// dependency it comes through. VersionFrom names the parent or BOM
+	// from a repository that sets the version, when one does (see
+	// depfile.Dependency.VersionFrom).
 	Deps []depfile.Dependency
 	// Problems are the parts that could not be resolved; the graph is
 	// partial when there is any.
@@ -176,7 +181,7 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 		all = append(all, n)
 		n.out = len(res.Deps)
 		d := depfile.Dependency{Ecosystem: depfile.Maven, Name: n.coord.Name(), Version: n.coord.Version,
-			Scope: scopeOf(n.scope), Direct: n.depth == 1, Via: n.via}
+			Scope: scopeOf(n.scope), Direct: n.depth == 1, Via: n.via, VersionFrom: n.dep.from}
 		if !n.dep.remote {
 			d.File, d.Line = n.dep.File, n.dep.Line
 		}
@@ -232,9 +237,10 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 				// The project's management decides versions and scopes
 				// of transitive dependencies.
 				decl := n.dep
+				from := ""
 				if md, ok := root.managed[c.key()]; ok {
 					if md.Version != "" {
-						c.Version = md.Version
+						c.Version, from = md.Version, md.from
 					}
 					if md.Scope != "" {
 						scope = md.Scope
@@ -253,7 +259,7 @@ func (r *Resolver) resolve(ctx context.Context, l *loader, pomPath string, p *po
 				cn := &node{dep: c, key: c.key(), scope: derive(n.scope, scope), depth: n.depth + 1, via: via,
 					excl: append(append([]exclusion(nil), n.excl...), c.Exclusions...)}
 				cn.coord = r.version(ctx, l, c, via, res)
-				cn.dep.File, cn.dep.Line, cn.dep.remote = decl.File, decl.Line, decl.remote
+				cn.dep.File, cn.dep.Line, cn.dep.remote, cn.dep.from = decl.File, decl.Line, decl.remote, from
 				add(cn)
 				occurs[cn] = append(occurs[cn], occurrence{n, scope})
 			}
