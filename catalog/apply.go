@@ -315,10 +315,10 @@ func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSn
 		if via == nil {
 			via = []string{}
 		}
-		rows[i] = []any{repoID, d.Ecosystem, d.Name, d.Version, d.File, d.SourceFile(), d.Line, d.Direct, via, d.Scope}
+		rows[i] = []any{repoID, d.Ecosystem, d.Name, d.Version, d.File, d.SourceFile(), d.Line, d.Direct, via, d.Scope, d.VersionFrom}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"dependencies"},
-		[]string{"repo_id", "ecosystem", "name", "version", "file", "source", "line", "direct", "via", "scope"},
+		[]string{"repo_id", "ecosystem", "name", "version", "file", "source", "line", "direct", "via", "scope", "version_from"},
 		pgx.CopyFromRows(dedupRows(rows, 5, 1, 2, 3))); err != nil {
 		return fmt.Errorf("dependencies: %w", err)
 	}

@@ -179,6 +179,14 @@ type Dependency struct {
 	// Scope is how it is used as the file says ("test", "dev", ...); empty
 	// for a plain runtime dependency.
 	Scope string
+	// VersionFrom is, for a Maven dependency whose version is set by a
+	// POM outside the repo, that parent POM's or imported BOM's coordinate
+	// "groupId:artifactId:version" (File and Line are then what the repo
+	// can change: the BOM's import, else the declaration or <parent>);
+	// empty when the repo sets the version itself, and for other
+	// ecosystems. See depfile.Dependency.VersionFrom. Stored in
+	// dependencies.version_from.
+	VersionFrom string
 }
 
 // SourceFile is the file the dependency was read from.
