@@ -609,13 +609,18 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 		}
 		records = append(records, rec)
 		for _, d := range r.Deps {
-			deps = append(deps, catalog.Dependency{
-				Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: d.File, Line: d.Line,
-				Source: r.File, Direct: d.Direct, Via: d.Via, Scope: d.Scope,
-			})
+			deps = append(deps, catalogDependency(d, r.File))
 		}
 	}
 	return deps, records, nil
+}
+
+// catalogDependency is d as the catalog stores it, read from source.
+func catalogDependency(d depfile.Dependency, source string) catalog.Dependency {
+	return catalog.Dependency{
+		Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: d.File, Line: d.Line,
+		Source: source, Direct: d.Direct, Via: d.Via, Scope: d.Scope, VersionFrom: d.VersionFrom,
+	}
 }
 
 // resolvePOMs replaces, with Options.Maven set, the declared dependencies

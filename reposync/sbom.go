@@ -80,10 +80,7 @@ func (s *Syncer) addSBOMArtifact(ctx context.Context, p gitlab.Project, snap *ca
 	}
 	snap.DependencySources = append(snap.DependencySources, rec)
 	for _, d := range r.Deps {
-		snap.Dependencies = append(snap.Dependencies, catalog.Dependency{
-			Ecosystem: d.Ecosystem, Name: d.Name, Version: d.Version, File: d.File, Line: d.Line,
-			Source: name, Direct: d.Direct, Via: d.Via, Scope: d.Scope,
-		})
+		snap.Dependencies = append(snap.Dependencies, catalogDependency(d, name))
 	}
 	return nil
 }
