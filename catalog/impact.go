@@ -33,7 +33,7 @@ type ImpactHit struct {
 // dependencyColumns are a hit's dependency and its file's record, from
 // dependencies d, repos r and dependency_files f (left joined).
 const dependencyColumns = `d.ecosystem, d.name, d.version, d.file, d.line, d.source, d.direct, d.via, d.scope,
-	COALESCE(f.graph, ''), COALESCE(f.note, ''), COALESCE(f.manifest, '')`
+	COALESCE(f.graph, ''), COALESCE(f.note, ''), COALESCE(f.manifest, ''), d.version_from`
 
 const dependencyJoins = `FROM dependencies d JOIN repos r ON r.id = d.repo_id
 	LEFT JOIN dependency_files f ON f.repo_id = d.repo_id AND f.path = d.source`
@@ -84,7 +84,7 @@ func scanHits(rows pgx.Rows) ([]ImpactHit, error) {
 
 // hitColumns is how many columns a hit row has: repoColumns, then
 // dependencyColumns.
-const hitColumns = 23
+const hitColumns = 24
 
 // Kinds of hit columns, for hitDecoder.
 const (
@@ -95,7 +95,7 @@ const (
 
 // hitColumnKinds are the kinds of the columns of a hit row.
 var hitColumnKinds = [hitColumns]uint8{2: hitText, 3: hitShared, 4: hitText, 8: hitText, 9: hitShared, 10: hitShared,
-	11: hitShared, 12: hitShared, 13: hitShared, 14: hitShared, 16: hitShared, 19: hitShared, 20: hitShared, 21: hitShared, 22: hitShared}
+	11: hitShared, 12: hitShared, 13: hitShared, 14: hitShared, 16: hitShared, 19: hitShared, 20: hitShared, 21: hitShared, 22: hitShared, 23: hitShared}
 
 // hitDecoder reads hit rows from their raw values. An answer's thousands
 // of rows repeat the same few ecosystems, names, versions, files and
@@ -169,7 +169,7 @@ func (d *hitDecoder) decode(rows pgx.Rows, h *ImpactHit) error {
 		if err := rows.Scan(&r.ID, &r.GitLabID, &r.Path, &r.DefaultBranch, &r.WebURL, &r.Archived, &r.Forked,
 			&last, &r.LastCommit, &r.DescriptorStatus, &r.DescriptorPath,
 			&dep.Ecosystem, &dep.Name, &dep.Version, &dep.File, &dep.Line, &dep.Source, &dep.Direct, &dep.Via, &dep.Scope,
-			&f.Graph, &f.Note, &f.Manifest); err != nil {
+			&f.Graph, &f.Note, &f.Manifest, &dep.VersionFrom); err != nil {
 			return err
 		}
 		if last.Valid {
@@ -187,7 +187,7 @@ func (d *hitDecoder) decode(rows pgx.Rows, h *ImpactHit) error {
 		}
 		var err error
 		for i, to := range [...]*string{11: &dep.Ecosystem, 12: &dep.Name, 13: &dep.Version, 14: &dep.File, 16: &dep.Source,
-			19: &dep.Scope, 20: &f.Graph, 21: &f.Note, 22: &f.Manifest} {
+			19: &dep.Scope, 20: &f.Graph, 21: &f.Note, 22: &f.Manifest, 23: &dep.VersionFrom} {
 			if to == nil {
 				continue
 			}

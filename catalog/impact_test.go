@@ -175,6 +175,7 @@ func TestHitDecoder(t *testing.T) {
 				Via: []string{"org.springframework.boot:spring-boot-starter-log4j2@2.6.1", "org.apache.logging.log4j:log4j-slf4j-impl@2.14.1", ""}},
 		},
 		{{Ecosystem: "gradle", Name: log4jCore, Version: "", File: "build.gradle", Via: []string{"é@1"}}},
+		{{Ecosystem: "maven", Name: log4jCore, Version: "2.17.0", File: "pom.xml", VersionFrom: "org.apache.logging.log4j:log4j-bom:2.17.0"}},
 		{{Ecosystem: "maven", Name: log4jCore, Version: "${log4j.version}", File: "pom.xml"}},
 	} {
 		snap := snapshot(int64(i+1), fmt.Sprintf("acme/r%d", i), catalog.DescriptorMissing)
@@ -190,7 +191,10 @@ func TestHitDecoder(t *testing.T) {
 	if !fast {
 		t.Error("the raw decoding was not used")
 	}
-	if len(raw) != 4 || !reflect.DeepEqual(raw, scanned) {
+	if len(raw) != 5 || !reflect.DeepEqual(raw, scanned) {
 		t.Fatalf("raw decoding:\n%+v\nScan:\n%+v", raw, scanned)
+	}
+	if got := raw[3].Dependency.VersionFrom; got != "org.apache.logging.log4j:log4j-bom:2.17.0" {
+		t.Errorf("VersionFrom: got %q", got)
 	}
 }
