@@ -537,7 +537,7 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 		limit = 0
 	}
 	// One statement: the files that leave a graph incomplete, counted by
-	// repo and reason, and the first limit repos' files with the repo's
+	// repo and reason (each repo's reasons found in one pass), and the first limit repos' files with the repo's
 	// services (as servicesOfRepos: one array a field, by name), each
 	// row carrying the counts (a row of counts alone when none is
 	// listed).
@@ -546,17 +546,20 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 			SELECT f.repo_id, f.path, f.graph, f.manifest, f.note, f.problem, f.error, r.path AS repo_path
 			FROM dependency_files f JOIN repos r ON r.id = f.repo_id
 			WHERE `+gapWhere+`),
+		per_repo AS (
+			SELECT repo_id, min(repo_path) AS repo_path, bool_or(problem <> '') AS any_problem,
+			       bool_or(problem IN ('not_found', 'too_large', 'timeout', 'error')) AS unread,
+			       bool_or(problem = 'unparsable') AS unparsable,
+			       bool_or(problem = '' AND graph = 'declared') AS declared,
+			       bool_or(problem = '' AND graph = 'flat') AS flat,
+			       bool_or(problem = '' AND graph NOT IN ('flat', 'declared') AND note <> '') AS noted
+			FROM gap GROUP BY repo_id),
 		counts AS (
-			SELECT count(DISTINCT repo_id) AS repos,
-			       count(DISTINCT repo_id) FILTER (WHERE problem IN ('not_found', 'too_large', 'timeout', 'error')) AS unread,
-			       count(DISTINCT repo_id) FILTER (WHERE problem = 'unparsable') AS unparsable,
-			       count(DISTINCT repo_id) FILTER (WHERE problem = '' AND graph = 'declared') AS declared,
-			       count(DISTINCT repo_id) FILTER (WHERE problem = '' AND graph = 'flat') AS flat,
-			       count(DISTINCT repo_id) FILTER (WHERE problem = '' AND graph NOT IN ('flat', 'declared') AND note <> '') AS noted
-			FROM gap),
+			SELECT count(*) AS repos, count(*) FILTER (WHERE unread) AS unread, count(*) FILTER (WHERE unparsable) AS unparsable,
+			       count(*) FILTER (WHERE declared) AS declared, count(*) FILTER (WHERE flat) AS flat, count(*) FILTER (WHERE noted) AS noted
+			FROM per_repo),
 		picked AS (
-			SELECT repo_id, bool_or(problem <> '') AS unread, min(repo_path) AS repo_path FROM gap
-			GROUP BY repo_id ORDER BY 2 DESC, 3 LIMIT $2),
+			SELECT repo_id, any_problem AS unread, repo_path FROM per_repo ORDER BY 2 DESC, 3 LIMIT $2),
 		services AS (
 			SELECT p.repo_id, array_agg(s.id ORDER BY s.name) AS ids, array_agg(s.namespace ORDER BY s.name) AS namespaces,
 			       array_agg(s.name ORDER BY s.name) AS names, array_agg(COALESCE(t.name, '') ORDER BY s.name) AS teams

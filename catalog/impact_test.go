@@ -198,3 +198,57 @@ func TestHitDecoder(t *testing.T) {
 		t.Errorf("VersionFrom: got %q", got)
 	}
 }
+
+// TestGraphGapsReasons: GraphGaps counts each repo once in Repos and once
+// under each reason it has (a repo with a declared-only file and a file
+// not read counts under both), and lists repos with files not read or not
+// parsed first, then by path.
+func TestGraphGapsReasons(t *testing.T) {
+	s := newStore(t)
+	dep := func(file string) catalog.Dependency {
+		return catalog.Dependency{Ecosystem: "npm", Name: "left-pad", Version: "1.0.0", File: file, Direct: true}
+	}
+	for i, r := range []struct {
+		path  string
+		deps  []catalog.Dependency
+		files []catalog.DependencyFile
+	}{
+		{"acme/a-declared", []catalog.Dependency{dep("package.json")}, []catalog.DependencyFile{{Path: "package.json", Graph: catalog.GraphDeclared}}},
+		{"acme/b-flat", []catalog.Dependency{dep("yarn.lock")}, []catalog.DependencyFile{{Path: "yarn.lock", Graph: catalog.GraphFlat}}},
+		{"acme/c-noted", []catalog.Dependency{dep("package-lock.json")}, []catalog.DependencyFile{{Path: "package-lock.json", Graph: catalog.GraphPaths, Note: "workspaces not read"}}},
+		{"acme/d-unparsable", nil, []catalog.DependencyFile{{Path: "pnpm-lock.yaml", Problem: catalog.FileUnparsable, Error: "pnpm-lock.yaml:1:1: bad"}}},
+		{"acme/e-both", []catalog.Dependency{dep("package.json")}, []catalog.DependencyFile{{Path: "package.json", Graph: catalog.GraphDeclared},
+			{Path: "api/package.json", Problem: catalog.FileNotFound, Error: "404"}}},
+		{"acme/f-complete", []catalog.Dependency{dep("package-lock.json")}, []catalog.DependencyFile{{Path: "package-lock.json", Graph: catalog.GraphPaths}}},
+	} {
+		snap := snapshot(int64(i+1), r.path, catalog.DescriptorMissing)
+		snap.Dependencies, snap.DependencySources = r.deps, r.files
+		mustApply(t, s, snap)
+	}
+	tests := []struct {
+		ecosystems                                   []string
+		limit                                        int
+		repos, unread, unparsable, declared, flat, n int
+		list                                         []string
+	}{
+		{nil, 10, 5, 1, 1, 2, 1, 1, []string{"acme/d-unparsable", "acme/e-both", "acme/a-declared", "acme/b-flat", "acme/c-noted"}},
+		{[]string{"npm"}, 2, 5, 1, 1, 2, 1, 1, []string{"acme/d-unparsable", "acme/e-both"}},
+		{[]string{"maven"}, 10, 2, 1, 1, 0, 0, 0, []string{"acme/d-unparsable", "acme/e-both"}},
+		{nil, 0, 5, 1, 1, 2, 1, 1, nil},
+	}
+	for _, tt := range tests {
+		g, err := s.GraphGaps(context.Background(), tt.ecosystems, tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []string
+		for _, r := range g.List {
+			list = append(list, r.Repo.Path)
+		}
+		got := []int{g.Repos, g.Unread, g.Unparsable, g.DeclaredOnly, g.Flat, g.Noted}
+		want := []int{tt.repos, tt.unread, tt.unparsable, tt.declared, tt.flat, tt.n}
+		if !slices.Equal(got, want) || !slices.Equal(list, tt.list) {
+			t.Errorf("%v limit %d: got counts %v %q, want %v %q", tt.ecosystems, tt.limit, got, list, want, tt.list)
+		}
+	}
+}
