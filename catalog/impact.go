@@ -522,7 +522,7 @@ type RepoGap struct {
 
 // gapWhere picks the dependency files f that leave a graph incomplete, of
 // ecosystems $1 (any when empty).
-const gapWhere = `r.deleted_at IS NULL AND (f.problem <> '' OR ((f.graph IN ('flat', 'declared') OR f.note <> '') AND
+const gapWhere = `(f.problem <> '' OR ((f.graph IN ('flat', 'declared') OR f.note <> '') AND
 	(cardinality($1::text[]) = 0 OR EXISTS (
 		SELECT 1 FROM dependencies d WHERE d.repo_id = f.repo_id AND d.source = f.path AND d.ecosystem = ANY($1)))))`
 
@@ -544,7 +544,10 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 	rows, err := s.pool.Query(ctx, `
 		WITH gap AS MATERIALIZED (
 			SELECT f.repo_id, f.path, f.graph, f.manifest, f.note, f.problem, f.error, r.path AS repo_path
-			FROM dependency_files f JOIN repos r ON r.id = f.repo_id
+			FROM dependency_files f
+			-- The repo of each file, if not deleted: a probe each (a few
+			-- hundred files), not a join with every repo.
+			CROSS JOIN LATERAL (SELECT r.path FROM repos r WHERE r.id = f.repo_id AND r.deleted_at IS NULL LIMIT 1) r
 			WHERE `+gapWhere+`),
 		per_repo AS (
 			SELECT repo_id, min(repo_path) AS repo_path, bool_or(problem <> '') AS any_problem,
