@@ -39,7 +39,7 @@ const maxFileSize = 1 << 20
 
 func topKeys() []string {
 	return []string{"version", "lifecycles", "tiers", "languages", "frameworks", "databases", "naming",
-		"required", "enforce", "gitlab", "digest", "paging", "onboarding", "dependencies"}
+		"required", "enforce", "gitlab", "digest", "paging", "onboarding", "dependencies", "scorecard"}
 }
 
 // decoder collects the findings of one standards file.
@@ -105,8 +105,13 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 		d.errorf(RuleConfigType, root, "start with `version: 1` and the sections of the default file", "the standards file must be a mapping, got %s", typeName(root))
 		return s, d.findings
 	}
+	var scorecardPair *pair
 	for _, p := range pairs(root) {
 		switch key := keyText(p.key); key {
+		case "scorecard":
+			// Read last: its applies_to is checked against this file's
+			// tiers and lifecycles, wherever they are.
+			scorecardPair = &p
 		case "version":
 			if !isScalar(p.val) || strings.TrimSpace(value(p.val)) != "1" {
 				d.errorf(RuleConfigValue, p.val, "write `version: 1`", "version must be 1, got %s", typeName(p.val))
@@ -144,6 +149,9 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 		default:
 			d.unknownKey("", key, p.key, topKeys())
 		}
+	}
+	if scorecardPair != nil {
+		d.scorecard(s, scorecardPair.key, scorecardPair.val)
 	}
 	slices.SortStableFunc(d.findings, func(a, b manifest.Finding) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))

@@ -1,8 +1,9 @@
 // Package standards reads the organisation's standards file: the approved
 // languages, frameworks, databases, tiers and lifecycles (the drop-downs of
 // /service add), the naming rule, the fields required beyond Backstage's, how
-// severe each of Switchboard's checks is, and the settings of the GitLab scan,
-// the daily digest, paging and onboarding.
+// severe each of Switchboard's checks is, the settings of the GitLab scan,
+// the daily digest, paging and onboarding, and the scorecard services are
+// graded against (levels and checks over the facts of package scorecard).
 //
 // The file is YAML, found through SWITCHBOARD_CONFIG; a fresh install uses the
 // embedded default (default.yaml). Every problem in the file is reported as a
@@ -13,6 +14,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"regexp"
@@ -24,6 +26,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/switchboard-dev/switchboard/manifest"
+	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
 // EnvConfig is the environment variable naming the standards file.
@@ -68,6 +71,10 @@ type Standards struct {
 	Onboarding Onboarding `json:"onboarding"`
 	// Dependencies configures how repos' dependency graphs are resolved.
 	Dependencies Dependencies `json:"dependencies"`
+	// Scorecard is the compiled scorecard: levels and checks services are
+	// graded against. Never nil in a Standards from Default, Parse,
+	// ParseOver or Load; shared, read-only.
+	Scorecard *scorecard.Card `json:"scorecard"`
 }
 
 // Dependencies configures how the sync resolves repos' dependency graphs
@@ -270,9 +277,22 @@ func Load(path string) (*Standards, []manifest.Finding, error) {
 }
 
 // Parse reads a standards file from data. Sections the file leaves out keep
-// their default; the result is usable even when there are findings.
+// their default; the result is usable even when there are findings. The
+// scorecard section is all or nothing: with an error in it, the default
+// scorecard stays in force (and an info finding says so), never a card
+// half read.
 func Parse(path string, data []byte) (*Standards, []manifest.Finding) {
 	return decode(path, data, Default())
+}
+
+// ParseOver reads a standards file over base, the standards in force (for
+// a reload): sections the file leaves out keep base's, and a scorecard
+// section with an error leaves base's scorecard in force. A scorecard
+// section without `levels:` keeps base's levels. base is not modified.
+func ParseOver(path string, data []byte, base *Standards) (*Standards, []manifest.Finding) {
+	s := *base
+	s.Enforce = maps.Clone(base.Enforce)
+	return decode(path, data, &s)
 }
 
 // Check validates a standards file and returns its findings, by position.
