@@ -27,6 +27,21 @@
 // have if every unknown check passed: a drop of Level with Ceiling not
 // dropped is a drop caused only by unknown facts, not to be announced.
 //
+// What a collector (the catalog, later) does for each service: for each
+// FactRef of Card.Needs, put a Value under FactRef.Key in the service's
+// Values, of the kind the registry gives (LookupFact); a value of another
+// kind counts as unknown. Text not set is Text(""), not unknown. A fact whose
+// system could not be asked is UnknownValue(kind, why). Value.At records
+// the file and line to change (the descriptor's line, the README found).
+// For file:GLOB, CompileGlob(ref.Param) gives Match for one path and
+// Regexp for Postgres (path ~* regexp), so one query answers a glob for
+// every repo. The collector also gives the service's attributes (Service)
+// for applies_to.
+//
+// Grades, Results and Values marshal to JSON and back (kinds, operators and
+// statuses by name), for storing each day's grade; a stored result names its
+// check by ID.
+//
 // The package imports nothing of Switchboard's, so the catalog, the
 // commands and the sync can all use it.
 package scorecard

@@ -2,6 +2,7 @@ package scorecard
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -50,9 +51,21 @@ func (s Status) String() string {
 // MarshalText writes the status's name.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a status's name as MarshalText writes it.
+func (s *Status) UnmarshalText(b []byte) error {
+	for c := Passed; c <= Unknown; c++ {
+		if c.String() == string(b) {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown status %q", b)
+}
+
 // Result is one applicable check's outcome for a service.
 type Result struct {
-	// Check is the check's index in Card.Checks.
+	// Check is the check's index in Card.Checks (not stored: a stored
+	// result is matched to a card by ID).
 	Check int `json:"-"`
 	// ID is the check's id.
 	ID string `json:"id"`

@@ -244,13 +244,13 @@ var registry = [...]Fact{
 	{Name: "lifecycle", Kind: KindText, Source: SourceDescriptor,
 		Doc: "the lifecycle (spec.lifecycle), canonical as the standards file's lifecycles spell it; empty when not set"},
 	{Name: "tier", Kind: KindText, Source: SourceDescriptor,
-		Doc: "the tier (annotation or OpsLevel tier), canonical as the standards file's tiers spell it; empty when not set"},
+		Doc: "the tier (Backstage metadata.labels.tier, OpsLevel tier), canonical as the standards file's tiers spell it; empty when not set"},
 	{Name: "type", Kind: KindText, Source: SourceDescriptor,
 		Doc: "the component type (spec.type: service, website, library...)"},
 	{Name: "language", Kind: KindText, Source: SourceDescriptor,
-		Doc: "the language, canonical as the standards file's languages spell it; empty when not set"},
+		Doc: "the language (metadata.labels.language, OpsLevel language), canonical as the standards file's languages spell it; empty when not set"},
 	{Name: "framework", Kind: KindText, Source: SourceDescriptor,
-		Doc: "the framework, canonical as the standards file's frameworks spell it; empty when not set"},
+		Doc: "the framework (metadata.labels.framework, OpsLevel framework), canonical as the standards file's frameworks spell it; empty when not set"},
 	{Name: "description", Kind: KindText, Source: SourceDescriptor,
 		Doc: "the description (metadata.description); empty when not set"},
 	{Name: "runbook", Kind: KindText, Source: SourceDescriptor,
@@ -258,7 +258,7 @@ var registry = [...]Fact{
 	{Name: "docs", Kind: KindText, Source: SourceDescriptor,
 		Doc: "the first documentation link's URL (docs links, TechDocs); empty when none"},
 	{Name: "slack_channel", Kind: KindText, Source: SourceDescriptor,
-		Doc: "the service's Slack channel (annotation slack.com/channel or the like); empty when none"},
+		Doc: "the service's Slack channel (Backstage annotation slack.com/bot-notify, OpsLevel tools); empty when none"},
 	{Name: "pagerduty_service", Kind: KindText, Source: SourceDescriptor,
 		Doc: "the PagerDuty service id (annotation pagerduty.com/service-id) or integration key; empty when none"},
 	{Name: "tags", Kind: KindList, Source: SourceDescriptor,
@@ -393,3 +393,17 @@ func ParseFactRef(s string) (FactRef, Fact, error) {
 // "file:README*"). A fact a card needs (Card.Needs) that is not in the map
 // is unknown ("not collected").
 type Values map[string]Value
+
+// MarshalText writes the kind's name ("bool", "list of text").
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind's name as MarshalText writes it.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for c := KindBool; c <= KindDuration; c++ {
+		if c.String() == string(b) {
+			*k = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown kind %q", b)
+}

@@ -151,3 +151,13 @@ func DefaultOp(k Kind) Op {
 	}
 	return 0
 }
+
+// UnmarshalText reads an operator's name, as ParseOp does.
+func (o *Op) UnmarshalText(b []byte) error {
+	op, ok := ParseOp(string(b))
+	if !ok {
+		return fmt.Errorf("unknown operator %q", b)
+	}
+	*o = op
+	return nil
+}

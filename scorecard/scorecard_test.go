@@ -1,7 +1,9 @@
 package scorecard_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -550,6 +552,41 @@ func BenchmarkEvaluate(b *testing.B) {
 	for r, c := range by {
 		if c == 0 {
 			b.Fatalf("no service at level %d (%v): the benchmark should cover every level", r, by)
+		}
+	}
+}
+
+// TestGradeJSON: a grade survives being stored as JSON.
+func TestGradeJSON(t *testing.T) {
+	card := levelsCard(t)
+	g := card.Evaluate(scorecard.Service{Tier: "tier-1"}, scorecard.Values{
+		"has_owner": scorecard.Bool(true).At("catalog-info.yaml", 4), "readme": scorecard.Bool(true),
+		"runbook": scorecard.Text("https://rb"), "oncall_now": scorecard.UnknownValue(scorecard.KindBool, "down"),
+	})
+	data, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back scorecard.Grade
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("unmarshal %s: %v", data, err)
+	}
+	for i := range g.Results {
+		g.Results[i].Check = 0
+	}
+	for i := range g.Missing {
+		g.Missing[i].Check = 0
+	}
+	if !reflect.DeepEqual(back, g) {
+		t.Errorf("got %+v, want %+v (from %s)", back, g, data)
+	}
+	var op scorecard.Op
+	if err := json.Unmarshal([]byte(`"ge"`), &op); err != nil || op != scorecard.OpGe {
+		t.Errorf("op: got %v, %v, want ge", op, err)
+	}
+	for _, bad := range []string{`{"status":"maybe"}`, `{"value":{"kind":"colour"}}`} {
+		if err := json.Unmarshal([]byte(bad), &scorecard.Result{}); err == nil {
+			t.Errorf("%s: got no error, want one", bad)
 		}
 	}
 }
