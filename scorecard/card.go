@@ -205,6 +205,10 @@ func Compile(levels []Level, checks []Check) (*Card, error) {
 			fail("operator %s on %s needs a %s value", ch.Op, ch.Fact, vk)
 			continue
 		}
+		if ch.Op == OpIn && len(ch.Value.List) == 0 {
+			fail("operator in needs at least one value")
+			continue
+		}
 		if ch.Op == OpMatches {
 			cc.re, err = regexp.Compile(ch.Value.Text)
 			if err != nil {

@@ -183,6 +183,9 @@ func ParseDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("duration %q is too long", in)
 		}
 		total += time.Duration(n * float64(unit))
+		if total > 1<<62 {
+			return 0, fmt.Errorf("duration %q is too long", in)
+		}
 		rest = rest[j:]
 	}
 	return total, nil

@@ -321,6 +321,7 @@ func TestCompileErrors(t *testing.T) {
 		{"bad glob", threeLevels, scorecard.Check{ID: "a", Level: "bronze", Fact: "file:{a,b"}, "not closed"},
 		{"glob needed", threeLevels, scorecard.Check{ID: "a", Level: "bronze", Fact: "file:"}, "needs a glob"},
 		{"no param", threeLevels, scorecard.Check{ID: "a", Level: "bronze", Fact: "readme:x"}, "takes no parameter"},
+		{"empty in", threeLevels, scorecard.Check{ID: "a", Level: "bronze", Fact: "tier", Op: scorecard.OpIn, Value: scorecard.List()}, "at least one value"},
 		{"duplicate level", []scorecard.Level{{Name: "a"}, {Name: "a"}}, scorecard.Check{ID: "a", Level: "a", Fact: "readme"}, "listed twice"},
 	}
 	for _, tt := range tests {
@@ -416,6 +417,8 @@ func TestParseDuration(t *testing.T) {
 		{"-3d", 0, true},
 		{"", 0, true},
 		{"99999999999999999w", 0, true},
+		{"5000w", 5000 * 7 * day, false},
+		{"5000w5000w", 0, true}, // each part fits, the sum does not
 	}
 	for _, tt := range tests {
 		got, err := scorecard.ParseDuration(tt.in)

@@ -13,6 +13,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add(standards.DefaultYAML())
 	f.Add([]byte("enforce:\n  naming: error\nrequired: [runbook]\n"))
 	f.Add([]byte("naming: {pattern: '[', reserved: [a, a]}\ndigest: {schedule: '* * *', timezone: X}\n"))
+	f.Add([]byte("tiers: [t1]\nscorecard:\n  levels: [a, {name: b}]\n  checks:\n    - {id: x, level: a, fact: 'file:docs/**/*.md', message: m}\n    - {id: y, level: b, fact: tier, op: in, value: [t1], applies_to: {tiers: [t1], tags: [pci]}}\n    - {id: z, level: b, fact: last_merge_age, op: le, value: 90d}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, findings := standards.Parse("sb.yaml", data)
 		if s == nil {

@@ -392,6 +392,10 @@ func (d *decoder) scoreValue(name string, vk scorecard.Kind, op scorecard.Op, v 
 				out = append(out, t)
 			}
 		}
+		if len(out) == 0 {
+			d.errorf(RuleConfigValue, v, "list the values, e.g. [tier-1, tier-2]", "check %s: operator %s needs at least one value", clip(name), op)
+			return scorecard.Value{}
+		}
 		return scorecard.List(out...)
 	}
 	return wrong("")

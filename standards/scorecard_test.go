@@ -45,6 +45,7 @@ func TestScorecardCheck(t *testing.T) {
 		{"bool expected", scoreYAML + "      op: le\n      value: 90d\n    - {id: x, level: gold, fact: readme, op: eq, value: 1, message: m}\n", standards.RuleConfigType, manifest.SeverityError, 11, 57, "needs a bool value"},
 		{"duration without unit", scoreYAML + "      op: le\n      value: 90\n", standards.RuleConfigValue, manifest.SeverityError, 10, 14, "has no unit"},
 		{"list expected", scoreYAML + "      op: le\n      value: 90d\n    - {id: x, level: gold, fact: tier, op: in, value: tier-1, message: m}\n", standards.RuleConfigType, manifest.SeverityError, 11, 55, "needs a list of text value"},
+		{"empty in", scoreYAML + "      op: le\n      value: 90d\n    - {id: x, level: gold, fact: tier, op: in, value: [], message: m}\n", standards.RuleConfigValue, manifest.SeverityError, 11, 55, "needs at least one value"},
 		{"bad regexp", scoreYAML + "      op: le\n      value: 90d\n    - {id: x, level: gold, fact: runbook, op: matches, value: '([', message: m}\n", standards.RuleConfigValue, manifest.SeverityError, 11, 63, "not a valid regular expression"},
 		{"unknown level", scoreYAML + "      op: le\n      value: 90d\n    - {id: x, level: silvr, fact: readme, message: m}\n", standards.RuleConfigValue, manifest.SeverityError, 11, 22, "did you mean silver?"},
 		{"duplicate id", scoreYAML + "      op: le\n      value: 90d\n    - {id: runbook, level: gold, fact: readme, message: m}\n", standards.RuleConfigDuplicate, manifest.SeverityError, 11, 12, "used twice (first at line 5)"},
