@@ -221,15 +221,27 @@ type Fact struct {
 	MayBeUnknown bool `json:"may_be_unknown,omitempty"`
 }
 
-// Sources of facts.
+// Sources of facts: the system each fact is read from.
 const (
-	SourceDescriptor   = "descriptor"
-	SourceRepo         = "repo"
+	// SourceDescriptor: the service's descriptor (catalog-info.yaml,
+	// opslevel.yml) as synced, with its lint findings.
+	SourceDescriptor = "descriptor"
+	// SourceRepo: the repo's tree at the last synced commit of its
+	// default branch (the catalog's repo_files).
+	SourceRepo = "repo"
+	// SourceDependencies: the repo's resolved dependency graph and the
+	// OSV advisories that affect it (/impact's data).
 	SourceDependencies = "dependencies"
-	SourcePagerDuty    = "pagerduty"
-	SourceGitLab       = "gitlab"
-	SourceCatalog      = "catalog"
-	SourceIncidents    = "incidents"
+	// SourcePagerDuty: PagerDuty, asked periodically (on call now,
+	// escalation policy).
+	SourcePagerDuty = "pagerduty"
+	// SourceGitLab: GitLab's project data (merges, activity, protected
+	// branches).
+	SourceGitLab = "gitlab"
+	// SourceCatalog: the catalog's teams and rosters.
+	SourceCatalog = "catalog"
+	// SourceIncidents: PagerDuty incidents (collected in a later part).
+	SourceIncidents = "incidents"
 )
 
 // registry is the table of facts, by name. It is a constant table: never
