@@ -1,14 +1,18 @@
 package commands
 
 import (
+	"cmp"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -83,7 +87,10 @@ func ImpactCommand(cfg ImpactConfig) Command {
 		Usage:   "PACKAGE [<VERSION] | CVE-… | GHSA-… | file:PATTERN",
 		Summary: "Which services depend on a package (at which versions), are affected by an advisory, or contain a file",
 		Handler: func(ctx context.Context, req Request) (Response, error) {
-			text := strings.TrimSpace(req.Text)
+			text, view, err := impactOptions(req.Text)
+			if err != nil {
+				return usageResponse(err.Error()+". Usage: ", "/impact log4j-core <2.17.1 --page 2", " or ", "/impact CVE-2021-44228 --csv"), nil
+			}
 			if text == "" {
 				return usageResponse("Which package, advisory or file? Usage: ", "/impact log4j-core <2.17.1", " or ", "/impact CVE-2021-44228", " or ", "/impact file:log4j2.xml"), nil
 			}
@@ -94,10 +101,12 @@ func ImpactCommand(cfg ImpactConfig) Command {
 					return Response{}, err
 				}
 				// A file answer shows no graph, nor its gaps.
-				return impactResponse(impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true}), nil
+				a := impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true, view: view}
+				sortByTeam(a.rows)
+				return impactResponse(a), nil
 			}
 			if IsAdvisoryID(text) {
-				return advisoryImpact(ctx, cfg, text)
+				return advisoryImpact(ctx, cfg, text, view)
 			}
 			name, constraint, _ := strings.Cut(text, " ")
 			constraint = strings.ReplaceAll(strings.TrimSpace(constraint), " ", "")
@@ -115,7 +124,7 @@ func ImpactCommand(cfg ImpactConfig) Command {
 					gapsc <- gapsResult{err: err}
 					return
 				}
-				g, err := idx.GraphGaps(ctx, ecosystemsOf(name, ecos), maxGapLines)
+				g, err := idx.GraphGaps(ctx, ecosystemsOf(name, ecos), view.gapLimit())
 				gapsc <- gapsResult{g, err}
 			}()
 			hits, err := idx.DependentRepos(ctx, name)
@@ -158,7 +167,7 @@ func ImpactCommand(cfg ImpactConfig) Command {
 				what += " " + constraint
 			}
 			return finishImpact(ctx, idx, gapsc, impactAnswer{what: what, rows: matched, unknown: unknown,
-				unknownTitle: "Version not known from the file"})
+				unknownTitle: "Version not known from the file", view: view})
 		},
 	}
 }
@@ -206,7 +215,7 @@ func ecosystemsOf(name string, found []string) []string {
 // advisoryImpact answers /impact ADVISORY-ID: the advisory's packages and
 // ranges, then every repo using an affected version, with the first fixed
 // version to move to; versions that cannot be compared apart.
-func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response, error) {
+func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impactView) (Response, error) {
 	if cfg.Advisories == nil {
 		return textResponse(T(Plain("Advisories are not set up here: "), Code(id), Plain(" cannot be looked up."))), nil
 	}
@@ -270,7 +279,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 			}
 		}
 	}
-	gapsc := goGaps(ctx, cfg.Index, ecos, maxGapLines)
+	gapsc := goGaps(ctx, cfg.Index, ecos, view.gapLimit())
 	versions, err := cfg.Index.VersionsInUse(ctx, keys)
 	if err != nil {
 		return Response{}, err
@@ -312,7 +321,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string) (Response,
 		rows = append(rows, impactRow{hit: h, fix: v.fixed, advisory: true})
 	}
 	return finishImpact(ctx, cfg.Index, gapsc, impactAnswer{what: id, rows: rows, unknown: unknown, about: advisoryAbout(id, recs, pkgs),
-		unknownTitle: "Version cannot be compared with the advisory's ranges"})
+		unknownTitle: "Version cannot be compared with the advisory's ranges", view: view})
 }
 
 // finishImpact completes a package or advisory answer: the graphs' gaps
@@ -325,8 +334,20 @@ func finishImpact(ctx context.Context, idx ImpactIndex, gapsc <-chan gapsResult,
 	}
 	a.gaps = r.gaps
 	sortByTeam(a.rows)
-	if err := withEntries(ctx, idx, a.rows); err != nil {
+	// Where chains start is looked up for the rows shown: the page's, or
+	// every row for the CSV file.
+	shown := a.rows
+	if !a.view.csv {
+		first, end := a.view.pageRows(len(a.rows))
+		shown = a.rows[first:end]
+	}
+	if err := withEntries(ctx, idx, shown); err != nil {
 		return Response{}, err
+	}
+	if a.view.csv {
+		if err := withEntries(ctx, idx, a.unknown); err != nil {
+			return Response{}, err
+		}
 	}
 	return impactResponse(a), nil
 }
@@ -441,9 +462,8 @@ func entryRef(h *catalog.ImpactHit) (catalog.EntryRef, bool) {
 }
 
 // withEntries finds where the direct dependency of each transitive row is
-// declared (the line to change), for the rows shown.
+// declared (the line to change).
 func withEntries(ctx context.Context, idx ImpactIndex, rows []impactRow) error {
-	rows = rows[:min(maxImpactLines, len(rows))]
 	var (
 		refs []catalog.EntryRef
 		at   []int // the row of each ref
@@ -540,11 +560,16 @@ type impactAnswer struct {
 	gaps         catalog.GraphGaps
 	// files marks a file question: no graph on the lines.
 	files bool
+	// view is the page asked for, or the CSV file.
+	view impactView
 }
 
-// transitive says whether a hit comes in only through other packages.
+// transitive says whether a hit comes in only through other packages:
+// with the chain that brings it in, or from a graph that tells direct
+// from transitive without recording chains (go.mod, gradle.lockfile).
 func transitive(h *catalog.ImpactHit) bool {
-	return !h.Dependency.Direct && h.Dependency.Via != nil
+	d := h.Dependency
+	return !d.Direct && (d.Via != nil || h.From.Graph == catalog.GraphDirect)
 }
 
 // impactResponse lists hits by owning team, with counts, then the hits of
@@ -610,18 +635,21 @@ func impactResponse(a impactAnswer) Response {
 		teamNames = append(teamNames, t)
 	}
 	sort.Slice(teamNames, func(i, j int) bool { return teamLess(teamNames[i], teamNames[j]) })
+	// The page's rows: rows are sorted by team, so a page holds the end
+	// of one team's, whole teams, and the start of another's.
 	var sec sectioner
-	shown := 0
+	first, end := a.view.pageRows(len(a.rows))
 	for _, team := range teamNames {
 		tp := byTeam[team]
-		rows := tp.rows
-		if shown >= maxImpactLines {
-			break
+		var rows []int
+		for _, i := range tp.rows {
+			if i >= first && i < end {
+				rows = append(rows, i)
+			}
 		}
-		if n := maxImpactLines - shown; len(rows) > n {
-			rows = rows[:n]
+		if len(rows) == 0 {
+			continue
 		}
-		shown += len(rows)
 		title := "Team " + team
 		if team == "" {
 			title = "No catalogued service (owner unknown)"
@@ -630,6 +658,9 @@ func impactResponse(a impactAnswer) Response {
 		if !a.files {
 			count += fmt.Sprintf(", %d transitive", len(tp.indirect))
 		}
+		if rows[0] > tp.rows[0] {
+			count += " (continued)"
+		}
 		sec.add(T(Bold(title), Plain(count)))
 		for _, i := range rows {
 			_, l := impactLine(a.rows[i], a.files)
@@ -637,8 +668,16 @@ func impactResponse(a impactAnswer) Response {
 		}
 	}
 	blocks = append(blocks, sec.flush()...)
-	if left := len(a.rows) - shown; left > 0 {
-		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("…and %d more; narrow the question (a version constraint, a file path).", left)))})
+	pages := pageCount(len(a.rows))
+	if pages > 1 {
+		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("Page %d of %d: lines %d–%d of %d.", a.view.pageOf(len(a.rows)), pages, first+1, end, len(a.rows))))})
+	}
+	if a.view.pageOf(len(a.rows)) > 1 {
+		// The rest is on the first page; a page is the repos' lines.
+		if len(a.unknown) > 0 || (!a.files && len(a.gaps.List) > 0) {
+			blocks = append(blocks, &Context{Text: T(Plain("Versions not known and incomplete graphs are listed on page 1."))})
+		}
+		return a.finish(Response{Text: summary, Blocks: blocks, Shareable: true}, pages)
 	}
 	if len(a.unknown) > 0 {
 		sec.add(T(Bold(fmt.Sprintf("%s (%d): check these by hand", a.unknownTitle, len(a.unknown)))))
@@ -681,7 +720,7 @@ func impactResponse(a impactAnswer) Response {
 			blocks = append(blocks, sec.flush()...)
 		}
 	}
-	return Response{Text: summary, Blocks: blocks, Shareable: true}
+	return a.finish(Response{Text: summary, Blocks: blocks, Shareable: true}, pages)
 }
 
 // sectioner packs lines into sections that keep within Slack's limits:
@@ -834,8 +873,15 @@ func impactLine(r impactRow, files bool) (team string, line Text) {
 			}
 		}
 		line = append(line, Plain(" (via "+strings.Join(steps, " → ")+scopeOf(d)+")"))
-	case h.From.Graph == catalog.GraphFlat || h.From.Graph == catalog.GraphDirect:
+	case h.From.Graph == catalog.GraphDirect:
+		line = append(line, Plain(" (transitive: "+h.From.Path+" does not record through what)"))
+	case h.From.Graph == catalog.GraphFlat:
 		line = append(line, Plain(" (transitive or direct: "+h.From.Path+" does not say through what)"))
+	}
+	if d.VersionFrom != "" {
+		// A parent POM or a BOM outside the repo sets the version: move
+		// to the fixed version there, or override it here.
+		line = append(line, Plain(" — version set by "), Code(d.VersionFrom))
 	}
 	if r.advisory {
 		if r.fix != "" {
@@ -869,4 +915,218 @@ func viaStep(id string) string {
 		name = name[i+1:]
 	}
 	return name + " " + version
+}
+
+// impactView is which part of an answer is asked for: a page of its
+// lines (buttons page through them), or the whole as a CSV file.
+type impactView struct {
+	// query is the question without the options, for the buttons.
+	query string
+	// page is 1-based; 0 is the first.
+	page int
+	// csv asks for the full list as a file, with the first page.
+	csv bool
+}
+
+// impactOptions splits "--page N" and "--csv" off the end of a question.
+func impactOptions(text string) (string, impactView, error) {
+	var v impactView
+	fields := strings.Fields(text)
+	for len(fields) > 0 {
+		last := fields[len(fields)-1]
+		switch {
+		case last == "--csv":
+			v.csv = true
+			fields = fields[:len(fields)-1]
+			continue
+		case len(fields) >= 2 && fields[len(fields)-2] == "--page":
+			n, err := strconv.Atoi(last)
+			if err != nil || n < 1 {
+				return "", v, fmt.Errorf("--page wants a page number from 1, got %q", last)
+			}
+			v.page = n
+			fields = fields[:len(fields)-2]
+			continue
+		case last == "--page":
+			return "", v, errors.New("--page wants a page number")
+		}
+		break
+	}
+	v.query = strings.Join(fields, " ")
+	// The question keeps its own spacing (a constraint may hold spaces).
+	if i := strings.Index(text, v.query); i >= 0 && v.query != "" {
+		v.query = text[i : i+len(v.query)]
+	}
+	return strings.TrimSpace(v.query), v, nil
+}
+
+// pageCount is how many pages n lines take.
+func pageCount(n int) int { return max(1, (n+maxImpactLines-1)/maxImpactLines) }
+
+// pageOf is the page shown of n lines: the one asked for, within range.
+func (v impactView) pageOf(n int) int { return min(max(v.page, 1), pageCount(n)) }
+
+// pageRows are the indexes [first, end) of the page's lines among n.
+func (v impactView) pageRows(n int) (first, end int) {
+	first = (v.pageOf(n) - 1) * maxImpactLines
+	return first, min(n, first+maxImpactLines)
+}
+
+// maxCSVGaps is how many repos with incomplete graphs a CSV file lists.
+const maxCSVGaps = 5000
+
+// gapLimit is how many repos with incomplete graphs to list.
+func (v impactView) gapLimit() int {
+	if v.csv {
+		return maxCSVGaps
+	}
+	return maxGapLines
+}
+
+// command is the question again with options, for a button.
+func (v impactView) command(opts string) string {
+	return strings.TrimSpace("/impact " + strings.TrimSpace(v.query+" "+opts))
+}
+
+// finish adds the answer's buttons (pages, the CSV file) when it has
+// more lines than a page, and the CSV file when it was asked for.
+func (a impactAnswer) finish(resp Response, pages int) Response {
+	if pages > 1 || a.view.csv {
+		var buttons []Button
+		if p := a.view.pageOf(len(a.rows)); pages > 1 {
+			if p > 1 {
+				buttons = append(buttons, Button{Label: "Previous page", Command: a.view.command(fmt.Sprintf("--page %d", p-1))})
+			}
+			if p < pages {
+				buttons = append(buttons, Button{Label: "Next page", Command: a.view.command(fmt.Sprintf("--page %d", p+1))})
+			}
+		}
+		if !a.view.csv {
+			buttons = append(buttons, Button{Label: "Full list (CSV)", Command: a.view.command("--csv")})
+		}
+		if len(buttons) > 0 {
+			resp.Blocks = append(resp.Blocks, &Actions{Buttons: buttons})
+		}
+	}
+	if a.view.csv {
+		f, n := a.csvFile()
+		resp.File = f
+		resp.Blocks = append(resp.Blocks, &Context{Text: T(Plain(fmt.Sprintf("The full list (%d lines) is sent to you as a file: ", n)), Code(f.Name), Plain("."))})
+	}
+	return resp
+}
+
+// csvHeader names the CSV file's columns.
+var csvHeader = []string{"status", "team", "services", "repo", "repo_url", "ecosystem", "package", "version",
+	"relation", "via", "file", "line", "change_at", "scope", "version_set_by", "fixed_version", "note"}
+
+// csvFile is the whole answer as a CSV file: every line (affected, or
+// the file found), then the versions that cannot be judged, then the
+// repos whose graphs are incomplete. Cells a spreadsheet would run as a
+// formula are prefixed with a quote. n is how many lines it lists.
+func (a impactAnswer) csvFile() (f *File, n int) {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	write := func(cells ...string) {
+		for i, c := range cells {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				cells[i] = "'" + c
+			}
+		}
+		_ = w.Write(cells) // a strings.Builder does not fail
+	}
+	write(slices.Clone(csvHeader)...)
+	row := func(status string, r impactRow, note string) {
+		h := r.hit
+		var svcs []string
+		for _, s := range h.Services {
+			svcs = append(svcs, s.Ref())
+		}
+		if a.files {
+			write(status, teamOf(h), strings.Join(svcs, " "), h.Repo.Path, h.Repo.WebURL, "", "", "", "", "", h.File, "", "", "", "", "", note)
+			return
+		}
+		d := h.Dependency
+		relation := "unknown"
+		switch {
+		case d.Direct:
+			relation = "direct"
+		case transitive(h):
+			relation = "transitive"
+		}
+		line, changeAt := "", ""
+		if d.Line > 0 {
+			line = strconv.Itoa(d.Line)
+		}
+		if e := r.entry; e.File != "" {
+			changeAt = e.File
+			if e.Line > 0 {
+				changeAt += ":" + strconv.Itoa(e.Line)
+			}
+		} else if d.Direct && d.File != "" {
+			changeAt = d.File
+			if d.Line > 0 {
+				changeAt += ":" + line
+			}
+		}
+		fixed := ""
+		if r.advisory {
+			fixed = cmp.Or(r.fix, "none yet")
+		}
+		write(status, teamOf(h), strings.Join(svcs, " "), h.Repo.Path, h.Repo.WebURL, d.Ecosystem, d.Name, d.Version,
+			relation, strings.Join(d.Via, " > "), d.File, line, changeAt, d.Scope, d.VersionFrom, fixed,
+			strings.TrimPrefix(note+"; "+h.From.Note, "; "))
+	}
+	for _, r := range a.rows {
+		status := "matches" // the package, at a version the constraint takes
+		switch {
+		case a.files:
+			status = "found"
+		case r.advisory:
+			status = "affected"
+		}
+		row(status, r, "")
+	}
+	for _, r := range a.unknown {
+		row("version unknown", r, r.why)
+	}
+	for _, g := range a.gaps.List {
+		var svcs, why []string
+		team := ""
+		for _, s := range g.Services {
+			svcs = append(svcs, s.Ref())
+			if team == "" {
+				team = s.Team
+			}
+		}
+		for _, f := range g.Files {
+			why = append(why, f.Path+": "+f.Incomplete())
+		}
+		write("graph incomplete", team, strings.Join(svcs, " "), g.Repo.Path, g.Repo.WebURL, "", "", "", "", "", "", "", "", "", "", "", strings.Join(why, "; "))
+	}
+	w.Flush()
+	n = len(a.rows) + len(a.unknown) + len(a.gaps.List)
+	return &File{
+		Name:    "impact-" + fileSafe(a.what) + ".csv",
+		Title:   fmt.Sprintf("%s: %d lines", a.what, n),
+		Comment: "Impact of " + a.what + ": the full list.",
+		Content: []byte(b.String()),
+	}, n
+}
+
+// fileSafe makes s a file name's part: letters, digits, '.', '_' and
+// '-'; runs of anything else become one '-'.
+func fileSafe(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.Trim(b.String(), "-.")
 }

@@ -312,7 +312,9 @@ func parse(path string, data []byte, manifest []Dependency) (parsed, error) {
 			p.note = "the build script names none of the locked modules (a version catalog's accessors?): which are direct is unknown"
 			return p, nil
 		}
-		p.graph, p.note = GraphDirect, "gradle.lockfile does not record which module requires which"
+		// Every resolved module is locked: the graph is whole, though
+		// which module requires which is not recorded (GraphDirect).
+		p.graph, p.note = GraphDirect, ""
 		return p, nil
 	case kindGoMod:
 		return parseGoMod(path, data)

@@ -56,7 +56,10 @@ func parseGoMod(file string, data []byte) (parsed, error) {
 		}
 		deps = append(deps, Dependency{Ecosystem: Go, Name: r.Mod.Path, Version: version, Scope: scope, File: file, Line: line, Direct: !r.Indirect})
 	}
-	p := parsed{deps: deps, graph: GraphDirect, note: "go.mod does not record which module requires an indirect one"}
+	// Since go 1.17 go.mod lists every module the build needs: the graph
+	// is whole, though which module requires an indirect one is not
+	// recorded (GraphDirect says so; answers show it per line).
+	p := parsed{deps: deps, graph: GraphDirect}
 	if f.Go != nil && semverLess(f.Go.Version, "1.17") {
 		p.note = "go.mod before go 1.17 lists only some indirect requirements: transitive dependencies may be missing"
 	}

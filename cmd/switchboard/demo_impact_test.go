@@ -25,7 +25,8 @@ type impactHit struct {
 	// it is declared" left out); nil when the line names none.
 	via []string
 	// unknownPath: the line says the file does not record through what
-	// ("transitive or direct: ... does not say through what").
+	// ("transitive or direct: ... does not say through what", or
+	// "transitive: go.mod does not record through what").
 	unknownPath bool
 	line        string
 }
@@ -105,7 +106,9 @@ func parseImpact(t *testing.T, text string) impactAnswer {
 					}
 					h.via = append(h.via, step)
 				}
-			case strings.HasPrefix(how, "transitive or direct"):
+			case strings.HasPrefix(how, "transitive or direct"), strings.HasPrefix(how, "transitive: "):
+				// The file does not record the chain ("transitive:"
+				// also says it is not direct).
 				h.unknownPath = true
 			default:
 				t.Errorf("line %q: unknown form %q", l, how)
@@ -124,7 +127,7 @@ var knownDifferences = map[string]string{
 	// golang.org/x/net@v0.10.0. A go.mod marks it "// indirect" but does
 	// not record which module requires it; finding that needs the module
 	// graph (the dependencies' own go.mod files).
-	"acme/platform/edge-certs": "indirect Go module shown without its path (transitive or direct)",
+	"acme/platform/edge-certs": "indirect Go module shown as transitive without its path",
 }
 
 // knownIncomplete are the repos Switchboard lists as incomplete graphs
