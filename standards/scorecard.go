@@ -59,8 +59,7 @@ type scoreCheck struct {
 	check              scorecard.Check
 	item, id, level    *yaml.Node
 	fact, op, valueRaw *yaml.Node
-	kind               scorecard.Kind
-	ok                 bool // fact, op and value are sound
+	ok                 bool // no error in the check
 }
 
 func (d *decoder) readScorecard(s *Standards, v *yaml.Node) *scorecard.Card {
@@ -289,7 +288,7 @@ func (d *decoder) scoreFact(field, name string, c *scoreCheck) {
 		d.errorf(RuleConfigValue, c.fact, "file:GLOB takes a pattern such as file:README* or file:docs/**/*.md; annotation:KEY an annotation's key", "check %s: %v", clip(name), err)
 		return
 	}
-	ch.Fact, c.kind = ref.Key(), fact.Kind
+	ch.Fact = ref.Key()
 	at := c.op
 	if c.op == nil {
 		at = c.fact
