@@ -58,7 +58,15 @@ func TestDemoRun(t *testing.T) {
 		{"impact advisory", []string{"--run", "/impact CVE-2021-44228"}, 0, []string{"GHSA-jfh8-c2jp-5v3q (CVE-2021-44228)", "CVE-2021-44228: 8 repos, 7 services, 5 teams — 2 transitive",
 			// The resolver places a direct dependency at its <dependency> element.
 			"`2.14.1` in pom.xml:15 (direct) — fixed in `2.15.0`", "`2.11.2` in pom.xml:15 (direct) — fixed in `2.12.2`", "Dependency graphs incomplete in",
-			"`2.14.1` in pom.xml:8 (via spring-boot-starter-log4j2 2.6.1 at pom.xml:8) — fixed in `2.15.0`"}},
+			"`2.14.1` in pom.xml:8 (via spring-boot-starter-log4j2 2.6.1 at pom.xml:8) — fixed in `2.15.0`",
+			// A version set outside the repo says by what; a BOM import's line is the one to change.
+			"invoice-service — acme/backoffice/invoice-service", "`2.14.1` in pom.xml:14 (direct) — version set by `example.acme:java-parent:3.2.0` — fixed in `2.15.0`",
+			"`2.14.1` in pom.xml:9 (direct) — version set by `org.apache.logging.log4j:log4j-bom:2.14.1`",
+			"`2.14.1` in bom.json:42 (via acme-metrics-client 3.2.0 at build.gradle:20 → acme-logging 3.2.0)"}},
+		{"impact go indirect", []string{"--run", "/impact GHSA-qppj-fm5r-hxr3"}, 0, []string{"GHSA-qppj-fm5r-hxr3: 1 repos, 1 services, 1 teams — 1 transitive",
+			"`v0.10.0` in go.mod:8 (transitive: go.mod does not record through what) — fixed in `0.17.0`", "Every repo's dependency graph is complete"}},
+		{"impact csv", []string{"--run", "/impact log4j-core <2.17.1 --csv"}, 0, []string{"The full list (10 lines) is sent to you as a file: `impact-log4j-core-2.17.1.csv`",
+			"[file impact-log4j-core-2.17.1.csv", "status,team,services,repo,repo_url,ecosystem,package,version,relation,via,file,line,change_at,scope,version_set_by,fixed_version,note"}},
 		{"impact advisory unknown", []string{"--run", "/impact CVE-2099-0001"}, 0, []string{"No advisory `CVE-2099-0001` found"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
