@@ -16,7 +16,9 @@ import (
 )
 
 // memGrades is a GradeSource over grades made by the card in the test.
-type memGrades struct{ byID map[int64]commands.GradedService }
+type memGrades struct {
+	byID map[int64]commands.GradedService
+}
 
 func (m *memGrades) ServiceGrade(_ context.Context, id int64) (commands.GradedService, error) {
 	g, ok := m.byID[id]
