@@ -29,6 +29,8 @@ type HomeView struct {
 	Checklist []standards.ChecklistItem
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Scorecards, when set, shows the levels of each team's services.
+	Scorecards *Scorecards
 }
 
 // Limits of the App Home; the rest is counted.
@@ -122,6 +124,15 @@ func (h HomeView) Build(ctx context.Context, user User) (Response, error) {
 		head = append(head, teamOnCallText(ctx, h.OnCall, t)...)
 		blocks = append(blocks, &Divider{}, &Section{Text: head})
 		blocks = append(blocks, servicesBlocks(services, maxHomeTeamServices)...)
+		if h.Scorecards != nil {
+			levels, err := h.Scorecards.TeamLevels(ctx, t.Name, maxHomeTeamServices)
+			if err != nil {
+				return Response{}, err
+			}
+			if len(levels) > 0 {
+				blocks = append(blocks, &Context{Text: levels})
+			}
+		}
 		teamButtons = append(teamButtons, Button{Label: "Team " + t.Name, Command: "/team " + t.Name})
 	}
 	if len(teams) > maxHomeTeams {

@@ -20,19 +20,12 @@ import (
 type GradeSource interface {
 	// ServiceGrade returns a service's latest grade, or an error matching
 	// catalog.ErrNotFound when it has not been graded yet.
-	ServiceGrade(ctx context.Context, serviceID int64) (GradedService, error)
+	ServiceGrade(ctx context.Context, serviceID int64) (catalog.ServiceGrade, error)
 	// TeamGrades returns the latest grades of the services team (by name)
 	// owns.
-	TeamGrades(ctx context.Context, team string) ([]GradedService, error)
+	TeamGrades(ctx context.Context, team string) ([]catalog.ServiceGrade, error)
 	// AllGrades returns the latest grade of every graded service.
-	AllGrades(ctx context.Context) ([]GradedService, error)
-}
-
-// GradedService is a service with its latest grade.
-type GradedService struct {
-	Service  catalog.Service
-	Grade    scorecard.Grade
-	GradedAt time.Time
+	AllGrades(ctx context.Context) ([]catalog.ServiceGrade, error)
 }
 
 // Scorecards reads services' grades against a card: what /scorecard shows,
@@ -198,6 +191,35 @@ func (s Scorecards) LevelLine(ctx context.Context, serviceID int64, repo *catalo
 		line = append(line, Plain(fmt.Sprintf(" · %d more for %s", more, s.LevelName(g.Grade.Next))))
 	}
 	return line, true, nil
+}
+
+// TeamLevels is the levels of a team's graded services in one line, worst
+// first, at most limit of them ("Levels: ledger Bronze · checkout-api
+// Silver · …"), as the App Home shows them; nil when none is graded.
+func (s Scorecards) TeamLevels(ctx context.Context, team string, limit int) (Text, error) {
+	if s.Grades == nil || s.Card == nil {
+		return nil, nil
+	}
+	grades, err := s.Grades.TeamGrades(ctx, team)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("levels of team %s: %w", team, err)
+	}
+	if len(grades) == 0 {
+		return nil, nil
+	}
+	var parts []Text
+	for i, g := range grades {
+		if i == limit {
+			parts = append(parts, T(Plain(fmt.Sprintf("…and %d more", len(grades)-limit))))
+			break
+		}
+		parts = append(parts, T(Code(g.Service.Ref()), Plain(" "+s.LevelName(g.Grade.Level))))
+	}
+	line := append(T(Plain("Scorecard levels, worst first: ")), Join(parts, " · ")...)
+	return append(line, Plain(" — "), Code("/scorecard @"+team)), nil
 }
 
 // checksByID is the card's checks by id: a stored result names its check
@@ -544,7 +566,7 @@ func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade, checks m
 
 // servicePicker offers the listed services' own scorecards (Slack shows
 // at most 100 options).
-func (s Scorecards) servicePicker(grades []GradedService, order []int) Block {
+func (s Scorecards) servicePicker(grades []catalog.ServiceGrade, order []int) Block {
 	sel := &Select{Placeholder: "A service's scorecard"}
 	for _, k := range order {
 		if len(sel.Options) == 100 {

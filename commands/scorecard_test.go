@@ -15,37 +15,6 @@ import (
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
-// memGrades is a GradeSource over grades made by the card in the test.
-type memGrades struct {
-	byID map[int64]commands.GradedService
-}
-
-func (m *memGrades) ServiceGrade(_ context.Context, id int64) (commands.GradedService, error) {
-	g, ok := m.byID[id]
-	if !ok {
-		return commands.GradedService{}, fmt.Errorf("grade of %d: %w", id, catalog.ErrNotFound)
-	}
-	return g, nil
-}
-
-func (m *memGrades) TeamGrades(_ context.Context, team string) ([]commands.GradedService, error) {
-	var out []commands.GradedService
-	for _, g := range m.byID {
-		if strings.EqualFold(g.Service.Team, team) {
-			out = append(out, g)
-		}
-	}
-	return out, nil
-}
-
-func (m *memGrades) AllGrades(context.Context) ([]commands.GradedService, error) {
-	var out []commands.GradedService
-	for _, g := range m.byID {
-		out = append(out, g)
-	}
-	return out, nil
-}
-
 // passing returns values with which a service passes every check of the
 // card, then applies the changes.
 func passing(card *scorecard.Card, changes scorecard.Values) scorecard.Values {
@@ -76,10 +45,12 @@ func passing(card *scorecard.Card, changes scorecard.Values) scorecard.Values {
 
 // scoreEnv is a catalog of services and teams, graded by the default card.
 type scoreEnv struct {
-	store  *catalog.Store
-	card   *scorecard.Card
-	grades *memGrades
+	store *catalog.Store
+	card  *scorecard.Card
+	// graded are the grades the test made, by service id.
+	graded map[int64]scorecard.Grade
 	router *commands.Router
+	home   commands.HomeView
 	now    time.Time
 }
 
@@ -90,17 +61,17 @@ func newScoreEnv(t *testing.T) *scoreEnv {
 	if card == nil {
 		t.Fatal("the default standards have no scorecard")
 	}
-	e := &scoreEnv{store: store, card: card, grades: &memGrades{byID: map[int64]commands.GradedService{}}, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	e := &scoreEnv{store: store, card: card, graded: map[int64]scorecard.Grade{}, now: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	for _, team := range []string{"payments", "identity"} {
 		if _, err := store.PutTeam(context.Background(), catalog.Team{Name: team, SlackChannel: "#team-" + team}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.router = commands.NewRouter(slog.New(slog.DiscardHandler), 0)
-	e.router.Register(commands.Scorecard(commands.ScorecardConfig{
-		Scorecards: commands.Scorecards{Grades: e.grades, Card: card, Now: func() time.Time { return e.now }},
-		Services:   store, Teams: store,
-	}))
+	sc := commands.Scorecards{Grades: store, Card: card, Now: func() time.Time { return e.now }}
+	e.router.Register(commands.Scorecard(commands.ScorecardConfig{Scorecards: sc, Services: store, Teams: store}))
+	e.router.Register(commands.WhoOwnsWithScorecard(store, nil, &sc))
+	e.home = commands.HomeView{Catalog: store, Scorecards: &sc}
 	return e
 }
 
@@ -121,15 +92,33 @@ func (e *scoreEnv) add(t *testing.T, name, team string, values scorecard.Values)
 		t.Fatal(err)
 	}
 	if values != nil {
-		g := e.card.Evaluate(scorecard.Service{Tier: svc.Tier, Lifecycle: svc.Lifecycle, Type: svc.Type, Team: team}, values)
-		e.grades.byID[svc.ID] = commands.GradedService{Service: svc, Grade: g, GradedAt: e.now.Add(-90 * time.Minute)}
+		e.grade(t, svc, values, e.now.Add(-90*time.Minute))
 	}
 	return svc
 }
 
+// grade grades svc with values and stores the grade.
+func (e *scoreEnv) grade(t *testing.T, svc catalog.Service, values scorecard.Values, at time.Time) {
+	t.Helper()
+	g := e.card.Evaluate(scorecard.Service{Tier: svc.Tier, Lifecycle: svc.Lifecycle, Type: svc.Type, Team: svc.Team}, values)
+	hash, err := catalog.CardHash(e.card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.PutGrades(context.Background(), []catalog.ServiceGrade{{Service: svc, Grade: g, GradedAt: at, CardHash: hash}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.graded[svc.ID] = g
+}
+
 func (e *scoreEnv) run(t *testing.T, text string) (commands.Response, string) {
 	t.Helper()
-	resp, err := e.router.Dispatch(context.Background(), commands.Request{Command: "/scorecard", Text: text, User: commands.User{ID: "U1"}})
+	return e.dispatch(t, "/scorecard", text)
+}
+
+func (e *scoreEnv) dispatch(t *testing.T, command, text string) (commands.Response, string) {
+	t.Helper()
+	resp, err := e.router.Dispatch(context.Background(), commands.Request{Command: command, Text: text, User: commands.User{ID: "U1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +235,8 @@ func TestScorecardOrganisation(t *testing.T) {
 	e.add(t, "e", "", passing(e.card, scorecard.Values{"has_owner": scorecard.Bool(false)}))
 
 	var grades []scorecard.Grade
-	for _, g := range e.grades.byID {
-		grades = append(grades, g.Grade)
+	for _, g := range e.graded {
+		grades = append(grades, g)
 	}
 	counts := e.card.ByLevel(grades)
 	_, got := e.run(t, "")
@@ -278,11 +267,10 @@ func TestScorecardLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := e.card.Evaluate(scorecard.Service{Team: "payments"}, passing(e.card, scorecard.Values{
+		e.grade(t, svc, passing(e.card, scorecard.Values{
 			"runbook": scorecard.Text(""), "ci_config": scorecard.Bool(false), "slack_channel": scorecard.Text(""),
 			"owner_team_size": scorecard.Number(1), "oncall_now": scorecard.UnknownValue(scorecard.KindBool, "PagerDuty did not answer"),
-		}))
-		e.grades.byID[svc.ID] = commands.GradedService{Service: svc, Grade: g, GradedAt: e.now}
+		}), e.now)
 	}
 	for _, text := range []string{"payments", "", "service-with-a-rather-long-name-007"} {
 		resp, got := e.run(t, text)
@@ -313,4 +301,58 @@ func textLen(t commands.Text) int {
 		}
 	}
 	return n
+}
+
+// TestLevelLine: /whoowns and the App Home show a graded service's level
+// with its next step, and nothing for one not graded.
+func TestLevelLine(t *testing.T) {
+	e := newScoreEnv(t)
+	e.add(t, "checkout-api", "payments", passing(e.card, scorecard.Values{
+		"runbook":   scorecard.Text("").At("catalog-info.yaml", 12),
+		"ci_config": scorecard.Bool(false),
+	}))
+	e.add(t, "ledger", "payments", passing(e.card, scorecard.Values{"readme": scorecard.Bool(false)}))
+	e.add(t, "top", "payments", passing(e.card, nil))
+	e.add(t, "fresh", "payments", nil)
+	tests := []struct {
+		name, service string
+		want          []string
+	}{
+		{"failed", "checkout-api", []string{"Scorecard: Bronze — next: add a link titled Runbook to metadata.links in catalog-info.yaml · catalog-info.yaml:12 · 1 more for Silver"}},
+		{"top", "top", []string{"Scorecard: Gold — the top level"}},
+		{"not graded", "fresh", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got := e.dispatch(t, "/whoowns", tt.service)
+			if !strings.Contains(got, "H:"+tt.service) {
+				t.Fatalf("no card; got:\n%s", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("card lacks %q; got:\n%s", w, got)
+				}
+			}
+			if tt.want == nil && strings.Contains(got, "Scorecard:") {
+				t.Errorf("a service not graded shows a level; got:\n%s", got)
+			}
+		})
+	}
+
+	ctx := context.Background()
+	if _, err := e.store.PutPerson(ctx, catalog.Person{Name: "Ada", Email: "ada@acme.test", SlackUserID: "U0ADA"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.AddMember(ctx, "payments", "ada@acme.test", "gitlab", ""); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.home.Build(ctx, commands.User{ID: "U0ADA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := flatten(resp)
+	want := "Scorecard levels, worst first: ledger no level · checkout-api Bronze · top Gold — /scorecard @payments"
+	if !strings.Contains(got, want) {
+		t.Errorf("App Home lacks %q; got:\n%s", want, got)
+	}
 }

@@ -29,6 +29,12 @@ func WhoOwns(cat ServiceCatalog) Command { return WhoOwnsWithOnCall(cat, nil) }
 // why on-call is unavailable. With oc nil, or no PagerDuty in it, the card
 // has no on-call section.
 func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
+	return WhoOwnsWithScorecard(cat, oc, nil)
+}
+
+// WhoOwnsWithScorecard is /whoowns with, when sc is set and the service
+// graded, its level in one line with the next step.
+func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) Command {
 	return Command{
 		Name:    "/whoowns",
 		Usage:   "SERVICE",
@@ -47,12 +53,22 @@ func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
 				s := oc.section(ctx, *r.Profile)
 				section = &s
 			}
-			return ownerCard(*r.Profile, r.Lookup, section), nil
+			var level Text
+			if sc != nil {
+				var repo *catalog.Repo
+				if len(r.Profile.Repos) > 0 {
+					repo = &r.Profile.Repos[0]
+				}
+				if level, _, err = sc.LevelLine(ctx, r.Profile.Service.ID, repo); err != nil {
+					return Response{}, err
+				}
+			}
+			return ownerCard(*r.Profile, r.Lookup, section, level), nil
 		},
 	}
 }
 
-func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection) Response {
+func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Text) Response {
 	svc := p.Service
 	title := svc.Ref()
 	if svc.Title != "" && !strings.EqualFold(svc.Title, svc.Name) {
@@ -107,6 +123,9 @@ func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection) Response 
 		fields = append(fields, Field{Label: "Stack", Value: T(Plain(strings.Trim(svc.Language+" / "+svc.Framework, " /")))})
 	}
 	blocks = append(blocks, &Section{Fields: fields})
+	if len(level) > 0 {
+		blocks = append(blocks, &Section{Text: append(T(Bold("Scorecard:"), Plain(" ")), level...)})
+	}
 
 	if len(p.Members) > 0 {
 		var people []Text
