@@ -49,10 +49,11 @@ func subcommands() map[string]subcommand {
 			}
 			return configCheckCommand(ctx, a[1:], e.Stdout, e.Stderr, e.Getenv)
 		}},
-		"migrate": {"Apply database migrations and exit", runMigrate},
-		"digest":  {"Print today's digest, or post it now: digest [--post] [--teams]", runDigest},
-		"serve":   {"Run the Slack bot (Socket Mode and/or signed HTTP)", runServe},
-		"sync":    {"Sync the catalog from GitLab once, with progress and a summary", runSync},
+		"migrate":   {"Apply database migrations and exit", runMigrate},
+		"scorecard": {"The services' levels against the scorecard, for reports and CI: scorecard [--format text|json|csv] [--team T] [--fail-below LEVEL]", runScorecard},
+		"digest":    {"Print today's digest, or post it now: digest [--post] [--teams]", runDigest},
+		"serve":     {"Run the Slack bot (Socket Mode and/or signed HTTP)", runServe},
+		"sync":      {"Sync the catalog from GitLab once, with progress and a summary", runSync},
 	}
 }
 

@@ -54,7 +54,7 @@ func newHome(d deps) commands.HomeView {
 	if d.pagerduty != nil {
 		oc.PagerDuty = d.pagerduty
 	}
-	return commands.HomeView{Catalog: d.store, OnCall: oc, Checklist: checklist(d.standards)}
+	return commands.HomeView{Catalog: d.store, OnCall: oc, Checklist: checklist(d.standards), Scorecards: scorecards(d)}
 }
 
 // newRosterSyncer refreshes the catalog's team rosters from GitLab groups

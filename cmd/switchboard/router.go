@@ -72,7 +72,13 @@ func newRouter(d deps) *commands.Router {
 	if d.store != nil {
 		teams = d.store
 	}
-	router.Register(commands.WhoOwnsWithOnCall(d.lookups, oc))
+	sc := scorecards(d)
+	router.Register(commands.WhoOwnsWithScorecard(d.lookups, oc, sc))
+	scCfg := commands.ScorecardConfig{Services: d.lookups}
+	if sc != nil {
+		scCfg.Scorecards, scCfg.Teams = *sc, d.store
+	}
+	router.Register(commands.Scorecard(scCfg))
 	router.Register(commands.OnCall(d.lookups, teams, oc))
 	router.Register(commands.Page(page))
 	if d.store != nil {
@@ -99,4 +105,18 @@ func newRouter(d deps) *commands.Router {
 	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: more})
 	registerRosterCommands(router, d, oc)
 	return router
+}
+
+// scorecards reads the stored grades against the standards' scorecard
+// (the embedded default's when d.standards is nil); nil without a store
+// or a scorecard.
+func scorecards(d deps) *commands.Scorecards {
+	std := d.standards
+	if std == nil {
+		std = standards.Default()
+	}
+	if d.store == nil || std.Scorecard == nil {
+		return nil
+	}
+	return &commands.Scorecards{Grades: d.store, Card: std.Scorecard}
 }
