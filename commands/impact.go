@@ -228,8 +228,9 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 		err  error
 	}
 	pkgsc := make(chan packagesResult, 1)
+	asked := id // id is respelt below, as the records spell it
 	go func() {
-		pkgs, err := cfg.Advisories.Packages(ctx, id)
+		pkgs, err := cfg.Advisories.Packages(ctx, asked)
 		pkgsc <- packagesResult{pkgs, err}
 	}()
 	recs, err := cfg.Advisories.Find(ctx, id)
