@@ -21,11 +21,13 @@ type GradeSource interface {
 	// ServiceGrade returns a service's latest grade, or an error matching
 	// catalog.ErrNotFound when it has not been graded yet.
 	ServiceGrade(ctx context.Context, serviceID int64) (catalog.ServiceGrade, error)
-	// TeamGrades returns the latest grades of the services team (by name)
-	// owns.
-	TeamGrades(ctx context.Context, team string) ([]catalog.ServiceGrade, error)
-	// AllGrades returns the latest grade of every graded service.
-	AllGrades(ctx context.Context) ([]catalog.ServiceGrade, error)
+	// TeamGradeSummaries returns the latest grades of the services team
+	// (by name) owns, worst first, with Level, Ceiling, Next and Missing
+	// (each result's ID, Level and Status) only.
+	TeamGradeSummaries(ctx context.Context, team string) ([]catalog.ServiceGrade, error)
+	// LevelCounts counts the graded services by team and level (cardHash
+	// "": staleness not asked).
+	LevelCounts(ctx context.Context, cardHash string) ([]catalog.LevelCount, error)
 }
 
 // Scorecards reads services' grades against a card: what /scorecard shows,
@@ -85,6 +87,12 @@ func Scorecard(cfg ScorecardConfig) Command {
 				return cfg.organisation(ctx)
 			}
 			if !strings.HasPrefix(arg, "@") && !strings.HasPrefix(arg, "#") && !strings.HasPrefix(arg, "<#") {
+				// The name is a service first; the team of that name, and
+				// its grades, are read meanwhile (a name rarely is both).
+				teamc := make(chan teamLookup, 1)
+				if cfg.Teams != nil {
+					go func() { teamc <- cfg.lookupTeam(context.WithoutCancel(ctx), teamArg(arg)) }()
+				}
 				r, err := resolveService(ctx, cfg.Services, arg, func(ref string) string { return "/scorecard " + ref })
 				if err != nil {
 					return Response{}, err
@@ -95,12 +103,17 @@ func Scorecard(cfg ScorecardConfig) Command {
 				if len(r.Lookup.Services) > 0 || cfg.Teams == nil {
 					return r.Reply, nil
 				}
-				t, err := cfg.Teams.FindTeam(ctx, teamArg(arg))
+				var tl teamLookup
+				select {
+				case tl = <-teamc:
+				case <-ctx.Done():
+					return Response{}, fmt.Errorf("team %s: %w", arg, ctx.Err())
+				}
 				switch {
-				case err == nil:
-					return cfg.team(ctx, t)
-				case !errors.Is(err, catalog.ErrNotFound):
-					return Response{}, err
+				case tl.err == nil:
+					return cfg.teamAnswer(tl.team, tl.grades), nil
+				case !errors.Is(tl.err, catalog.ErrNotFound):
+					return Response{}, tl.err
 				case len(r.Lookup.Suggestions) > 0:
 					return r.Reply, nil
 				}
@@ -119,9 +132,34 @@ func Scorecard(cfg ScorecardConfig) Command {
 			if err != nil || reply != nil {
 				return orEmpty(reply), err
 			}
-			return cfg.team(ctx, t)
+			grades, err := cfg.Grades.TeamGradeSummaries(ctx, t.Name)
+			if err != nil {
+				return Response{}, fmt.Errorf("grades of team %s: %w", t.Name, err)
+			}
+			return cfg.teamAnswer(t, grades), nil
 		},
 	}
+}
+
+// teamLookup is a team found by name, with its services' grades.
+type teamLookup struct {
+	team   catalog.Team
+	grades []catalog.ServiceGrade
+	err    error
+}
+
+// lookupTeam finds the team named name and reads its grades; err matches
+// catalog.ErrNotFound when there is no such team.
+func (cfg ScorecardConfig) lookupTeam(ctx context.Context, name string) teamLookup {
+	t, err := cfg.Teams.FindTeam(ctx, name)
+	if err != nil {
+		return teamLookup{err: err}
+	}
+	grades, err := cfg.Grades.TeamGradeSummaries(ctx, t.Name)
+	if err != nil {
+		return teamLookup{err: fmt.Errorf("grades of team %s: %w", t.Name, err)}
+	}
+	return teamLookup{team: t, grades: grades}
 }
 
 // noServiceOrTeam answers a name that is neither a service nor a team,
@@ -200,7 +238,7 @@ func (s Scorecards) TeamLevels(ctx context.Context, team string, limit int) (Tex
 	if s.Grades == nil || s.Card == nil {
 		return nil, nil
 	}
-	grades, err := s.Grades.TeamGrades(ctx, team)
+	grades, err := s.Grades.TeamGradeSummaries(ctx, team)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return nil, nil
 	}
@@ -421,17 +459,13 @@ func (s Scorecards) ago(t time.Time) string {
 	return humanDuration(now.Sub(t)) + " ago"
 }
 
-// team is a team's services by level, worst first, and the change that
-// would lift most of them.
-func (s Scorecards) team(ctx context.Context, t catalog.Team) (Response, error) {
-	grades, err := s.Grades.TeamGrades(ctx, t.Name)
-	if err != nil {
-		return Response{}, fmt.Errorf("grades of team %s: %w", t.Name, err)
-	}
+// teamAnswer is a team's services by level, worst first, and the change
+// that would lift most of them, from their grades (summaries suffice).
+func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Response {
 	blocks := []Block{&Header{Text: "Scorecard: team " + t.Name}}
 	if len(grades) == 0 {
 		msg := fmt.Sprintf("Team %s has no graded service yet: services are graded after each sync.", t.Name)
-		return Response{Text: msg, Blocks: append(blocks, &Section{Text: T(Plain(msg))})}, nil
+		return Response{Text: msg, Blocks: append(blocks, &Section{Text: T(Plain(msg))})}
 	}
 	checks := s.Card.Checks()
 	index := make(map[string]int, len(checks))
@@ -514,7 +548,7 @@ func (s Scorecards) team(ctx context.Context, t catalog.Team) (Response, error) 
 		blocks = append(blocks, pick)
 	}
 	text := fmt.Sprintf("Team %s: %s", t.Name, s.distribution(counts))
-	return Response{Text: text, Blocks: blocks, Shareable: true}, nil
+	return Response{Text: text, Blocks: blocks, Shareable: true}
 }
 
 // failures counts the failed checks of a grade's next level.
@@ -601,32 +635,34 @@ type teamCounts struct {
 
 // organisation is every graded service by level, and each team's.
 func (s Scorecards) organisation(ctx context.Context) (Response, error) {
-	grades, err := s.Grades.AllGrades(ctx)
+	rows, err := s.Grades.LevelCounts(ctx, "")
 	if err != nil {
-		return Response{}, fmt.Errorf("grades: %w", err)
+		return Response{}, fmt.Errorf("level counts: %w", err)
 	}
 	blocks := []Block{&Header{Text: "Scorecard: the organisation"}}
-	if len(grades) == 0 {
-		msg := "No service has been graded yet: services are graded after each sync."
-		return Response{Text: msg, Blocks: append(blocks, &Section{Text: T(Plain(msg))})}, nil
-	}
 	levels := len(s.Card.Levels())
 	total := make([]int, levels+1)
 	byTeam := map[string]*teamCounts{}
 	var teams []*teamCounts
-	for _, g := range grades {
-		lvl := min(max(g.Grade.Level, 0), levels)
-		total[lvl]++
-		key := strings.ToLower(g.Service.Team)
+	graded := 0
+	for _, c := range rows {
+		lvl := min(max(c.Level, 0), levels)
+		total[lvl] += c.Services
+		graded += c.Services
+		key := strings.ToLower(c.Team)
 		tc := byTeam[key]
 		if tc == nil {
-			tc = &teamCounts{team: g.Service.Team, counts: make([]int, levels+1)}
+			tc = &teamCounts{team: c.Team, counts: make([]int, levels+1)}
 			byTeam[key] = tc
 			teams = append(teams, tc)
 		}
-		tc.counts[lvl]++
-		tc.total++
-		tc.mean += float64(lvl)
+		tc.counts[lvl] += c.Services
+		tc.total += c.Services
+		tc.mean += float64(lvl * c.Services)
+	}
+	if graded == 0 {
+		msg := "No service has been graded yet: services are graded after each sync."
+		return Response{Text: msg, Blocks: append(blocks, &Section{Text: T(Plain(msg))})}, nil
 	}
 	for _, tc := range teams {
 		tc.mean /= float64(tc.total)
@@ -637,9 +673,9 @@ func (s Scorecards) organisation(ctx context.Context) (Response, error) {
 
 	var dist []Text
 	for r := levels; r >= 0; r-- {
-		dist = append(dist, T(Plain("• "), Bold(upperFirst(s.LevelName(r))), Plain(fmt.Sprintf(": %d (%s)", total[r], percent(total[r], len(grades))))))
+		dist = append(dist, T(Plain("• "), Bold(upperFirst(s.LevelName(r))), Plain(fmt.Sprintf(": %d (%s)", total[r], percent(total[r], graded)))))
 	}
-	blocks = append(blocks, &Section{Text: append(T(Bold(plural(len(grades), "service", "services")+" graded:"), Plain("\n")), Join(dist, "\n")...)})
+	blocks = append(blocks, &Section{Text: append(T(Bold(plural(graded, "service", "services")+" graded:"), Plain("\n")), Join(dist, "\n")...)})
 
 	lines := []Text{T(Bold(fmt.Sprintf("By team (%d), lowest mean level first:", len(teams))))}
 	for i, tc := range teams {
@@ -671,7 +707,7 @@ func (s Scorecards) organisation(ctx context.Context) (Response, error) {
 		blocks = append(blocks, sel)
 	}
 	blocks = append(blocks, &Context{Text: T(Code("/scorecard SERVICE"), Plain(" shows a service's checks; "), Code("/scorecard TEAM"), Plain(" a team's services and the change that would lift most of them."))})
-	return Response{Text: fmt.Sprintf("%d services graded: %s", len(grades), s.distribution(total)), Blocks: blocks, Shareable: true}, nil
+	return Response{Text: fmt.Sprintf("%d services graded: %s", graded, s.distribution(total)), Blocks: blocks, Shareable: true}, nil
 }
 
 func percent(n, total int) string {
