@@ -44,6 +44,9 @@ type DigestOptions struct {
 	// Ignored reports repos ignored by configuration (the standards file's
 	// gitlab.ignore); they count as ignored, like those ignored in Slack.
 	Ignored func(path string) bool
+	// LevelNames are the scorecard's levels, lowest first, for the digest
+	// to name the levels services rose to or dropped to; nil: by rank.
+	LevelNames []string
 }
 
 // Coverage says how much of the organisation's active repos the catalog
@@ -309,6 +312,13 @@ type Digest struct {
 	// Teams are the teams that have a GitLab group, by name: those that can
 	// get a part of their own.
 	Teams []Team
+	// LevelChanges are the services whose scorecard level dropped or rose
+	// since the last digest posted (the last day when none was), one net
+	// change each, drops first (Store.LevelChanges).
+	LevelChanges []LevelChange
+	// LevelNames are the scorecard's levels, lowest first
+	// (DigestOptions.LevelNames); nil when not given.
+	LevelNames []string
 
 	repos   []digestRepo
 	history []CoverageDay // newest first
@@ -327,6 +337,18 @@ func (d *Digest) UncataloguedCount() int {
 func (d *Digest) Empty() bool {
 	return len(d.Uncatalogued) == 0 && len(d.Broken) == 0 && len(d.Conflicts) == 0 &&
 		len(d.Orphaned) == 0 && len(d.Gaps) == 0 && len(d.Unread) == 0
+}
+
+// LevelName names the scorecard level of rank (1 for the lowest): its name
+// from LevelNames, else "level N"; "no level" for 0.
+func (d *Digest) LevelName(rank int) string {
+	switch {
+	case rank <= 0:
+		return "no level"
+	case rank <= len(d.LevelNames):
+		return d.LevelNames[rank-1]
+	}
+	return "level " + strconv.Itoa(rank)
 }
 
 // UnreadFiles is how many dependency files Unread lists.
@@ -385,6 +407,7 @@ func (d *Digest) ForTeam(team string) *Digest {
 	out.Orphaned = keepIf(d.Orphaned, func(s ServiceIssue) bool { return is(s.Team) })
 	out.Gaps = keepIf(d.Gaps, func(s ServiceIssue) bool { return is(s.Team) })
 	out.Unread = keepIf(d.Unread, func(u UnreadRepo) bool { return is(u.Team) })
+	out.LevelChanges = keepIf(d.LevelChanges, func(c LevelChange) bool { return is(c.Service.Team) })
 	key := strings.ToLower(team)
 	out.setHistory(func(c CoverageDay) (Coverage, bool) { cov, ok := c.Teams[key]; return cov, ok })
 	return &out

@@ -29,7 +29,7 @@ func (s *Store) Digest(ctx context.Context, opts DigestOptions) (*Digest, error)
 		opts.Ignored = func(string) bool { return false }
 	}
 	opts.Group = strings.Trim(strings.TrimSpace(opts.Group), "/")
-	d := &Digest{Now: opts.Now, ActiveDays: opts.ActiveDays, Group: opts.Group}
+	d := &Digest{Now: opts.Now, ActiveDays: opts.ActiveDays, Group: opts.Group, LevelNames: opts.LevelNames}
 	if !opts.Day.IsZero() {
 		d.Day = DigestDay(opts.Day)
 	}
@@ -39,7 +39,37 @@ func (s *Store) Digest(ctx context.Context, opts DigestOptions) (*Digest, error)
 	if err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
+	if err := s.digestLevelChanges(ctx, d); err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
 	return d, nil
+}
+
+// digestLevelChanges reads the services' level changes since the last
+// digest posted (for any scope), or since a day before the digest when
+// none was; a group's digest keeps those of the teams whose GitLab group
+// lies in it.
+func (s *Store) digestLevelChanges(ctx context.Context, d *Digest) error {
+	since := d.Now.Add(-24 * time.Hour)
+	if len(d.history) > 0 {
+		since = d.history[0].PostedAt
+	}
+	changes, err := s.LevelChanges(ctx, since)
+	if err != nil {
+		return err
+	}
+	if d.Group != "" {
+		inGroup := map[string]bool{}
+		for _, t := range d.Teams {
+			g := strings.Trim(t.GitLabGroup, "/")
+			if strings.EqualFold(g, d.Group) || pathInGroup(g, d.Group) {
+				inGroup[strings.ToLower(t.Name)] = true
+			}
+		}
+		changes = keepIf(changes, func(c LevelChange) bool { return inGroup[strings.ToLower(c.Service.Team)] })
+	}
+	d.LevelChanges = changes
+	return nil
 }
 
 func readDigest(ctx context.Context, tx pgx.Tx, d *Digest, opts DigestOptions) error {

@@ -94,6 +94,9 @@ func DigestResponse(d *catalog.Digest) Response {
 	}
 	if d.Empty() {
 		b.add(&Section{Text: T(Plain("Nothing to fix: every active repo is catalogued, and every service has an owner, a way to page on call and a runbook."))})
+		if s := levelsSection(d); s != nil {
+			b.add(&Divider{}, s)
+		}
 		return Response{Text: digestSummary(d), Blocks: b.blocks}
 	}
 	// The short lists come after the repos but are built first, so that
@@ -112,6 +115,9 @@ func DigestResponse(d *catalog.Digest) Response {
 		tail = append(tail, &Divider{}, s)
 	}
 	if s := gapsSection(d); s != nil {
+		tail = append(tail, &Divider{}, s)
+	}
+	if s := levelsSection(d); s != nil {
 		tail = append(tail, &Divider{}, s)
 	}
 	footer := &Context{Text: T(Plain("Register opens "), Code(cmdRegister), Plain(" for the repo; Ignore asks why and leaves it out ("),
@@ -557,4 +563,33 @@ func digestClip(s string, n int) string {
 		r = r[:len(r)-1]
 	}
 	return string(r) + "…"
+}
+
+// levelsSection lists the services whose scorecard level dropped (with the
+// checks that failed) or rose since the last digest, drops first.
+func levelsSection(d *catalog.Digest) *Section {
+	var lines []Text
+	drops := 0
+	for _, c := range d.LevelChanges {
+		mark := "▲"
+		if c.Drop() {
+			mark = "▼"
+			drops++
+		}
+		line := T(Plain("• "+mark+" "), Code(c.Service.Ref()))
+		if c.Service.Team != "" && d.Team == "" {
+			line = append(line, Plain(" (team "+c.Service.Team+")"))
+		}
+		line = append(line, Plain(": "+d.LevelName(c.From)+" → "+d.LevelName(c.To)))
+		if len(c.Failed) > 0 {
+			line = append(line, Plain(" — failed: "+digestClip(strings.Join(c.Failed, ", "), 200)))
+		}
+		lines = append(lines, line)
+	}
+	title := fmt.Sprintf("Scorecard levels since the last digest: %d dropped, %d rose", drops, len(d.LevelChanges)-drops)
+	if s := digestList(title, lines, T(Code("/scorecard SERVICE"), Plain(" says what each misses"))); s != nil {
+		s.Text = append(s.Text, Plain("\n"), Code("/scorecard SERVICE"), Plain(" shows what a service misses and how to pass."))
+		return s
+	}
+	return nil
 }
