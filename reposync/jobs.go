@@ -204,6 +204,10 @@ type RepoWorker struct {
 	river.WorkerDefaults[RepoArgs]
 	syncer *Syncer
 	store  JobStore
+	// Changed, when set, is called once a sync stored a change of the
+	// repo (the scorecard queues its services' grading: grading.QueueGrade);
+	// its failure is logged, not the sync's.
+	Changed func(ctx context.Context, gitlabID int64) error
 }
 
 // Timeout implements river.Worker.
@@ -273,6 +277,11 @@ func (w *RepoWorker) Work(ctx context.Context, job *river.Job[RepoArgs]) error {
 		var se *storeError
 		if ctx.Err() != nil || errors.As(syncErr, &se) && job.Attempt < job.MaxAttempts {
 			return syncErr
+		}
+	}
+	if w.Changed != nil && syncErr == nil && (r.Work == WorkChanged || r.Work == WorkReread) {
+		if err := w.Changed(ctx, a.ProjectID); err != nil {
+			s.log.Warn("a synced change not passed on", "project", p.Path, "err", err)
 		}
 	}
 	if s.opts.Progress != nil {

@@ -10,7 +10,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/grading"
 	"github.com/switchboard-dev/switchboard/jobs"
+	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
 // work is a replica's background work: River jobs in the catalog's
@@ -28,6 +32,9 @@ type work struct {
 	// kinds counts the kinds added: without any, no client is started.
 	kinds  int
 	client *jobs.Client
+	// repoChanged, when set (addScorecard), is told of each repo whose
+	// sync stored a change (addSync passes it to the repo's job).
+	repoChanged func(ctx context.Context, gitlabID int64) error
 }
 
 func newWork(pool *pgxpool.Pool, reg prometheus.Registerer, log *slog.Logger) *work {
@@ -93,5 +100,29 @@ func (w *work) stop(ctx context.Context) error {
 		defer cancel()
 		return w.client.StopAndCancel(cctx)
 	}
+	return nil
+}
+
+// addScorecard adds the scorecard's jobs (package grading) and schedules:
+// a repo's services graded when its sync stores a change, PagerDuty read
+// and stale grades graded every grading.RefreshInterval, every service
+// graded daily and when a leader starts, and the drops told to the teams'
+// channels through pub. pd may be nil (no PagerDuty: its facts stay
+// unknown). Call it before addSync.
+func addScorecard(w *work, store *catalog.Store, card *scorecard.Card, pd *pagerduty.Client, pub grading.Publisher, log *slog.Logger) error {
+	g, err := grading.New(store, card, log)
+	if err != nil {
+		return err
+	}
+	if pd != nil {
+		g.PagerDuty = pd
+	}
+	ws := grading.NewWorkers(g, grading.NewNotifier(store, card, pub, log))
+	addWorker(w, ws.Grade)
+	addWorker(w, ws.GradeAll)
+	addWorker(w, ws.Refresh)
+	addWorker(w, ws.Notify)
+	w.Periodic = append(w.Periodic, grading.Periodic()...)
+	w.repoChanged = grading.QueueGrade
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/gitlab"
+	"github.com/switchboard-dev/switchboard/grading"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -284,6 +285,11 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		addDigest(w, poster, log)
 	}
 	addChores(w, store, log)
+	if x.standards != nil && x.standards.Scorecard != nil {
+		if err := addScorecard(w, store, x.standards.Scorecard, x.pagerduty, grading.PublisherFunc(b.Notify), log); err != nil {
+			return nil, err
+		}
+	}
 	if x.pagerduty != nil {
 		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)

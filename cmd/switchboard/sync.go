@@ -97,6 +97,7 @@ func newSyncer(client *gitlab.Client, store *catalog.Store, std *standards.Stand
 // every interval, the daily verification).
 func addSync(w *work, syncer *reposync.Syncer, store *catalog.Store, interval time.Duration) {
 	ws := reposync.NewWorkers(syncer, store)
+	ws.Repo.Changed = w.repoChanged
 	addWorker(w, ws.Repo)
 	addWorker(w, ws.Run)
 	addWorker(w, ws.Destroy)
