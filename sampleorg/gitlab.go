@@ -38,6 +38,20 @@ const springBootPOM = `<?xml version="1.0" encoding="UTF-8"?>
 </project>
 `
 
+// ciConfig is the .gitlab-ci.yml of the sample services that have one.
+const ciConfig = `stages: [test, deploy]
+
+test:
+  stage: test
+  script: [make test]
+
+deploy:
+  stage: deploy
+  script: [make deploy]
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+`
+
 // GitLabOrg is the sample organisation as a GitLab instance holds it, for
 // the fake GitLab the demo syncs from: a group per team with its people,
 // and a repo per service with its descriptor (Backstage catalog-info.yaml,
@@ -87,6 +101,9 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 		} else {
 			addSources(files, s.name, s.language, log4j[s.name])
 		}
+		if s.ci {
+			files[".gitlab-ci.yml"] = []byte(ciConfig)
+		}
 		if s.name == SpringBootService {
 			files["pom.xml"] = []byte(springBootPOM)
 		}
@@ -133,7 +150,7 @@ func backstage(s service) string {
 		fmt.Fprintf(&b, "  namespace: %s\n", s.namespace)
 	}
 	fmt.Fprintf(&b, "  description: %q\n  annotations:\n    gitlab.com/project-slug: %s\n", s.description, strings.TrimPrefix(repoPath(s), ""))
-	if id := fakepd.SampleServiceID(ref(s)); id != "" {
+	if id := fakepd.SampleServiceID(ref(s)); id != "" && !s.pdKeyOnly {
 		fmt.Fprintf(&b, "    pagerduty.com/service-id: %s\n", id)
 	}
 	if key := fakepd.SampleIntegrationKey(ref(s)); key != "" {

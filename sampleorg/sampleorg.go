@@ -7,6 +7,16 @@
 // with rotations), so that /oncall and /page work in the demo; the services
 // fakepd leaves out (pricing-engine, ranking-model, legacy-cron,
 // email-sender, shipping-api) have no PagerDuty service, on purpose.
+//
+// Against the default scorecard its services sit at every level the sample
+// can show: no level (legacy-cron and email-sender have no owner,
+// java-parent no tier), bronze (most: no service channel or CI
+// configuration), silver (checkout-api, permissions and deploy-bot have
+// both, a runbook and someone on call); service-mesh is held at bronze by
+// an unknown fact only (its descriptor gives PagerDuty's integration key,
+// not the service id, so who is on call cannot be asked). Gold needs a
+// merge in the last 90 days, a fact the catalog does not collect yet: it
+// is unknown for every service, so none reaches gold (checkout-api would).
 package sampleorg
 
 import (
@@ -45,6 +55,13 @@ type service struct {
 	channel                                                                  string
 	// kind is the component's type when it is not "service" ("library").
 	kind string
+	// ci: the repo has a .gitlab-ci.yml (the scorecard's silver level
+	// asks for one).
+	ci bool
+	// pdKeyOnly: the descriptor gives only the PagerDuty integration key,
+	// not the service id, so who is on call cannot be asked: the
+	// scorecard's on-call check is unknown, not failed.
+	pdKeyOnly bool
 	// fixture: the repo's dependency files are those under
 	// testdata/<repo path> (see fixtures.go), made by the real package
 	// managers, instead of addSources' plausible ones.
@@ -52,21 +69,21 @@ type service struct {
 }
 
 var services = []service{
-	{name: "checkout-api", team: "payments", tier: "1", lifecycle: "production", language: "go", framework: "grpc", description: "Takes the basket to a paid order.", aliases: []string{"checkout"}, runbook: true, docs: true, channel: "#checkout"},
+	{name: "checkout-api", team: "payments", tier: "1", lifecycle: "production", language: "go", framework: "grpc", description: "Takes the basket to a paid order.", aliases: []string{"checkout"}, runbook: true, docs: true, channel: "#checkout", ci: true},
 	{name: "payment-gateway", team: "payments", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Talks to card processors.", aliases: []string{"pgw"}, runbook: true, docs: true},
 	{name: "ledger", team: "payments", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Double-entry ledger of every money movement.", runbook: true, docs: true},
 	{name: "refunds-worker", team: "payments", tier: "2", lifecycle: "production", language: "go", description: "Processes refund requests from the queue.", runbook: true},
 	{name: "fraud-scoring", team: "payments", tier: "2", lifecycle: "experimental", language: "python", framework: "fastapi", description: "Scores orders for fraud risk.", docs: true},
 	{name: "auth-service", team: "identity", tier: "1", lifecycle: "production", language: "go", description: "Login, sessions and tokens.", aliases: []string{"auth", "login"}, runbook: true, docs: true},
 	{name: "user-profile", team: "identity", tier: "2", lifecycle: "production", language: "kotlin", framework: "ktor", description: "User profiles and preferences.", runbook: true},
-	{name: "permissions", team: "identity", tier: "1", lifecycle: "production", language: "go", description: "Who may do what.", runbook: true, docs: true},
+	{name: "permissions", team: "identity", tier: "1", lifecycle: "production", language: "go", description: "Who may do what.", runbook: true, docs: true, channel: "#permissions", ci: true},
 	{name: "sso-bridge", team: "identity", tier: "3", lifecycle: "deprecated", language: "java", description: "SAML bridge for legacy partners."},
 	{name: "search-api", team: "search", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Product search queries.", runbook: true, docs: true},
 	{name: "search-indexer", team: "search", tier: "2", lifecycle: "production", language: "java", description: "Builds the search index from the catalog stream.", runbook: true},
 	{name: "autocomplete", team: "search", tier: "2", lifecycle: "production", language: "rust", description: "Query suggestions as you type.", docs: true},
 	{name: "ranking-model", team: "search", tier: "3", lifecycle: "experimental", language: "python", description: "Learning-to-rank model server."},
-	{name: "deploy-bot", team: "platform", tier: "2", lifecycle: "production", language: "go", description: "Deploys from merge to production.", runbook: true, docs: true},
-	{name: "service-mesh", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Envoy control plane.", runbook: true, docs: true},
+	{name: "deploy-bot", team: "platform", tier: "2", lifecycle: "production", language: "go", description: "Deploys from merge to production.", runbook: true, docs: true, channel: "#deploys", ci: true},
+	{name: "service-mesh", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Envoy control plane.", runbook: true, docs: true, channel: "#mesh", ci: true, pdKeyOnly: true},
 	{name: "logging-pipeline", team: "platform", tier: "1", lifecycle: "production", language: "go", description: "Ships logs to storage.", aliases: []string{"logs"}, runbook: true},
 	{name: "metrics-gateway", team: "platform", tier: "2", lifecycle: "production", language: "go", description: "Prometheus remote-write gateway.", runbook: true},
 	{name: "ci-runners", team: "platform", tier: "2", lifecycle: "production", language: "shell", description: "Autoscaled GitLab runners."},
@@ -169,7 +186,9 @@ func Load(ctx context.Context, store *catalog.Store) error {
 		}
 		// fakepd names services by catalog reference: "checkout-api",
 		// "storefront/frontend".
-		svc.PagerDutyServiceID = fakepd.SampleServiceID(svc.Ref())
+		if !s.pdKeyOnly {
+			svc.PagerDutyServiceID = fakepd.SampleServiceID(svc.Ref())
+		}
 		svc.PagerDutyIntegrationKey = fakepd.SampleIntegrationKey(svc.Ref())
 		if s.runbook {
 			svc.Links = append(svc.Links, catalog.Link{Kind: catalog.LinkRunbook, Title: "Runbook", URL: fmt.Sprintf("https://wiki.%s/runbooks/%s", Domain, s.name)})

@@ -24,8 +24,10 @@ import (
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
+	"github.com/switchboard-dev/switchboard/grading"
 	"github.com/switchboard-dev/switchboard/maven"
 	"github.com/switchboard-dev/switchboard/maven/fakemaven"
+	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/shell"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -85,6 +87,10 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1
 	}
+	if err := gradeDemo(ctx, d, pd, log); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
 	if listen != "" {
 		return serveDemo(ctx, env, d, listen, log, extras{pagerduty: pd, standards: d.standards})
 	}
@@ -137,6 +143,29 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	return 0
+}
+
+// gradeDemo grades the sample organisation's services as serve's jobs do
+// after a sync and a roster refresh: PagerDuty's on-call read once, then
+// every service not graded yet (all of them) against the standards'
+// scorecard.
+func gradeDemo(ctx context.Context, d *demo, pd *pagerduty.Client, log *slog.Logger) error {
+	if d.standards == nil || d.standards.Scorecard == nil {
+		return nil
+	}
+	g, err := grading.New(d.store, d.standards.Scorecard, log)
+	if err != nil {
+		return fmt.Errorf("grade the demo organisation: %w", err)
+	}
+	if pd != nil {
+		g.PagerDuty = pd
+	}
+	res, err := g.Refresh(ctx)
+	if err != nil {
+		return fmt.Errorf("grade the demo organisation: %w", err)
+	}
+	log.Info("demo services graded", "result", fmt.Sprintf("%+v", res))
+	return nil
 }
 
 // demo is the demo's running state.
