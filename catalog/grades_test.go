@@ -86,7 +86,15 @@ func TestScoreSubjects(t *testing.T) {
 	plain.DependencySources = []catalog.DependencyFile{{Path: "build.gradle", Graph: catalog.GraphDeclared}}
 	mustApply(t, s, plain)
 
-	card := testCard(t, scorecard.Check{ID: "lint", Level: "gold", Fact: "lint_errors", Op: scorecard.OpEq, Value: scorecard.Number(0)})
+	card := testCard(t,
+		scorecard.Check{ID: "lint", Level: "gold", Fact: "lint_errors", Op: scorecard.OpEq, Value: scorecard.Number(0)},
+		scorecard.Check{ID: "team", Level: "silver", Fact: "owner_is_team"},
+		scorecard.Check{ID: "team-size", Level: "silver", Fact: "owner_team_size", Op: scorecard.OpGe, Value: scorecard.Number(2)},
+		scorecard.Check{ID: "pd-annotation", Level: "silver", Fact: "annotation:pagerduty.com/service-id", Op: scorecard.OpExists},
+		scorecard.Check{ID: "other-annotation", Level: "gold", Fact: "annotation:backstage.io/techdocs-ref", Op: scorecard.OpExists},
+		scorecard.Check{ID: "merged", Level: "gold", Fact: "last_merge_age", Op: scorecard.OpLe, Value: scorecard.Duration(90 * 24 * time.Hour)},
+		scorecard.Check{ID: "graph", Level: "gold", Fact: "dependency_graph_complete"},
+	)
 	subs, err := s.ScoreSubjects(ctx, card, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +134,15 @@ func TestScoreSubjects(t *testing.T) {
 		// 2.17.1 is fixed, but build.gradle declares what it cannot resolve.
 		{"ledger", "vulnerable_dependencies", "unknown (dependency graph incomplete: build.gradle declares direct dependencies only: transitive ones are not seen (no lockfile))", ""},
 		{"ledger", "oncall_now", "false", "catalog-info.yaml"},
+		{"checkout-api", "owner_is_team", "true", "services/checkout/catalog-info.yaml"},
+		{"checkout-api", "owner_team_size", "unknown (the teams' rosters have not been read yet)", ""},
+		{"checkout-api", "annotation:pagerduty.com/service-id", `"PCHECK1"`, "services/checkout/catalog-info.yaml"},
+		{"checkout-api", "annotation:backstage.io/techdocs-ref", "unknown (the catalog keeps only the PagerDuty and Slack annotations)", ""},
+		{"checkout-api", "last_merge_age", "unknown (merges are not collected from GitLab yet)", ""},
+		{"checkout-api", "dependency_graph_complete", "true", ""},
+		{"ledger", "owner_is_team", "false", "catalog-info.yaml"},
+		{"ledger", "owner_team_size", "0", "catalog-info.yaml"},
+		{"ledger", "dependency_graph_complete", "false", "build.gradle"},
 	}
 	for _, tc := range tests {
 		v := got[tc.service][tc.fact]
@@ -134,11 +151,26 @@ func TestScoreSubjects(t *testing.T) {
 		}
 	}
 
+	// Once a roster was read, a team's size is known.
+	if _, err := s.PutPerson(ctx, catalog.Person{Name: "Ada", Email: "ada@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddMember(ctx, "payments", "ada@acme.test", "gitlab", ""); err != nil {
+		t.Fatal(err)
+	}
+	vals, err := s.ScoreFacts(ctx, card, []int64{serviceID(t, s, "checkout-api")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := vals[serviceID(t, s, "checkout-api")]["owner_team_size"].String(); g != "1" {
+		t.Errorf("after a roster: owner_team_size %s, want 1", g)
+	}
+
 	// An invalid descriptor: the last good service stays, the facts say where.
 	broken := snapshot(2, "acme/payments/ledger", catalog.DescriptorInvalid)
 	broken.Findings = []manifest.Finding{{Path: "catalog-info.yaml", Line: 7, Col: 3, Severity: manifest.SeverityError, Rule: "required", Field: "spec.owner", Message: "spec.owner is required"}}
 	mustApply(t, s, broken)
-	vals, err := s.ScoreFacts(ctx, card, []int64{serviceID(t, s, "ledger")})
+	vals, err = s.ScoreFacts(ctx, card, []int64{serviceID(t, s, "ledger")})
 	if err != nil {
 		t.Fatal(err)
 	}
