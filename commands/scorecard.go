@@ -190,29 +190,31 @@ func upperFirst(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// LevelLine is a service's level in one line with its next step ("Silver
-// — next: Runbook: Add a link titled Runbook… (catalog-info.yaml:12)"),
-// as /whoowns shows it; ok is false when the service has not been graded
-// (or there is no scorecard). It fails only when the grades cannot be read.
-func (s Scorecards) LevelLine(ctx context.Context, serviceID int64, repo *catalog.Repo) (Text, bool, error) {
+// LevelLine is a service's level in one line with its next step ("Bronze
+// — next: add a link titled Runbook to metadata.links in
+// catalog-info.yaml · catalog-info.yaml:12 · 1 more for Silver"), the
+// first missing check's message and place, linked in repo when known, as
+// /whoowns shows it; nil when the service has not been graded (or there is
+// no scorecard). It fails only when the grades cannot be read.
+func (s Scorecards) LevelLine(ctx context.Context, serviceID int64, repo *catalog.Repo) (Text, error) {
 	if s.Grades == nil || s.Card == nil {
-		return nil, false, nil
+		return nil, nil
 	}
 	g, err := s.Grades.ServiceGrade(ctx, serviceID)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("level of service %d: %w", serviceID, err)
+		return nil, fmt.Errorf("level of service %d: %w", serviceID, err)
 	}
 	checks := s.checksByID()
 	line := T(Bold(upperFirst(s.LevelName(g.Grade.Level))))
 	if g.Grade.Next == 0 {
-		return append(line, Plain(" — the top level")), true, nil
+		return append(line, Plain(" — the top level")), nil
 	}
 	line = append(line, Plain(" — next: "))
 	if len(g.Grade.Missing) == 0 {
-		return append(line, Plain(s.LevelName(g.Grade.Next))), true, nil
+		return append(line, Plain(s.LevelName(g.Grade.Next))), nil
 	}
 	m := g.Grade.Missing[0]
 	c, known := checks[m.ID]
@@ -228,20 +230,18 @@ func (s Scorecards) LevelLine(ctx context.Context, serviceID int64, repo *catalo
 	if more := len(g.Grade.Missing) - 1; more > 0 {
 		line = append(line, Plain(fmt.Sprintf(" · %d more for %s", more, s.LevelName(g.Grade.Next))))
 	}
-	return line, true, nil
+	return line, nil
 }
 
 // TeamLevels is the levels of a team's graded services in one line, worst
-// first, at most limit of them ("Levels: ledger Bronze · checkout-api
-// Silver · …"), as the App Home shows them; nil when none is graded.
+// first, at most limit of them ("Scorecard levels, worst first: ledger
+// Bronze · checkout-api Silver — /scorecard @payments"), as the App Home
+// shows them; nil when none is graded.
 func (s Scorecards) TeamLevels(ctx context.Context, team string, limit int) (Text, error) {
 	if s.Grades == nil || s.Card == nil {
 		return nil, nil
 	}
 	grades, err := s.Grades.TeamGradeSummaries(ctx, team)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("levels of team %s: %w", team, err)
 	}
@@ -357,7 +357,11 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 		}
 	}
 	blocks = append(blocks, packLines(lines, scorecardMaxBlocks-len(blocks)-2)...)
-	blocks = append(blocks, &Context{Text: T(Plain("Graded " + s.ago(g.GradedAt) + ". Unknown is not failed: the fact could not be read (its system did not answer), and the check is tried again at the next grading."))})
+	note := "Graded " + s.ago(g.GradedAt) + "."
+	if unknown > 0 {
+		note += " Unknown is not failed: the fact could not be read, and the check is tried again at the next grading."
+	}
+	blocks = append(blocks, &Context{Text: T(Plain(note))})
 	buttons := []Button{{Label: "Who owns " + shorten(ref, 40), Command: "/whoowns " + ref}}
 	if p.Team != nil {
 		buttons = append(buttons, Button{Label: "Team " + shorten(p.Team.Name, 40), Command: "/scorecard @" + p.Team.Name})
@@ -478,7 +482,7 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 		bound[i] = bind(index, g.Grade)
 	}
 	counts := s.Card.ByLevel(bound)
-	blocks = append(blocks, &Section{Text: T(Bold(plural(len(grades), "service", "services")+":"), Plain(" "+s.distribution(counts)))})
+	blocks = append(blocks, &Section{Text: T(Bold(digestPlural(len(grades), "service", "services")+":"), Plain(" "+s.distribution(counts)))})
 
 	lifts := s.Card.Lifts(bound)
 	switch {
@@ -495,7 +499,7 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 		c := checks[best.Check]
 		line := T(Bold("The change that would lift most: "), Bold(c.Title()))
 		if best.Lifts > 0 {
-			line = append(line, Plain(fmt.Sprintf(" — would lift %s a level (%d miss it at their next level).", plural(best.Lifts, "service", "services"), best.Blocks)))
+			line = append(line, Plain(fmt.Sprintf(" — would lift %s a level (%d miss it at their next level).", digestPlural(best.Lifts, "service", "services"), best.Blocks)))
 		} else {
 			line = append(line, Plain(fmt.Sprintf(" — the gap most common at the next level (%d miss it), though each also misses something else.", best.Blocks)))
 		}
@@ -591,7 +595,7 @@ func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade, checks m
 			line = append(line, Plain(fmt.Sprintf(" (+%d unknown)", unknown)))
 		}
 	case unknown > 0:
-		line = append(line, Plain(plural(unknown, "check", "checks")+" unknown"))
+		line = append(line, Plain(digestPlural(unknown, "check", "checks")+" unknown"))
 	default:
 		line = append(line, Plain("nothing missing"))
 	}
@@ -675,7 +679,7 @@ func (s Scorecards) organisation(ctx context.Context) (Response, error) {
 	for r := levels; r >= 0; r-- {
 		dist = append(dist, T(Plain("• "), Bold(upperFirst(s.LevelName(r))), Plain(fmt.Sprintf(": %d (%s)", total[r], percent(total[r], graded)))))
 	}
-	blocks = append(blocks, &Section{Text: append(T(Bold(plural(graded, "service", "services")+" graded:"), Plain("\n")), Join(dist, "\n")...)})
+	blocks = append(blocks, &Section{Text: append(T(Bold(digestPlural(graded, "service", "services")+" graded:"), Plain("\n")), Join(dist, "\n")...)})
 
 	lines := []Text{T(Bold(fmt.Sprintf("By team (%d), lowest mean level first:", len(teams))))}
 	for i, tc := range teams {
@@ -716,8 +720,6 @@ func percent(n, total int) string {
 	}
 	return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(total))
 }
-
-func plural(n int, one, many string) string { return digestPlural(n, one, many) }
 
 // packLines puts lines into as few sections as Slack's 3,000 characters
 // allow, in at most maxBlocks sections; lines that do not fit are counted

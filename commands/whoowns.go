@@ -59,7 +59,7 @@ func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) 
 				if len(r.Profile.Repos) > 0 {
 					repo = &r.Profile.Repos[0]
 				}
-				if level, _, err = sc.LevelLine(ctx, r.Profile.Service.ID, repo); err != nil {
+				if level, err = sc.LevelLine(ctx, r.Profile.Service.ID, repo); err != nil {
 					return Response{}, err
 				}
 			}
