@@ -169,7 +169,11 @@ func (w *NotifyWorker) Timeout(*river.Job[NotifyArgs]) time.Duration { return no
 // told, and recorded told; a drop Slack refused is released and the job
 // fails, to be tried again.
 func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) error {
-	by := fmt.Sprintf("%s/%d/%d", job.AttemptedBy[len(job.AttemptedBy)-1], job.ID, job.Attempt)
+	client := ""
+	if n := len(job.AttemptedBy); n > 0 {
+		client = job.AttemptedBy[n-1]
+	}
+	by := fmt.Sprintf("%s/%d/%d", client, job.ID, job.Attempt)
 	_, err := w.Notifier.TellDrops(ctx, by)
 	return err
 }
