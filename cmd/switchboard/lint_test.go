@@ -246,8 +246,8 @@ func TestLintNoDescriptors(t *testing.T) {
 
 func TestConfigCheck(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"ok.yaml":  "version: 1\nlanguages: [go, java]\n",
-		"bad.yaml": "version: 1\nlanguges: [go]\nnaming:\n  pattern: '^[a-z'\ndigest:\n  schedule: \"0 9 * *\"\n",
+		"ok.yaml":    "version: 1\nlanguages: [go, java]\n",
+		"bad.yaml":   "version: 1\nlanguges: [go]\nnaming:\n  pattern: '^[a-z'\ndigest:\n  schedule: \"0 9 * *\"\n",
 		"nexus.yaml": "version: 1\ndependencies:\n  maven:\n    repositories:\n      - {url: 'https://nexus.example.com/m2', token_env: NEXUS_TOKEN}\n",
 	})
 	run := func(env map[string]string, args ...string) (int, string, string) {
