@@ -453,13 +453,17 @@ type Source struct {
 }
 
 // Digest returns the digest opts asks for, with the standards file's
-// ignore list and the source's activity window unless opts gives its own.
+// ignore list and scorecard level names, and the source's activity
+// window, unless opts gives its own.
 func (s Source) Digest(ctx context.Context, opts catalog.DigestOptions) (*catalog.Digest, error) {
 	if opts.Ignored == nil && s.Standards != nil && len(s.Standards.GitLab.Ignore) > 0 {
 		opts.Ignored = s.Standards.GitLab.Ignored
 	}
 	if opts.ActiveDays == 0 {
 		opts.ActiveDays = s.ActiveDays
+	}
+	if opts.LevelNames == nil {
+		opts.LevelNames = s.Standards.LevelNames()
 	}
 	return s.Store.Digest(ctx, opts)
 }

@@ -115,6 +115,22 @@ type MavenRepository struct {
 // position is a line and column of the standards file.
 type position struct{ line, col int }
 
+// LevelNames are the names of the scorecard's levels, lowest first (the
+// embedded default's for a nil s); nil without a scorecard.
+func (s *Standards) LevelNames() []string {
+	if s == nil {
+		s = Default()
+	}
+	if s.Scorecard == nil {
+		return nil
+	}
+	var names []string
+	for _, l := range s.Scorecard.Levels() {
+		names = append(names, l.Name)
+	}
+	return names
+}
+
 // UnsetVariables returns a warning for each credential variable the Maven
 // repositories name that getenv does not give (serve and sync refuse to
 // start without them); `switchboard config check` reports them. path is

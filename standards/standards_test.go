@@ -237,3 +237,17 @@ func TestGitLabIgnored(t *testing.T) {
 		}
 	}
 }
+
+func TestLevelNames(t *testing.T) {
+	var none *standards.Standards
+	if got := none.LevelNames(); !reflect.DeepEqual(got, []string{"bronze", "silver", "gold"}) {
+		t.Errorf("nil standards: got %v, want the default card's levels", got)
+	}
+	s, findings := standards.Parse("sb.yaml", []byte("scorecard:\n  levels: [basic, good]\n  checks:\n    - {id: owner, level: basic, fact: has_owner, message: Set an owner.}\n    - {id: readme, level: good, fact: readme, message: Add a README.}\n"))
+	if len(findings) > 0 {
+		t.Fatalf("findings: %v", findings)
+	}
+	if got := s.LevelNames(); !reflect.DeepEqual(got, []string{"basic", "good"}) {
+		t.Errorf("got %v, want [basic good]", got)
+	}
+}

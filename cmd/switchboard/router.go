@@ -94,7 +94,7 @@ func newRouter(d deps) *commands.Router {
 	more := map[string]commands.SubcommandFunc{}
 	if d.store != nil {
 		src := digest.Source{Store: d.store, Standards: d.standards}
-		router.Register(commands.Digest(namedLevels{Source: src, names: levelNamesOf(d.standards)}))
+		router.Register(commands.Digest(src))
 		more["uncatalogued"] = commands.Uncatalogued(src)
 		more["ignore"] = commands.IgnoreRepo(src)
 		more["unignore"] = commands.UnignoreRepo(src)
@@ -119,35 +119,4 @@ func scorecards(d deps) *commands.Scorecards {
 		return nil
 	}
 	return &commands.Scorecards{Grades: d.store, Card: std.Scorecard}
-}
-
-// namedLevels is the digest's source with the scorecard's level names, for
-// /digest to name the levels services rose to or dropped to.
-type namedLevels struct {
-	digest.Source
-	names []string
-}
-
-// Digest implements commands.DigestIndex.
-func (n namedLevels) Digest(ctx context.Context, opts catalog.DigestOptions) (*catalog.Digest, error) {
-	if opts.LevelNames == nil {
-		opts.LevelNames = n.names
-	}
-	return n.Source.Digest(ctx, opts)
-}
-
-// levelNamesOf is the names of the scorecard's levels, lowest first (the
-// embedded default's when std is nil); nil without a scorecard.
-func levelNamesOf(std *standards.Standards) []string {
-	if std == nil {
-		std = standards.Default()
-	}
-	if std.Scorecard == nil {
-		return nil
-	}
-	var names []string
-	for _, l := range std.Scorecard.Levels() {
-		names = append(names, l.Name)
-	}
-	return names
 }
