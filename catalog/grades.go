@@ -349,6 +349,10 @@ func (s *Store) PutGrades(ctx context.Context, grades []ServiceGrade, inTx func(
 	return changes, nil
 }
 
+// copyThreshold is how many grades are written by COPY rather than as
+// array parameters.
+const copyThreshold = 200
+
 func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade) ([]LevelChange, error) {
 	// One grade per service: the last given wins.
 	byID := make(map[int64]int, len(grades))
@@ -480,12 +484,33 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 		}
 	}
 	var b pgx.Batch
-	b.Queue(`
-		UPDATE service_grades g SET level = u.level, ceiling = u.ceiling, settled_level = u.settled,
-			grade = u.grade::jsonb, card_hash = u.hash, graded_at = u.at
-		FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
-			AS u(id, level, ceiling, settled, grade, hash, at)
-		WHERE g.service_id = u.id`, gIDs, gLevel, gCeiling, gSettled, gJSON, gHash, gAt)
+	if len(gIDs) >= copyThreshold {
+		// Many grades: COPY them into a scratch table (cheaper than arrays
+		// of text to encode and decode), then update from it.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE grades_in (id bigint, level int, ceiling int, settled int,
+			grade jsonb, hash text, at timestamptz) ON COMMIT DROP`); err != nil {
+			return nil, fmt.Errorf("write grades: %w", err)
+		}
+		rows := make([][]any, len(gIDs))
+		for i := range gIDs {
+			rows[i] = []any{gIDs[i], gLevel[i], gCeiling[i], gSettled[i], gJSON[i], gHash[i], gAt[i]}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grades_in"}, []string{"id", "level", "ceiling", "settled", "grade", "hash", "at"},
+			pgx.CopyFromRows(rows)); err != nil {
+			return nil, fmt.Errorf("write grades: %w", err)
+		}
+		b.Queue(`
+			UPDATE service_grades g SET level = u.level, ceiling = u.ceiling, settled_level = u.settled,
+				grade = u.grade, card_hash = u.hash, graded_at = u.at
+			FROM grades_in u WHERE g.service_id = u.id`)
+	} else {
+		b.Queue(`
+			UPDATE service_grades g SET level = u.level, ceiling = u.ceiling, settled_level = u.settled,
+				grade = u.grade::jsonb, card_hash = u.hash, graded_at = u.at
+			FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
+				AS u(id, level, ceiling, settled, grade, hash, at)
+			WHERE g.service_id = u.id`, gIDs, gLevel, gCeiling, gSettled, gJSON, gHash, gAt)
+	}
 	b.Queue(`
 		INSERT INTO service_grade_days (service_id, day, level, ceiling)
 		SELECT id, (at AT TIME ZONE 'UTC')::date, level, ceiling

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -402,5 +403,46 @@ func TestPutGradesConcurrent(t *testing.T) {
 	}
 	if _, err := s.TeamGrades(ctx, "nobody"); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("unknown team: got %v, want ErrNotFound", err)
+	}
+}
+
+// Many grades at once (written by COPY) read back as written, with their
+// changes.
+func TestPutGradesMany(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	const n = 250
+	var grades []catalog.ServiceGrade
+	for i := range n {
+		svc, err := s.PutService(ctx, catalog.Service{Name: fmt.Sprintf("svc-%03d", i), Team: "payments", Source: catalog.SourceImport, Status: catalog.StatusActive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := grade(i%3, 2)
+		g.Results = append(g.Results, scorecard.Result{ID: "runbook", Level: 2, Status: scorecard.Failed, Value: scorecard.Text("").At("catalog-info.yaml", i+1)})
+		grades = append(grades, catalog.ServiceGrade{Service: svc, Grade: g, CardHash: "A"})
+	}
+	if _, err := s.PutGrades(ctx, grades, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range grades {
+		grades[i].Grade.Level = 0
+		grades[i].Grade.Ceiling = 0
+	}
+	changes, err := s.PutGrades(ctx, grades, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Those at 1 and 2 dropped to 0 with a check failed (ceiling 0).
+	if want := n - (n+2)/3; len(changes) != want {
+		t.Errorf("got %d changes, want %d", len(changes), want)
+	}
+	sg, err := s.ServiceGrade(ctx, grades[7].Service.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := sg.Grade.Results[len(sg.Grade.Results)-1]
+	if sg.Grade.Level != 0 || last.ID != "runbook" || last.Value.Where == nil || last.Value.Where.Line != 8 {
+		t.Errorf("read back: got level %d, %+v", sg.Grade.Level, last)
 	}
 }
