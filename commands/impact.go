@@ -3,7 +3,6 @@ package commands
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/depfile"
+	"github.com/switchboard-dev/switchboard/internal/csvsafe"
 )
 
 // ImpactIndex is what /impact needs of the catalog: the dependency and file
@@ -1027,15 +1027,8 @@ var csvHeader = []string{"status", "team", "services", "repo", "repo_url", "ecos
 // formula are prefixed with a quote. n is how many lines it lists.
 func (a impactAnswer) csvFile() (f *File, n int) {
 	var b strings.Builder
-	w := csv.NewWriter(&b)
-	write := func(cells ...string) {
-		for i, c := range cells {
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				cells[i] = "'" + c
-			}
-		}
-		_ = w.Write(cells) // a strings.Builder does not fail
-	}
+	w := csvsafe.NewWriter(&b)
+	write := w.Write
 	write(slices.Clone(csvHeader)...)
 	row := func(status string, r impactRow, note string) {
 		h := r.hit
@@ -1105,7 +1098,7 @@ func (a impactAnswer) csvFile() (f *File, n int) {
 		}
 		write("graph incomplete", team, strings.Join(svcs, " "), g.Repo.Path, g.Repo.WebURL, "", "", "", "", "", "", "", "", "", "", "", strings.Join(why, "; "))
 	}
-	w.Flush()
+	_ = w.Flush() // a strings.Builder does not fail
 	n = len(a.rows) + len(a.unknown) + len(a.gaps.List)
 	return &File{
 		Name:    "impact-" + fileSafe(a.what) + ".csv",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/internal/csvsafe"
 	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
@@ -235,16 +235,8 @@ func writeScorecardJSON(w io.Writer, rep scorecardReport) error {
 var scorecardCSVHeader = []string{"service", "team", "level", "rank", "ceiling", "next", "passed", "failed", "unknown", "missing", "graded_at"}
 
 func writeScorecardCSV(w io.Writer, rep scorecardReport) error {
-	cw := csv.NewWriter(w)
-	write := func(cells ...string) {
-		for i, c := range cells {
-			// A cell a spreadsheet would run as a formula is kept as text.
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				cells[i] = "'" + c
-			}
-		}
-		_ = cw.Write(cells) // the error is Flush's
-	}
+	cw := csvsafe.NewWriter(w)
+	write := cw.Write
 	write(scorecardCSVHeader...)
 	for _, s := range rep.Services {
 		var missing []string
@@ -254,8 +246,7 @@ func writeScorecardCSV(w io.Writer, rep scorecardReport) error {
 		write(s.Service, s.Team, s.Level, strconv.Itoa(s.Rank), s.Ceiling, s.Next, strconv.Itoa(s.Passed), strconv.Itoa(s.Failed),
 			strconv.Itoa(s.Unknown), strings.Join(missing, " "), s.GradedAt.Format(time.RFC3339))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
