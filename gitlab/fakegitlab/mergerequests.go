@@ -1,12 +1,14 @@
 package fakegitlab
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -189,12 +191,32 @@ type mergeRequest struct {
 	created              time.Time
 	authorID             int64
 	authorName, username string
+	// merged is when a merged one was merged; mergeSHA its merge commit.
+	merged   time.Time
+	mergeSHA string
+}
+
+// updated is when the merge request last changed.
+func (mr *mergeRequest) updated() time.Time {
+	if !mr.merged.IsZero() {
+		return mr.merged
+	}
+	return mr.created
 }
 
 func (s *Server) mrView(base string, st *projectState, mr *mergeRequest) map[string]any {
 	p := st.p
 	sha := st.branches[mr.source]
 	at := gitlabTime(mr.created)
+	author := map[string]any{
+		"id": mr.authorID, "username": mr.username, "name": mr.authorName, "state": "active",
+		"avatar_url": nil, "web_url": base + "/" + mr.username,
+	}
+	var mergedAt, mergedBy, mergeSHA any
+	if !mr.merged.IsZero() {
+		mergedAt, mergedBy, mergeSHA = gitlabTime(mr.merged), author, mr.mergeSHA
+		sha = mr.mergeSHA
+	}
 	return map[string]any{
 		"id":                    mr.id,
 		"iid":                   mr.iid,
@@ -203,7 +225,14 @@ func (s *Server) mrView(base string, st *projectState, mr *mergeRequest) map[str
 		"description":           mr.description,
 		"state":                 mr.state,
 		"created_at":            at,
-		"updated_at":            at,
+		"updated_at":            gitlabTime(mr.updated()),
+		"merged_at":             mergedAt,
+		"merged_by":             mergedBy,
+		"merge_user":            mergedBy,
+		"merge_commit_sha":      mergeSHA,
+		"squash_commit_sha":     nil,
+		"closed_at":             nil,
+		"closed_by":             nil,
 		"target_branch":         mr.target,
 		"source_branch":         mr.source,
 		"source_project_id":     p.ID,
@@ -215,10 +244,7 @@ func (s *Server) mrView(base string, st *projectState, mr *mergeRequest) map[str
 		"sha":                   sha,
 		"user_notes_count":      0,
 		"labels":                []string{},
-		"author": map[string]any{
-			"id": mr.authorID, "username": mr.username, "name": mr.authorName, "state": "active",
-			"avatar_url": nil, "web_url": base + "/" + mr.username,
-		},
+		"author":                author,
 		"references": map[string]string{
 			"short": "!" + strconv.FormatInt(mr.iid, 10), "relative": "!" + strconv.FormatInt(mr.iid, 10),
 			"full": p.Path + "!" + strconv.FormatInt(mr.iid, 10),
@@ -271,7 +297,11 @@ func (s *Server) createMergeRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 // listMergeRequests answers GET /projects/:id/merge_requests (state,
-// source_branch, target_branch).
+// source_branch, target_branch; order_by created_at, the default,
+// updated_at, merged_at — GitLab 17.2 and later, see
+// Options.NoMergedAtOrder — or title; sort desc, the default, or asc),
+// with offset pagination. A project whose merge requests are disabled
+// answers 403.
 func (s *Server) listMergeRequests(w http.ResponseWriter, r *http.Request) {
 	base := s.baseURL(r)
 	q := r.URL.Query()
@@ -280,6 +310,23 @@ func (s *Server) listMergeRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.mu.Unlock()
+	if st.p.MergeRequestsDisabled {
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "403 Forbidden"})
+		return
+	}
+	orderBy, sort := cmp.Or(q.Get("order_by"), "created_at"), cmp.Or(q.Get("sort"), "desc")
+	valid := []string{"created_at", "updated_at", "title"}
+	if !s.opts.NoMergedAtOrder {
+		valid = append(valid, "merged_at")
+	}
+	if !slices.Contains(valid, orderBy) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "order_by does not have a valid value"})
+		return
+	}
+	if sort != "asc" && sort != "desc" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "sort does not have a valid value"})
+		return
+	}
 	var matched []*mergeRequest
 	for i := len(st.mrs) - 1; i >= 0; i-- {
 		mr := st.mrs[i]
@@ -294,12 +341,70 @@ func (s *Server) listMergeRequests(w http.ResponseWriter, r *http.Request) {
 		}
 		matched = append(matched, mr)
 	}
+	slices.SortStableFunc(matched, func(a, b *mergeRequest) int {
+		var c int
+		switch orderBy {
+		case "updated_at":
+			c = a.updated().Compare(b.updated())
+		case "merged_at":
+			// Not merged: last whichever the direction, as Postgres's NULLS
+			// LAST that GitLab asks for.
+			if a.merged.IsZero() || b.merged.IsZero() {
+				return boolCmp(a.merged.IsZero(), b.merged.IsZero())
+			}
+			c = a.merged.Compare(b.merged)
+		case "title":
+			c = strings.Compare(a.title, b.title)
+		default:
+			c = a.created.Compare(b.created)
+		}
+		if c == 0 {
+			c = compareInt64(a.id, b.id)
+		}
+		if sort == "desc" {
+			c = -c
+		}
+		return c
+	})
 	from, to := s.offsetPage(w, r, len(matched), true)
 	out := []map[string]any{}
 	for _, mr := range matched[from:to] {
 		out = append(out, s.mrView(base, st, mr))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// boolCmp orders false before true.
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// seedMerged records a new project's MergedMergeRequests. Callers hold
+// s.mu (or own the Server, in New).
+func (s *Server) seedMerged(st *projectState) {
+	for _, m := range st.p.MergedMergeRequests {
+		iid := int64(len(st.mrs) + 1)
+		created := m.CreatedAt
+		if created.IsZero() {
+			created = m.MergedAt.Add(-24 * time.Hour)
+		}
+		source := cmp.Or(m.SourceBranch, "feature-"+strconv.FormatInt(iid, 10))
+		mr := &mergeRequest{
+			id: s.nextMRID, iid: iid, title: m.Title,
+			source: source, target: cmp.Or(m.TargetBranch, st.p.DefaultBranch),
+			state: "merged", created: created, merged: m.MergedAt,
+			authorID: m.Author.ID, authorName: m.Author.Name, username: m.Author.Username,
+			mergeSHA: commitID(st.p.ID, source, m.Title+m.MergedAt.String(), nil),
+		}
+		s.nextMRID++
+		st.mrs = append(st.mrs, mr)
+	}
 }
 
 // getMergeRequest answers GET /projects/:id/merge_requests/:iid.

@@ -89,6 +89,29 @@ type Project struct {
 	// JobArtifacts are files of the artifacts of the project's latest
 	// successful CI jobs (see JobArtifact).
 	JobArtifacts []JobArtifact
+	// MergedMergeRequests are merge requests merged before the fake
+	// started, in this order: their iids are 1, 2, ..., before those
+	// opened on the fake.
+	MergedMergeRequests []MergedMergeRequest
+	// DefaultBranchUnprotected leaves the default branch unprotected;
+	// GitLab protects it when it creates a project, and so does the fake.
+	DefaultBranchUnprotected bool
+	// MergeRequestsDisabled turns the project's merge requests off: GitLab
+	// then answers 403 to their listing.
+	MergeRequestsDisabled bool
+}
+
+// MergedMergeRequest is a merge request merged before the fake started.
+type MergedMergeRequest struct {
+	Title string
+	// SourceBranch is "feature-IID" when empty (deleted at the merge, as
+	// usual); TargetBranch the default branch when empty.
+	SourceBranch, TargetBranch string
+	// Author opened it (and merged it).
+	Author   Member
+	MergedAt time.Time
+	// CreatedAt is a day before MergedAt when zero.
+	CreatedAt time.Time
 }
 
 // Namespace returns the full path of the project's group ("platform/tooling"

@@ -80,6 +80,7 @@ func (s *Server) addProject(p *Project) *projectState {
 		branches: map[string]string{p.DefaultBranch: c.id},
 		commits:  map[string]*commit{c.id: c},
 	}
+	s.seedMerged(st)
 	s.projects[p.ID] = st
 	s.byPath[strings.ToLower(p.Path)] = p.ID
 	i, _ := slices.BinarySearch(s.ids, p.ID)
@@ -186,6 +187,7 @@ func copyProject(p *Project) Project {
 	c.Files = maps.Clone(p.Files)
 	c.Topics = slices.Clone(p.Topics)
 	c.Members = slices.Clone(p.Members)
+	c.MergedMergeRequests = slices.Clone(p.MergedMergeRequests)
 	return c
 }
 

@@ -47,6 +47,9 @@ type Options struct {
 	Seed int64
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// NoMergedAtOrder answers merge request listings ordered by merged_at
+	// with 400, as GitLab did before 17.2.
+	NoMergedAtOrder bool
 	// Logger receives one debug line per request; nothing is logged when
 	// nil.
 	Logger *slog.Logger
@@ -100,8 +103,9 @@ type Server struct {
 	listener   net.Listener
 	url        string
 
-	holdMu sync.Mutex
-	holds  []*hold
+	holdMu   sync.Mutex
+	holds    []*hold
+	refusals []*refuseRule // guarded by holdMu
 }
 
 // hold is a set of requests kept waiting (Hold).
@@ -380,6 +384,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.injected.Add(1)
 		writeJSON(w, status, map[string]string{"message": fmt.Sprintf("%d %s", status, http.StatusText(status))})
+		return
+	}
+	if s.refused(w, r) {
 		return
 	}
 	// The mux matches again, which sets the request's path values.
