@@ -68,6 +68,28 @@ func (d *decoder) warnf(rule string, n *yaml.Node, fix, format string, args ...a
 
 // decode reads data over base: sections present in data replace base's.
 func decode(path string, data []byte, base *Standards) (*Standards, []manifest.Finding) {
+	s, findings, _ := decodeSplit(path, data, base)
+	return s, findings
+}
+
+// decodeSplit is decode that also returns, apart, the findings of the
+// scorecard section (a subset of the findings).
+func decodeSplit(path string, data []byte, base *Standards) (*Standards, []manifest.Finding, []manifest.Finding) {
+	s, findings, score := decodeFile(path, data, base)
+	sortFindings(findings)
+	sortFindings(score)
+	return s, findings, score
+}
+
+func sortFindings(findings []manifest.Finding) {
+	slices.SortStableFunc(findings, func(a, b manifest.Finding) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+}
+
+// decodeFile reads data over base; it returns every finding, and those of
+// the scorecard section apart, unsorted.
+func decodeFile(path string, data []byte, base *Standards) (*Standards, []manifest.Finding, []manifest.Finding) {
 	s := base
 	if s.Enforce == nil {
 		s.Enforce = map[string]manifest.Severity{}
@@ -75,7 +97,7 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 	d := &decoder{path: path}
 	if len(data) > maxFileSize {
 		d.errorf(RuleConfigValue, nil, "keep the standards file under 1 MiB", "file is larger than %d bytes: not read", maxFileSize)
-		return s, d.findings
+		return s, d.findings, nil
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -83,11 +105,11 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 	err := dec.Decode(&doc)
 	if errors.Is(err, io.EOF) {
 		d.add(RuleConfigValue, manifest.SeverityInfo, nil, "the standards file is empty: the defaults apply", "")
-		return s, d.findings
+		return s, d.findings, nil
 	}
 	if err != nil {
 		d.syntaxError(data, err)
-		return s, d.findings
+		return s, d.findings, nil
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -99,11 +121,11 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 	}
 	if isNull(root) {
 		d.add(RuleConfigValue, manifest.SeverityInfo, root, "the standards file is empty: the defaults apply", "")
-		return s, d.findings
+		return s, d.findings, nil
 	}
 	if kindOf(root) != yaml.MappingNode {
 		d.errorf(RuleConfigType, root, "start with `version: 1` and the sections of the default file", "the standards file must be a mapping, got %s", typeName(root))
-		return s, d.findings
+		return s, d.findings, nil
 	}
 	var scorecardPair *pair
 	for _, p := range pairs(root) {
@@ -150,13 +172,13 @@ func decode(path string, data []byte, base *Standards) (*Standards, []manifest.F
 			d.unknownKey("", key, p.key, topKeys())
 		}
 	}
+	var score []manifest.Finding
 	if scorecardPair != nil {
+		before := len(d.findings)
 		d.scorecard(s, scorecardPair.key, scorecardPair.val)
+		score = slices.Clone(d.findings[before:])
 	}
-	slices.SortStableFunc(d.findings, func(a, b manifest.Finding) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
-	})
-	return s, d.findings
+	return s, d.findings, score
 }
 
 func (d *decoder) syntaxError(data []byte, err error) {

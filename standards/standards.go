@@ -274,7 +274,8 @@ func Default() *Standards {
 
 // Load reads the standards file at path; an empty path gives Default. It
 // returns the findings of the file, and an error when the file cannot be read
-// or has error findings (wrapping ErrInvalid).
+// or has error findings (wrapping ErrInvalid). LoadKeepingScorecard refuses
+// the file only for errors outside its scorecard section.
 func Load(path string) (*Standards, []manifest.Finding, error) {
 	if path == "" {
 		return Default(), nil, nil
