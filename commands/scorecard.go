@@ -49,6 +49,10 @@ type ScorecardConfig struct {
 	Services ServiceCatalog
 	// Teams resolves a TEAM argument as /team does.
 	Teams TeamDirectory
+	// Notice, when set, is said under every answer in one context line:
+	// the standards file's scorecard section has errors, and which card
+	// is in force meanwhile.
+	Notice string
 }
 
 // Limits of a /scorecard answer, within Slack's 50 blocks a message (the
@@ -73,7 +77,7 @@ const (
 // level and by team. A name is a service first (as /whoowns resolves it,
 // with a picker or "did you mean"), then a team; "@TEAM" is a team only.
 func Scorecard(cfg ScorecardConfig) Command {
-	return Command{
+	return withNotice(cfg.Notice, Command{
 		Name:    "/scorecard",
 		Usage:   "[SERVICE|TEAM]",
 		Summary: "A service's or team's level against the organisation's standards, and what to do next; the organisation's with no argument",
@@ -138,7 +142,29 @@ func Scorecard(cfg ScorecardConfig) Command {
 			}
 			return cfg.teamAnswer(t, grades), nil
 		},
+	})
+}
+
+// withNotice adds notice, when set, to cmd's answers: a context line
+// under their blocks (to the text of an answer without blocks).
+func withNotice(notice string, cmd Command) Command {
+	if notice == "" {
+		return cmd
 	}
+	handler := cmd.Handler
+	cmd.Handler = func(ctx context.Context, req Request) (Response, error) {
+		resp, err := handler(ctx, req)
+		if err != nil {
+			return resp, err
+		}
+		if len(resp.Blocks) == 0 {
+			resp.Text = strings.TrimSpace(resp.Text + "\n" + notice)
+			return resp, nil
+		}
+		resp.Blocks = append(resp.Blocks, &Context{Text: T(Plain(notice))})
+		return resp, nil
+	}
+	return cmd
 }
 
 // teamLookup is a team found by name, with its services' grades.
