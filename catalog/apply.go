@@ -53,6 +53,10 @@ type RepoSnapshot struct {
 	// DependencySources are the dependency files read (or not) and what
 	// each gave; with Partial, only those of DependencyFiles.
 	DependencySources []DependencyFile
+
+	// GitLab are the project's last merge and branch protection as read
+	// with this snapshot; nil leaves what is stored.
+	GitLab *GitLabFacts
 }
 
 // Conflict is a service name claimed by two repos.
@@ -149,6 +153,9 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 		return res, fmt.Errorf("repo: %w", err)
 	}
 
+	if err := applyGitLabFacts(ctx, tx, repoID, snap.GitLab); err != nil {
+		return res, err
+	}
 	if err := applyFiles(ctx, tx, repoID, snap); err != nil {
 		return res, err
 	}

@@ -139,7 +139,7 @@ func TestScoreSubjects(t *testing.T) {
 		{"checkout-api", "owner_team_size", "unknown (the teams' rosters have not been read yet)", ""},
 		{"checkout-api", "annotation:pagerduty.com/service-id", `"PCHECK1"`, "services/checkout/catalog-info.yaml"},
 		{"checkout-api", "annotation:backstage.io/techdocs-ref", "unknown (the catalog keeps only the PagerDuty and Slack annotations)", ""},
-		{"checkout-api", "last_merge_age", "unknown (merges are not collected from GitLab yet)", ""},
+		{"checkout-api", "last_merge_age", "unknown (the repo's merges have not been read from GitLab yet: its next sync reads them)", ""},
 		{"checkout-api", "dependency_graph_complete", "true", ""},
 		{"ledger", "owner_is_team", "false", "catalog-info.yaml"},
 		{"ledger", "owner_team_size", "0", "catalog-info.yaml"},

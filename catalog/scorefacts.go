@@ -81,10 +81,11 @@ type findingRef struct {
 // found, the first vulnerable dependency's declaration. A fact that cannot
 // be known is unknown with the reason: PagerDuty's refresh failed or is
 // older than PagerDutyStale, a service without a repo for repo facts, a
-// dependency graph incomplete with no vulnerable dependency found, and
-// facts the catalog does not collect yet (last_merge_age,
-// default_branch_protected, incidents_30d, annotations other than the
-// PagerDuty and Slack ones). By service id.
+// dependency graph incomplete with no vulnerable dependency found, GitLab
+// facts (last_merge_age, default_branch_protected: see scoreGitLab) not
+// read yet or whose read failed, and facts the catalog does not collect
+// yet (incidents_30d, annotations other than the PagerDuty and Slack
+// ones). By service id.
 func (s *Store) ScoreSubjects(ctx context.Context, card *scorecard.Card, serviceIDs []int64) ([]ScoreSubject, error) {
 	if serviceIDs != nil && len(serviceIDs) == 0 {
 		return nil, nil
@@ -128,6 +129,12 @@ func (s *Store) ScoreSubjects(ctx context.Context, card *scorecard.Card, service
 			return nil, fmt.Errorf("score facts: %w", err)
 		}
 	}
+	var gitlabFacts map[int64]map[string]scorecard.Value // by service id, then key
+	if need["last_merge_age"] || need["default_branch_protected"] {
+		if gitlabFacts, err = s.scoreGitLab(ctx, serviceIDs, now); err != nil {
+			return nil, fmt.Errorf("score facts: %w", err)
+		}
+	}
 	rostered := false
 	if need["owner_team_size"] {
 		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM team_members WHERE source IN ('gitlab', 'pagerduty'))`).Scan(&rostered); err != nil {
@@ -142,6 +149,10 @@ func (s *Store) ScoreSubjects(ctx context.Context, card *scorecard.Card, service
 			key := ref.Key()
 			if fv, ok := files[sub.Service.ID][key]; ok {
 				v[key] = fv
+				continue
+			}
+			if gv, ok := gitlabFacts[sub.Service.ID][key]; ok {
+				v[key] = gv
 				continue
 			}
 			v[key] = sub.fact(ref, now, deps, pd, rostered)
@@ -359,9 +370,10 @@ func (sub *subject) fact(ref scorecard.FactRef, now time.Time, deps map[int64]re
 		}
 		return scorecard.Duration(max(now.Sub(*sub.lastActive), 0))
 	case "last_merge_age":
-		return scorecard.UnknownValue(scorecard.KindDuration, "merges are not collected from GitLab yet")
+		// Reached only without a repo: scoreGitLab answers for the others.
+		return noRepo(scorecard.KindDuration)
 	case "default_branch_protected":
-		return scorecard.UnknownValue(scorecard.KindBool, "protected branches are not read from GitLab yet")
+		return noRepo(scorecard.KindBool)
 	case "incidents_30d":
 		return scorecard.UnknownValue(scorecard.KindNumber, "incidents are not collected from PagerDuty yet")
 	}

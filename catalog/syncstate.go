@@ -27,6 +27,12 @@ type RepoState struct {
 	// could not read (not found, too large, timeout): the next sync reads
 	// the repo again, whatever its commit.
 	DependencyFilesUnread int
+	// MergeRead is true when the repo's last merge was read and its last
+	// read did not fail; ProtectionReadAt is when its default branch's
+	// protection was last read without failing (zero: never, or it
+	// failed). See GitLabFacts.
+	MergeRead        bool
+	ProtectionReadAt time.Time
 }
 
 // RepoStates returns the state of every known repo, by GitLab id; only
@@ -34,7 +40,9 @@ type RepoState struct {
 func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoState, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error,
-		       descriptor_status, descriptor_path, dependency_files_unread
+		       descriptor_status, descriptor_path, dependency_files_unread,
+		       last_merge_read_at IS NOT NULL AND last_merge_error = '',
+		       CASE WHEN protection_error = '' THEN protection_read_at END
 		FROM repos WHERE gitlab_id IS NOT NULL AND (coalesce(cardinality($1::bigint[]), 0) = 0 OR gitlab_id = ANY($1))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
@@ -44,12 +52,16 @@ func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoSta
 	for rows.Next() {
 		var id int64
 		var st RepoState
-		var last *time.Time
-		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath, &st.DependencyFilesUnread); err != nil {
+		var last, protRead *time.Time
+		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath, &st.DependencyFilesUnread,
+			&st.MergeRead, &protRead); err != nil {
 			return nil, fmt.Errorf("repo states: %w", err)
 		}
 		if last != nil {
 			st.LastActivityAt = *last
+		}
+		if protRead != nil {
+			st.ProtectionReadAt = *protRead
 		}
 		out[id] = st
 	}

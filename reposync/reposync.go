@@ -326,6 +326,10 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if err == nil {
 		err = s.addSBOMArtifact(ctx, p, &snap)
 	}
+	if err == nil {
+		snap.GitLab = s.gitlabFacts(ctx, p, known, updated && snap.Repo.LastCommit == known.LastCommit)
+		err = ctx.Err()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return failed, ctx.Err()

@@ -74,14 +74,22 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 	}
 	org.Groups = append(org.Groups, fakegitlab.Group{ID: 99, Path: "acme/legacy", Name: "Legacy"})
 
+	// Who opens the merge requests of a team's repos: its people in turn.
+	authors := map[string][]fakegitlab.Member{}
+	for _, g := range org.Groups {
+		team := strings.TrimPrefix(g.Path, "acme/")
+		authors[team] = g.Members
+	}
 	id := int64(1000)
 	add := func(path string, files map[string][]byte, archived bool) {
 		id++
 		files["README.md"] = []byte("# " + path + "\n")
-		org.Projects = append(org.Projects, &fakegitlab.Project{
+		p := &fakegitlab.Project{
 			ID: id, Path: path, DefaultBranch: "main", Archived: archived,
 			CreatedAt: now.Add(-400 * 24 * time.Hour), LastActivity: now.Add(-time.Duration(id%90) * time.Hour), Files: files,
-		})
+		}
+		addMerges(p, now, authors[strings.Split(path, "/")[1]])
+		org.Projects = append(org.Projects, p)
 	}
 	for _, s := range services {
 		files := map[string][]byte{}
@@ -122,6 +130,51 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 	add("acme/legacy/old-billing", withSources("old-billing", "java", "2.11.2"), true)
 	add(SBOMRepo())
 	return org
+}
+
+// Repos whose last merge is old (more than 90 days: the default
+// scorecard's gold check fails), or that never had one; and those whose
+// default branch is not protected. The others had merges in the last
+// weeks and a protected default branch, as GitLab makes it.
+var (
+	staleMerges = map[string]time.Duration{
+		"acme/platform/deploy-bot":    200 * 24 * time.Hour,
+		"acme/identity/sso-bridge":    400 * 24 * time.Hour,
+		"acme/legacy/old-billing":     700 * 24 * time.Hour,
+		"acme/search/synonyms":        120 * 24 * time.Hour,
+		"acme/legacy/legacy-cron":     300 * 24 * time.Hour,
+		"acme/platform/service-mesh":  95 * 24 * time.Hour,
+		"acme/mobile/design-tokens":   150 * 24 * time.Hour,
+		"acme/platform/ci-runners":    100 * 24 * time.Hour,
+		"acme/payments/fraud-scoring": 91 * 24 * time.Hour,
+	}
+	neverMerged = map[string]bool{"acme/platform/service-template": true, "acme/data/notebooks": true}
+	unprotected = map[string]bool{"acme/payments/fraud-scoring": true, "acme/data/notebooks": true, "acme/search/ranking-model": true}
+)
+
+// addMerges gives a sample repo its merged merge requests (three, the last
+// a few days to a few weeks before now, or long before for staleMerges'
+// repos) and its branch protection.
+func addMerges(p *fakegitlab.Project, now time.Time, authors []fakegitlab.Member) {
+	p.DefaultBranchUnprotected = unprotected[p.Path]
+	if neverMerged[p.Path] {
+		return
+	}
+	if len(authors) == 0 {
+		authors = []fakegitlab.Member{{ID: 1, Username: "root", Name: "Administrator", Email: "admin@" + Domain}}
+	}
+	day := 24 * time.Hour
+	last := time.Duration(2+p.ID%40) * day
+	if d, ok := staleMerges[p.Path]; ok {
+		last = d - 12*time.Hour // read as d: ages are rounded up to days
+	}
+	titles := []string{"Bump dependencies", "Fix flaky test", "Add request metrics"}
+	for i, title := range titles {
+		at := now.Add(-last - time.Duration(len(titles)-1-i)*14*day).Truncate(time.Second)
+		p.MergedMergeRequests = append(p.MergedMergeRequests, fakegitlab.MergedMergeRequest{
+			Title: title, SourceBranch: fmt.Sprintf("mr-%d", i+1), Author: authors[(int(p.ID)+i)%len(authors)], MergedAt: at,
+		})
+	}
 }
 
 // repoPath is where a sample service lives.

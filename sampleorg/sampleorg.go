@@ -14,9 +14,12 @@
 // configuration), silver (checkout-api, permissions and deploy-bot have
 // both, a runbook and someone on call); service-mesh is held at bronze by
 // an unknown fact only (its descriptor gives PagerDuty's integration key,
-// not the service id, so who is on call cannot be asked). Gold needs a
-// merge in the last 90 days, a fact the catalog does not collect yet: it
-// is unknown for every service, so none reaches gold (checkout-api would).
+// not the service id, so who is on call cannot be asked); gold
+// (checkout-api and permissions: a merge in the last 90 days and no
+// vulnerable dependency). Each repo has merged merge requests (see
+// addMerges): most within the last weeks, a few long ago — deploy-bot's
+// 200 days, which holds it at silver — and two repos none; most default
+// branches are protected.
 package sampleorg
 
 import (

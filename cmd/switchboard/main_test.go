@@ -69,12 +69,15 @@ func TestDemoRun(t *testing.T) {
 			"[file impact-log4j-core-2.17.1.csv", "status,team,services,repo,repo_url,ecosystem,package,version,relation,via,file,line,change_at,scope,version_set_by,fixed_version,note"}},
 		{"impact advisory unknown", []string{"--run", "/impact CVE-2099-0001"}, 0, []string{"No advisory `CVE-2099-0001` found"}},
 		{"scorecard", []string{"--run", "/scorecard checkout-api", "--run", "/scorecard payments", "--run", "/scorecard", "--run", "/scorecard service-mesh", "--run", "/whoowns checkout-api"}, 0, []string{
-			"Scorecard: checkout-api", "Silver (level 2 of 3)", "✓ CI configuration", "? A merge in the last 90 days — unknown:",
+			// GitLab's last merge (a few days ago) lifts checkout-api to gold.
+			"Scorecard: checkout-api", "Gold (level 3 of 3)", "✓ CI configuration", "✓ A merge in the last 90 days",
 			"Scorecard: team payments", "The change that would lift most: Slack channel", "• `pricing-engine` — next Silver: Runbook",
-			"Scorecard: the organisation", "44 services graded:", "• (no owner) (2)",
+			"Scorecard: the organisation", "44 services graded:", "• Gold: 2 (5%)", "• (no owner) (2)",
 			// PagerDuty cannot be asked about a service known only by its integration key: unknown, not failed.
 			"? Someone on call now — unknown: the descriptor gives only a PagerDuty integration key",
-			"Scorecard: Silver — next: A merge in the last 90 days (unknown"}},
+			"Scorecard: Gold — the top level"}},
+		{"scorecard stale merge", []string{"--run", "/scorecard deploy-bot"}, 0, []string{
+			"Silver (level 2 of 3)", "✗ A merge in the last 90 days (now 200d)"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
 	}
