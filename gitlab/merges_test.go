@@ -29,7 +29,10 @@ func mergeOrg(now time.Time) *fakegitlab.Org {
 		}},
 		{ID: 2, Path: "acme/never-merged"},
 		{ID: 3, Path: "acme/mrs-off", MergeRequestsDisabled: true, MergedMergeRequests: []fakegitlab.MergedMergeRequest{{Title: "x", Author: ada, MergedAt: now}}},
-		{ID: 4, Path: "acme/unprotected", DefaultBranchUnprotected: true},
+		{ID: 4, Path: "acme/unprotected", DefaultBranchUnprotected: true, ProtectedBranches: []string{"release/*"}},
+		// Protected by a wildcard rule only, which GET
+		// /protected_branches/main would not find.
+		{ID: 5, Path: "acme/wildcard", DefaultBranchUnprotected: true, ProtectedBranches: []string{"ma*"}},
 	}}
 }
 
@@ -95,7 +98,8 @@ func TestDefaultBranchProtected(t *testing.T) {
 		wantErr error
 	}{
 		{"protected, as GitLab makes a new project's default branch", 1, "main", false, true, nil},
-		{"unprotected", 4, "main", false, false, nil},
+		{"unprotected (another branch's rule does not count)", 4, "main", false, false, nil},
+		{"protected by a wildcard rule", 5, "main", false, true, nil},
 		{"the token may not read it: unknown, not false", 1, "main", true, false, gitlab.ErrForbidden},
 		{"no such branch", 1, "nope", false, false, gitlab.ErrNotFound},
 		{"no such project", 99, "main", false, false, gitlab.ErrNotFound},

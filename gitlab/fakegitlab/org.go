@@ -96,6 +96,9 @@ type Project struct {
 	// DefaultBranchUnprotected leaves the default branch unprotected;
 	// GitLab protects it when it creates a project, and so does the fake.
 	DefaultBranchUnprotected bool
+	// ProtectedBranches are more protected-branch rules: branch names or
+	// wildcards ("release/*", "*"), which protect the branches they cover.
+	ProtectedBranches []string
 	// MergeRequestsDisabled turns the project's merge requests off: GitLab
 	// then answers 403 to their listing.
 	MergeRequestsDisabled bool

@@ -188,6 +188,7 @@ func copyProject(p *Project) Project {
 	c.Topics = slices.Clone(p.Topics)
 	c.Members = slices.Clone(p.Members)
 	c.MergedMergeRequests = slices.Clone(p.MergedMergeRequests)
+	c.ProtectedBranches = slices.Clone(p.ProtectedBranches)
 	return c
 }
 

@@ -252,7 +252,7 @@ func branchView(base string, p *Project, name string, c *commit) map[string]any 
 		"name":                 name,
 		"commit":               commitView(base, p, c),
 		"merged":               false,
-		"protected":            name == p.DefaultBranch && !p.DefaultBranchUnprotected,
+		"protected":            branchProtected(p, name),
 		"default":              name == p.DefaultBranch,
 		"developers_can_push":  false,
 		"developers_can_merge": false,

@@ -479,6 +479,8 @@ func (s *Server) routesInit() {
 		{"GET " + api + "/projects/{id}/repository/commits/{sha}", s.getCommit},
 		{"POST " + api + "/projects/{id}/repository/commits", s.createCommit},
 		{"GET " + api + "/projects/{id}/repository/branches/{branch}", s.getBranch},
+		{"GET " + api + "/projects/{id}/protected_branches", s.listProtectedBranches},
+		{"GET " + api + "/projects/{id}/protected_branches/{name}", s.getProtectedBranch},
 		{"POST " + api + "/projects/{id}/repository/branches", s.createBranch},
 		{"GET " + api + "/projects/{id}/repository/compare", s.compare},
 		{"GET " + api + "/projects/{id}/merge_requests", s.listMergeRequests},
