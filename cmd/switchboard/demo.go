@@ -92,9 +92,9 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	if listen != "" {
-		return serveDemo(ctx, env, d, listen, log, extras{pagerduty: pd, standards: d.standards})
+		return serveDemo(ctx, env, d, listen, log, extras{pagerduty: pd, standards: d.standards, scorecardNotice: d.scorecardNotice})
 	}
-	router := newRouter(deps{log: log, store: d.store, lookups: d.store, pagerduty: pd, standards: d.standards})
+	router := newRouter(deps{log: log, store: d.store, lookups: d.store, pagerduty: pd, standards: d.standards, scorecardNotice: d.scorecardNotice})
 	user := commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}
 	for _, p := range sampleorg.People() {
 		if strings.EqualFold(p.Email, as) {
@@ -181,7 +181,10 @@ type demo struct {
 	// gitlabClient talks to the demo's fake GitLab.
 	gitlabClient *gitlab.Client
 	standards    *standards.Standards
-	log          *slog.Logger
+	// scorecardNotice is what /scorecard says while the standards file's
+	// scorecard section has errors (cardInForce.Notice).
+	scorecardNotice string
+	log             *slog.Logger
 }
 
 // startDemo makes a database of the demo's own, named after this process so
@@ -274,11 +277,19 @@ func (d *demo) syncFromFakeGitLab(ctx context.Context, env *Env, log *slog.Logge
 		return err
 	}
 	d.gitlabClient = client
-	std, err := loadStandards(env, log)
+	// As serve: errors in the scorecard section alone leave the card
+	// chooseCard gives in force (the demo's database keeps none: the
+	// embedded default).
+	ld, err := loadStandardsKeepingScorecard(env, log)
 	if err != nil {
 		return err
 	}
-	d.standards = std
+	card, err := chooseCard(ctx, ld, d.store, log)
+	if err != nil {
+		return err
+	}
+	std := card.apply(ld.Standards)
+	d.standards, d.scorecardNotice = std, card.Notice
 	if err := sampleorg.LoadDirectory(ctx, d.store); err != nil {
 		return err
 	}

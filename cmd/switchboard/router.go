@@ -29,7 +29,11 @@ type deps struct {
 	// pagePolicy decides who may page; nil: anyone.
 	pagePolicy commands.PagePolicy
 	// standards are the organisation's; the embedded default when nil.
+	// Their Scorecard is the card in force (chooseCard).
 	standards *standards.Standards
+	// scorecardNotice is what /scorecard says while the standards file's
+	// scorecard section has errors (cardInForce.Notice); "" otherwise.
+	scorecardNotice string
 	// directMessages sends /onboard's welcome (the Slack adapter); nil:
 	// the welcome is shown to whoever ran /onboard.
 	directMessages commands.DirectMessenger
@@ -74,7 +78,7 @@ func newRouter(d deps) *commands.Router {
 	}
 	sc := scorecards(d)
 	router.Register(commands.WhoOwnsWithScorecard(d.lookups, oc, sc))
-	scCfg := commands.ScorecardConfig{Services: d.lookups}
+	scCfg := commands.ScorecardConfig{Services: d.lookups, Notice: d.scorecardNotice}
 	if sc != nil {
 		scCfg.Scorecards, scCfg.Teams = *sc, d.store
 	}

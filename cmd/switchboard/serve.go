@@ -165,11 +165,14 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard serve: configuration:", err)
 		return 2
 	}
-	std, err := loadStandards(env, log)
+	// Errors in the scorecard section alone do not stop serve: the last
+	// good scorecard stays in force (chooseCard, once the database is open).
+	ld, err := loadStandardsKeepingScorecard(env, log)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 2
 	}
+	std := ld.Standards
 	if cfg.Maven, err = loadMavenConfig(env.Getenv, std); err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve: configuration:", err)
 		return 2
@@ -185,7 +188,13 @@ func runServe(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	defer db.Close()
-	srv, err := newServer(cfg, db, log, extras{pagerduty: pd, standards: std, teamDigests: true})
+	card, err := chooseCard(ctx, ld, catalog.NewStore(db.Pool, log), log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
+		return 1
+	}
+	std = card.apply(std)
+	srv, err := newServer(cfg, db, log, extras{pagerduty: pd, standards: std, teamDigests: true, scorecardNotice: card.Notice})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard serve:", err)
 		return 1
@@ -230,6 +239,9 @@ type extras struct {
 	standards *standards.Standards
 	// teamDigests posts each team's part of the digest to its channel too.
 	teamDigests bool
+	// scorecardNotice is what /scorecard says while the standards file's
+	// scorecard section has errors (cardInForce.Notice).
+	scorecardNotice string
 }
 
 func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*server, error) {
@@ -244,7 +256,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	metrics := bot.NewMetrics(reg)
 	directory := bot.NewDirectory(api, metrics, log)
 	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards,
-		slackUsers: directory, directMessages: directory, slackProfiles: directory}
+		scorecardNotice: x.scorecardNotice, slackUsers: directory, directMessages: directory, slackProfiles: directory}
 	if cfg.OSVAPIURL != "off" {
 		osv, err := advisories.NewClient(cfg.OSVAPIURL, nil)
 		if err != nil {

@@ -132,11 +132,15 @@ func runSync(ctx context.Context, args []string, env *Env) int {
 		return 2
 	}
 	log := newLogger(env.Stderr, env, slog.LevelInfo)
-	std, err := loadStandards(env, log)
+	// Errors in the scorecard section alone do not stop the sync (which
+	// grades nothing): they are logged, and a valid card is kept as the
+	// last good one (chooseCard).
+	ld, err := loadStandardsKeepingScorecard(env, log)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
 		return 2
 	}
+	std := ld.Standards
 	client, err := gitlabFromEnv(env.Getenv, log)
 	if err == nil && client == nil {
 		err = errors.New("GITLAB_URL is not set: give the GitLab instance to sync from (and GITLAB_TOKEN)")
@@ -157,6 +161,10 @@ func runSync(ctx context.Context, args []string, env *Env) int {
 	}
 	defer db.Close()
 	store := catalog.NewStore(db.Pool, log)
+	if _, err := chooseCard(ctx, ld, store, log); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard sync:", err)
+		return 1
+	}
 	shareRateLimit(client, db.Pool)
 	mvn, err := mvnCfg.resolver(db.Pool, nil)
 	if err != nil {
