@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -18,55 +19,96 @@ type FactSource interface {
 	DefaultBranchProtected(ctx context.Context, projectID int64, branch string) (bool, error)
 }
 
-// ProtectionMaxAge is how old a repo's default branch protection may be
-// before a sync that verifies the repo (its default branch has not moved)
-// reads it again: the daily verification run refreshes it.
+// ProtectionMaxAge is how long a repo's default branch protection, once
+// read, is not read again: protection does not move with pushes, and the
+// daily verification run refreshes it.
 const ProtectionMaxAge = 20 * time.Hour
 
-// gitlabFacts reads a project's last merge into its default branch and
-// whether that branch is protected: two requests, for a repo read whole or
-// whose default branch moved. A repo verified (its default branch where
-// the catalog has it) keeps a last merge read before, which cannot have
-// changed, and has its protection read again when older than
-// ProtectionMaxAge. A read that fails makes its fact unknown with the
-// reason, and is not a failure of the repo's sync; nil when the Source
-// cannot read them.
-func (s *Syncer) gitlabFacts(ctx context.Context, p gitlab.Project, known catalog.RepoState, verified bool) *catalog.GitLabFacts {
+// pendingFacts are a repo's GitLab facts being read beside its files.
+type pendingFacts struct {
+	s     *Syncer
+	src   FactSource
+	p     gitlab.Project
+	facts catalog.GitLabFacts
+	// lazyMerge: the last merge is read only if the default branch moved
+	// (see finish).
+	lazyMerge bool
+	wg        sync.WaitGroup
+}
+
+// startGitLabFacts starts reading a project's last merge into its default
+// branch and whether that branch is protected, while the sync reads its
+// files: one request each, at the same time as the files' (no round trip
+// added to the repo's sync). The last merge is read for every repo read,
+// but in a verification where the repo had one read before: that one is
+// read (in finish) only if the default branch moved, since a merge moves
+// it. Protection is read when the last read is older than
+// ProtectionMaxAge, failed, or never happened. nil when the Source cannot
+// read them.
+func (s *Syncer) startGitLabFacts(ctx context.Context, p gitlab.Project, known catalog.RepoState, mayUpdate, verify bool) *pendingFacts {
 	src, ok := s.src.(FactSource)
 	if !ok {
 		return nil
 	}
-	f := &catalog.GitLabFacts{}
+	pf := &pendingFacts{s: s, src: src, p: p}
+	f := &pf.facts
 	if p.EmptyRepo || p.DefaultBranch == "" {
 		// Nothing was ever merged into a branch that does not exist.
 		f.ProtectionError = "the repository is empty: it has no default branch yet"
-		return f
+		return pf
 	}
-	if verified {
-		f.KeepMerge = known.MergeRead
-		f.KeepProtection = !known.ProtectionReadAt.IsZero() && time.Since(known.ProtectionReadAt) < ProtectionMaxAge
+	pf.lazyMerge = verify && mayUpdate && known.MergeRead
+	if !pf.lazyMerge {
+		pf.wg.Go(func() { pf.readMerge(ctx) })
 	}
-	if !f.KeepMerge {
-		m, found, err := src.LastMerge(ctx, p.ID, p.DefaultBranch)
-		switch {
-		case err != nil:
-			f.MergeError = factProblem("merge requests", err)
-			s.log.Info("last merge not read", "repo", p.Path, "err", err)
-		case found:
-			f.LastMerge = &catalog.LastMerge{At: m.MergedAt, IID: m.IID, Author: m.Author, URL: m.WebURL}
+	f.KeepProtection = !known.ProtectionReadAt.IsZero() && time.Since(known.ProtectionReadAt) < ProtectionMaxAge
+	if !f.KeepProtection {
+		pf.wg.Go(func() {
+			protected, err := src.DefaultBranchProtected(ctx, p.ID, p.DefaultBranch)
+			if err != nil {
+				f.ProtectionError = factProblem("default branch's protection", err)
+				s.log.Info("default branch protection not read", "repo", p.Path, "err", err)
+				return
+			}
+			f.Protected = protected
+		})
+	}
+	return pf
+}
+
+// readMerge reads the last merge into the facts.
+func (pf *pendingFacts) readMerge(ctx context.Context) {
+	m, found, err := pf.src.LastMerge(ctx, pf.p.ID, pf.p.DefaultBranch)
+	switch {
+	case err != nil:
+		pf.facts.MergeError = factProblem("merge requests", err)
+		pf.s.log.Info("last merge not read", "repo", pf.p.Path, "err", err)
+	case found:
+		pf.facts.LastMerge = &catalog.LastMerge{At: m.MergedAt, IID: m.IID, Author: m.Author, URL: m.WebURL}
+	}
+}
+
+// finish waits for the reads and returns the facts to store: verified
+// says the default branch did not move (a last merge read before is
+// kept). With use false (the repo's sync failed) nothing more is read.
+// A read that failed is its fact unknown with the reason, never a failure
+// of the repo's sync. nil for a nil pendingFacts.
+func (pf *pendingFacts) finish(ctx context.Context, verified, use bool) *catalog.GitLabFacts {
+	if pf == nil {
+		return nil
+	}
+	pf.wg.Wait()
+	if !use {
+		return nil
+	}
+	if pf.lazyMerge {
+		if verified {
+			pf.facts.KeepMerge = true
+		} else {
+			pf.readMerge(ctx)
 		}
 	}
-	if f.KeepProtection {
-		return f
-	}
-	protected, err := src.DefaultBranchProtected(ctx, p.ID, p.DefaultBranch)
-	if err != nil {
-		f.ProtectionError = factProblem("default branch's protection", err)
-		s.log.Info("default branch protection not read", "repo", p.Path, "err", err)
-	} else {
-		f.Protected = protected
-	}
-	return f
+	return &pf.facts
 }
 
 // factProblem says why a GitLab fact could not be read, for people.

@@ -118,17 +118,34 @@ func TestSyncReadsGitLabFacts(t *testing.T) {
 		t.Errorf("verify: %d branch reads, want 0 (protection read minutes ago)", n)
 	}
 
-	// A push moves a default branch: both facts are read again; protection
-	// the token may no longer read is unknown, not false.
+	// A push moves a default branch: its last merge is read again; its
+	// protection once older than ProtectionMaxAge too, and a token that
+	// may no longer read it makes it unknown, not false.
 	fake.Refuse(http.StatusForbidden, func(r *http.Request) bool {
 		return strings.HasPrefix(r.URL.Path, "/api/v4/projects/11/repository/branches/")
 	})
-	if _, err := fake.Push(11, fakegitlab.Change{Files: map[string][]byte{"README.md": []byte("hello")}}); err != nil {
+	push := func() {
+		t.Helper()
+		if _, err := fake.Push(11, fakegitlab.Change{Files: map[string][]byte{"README.md": []byte(time.Now().String())}}); err != nil {
+			t.Fatal(err)
+		}
+		fake.ResetStats()
+		if sum, err := syncer.Run(ctx, time.Time{}); err != nil || sum.Failed != 0 {
+			t.Fatalf("sync after push: %+v %v", sum, err)
+		}
+	}
+	push()
+	byRoute = fake.Stats().ByRoute
+	if n := byRoute["GET /api/v4/projects/{id}/merge_requests"]; n != 1 {
+		t.Errorf("after a push: %d merge request listings, want 1", n)
+	}
+	if n := byRoute["GET /api/v4/projects/{id}/repository/branches/{branch}"]; n != 0 {
+		t.Errorf("after a push: %d branch reads, want 0 (protection read minutes ago)", n)
+	}
+	if _, err := store.Pool().Exec(ctx, `UPDATE repos SET protection_read_at = now() - interval '21 hours' WHERE gitlab_id = 11`); err != nil {
 		t.Fatal(err)
 	}
-	if sum, err := syncer.Run(ctx, time.Time{}); err != nil || sum.Failed != 0 {
-		t.Fatalf("sync after push: %+v %v", sum, err)
-	}
+	push()
 	got, err := store.RepoGitLabFacts(ctx, 11)
 	if err != nil {
 		t.Fatal(err)

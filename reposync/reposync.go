@@ -317,7 +317,9 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	// even if its commit did not move: unread is not empty. One a POM not
 	// found left partial is read again at the verification run only.
 	reread := known.DependencyFilesUnread > 0 || verify && s.retryDaily(ctx, p)
-	if known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path && !reread {
+	mayUpdate := known.Synced && known.SyncError == "" && known.LastCommit != "" && known.Path == p.Path && !reread
+	facts := s.startGitLabFacts(ctx, p, known, mayUpdate, verify)
+	if mayUpdate {
 		snap, updated, err = s.update(ctx, p, known)
 	}
 	if !updated && err == nil {
@@ -326,8 +328,8 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if err == nil {
 		err = s.addSBOMArtifact(ctx, p, &snap)
 	}
+	snap.GitLab = facts.finish(ctx, updated && snap.Repo.LastCommit == known.LastCommit, err == nil)
 	if err == nil {
-		snap.GitLab = s.gitlabFacts(ctx, p, known, updated && snap.Repo.LastCommit == known.LastCommit)
 		err = ctx.Err()
 	}
 	if err != nil {

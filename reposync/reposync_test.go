@@ -237,9 +237,9 @@ func TestIncrementalSync(t *testing.T) {
 		return sum
 	}
 	pages := int64(1) // 30 projects: one listing page
-	// A repo whose default branch moved has its last merge and branch
-	// protection read again (the scorecard's GitLab facts): two requests.
-	const facts = 2
+	// A repo whose default branch moved has its last merge read again
+	// (a scorecard fact; its protection, read minutes ago, is kept).
+	const facts = 1
 
 	push(fakegitlab.Change{Files: map[string][]byte{"README.md": []byte("docs only")}})
 	if sum := run(); sum.Requests != pages+1+facts {
@@ -320,16 +320,16 @@ func TestVerifyFindsPushesLastActivityHid(t *testing.T) {
 	if got := owner(t, e.store, "checkout-api"); got != "fulfilment" {
 		t.Fatalf("after Verify: owner %q, want fulfilment", got)
 	}
-	// A comparison a repo, the changed file and the GitLab facts of the
-	// repo that moved (its last merge and protection: those of the others
-	// were read by the first run), and the tree of the repos with no
-	// commit known (no file was ever read from them), with their GitLab
-	// facts (read whole, they may have moved).
+	// A comparison a repo, the changed file and the last merge of the
+	// repo that moved (the others' cannot have changed; protection was
+	// read by the first run), and the tree of the repos with no commit
+	// known (no file was ever read from them), with their last merge
+	// (read whole, they may have moved).
 	states, _ := e.store.RepoStates(ctx)
-	budget := int64(1 + len(states) + 1 + 2)
+	budget := int64(1 + len(states) + 1 + 1)
 	for _, st := range states {
 		if st.LastCommit == "" {
-			budget += 2 + 2
+			budget += 2 + 1
 		}
 	}
 	if n := e.fake.Stats().Requests - before; n > budget {
