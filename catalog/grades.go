@@ -417,6 +417,8 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 		gCeiling  = make([]int32, 0, n)
 		gSettled  = make([]int32, 0, n)
 		gJSON     = make([]string, 0, n)
+		gNext     = make([]int32, 0, n)
+		gMissing  = make([][]string, 0, n)
 		gHash     = make([]string, 0, n)
 		gAt       = make([]time.Time, 0, n)
 		changes   []LevelChange
@@ -465,6 +467,8 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 		gCeiling = append(gCeiling, int32(g.Ceiling))
 		gSettled = append(gSettled, int32(settled))
 		gJSON = append(gJSON, string(jsonBytes))
+		gNext = append(gNext, int32(g.Next))
+		gMissing = append(gMissing, missingColumn(g.Missing))
 		gHash = append(gHash, sg.CardHash)
 		gAt = append(gAt, at)
 		if ch != nil {
@@ -488,28 +492,39 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 		// Many grades: COPY them into a scratch table (cheaper than arrays
 		// of text to encode and decode), then update from it.
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE grades_in (id bigint, level int, ceiling int, settled int,
-			grade jsonb, hash text, at timestamptz) ON COMMIT DROP`); err != nil {
+			grade jsonb, hash text, at timestamptz, next int, missing text[]) ON COMMIT DROP`); err != nil {
 			return nil, fmt.Errorf("write grades: %w", err)
 		}
 		rows := make([][]any, len(gIDs))
 		for i := range gIDs {
-			rows[i] = []any{gIDs[i], gLevel[i], gCeiling[i], gSettled[i], gJSON[i], gHash[i], gAt[i]}
+			rows[i] = []any{gIDs[i], gLevel[i], gCeiling[i], gSettled[i], gJSON[i], gHash[i], gAt[i], gNext[i], gMissing[i]}
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grades_in"}, []string{"id", "level", "ceiling", "settled", "grade", "hash", "at"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grades_in"}, []string{"id", "level", "ceiling", "settled", "grade", "hash", "at", "next", "missing"},
 			pgx.CopyFromRows(rows)); err != nil {
 			return nil, fmt.Errorf("write grades: %w", err)
 		}
 		b.Queue(`
 			UPDATE service_grades g SET level = u.level, ceiling = u.ceiling, settled_level = u.settled,
-				grade = u.grade, card_hash = u.hash, graded_at = u.at
+				grade = u.grade, card_hash = u.hash, graded_at = u.at, next_level = u.next, missing = u.missing
 			FROM grades_in u WHERE g.service_id = u.id`)
 	} else {
+		// missing, an array a row, goes as a JSON array a row (arrays of
+		// arrays must be rectangular).
+		mJSON := make([]string, len(gMissing))
+		for i, m := range gMissing {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, fmt.Errorf("encode missing checks of service %d: %w", gIDs[i], err)
+			}
+			mJSON[i] = string(b)
+		}
 		b.Queue(`
 			UPDATE service_grades g SET level = u.level, ceiling = u.ceiling, settled_level = u.settled,
-				grade = u.grade::jsonb, card_hash = u.hash, graded_at = u.at
-			FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
-				AS u(id, level, ceiling, settled, grade, hash, at)
-			WHERE g.service_id = u.id`, gIDs, gLevel, gCeiling, gSettled, gJSON, gHash, gAt)
+				grade = u.grade::jsonb, card_hash = u.hash, graded_at = u.at,
+				next_level = u.next, missing = ARRAY(SELECT jsonb_array_elements_text(u.missing::jsonb))
+			FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[], $8::int[], $9::text[])
+				AS u(id, level, ceiling, settled, grade, hash, at, next, missing)
+			WHERE g.service_id = u.id`, gIDs, gLevel, gCeiling, gSettled, gJSON, gHash, gAt, gNext, mJSON)
 	}
 	b.Queue(`
 		INSERT INTO service_grade_days (service_id, day, level, ceiling)
@@ -540,6 +555,16 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 		changes[i].ID = changeIDs[i]
 	}
 	return changes, nil
+}
+
+// missingColumn is a grade's missing checks as service_grades.missing
+// holds them (migration 020): "status id" each, in order.
+func missingColumn(missing []scorecard.Result) []string {
+	out := make([]string, len(missing))
+	for i, r := range missing {
+		out[i] = r.Status.String() + " " + r.ID
+	}
+	return out
 }
 
 // ServicesOfProject returns the ids of the active services the repo of

@@ -91,56 +91,39 @@ func Scorecard(cfg ScorecardConfig) Command {
 				return cfg.organisation(ctx)
 			}
 			if !strings.HasPrefix(arg, "@") && !strings.HasPrefix(arg, "#") && !strings.HasPrefix(arg, "<#") {
-				// The name is a service first; the team of that name, and
-				// its grades, are read meanwhile (a name rarely is both).
-				teamc := make(chan teamLookup, 1)
-				if cfg.Teams != nil {
-					go func() { teamc <- cfg.lookupTeam(context.WithoutCancel(ctx), teamArg(arg)) }()
-				}
-				r, err := resolveService(ctx, cfg.Services, arg, func(ref string) string { return "/scorecard " + ref })
-				if err != nil {
-					return Response{}, err
-				}
-				if r.Profile != nil {
-					return cfg.service(ctx, *r.Profile)
-				}
-				if len(r.Lookup.Services) > 0 || cfg.Teams == nil {
-					return r.Reply, nil
-				}
-				var tl teamLookup
-				select {
-				case tl = <-teamc:
-				case <-ctx.Done():
-					return Response{}, fmt.Errorf("team %s: %w", arg, ctx.Err())
-				}
-				switch {
-				case tl.err == nil:
-					return cfg.teamAnswer(tl.team, tl.grades), nil
-				case !errors.Is(tl.err, catalog.ErrNotFound):
-					return Response{}, tl.err
-				case len(r.Lookup.Suggestions) > 0:
-					return r.Reply, nil
-				}
-				near, err := cfg.Teams.SuggestTeams(ctx, teamArg(arg))
-				if err != nil {
-					return Response{}, err
-				}
-				if len(near) == 0 {
-					return noServiceOrTeam(arg), nil
+				resp, done, err := cfg.serviceFirst(ctx, arg)
+				if err != nil || done {
+					return resp, err
 				}
 			}
 			if cfg.Teams == nil {
 				return unknownService(arg), nil
 			}
+			// The grades are read meanwhile: the team of that name, if any,
+			// is the one found.
+			type gradesRead struct {
+				grades []catalog.ServiceGrade
+				err    error
+			}
+			gradesc := make(chan gradesRead, 1)
+			go func() {
+				g, err := cfg.Grades.TeamGradeSummaries(context.WithoutCancel(ctx), teamArg(arg))
+				gradesc <- gradesRead{g, err}
+			}()
 			t, reply, err := findTeam(ctx, cfg.Teams, arg, func(name string) string { return "/scorecard @" + name })
 			if err != nil || reply != nil {
 				return orEmpty(reply), err
 			}
-			grades, err := cfg.Grades.TeamGradeSummaries(ctx, t.Name)
-			if err != nil {
-				return Response{}, fmt.Errorf("grades of team %s: %w", t.Name, err)
+			var gr gradesRead
+			select {
+			case gr = <-gradesc:
+			case <-ctx.Done():
+				return Response{}, fmt.Errorf("grades of team %s: %w", t.Name, ctx.Err())
 			}
-			return cfg.teamAnswer(t, grades), nil
+			if gr.err != nil {
+				return Response{}, fmt.Errorf("grades of team %s: %w", t.Name, gr.err)
+			}
+			return cfg.teamAnswer(t, gr.grades), nil
 		},
 	})
 }
@@ -165,6 +148,92 @@ func withNotice(notice string, cmd Command) Command {
 		return resp, nil
 	}
 	return cmd
+}
+
+// serviceMatcher is a ServiceCatalog that can also look a name up without
+// "did you mean" (*catalog.Store).
+type serviceMatcher interface {
+	// MatchService is FindService without Suggestions.
+	MatchService(ctx context.Context, query string) (catalog.Lookup, error)
+}
+
+// serviceFirst answers a name as a service (its scorecard, or a picker
+// when several share the name), else as the team of that name, else with
+// the services, then the teams, whose names are close. done is false when
+// the caller is to answer with the teams close to the name (findTeam).
+// The team, and its grades, are read meanwhile (a name rarely is both);
+// when the catalog can match a name without "did you mean", the trigram
+// search behind it runs only when the name is neither.
+func (cfg ScorecardConfig) serviceFirst(ctx context.Context, arg string) (resp Response, done bool, err error) {
+	next := func(ref string) string { return "/scorecard " + ref }
+	teamc := make(chan teamLookup, 1)
+	if cfg.Teams != nil {
+		go func() { teamc <- cfg.lookupTeam(context.WithoutCancel(ctx), teamArg(arg)) }()
+	}
+	var r resolution
+	m, matchOnly := cfg.Services.(serviceMatcher)
+	matchOnly = matchOnly && cfg.Teams != nil
+	if matchOnly {
+		if r.Lookup, err = m.MatchService(ctx, arg); err != nil {
+			return Response{}, true, err
+		}
+		if len(r.Lookup.Services) == 1 {
+			p, err := cfg.Services.Profile(ctx, r.Lookup.Services[0].ID)
+			if err != nil {
+				return Response{}, true, err
+			}
+			r.Profile = &p
+		} else if len(r.Lookup.Services) > 1 {
+			if r.Reply, err = ambiguous(ctx, cfg.Services, r.Lookup, next); err != nil {
+				return Response{}, true, err
+			}
+		}
+	} else if r, err = resolveService(ctx, cfg.Services, arg, next); err != nil {
+		return Response{}, true, err
+	}
+	if r.Profile != nil {
+		resp, err := cfg.service(ctx, *r.Profile)
+		return resp, true, err
+	}
+	if len(r.Lookup.Services) > 0 || cfg.Teams == nil {
+		return r.Reply, true, nil
+	}
+	var tl teamLookup
+	select {
+	case tl = <-teamc:
+	case <-ctx.Done():
+		return Response{}, true, fmt.Errorf("team %s: %w", arg, ctx.Err())
+	}
+	switch {
+	case tl.err == nil:
+		return cfg.teamAnswer(tl.team, tl.grades), true, nil
+	case !errors.Is(tl.err, catalog.ErrNotFound):
+		return Response{}, true, tl.err
+	}
+	if matchOnly {
+		// Neither a service nor a team: "did you mean" is wanted now.
+		if r, err = resolveService(ctx, cfg.Services, arg, next); err != nil {
+			return Response{}, true, err
+		}
+		if r.Profile != nil {
+			resp, err := cfg.service(ctx, *r.Profile)
+			return resp, true, err
+		}
+		if len(r.Lookup.Services) > 0 {
+			return r.Reply, true, nil
+		}
+	}
+	if len(r.Lookup.Suggestions) > 0 {
+		return r.Reply, true, nil
+	}
+	near, err := cfg.Teams.SuggestTeams(ctx, teamArg(arg))
+	if err != nil {
+		return Response{}, true, err
+	}
+	if len(near) == 0 {
+		return noServiceOrTeam(arg), true, nil
+	}
+	return Response{}, false, nil
 }
 
 // teamLookup is a team found by name, with its services' grades.

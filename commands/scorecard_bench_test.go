@@ -21,9 +21,10 @@ import (
 
 // BenchmarkScorecardTeam is /scorecard TEAM over 10,000 graded services,
 // in ten teams of about 1,000 services, then twenty of about 500 (the size
-// a team's answer is built for): the name looked up as a service first, then as a team,
-// the team's grades read and decoded, the change that would lift most
-// computed, the answer built. Grades are seeded through the catalog's
+// a team's answer is built for), then sixty of about 170 (as an
+// organisation of that size is more likely made): the name looked up as a
+// service first, then as a team, the team's grades read and decoded, the
+// change that would lift most computed, the answer built. Grades are seeded through the catalog's
 // PutGrades, made by the default card from random facts (some unknown).
 // It reports p50-ms and p99-ms.
 func BenchmarkScorecardTeam(b *testing.B) {
@@ -96,8 +97,8 @@ func BenchmarkScorecardTeam(b *testing.B) {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
 	}
-	// "name" looks the name up as a service first (no service has it; the
-	// "did you mean" query runs), as typed; "@team" goes to the team.
+	// "name" looks the name up as a service first (no service has it), as
+	// typed, and as a team meanwhile; "@team" goes to the team.
 	for _, c := range []struct{ name, prefix string }{{"name", ""}, {"@team", "@"}} {
 		b.Run("1000-a-team/"+c.name, func(b *testing.B) { run(b, teams, c.prefix) })
 	}
@@ -119,5 +120,27 @@ func BenchmarkScorecardTeam(b *testing.B) {
 	}
 	for _, c := range []struct{ name, prefix string }{{"name", ""}, {"@team", "@"}} {
 		b.Run("500-a-team/"+c.name, func(b *testing.B) { run(b, halves, c.prefix) })
+	}
+	// Then as an organisation of that size is more likely made: sixty
+	// teams of about 170 (each of the ten split in six).
+	var sixty []string
+	var sixtyIDs []int64
+	for _, t := range teams {
+		for _, suffix := range []string{"", "-core", "-edge", "-ops", "-apps", "-infra"} {
+			team, err := store.PutTeam(ctx, catalog.Team{Name: t + suffix})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sixty, sixtyIDs = append(sixty, team.Name), append(sixtyIDs, team.ID)
+		}
+	}
+	if _, err := store.Pool().Exec(ctx, `UPDATE services SET team_id = ($1::bigint[])[id % 60 + 1]`, sixtyIDs); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.Pool().Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, prefix string }{{"name", ""}, {"@team", "@"}} {
+		b.Run("170-a-team/"+c.name, func(b *testing.B) { run(b, sixty, c.prefix) })
 	}
 }

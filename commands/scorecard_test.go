@@ -224,6 +224,21 @@ func TestScorecardTeam(t *testing.T) {
 	if _, got := e.run(t, "identity"); !strings.Contains(got, "H:Scorecard: identity") {
 		t.Errorf("identity (a service first): got:\n%s", got)
 	}
+	// So is a service's alias, and several services of the name are a
+	// choice, not the team.
+	ctx := context.Background()
+	if _, err := e.store.PutService(ctx, catalog.Service{Name: "foxtrot", Team: "identity", Aliases: []string{"payments"}, Source: catalog.SourceDescriptor}); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := e.run(t, "Payments"); !strings.Contains(got, "foxtrot has not been graded yet") {
+		t.Errorf("Payments (a service's alias first): got:\n%s", got)
+	}
+	if _, err := e.store.PutService(ctx, catalog.Service{Name: "identity", Namespace: "other", Team: "identity", Source: catalog.SourceDescriptor}); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := e.run(t, "identity"); !strings.Contains(got, "2 services are called identity") || strings.Contains(got, "H:") {
+		t.Errorf("identity (two services): got:\n%s", got)
+	}
 }
 
 func TestScorecardOrganisation(t *testing.T) {
