@@ -23,9 +23,9 @@ import (
 // than TeamGrades reads it, which decodes every result of every grade. An
 // unknown team has no grades.
 func (s *Store) TeamGradeSummaries(ctx context.Context, team string) ([]ServiceGrade, error) {
-	// Unsorted: the rows are sorted here (by summaryRow, small to move)
-	// rather than by the server, which would hold them all to sort them
-	// before sending the first; a team of 1,000 was read 1.5 times faster.
+	// Unsorted: the rows are sorted here rather than by the server, which
+	// would hold them all to sort them before sending the first; a team of
+	// 1,000 was read 1.5 times faster.
 	rows, err := s.pool.Query(ctx, `
 		SELECT s.id, s.namespace, s.name, t.name, g.level, g.ceiling, g.next_level, g.missing, g.graded_at
 		FROM teams t JOIN services s ON s.team_id = t.id JOIN service_grades g ON g.service_id = s.id
@@ -46,16 +46,28 @@ func (s *Store) TeamGradeSummaries(ctx context.Context, team string) ([]ServiceG
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("grade summaries of team %q: %w", team, err)
 	}
-	// Worst first, as TeamGrades' ORDER BY.
-	slices.SortFunc(sums, func(a, b summaryRow) int {
+	// Worst first, as TeamGrades' ORDER BY; the rows' indexes are sorted,
+	// cheaper to move than the rows.
+	order := make([]int32, len(sums))
+	results := 0
+	for i := range sums {
+		order[i] = int32(i)
+		results += len(sums[i].missing)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &sums[i], &sums[j]
 		return cmp.Or(cmp.Compare(a.level, b.level), cmp.Compare(a.ceiling, b.ceiling),
 			strings.Compare(a.lower, b.lower), strings.Compare(a.namespace, b.namespace))
 	})
 	out := make([]ServiceGrade, len(sums))
-	for i, r := range sums {
-		sg := &out[i]
+	// Every grade's missing results in one allocation.
+	all := make([]scorecard.Result, results)
+	for i, k := range order {
+		r, sg := &sums[k], &out[i]
 		sg.Service = Service{ID: r.id, Namespace: r.namespace, Name: r.name, Team: r.team}
-		sg.Grade = scorecard.Grade{Level: r.level, Ceiling: r.ceiling, Next: r.next, Missing: make([]scorecard.Result, len(r.missing))}
+		n := len(r.missing)
+		sg.Grade = scorecard.Grade{Level: r.level, Ceiling: r.ceiling, Next: r.next, Missing: all[:n:n]}
+		all = all[n:]
 		sg.GradedAt = r.gradedAt
 		for j, m := range r.missing {
 			status, id, _ := strings.Cut(m, " ")
