@@ -368,7 +368,7 @@ func (sub *subject) fact(ref scorecard.FactRef, now time.Time, deps map[int64]re
 		if sub.lastActive == nil {
 			return scorecard.UnknownValue(scorecard.KindDuration, "GitLab gave no last activity for the repo")
 		}
-		return scorecard.Duration(max(now.Sub(*sub.lastActive), 0))
+		return scorecard.Duration(ageOf(now.Sub(*sub.lastActive)))
 	case "last_merge_age":
 		// Reached only without a repo: scoreGitLab answers for the others.
 		return noRepo(scorecard.KindDuration)

@@ -94,17 +94,18 @@ func lastMergeAge(repos []repoGitLab, now time.Time) scorecard.Value {
 	}
 	switch {
 	case last != nil:
-		return scorecard.Duration(mergeAge(now.Sub(*last)))
+		return scorecard.Duration(ageOf(now.Sub(*last)))
 	case unknown != "":
 		return scorecard.UnknownValue(scorecard.KindDuration, unknown)
 	}
 	return scorecard.Duration(NeverMerged)
 }
 
-// mergeAge is an age as last_merge_age gives it: rounded up to whole days
-// from a day on (so that "le 90d" passes exactly when the merge is at most
-// 90 days old, and people read "12d"), to whole minutes below.
-func mergeAge(d time.Duration) time.Duration {
+// ageOf is an age as last_merge_age and last_activity_age give it:
+// rounded up to whole days from a day on (so that "le 90d" passes exactly
+// when the event is at most 90 days old, and people read "12d"), to whole
+// minutes below.
+func ageOf(d time.Duration) time.Duration {
 	const day = 24 * time.Hour
 	switch {
 	case d <= 0:

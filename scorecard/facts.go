@@ -309,11 +309,11 @@ var registry = [...]Fact{
 
 	// GitLab project data.
 	{Name: "last_merge_age", Kind: KindDuration, Source: SourceGitLab, MayBeUnknown: true,
-		Doc: "time since the last merge request was merged into the default branch (GitLab); unknown when GitLab cannot tell, or the repo never had one"},
+		Doc: "time since the last merge request merged into the default branch (GitLab), the most recent over the service's repos, in whole days rounded up; 36500d when none ever was (the check fails); unknown when GitLab could not be read, or has not been yet"},
 	{Name: "last_activity_age", Kind: KindDuration, Source: SourceGitLab,
-		Doc: "time since the repo's last activity (GitLab's last_activity_at: pushes, merge requests, issues)"},
+		Doc: "time since the repo's last activity (GitLab's last_activity_at: pushes, merge requests, issues), in whole days rounded up"},
 	{Name: "default_branch_protected", Kind: KindBool, Source: SourceGitLab, MayBeUnknown: true,
-		Doc: "the default branch is protected (no direct push, no force push); unknown when the token may not read protected branches"},
+		Doc: "the default branch is protected (GitLab's branch protected, which counts wildcard and group rules), on every repo of the service; unknown when GitLab refused or failed the read, or before the first read"},
 
 	// PagerDuty incidents: collected in a later part; unknown until then.
 	{Name: "incidents_30d", Kind: KindNumber, Source: SourceIncidents, MayBeUnknown: true,
