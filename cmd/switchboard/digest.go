@@ -35,7 +35,9 @@ func runDigest(ctx context.Context, args []string, env *Env) int {
 		level = slog.LevelInfo
 	}
 	log := newLogger(env.Stderr, env, level)
-	std, err := loadStandards(env, log)
+	// As serve: errors in the scorecard section alone leave the last good
+	// scorecard in force (chooseCard, once the database is open).
+	ld, err := loadStandardsKeepingScorecard(env, log)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard digest:", err)
 		return 2
@@ -53,7 +55,14 @@ func runDigest(ctx context.Context, args []string, env *Env) int {
 		return 1
 	}
 	defer db.Close()
-	p := digest.NewPoster(catalog.NewStore(db.Pool, log), pub, std, log)
+	store := catalog.NewStore(db.Pool, log)
+	inForce, err := chooseCard(ctx, ld, store, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard digest:", err)
+		return 1
+	}
+	std := inForce.apply(ld.Standards)
+	p := digest.NewPoster(store, pub, std, log)
 	p.TeamDigests = *teams
 	if _, err := p.Schedule(); err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard digest:", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/sampleorg"
+	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // TestRoutesMethods: every endpoint asked with the wrong method answers 405
@@ -29,10 +30,7 @@ func TestRoutesMethods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	std, err := loadStandards(&Env{Getenv: envMap{}.get}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	std := standards.Default()
 	// Only the routes: serve (and its background work) is not started.
 	if err := srv.withGitLab(client, std, log); err != nil {
 		t.Fatal(err)

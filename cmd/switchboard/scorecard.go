@@ -104,12 +104,29 @@ func runScorecard(ctx context.Context, args []string, env *Env) int {
 		return 2
 	}
 	log := newLogger(env.Stderr, env, slog.LevelWarn)
-	std, err := loadStandards(env, log)
+	// As serve: errors in the scorecard section alone leave the last good
+	// scorecard in force (chooseCard), said on stderr.
+	ld, err := loadStandardsKeepingScorecard(env, log)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard scorecard:", err)
 		return 2
 	}
-	card := std.Scorecard
+	db, err := openDatabase(ctx, dbf, env, log, "switchboard")
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard scorecard:", err)
+		return 2
+	}
+	defer db.Close()
+	store := catalog.NewStore(db.Pool, log)
+	inForce, err := chooseCard(ctx, ld, store, log)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard scorecard:", err)
+		return 2
+	}
+	if inForce.Notice != "" {
+		fmt.Fprintln(env.Stderr, "switchboard scorecard:", inForce.Notice)
+	}
+	card := inForce.Card
 	if card == nil {
 		fmt.Fprintln(env.Stderr, "switchboard scorecard: the standards file has no scorecard")
 		return 2
@@ -121,13 +138,6 @@ func runScorecard(ctx context.Context, args []string, env *Env) int {
 			return 2
 		}
 	}
-	db, err := openDatabase(ctx, dbf, env, log, "switchboard")
-	if err != nil {
-		fmt.Fprintln(env.Stderr, "switchboard scorecard:", err)
-		return 2
-	}
-	defer db.Close()
-	store := catalog.NewStore(db.Pool, log)
 	var grades []catalog.ServiceGrade
 	if *team != "" {
 		grades, err = store.TeamGrades(ctx, *team)

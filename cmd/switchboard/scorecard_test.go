@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +177,18 @@ func TestScorecardCommand(t *testing.T) {
 			if !strings.Contains(out, w) {
 				t.Errorf("text lacks %q:\n%s", w, out)
 			}
+		}
+	})
+
+	t.Run("broken scorecard section: the last good card", func(t *testing.T) {
+		cfg := filepath.Join(t.TempDir(), "sb.yaml")
+		if err := os.WriteFile(cfg, []byte("version: 1\nscorecard:\n  levels: [bronze]\n  checks:\n    - {id: x, level: bronze, fact: has_ownr}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env, out, errb := testEnv(t, map[string]string{"DATABASE_URL": url, "SWITCHBOARD_CONFIG": cfg})
+		code := run(context.Background(), []string{"scorecard", "--fail-below", "silver"}, env)
+		if code != 1 || !strings.Contains(errb.String(), "The standards file's scorecard has 1 error") || !strings.Contains(out.String(), "bronze-api") {
+			t.Errorf("exit %d, stderr %q, stdout %q: want the report with the card in force (silver is its level), the notice on stderr, exit 1", code, errb.String(), out.String())
 		}
 	})
 

@@ -27,21 +27,6 @@ import (
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
-// loadStandards reads SWITCHBOARD_CONFIG, or the embedded default.
-func loadStandards(env *Env, log *slog.Logger) (*standards.Standards, error) {
-	path := env.Getenv("SWITCHBOARD_CONFIG")
-	std, findings, err := standards.Load(path)
-	for _, f := range findings {
-		if log != nil {
-			log.Warn("standards file", "finding", f.String())
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("SWITCHBOARD_CONFIG: %w (run switchboard config check %s)", err, path)
-	}
-	return std, nil
-}
-
 // gitlabFromEnv returns the GitLab client GITLAB_URL and GITLAB_TOKEN
 // describe; nil, nil when GITLAB_URL is unset. GITLAB_RATE_LIMIT, when
 // set, is the requests per minute every replica together may send (see
