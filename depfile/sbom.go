@@ -872,7 +872,7 @@ func readSPDXJSONWith(w *sbomWalker) (sbomDoc, error) {
 	for i := range doc.nodes {
 		doc.nodes[i].own = describes[doc.nodes[i].id]
 	}
-	for id := range describes {
+	for _, id := range slices.Sorted(maps.Keys(describes)) { // in a fixed order: documents compare equal
 		doc.nodes = append(doc.nodes, sbomNode{id: id, own: true})
 	}
 	for _, r := range rels {
