@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
@@ -90,57 +88,4 @@ type summaryRow struct {
 	level, ceiling, next  int
 	missing               []string
 	gradedAt              time.Time
-}
-
-// MatchService looks a service up as FindService does (the name ignoring
-// case, then aliases; "namespace/name" narrows both) but offers no
-// Suggestions: a caller that tries the name as something else first
-// (/scorecard, a team) needs "did you mean" only when that fails too, and
-// the trigram search behind it costs more than both lookups. Both lookups
-// go in one round trip.
-func (s *Store) MatchService(ctx context.Context, query string) (Lookup, error) {
-	query = strings.TrimSpace(query)
-	l := Lookup{Query: query}
-	if query == "" {
-		return l, nil
-	}
-	namespace, name := splitRef(query)
-	var byName, byAlias []Service
-	b := &pgx.Batch{}
-	// The name (and the alias) as a range of one: the same rows as
-	// lower(s.name) = lower($1), but only the b-tree on lower(name) serves
-	// a range, where for "=" the planner picks the trigram index at the
-	// same estimated cost, and rechecks every name containing the one
-	// asked (a team's name, in names like "payments-ledger": 1.2 ms
-	// instead of 0.01 at 10,000 services).
-	b.Queue(serviceSelect+`
-		WHERE lower(s.name) >= lower($1) AND lower(s.name) <= lower($1) AND ($2 = '' OR s.namespace = lower($2))
-		ORDER BY s.namespace, s.name`, name, namespace).Query(func(rows pgx.Rows) error {
-		var err error
-		byName, err = collectServices(rows)
-		return err
-	})
-	b.Queue(serviceSelect+`
-		WHERE s.id IN (SELECT service_id FROM service_aliases WHERE lower(alias) >= lower($1) AND lower(alias) <= lower($1))
-		  AND ($2 = '' OR s.namespace = lower($2))
-		ORDER BY s.namespace, s.name`, name, namespace).Query(func(rows pgx.Rows) error {
-		var err error
-		byAlias, err = collectServices(rows)
-		return err
-	})
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return l, fmt.Errorf("match service %q: %w", query, err)
-	}
-	switch {
-	case len(byName) > 0:
-		l.Services, l.Kind = byName, MatchCaseInsensitive
-		for _, svc := range byName {
-			if svc.Name == name {
-				l.Kind = MatchExact
-			}
-		}
-	case len(byAlias) > 0:
-		l.Services, l.Kind = byAlias, MatchAlias
-	}
-	return l, nil
 }

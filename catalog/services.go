@@ -166,25 +166,50 @@ const suggestionLimit = 5
 
 // FindService looks a service up by what a user typed: "name" or
 // "namespace/name". It tries, in order, the exact name, the name ignoring
-// case, and aliases; several services sharing a name are all returned (the
-// caller must not guess). When nothing matches, Suggestions holds up to five
-// services whose name or alias is close (trigram similarity), best first.
+// case, and aliases (MatchService); several services sharing a name are
+// all returned (the caller must not guess). When nothing matches,
+// Suggestions holds up to five services whose name or alias is close
+// (trigram similarity), best first.
 func (s *Store) FindService(ctx context.Context, query string) (Lookup, error) {
+	l, err := s.MatchService(ctx, query)
+	if err != nil || len(l.Services) > 0 || l.Query == "" {
+		return l, err
+	}
+	_, name := splitRef(l.Query)
+	if l.Suggestions, err = s.suggest(ctx, name); err != nil {
+		return l, fmt.Errorf("find service %q: %w", l.Query, err)
+	}
+	return l, nil
+}
+
+// MatchService looks a service up by the name (exact, then ignoring case)
+// and then its aliases, "namespace/name" narrowing both; it offers no
+// Suggestions: FindService adds them, and a
+// caller that tries the name as something else first (/scorecard, a team)
+// asks for them only when that fails too (the trigram search costs more
+// than both lookups).
+func (s *Store) MatchService(ctx context.Context, query string) (Lookup, error) {
 	query = strings.TrimSpace(query)
 	l := Lookup{Query: query}
 	if query == "" {
 		return l, nil
 	}
 	namespace, name := splitRef(query)
-
+	// The name (and the alias) as a range of one: the same rows as
+	// lower(s.name) = lower($1), but only the b-tree on lower(name) serves
+	// a range, where for "=" the planner picks the trigram index at the
+	// same estimated cost, and rechecks every name containing the one
+	// asked (a team's name, in names like "payments-ledger": 1.2 ms
+	// instead of 0.01 at 10,000 services). Aliases are asked only when
+	// no name matched (most questions name the service).
 	rows, err := s.pool.Query(ctx, serviceSelect+`
-		WHERE lower(s.name) = lower($1) AND ($2 = '' OR s.namespace = lower($2))
+		WHERE lower(s.name) >= lower($1) AND lower(s.name) <= lower($1) AND ($2 = '' OR s.namespace = lower($2))
 		ORDER BY s.namespace, s.name`, name, namespace)
 	if err != nil {
-		return l, fmt.Errorf("find service %q: %w", query, err)
+		return l, fmt.Errorf("match service %q: %w", query, err)
 	}
 	if l.Services, err = collectServices(rows); err != nil {
-		return l, fmt.Errorf("find service %q: %w", query, err)
+		return l, fmt.Errorf("match service %q: %w", query, err)
 	}
 	if len(l.Services) > 0 {
 		l.Kind = MatchCaseInsensitive
@@ -195,25 +220,18 @@ func (s *Store) FindService(ctx context.Context, query string) (Lookup, error) {
 		}
 		return l, nil
 	}
-
 	rows, err = s.pool.Query(ctx, serviceSelect+`
-		WHERE s.id IN (SELECT service_id FROM service_aliases WHERE lower(alias) = lower($1))
+		WHERE s.id IN (SELECT service_id FROM service_aliases WHERE lower(alias) >= lower($1) AND lower(alias) <= lower($1))
 		  AND ($2 = '' OR s.namespace = lower($2))
 		ORDER BY s.namespace, s.name`, name, namespace)
 	if err != nil {
-		return l, fmt.Errorf("find service %q by alias: %w", query, err)
+		return l, fmt.Errorf("match service %q by alias: %w", query, err)
 	}
 	if l.Services, err = collectServices(rows); err != nil {
-		return l, fmt.Errorf("find service %q by alias: %w", query, err)
+		return l, fmt.Errorf("match service %q by alias: %w", query, err)
 	}
 	if len(l.Services) > 0 {
 		l.Kind = MatchAlias
-		return l, nil
-	}
-
-	l.Suggestions, err = s.suggest(ctx, name)
-	if err != nil {
-		return l, fmt.Errorf("find service %q: %w", query, err)
 	}
 	return l, nil
 }
