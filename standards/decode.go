@@ -39,7 +39,7 @@ const maxFileSize = 1 << 20
 
 func topKeys() []string {
 	return []string{"version", "lifecycles", "tiers", "languages", "frameworks", "databases", "naming",
-		"required", "enforce", "gitlab", "digest", "paging", "onboarding", "dependencies", "scorecard"}
+		"required", "enforce", "gitlab", "digest", "paging", "campaigns", "onboarding", "dependencies", "scorecard"}
 }
 
 // decoder collects the findings of one standards file.
@@ -161,6 +161,12 @@ func decodeFile(path string, data []byte, base *Standards) (*Standards, []manife
 		case "paging":
 			d.section("paging", p.val, map[string]func(*yaml.Node){
 				"allowed_usergroups": func(v *yaml.Node) { s.Paging.AllowedUsergroups = d.stringList("paging.allowed_usergroups", v) },
+			})
+		case "campaigns":
+			d.section("campaigns", p.val, map[string]func(*yaml.Node){
+				"allowed_usergroups": func(v *yaml.Node) {
+					s.Campaigns.AllowedUsergroups = d.stringList("campaigns.allowed_usergroups", v)
+				},
 			})
 		case "onboarding":
 			d.section("onboarding", p.val, map[string]func(*yaml.Node){

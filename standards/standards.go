@@ -67,6 +67,8 @@ type Standards struct {
 	Digest Digest `json:"digest"`
 	// Paging configures who may page on call.
 	Paging Paging `json:"paging"`
+	// Campaigns configures who may start a campaign (/campaign new).
+	Campaigns Campaigns `json:"campaigns"`
 	// Onboarding configures what new joiners are shown.
 	Onboarding Onboarding `json:"onboarding"`
 	// Dependencies configures how repos' dependency graphs are resolved.
@@ -249,6 +251,13 @@ func (d Digest) Location() *time.Location {
 type Paging struct {
 	// AllowedUsergroups are the Slack user groups (handles or IDs) whose
 	// members may page; empty allows everyone.
+	AllowedUsergroups []string `json:"allowed_usergroups"`
+}
+
+// Campaigns configures who may start campaigns (/campaign new).
+type Campaigns struct {
+	// AllowedUsergroups are the Slack user groups (handles or IDs) whose
+	// members may start a campaign; empty allows everyone.
 	AllowedUsergroups []string `json:"allowed_usergroups"`
 }
 
