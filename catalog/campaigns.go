@@ -447,9 +447,10 @@ func (s *Store) CloseCampaign(ctx context.Context, name, by string) error {
 	return nil
 }
 
-// CampaignScope returns the services of the repos repoIDs (nil: of every
-// repo) that pass f, by repo: each with ID, Namespace, Name, Team, Tier,
-// Lifecycle and SlackChannel filled in.
+// CampaignScope returns the active services that pass f, by repo: those of the
+// repos repoIDs (nil: of every repo), with each of their repos (a service
+// is asked of all its repos, not only those that changed). Each has ID,
+// Namespace, Name, Team, Tier, Lifecycle and SlackChannel filled in.
 func (s *Store) CampaignScope(ctx context.Context, f CampaignFilter, repoIDs []int64) (map[int64][]Service, error) {
 	lower := func(l []string) []string {
 		out := make([]string, len(l))
@@ -461,7 +462,8 @@ func (s *Store) CampaignScope(ctx context.Context, f CampaignFilter, repoIDs []i
 	rows, err := s.pool.Query(ctx, `
 		SELECT sr.repo_id, s.id, s.namespace, s.name, COALESCE(t.name, ''), s.tier, s.lifecycle, s.slack_channel
 		FROM service_repos sr JOIN services s ON s.id = sr.service_id LEFT JOIN teams t ON t.id = s.team_id
-		WHERE ($1::bigint[] IS NULL OR sr.repo_id = ANY($1))
+		WHERE ($1::bigint[] IS NULL OR sr.service_id IN (SELECT x.service_id FROM service_repos x WHERE x.repo_id = ANY($1)))
+		  AND s.status = 'active'
 		  AND (cardinality($2::text[]) = 0 OR lower(t.name) = ANY($2))
 		  AND (cardinality($3::text[]) = 0 OR lower(s.tier) = ANY($3))
 		  AND (cardinality($4::text[]) = 0 OR lower(s.lifecycle) = ANY($4))
@@ -485,4 +487,93 @@ func (s *Store) CampaignScope(ctx context.Context, f CampaignFilter, repoIDs []i
 		return nil, fmt.Errorf("campaign scope: %w", err)
 	}
 	return out, nil
+}
+
+// CampaignDependencies returns the dependencies (of repos not deleted) on
+// the package called name, matched as /impact matches names
+// (DependentRepos), or on one of keys when name is empty, by repo: of the
+// repos repoIDs only, unless nil.
+func (s *Store) CampaignDependencies(ctx context.Context, name string, keys []PackageKey, repoIDs []int64) (map[int64][]Dependency, error) {
+	ecos, names := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		ecos[i], names[i] = k.Ecosystem, k.NameKey
+	}
+	match, args := nameMatch, []any{name, repoIDs}
+	if name == "" {
+		match, args = `(d.ecosystem, d.name_key) IN (SELECT * FROM unnest($1::text[], $3::text[]))`, []any{ecos, repoIDs, names}
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.repo_id, d.ecosystem, d.name, d.version, d.file, d.line, d.source, d.direct
+		FROM dependencies d JOIN repos r ON r.id = d.repo_id
+		WHERE `+match+` AND r.deleted_at IS NULL AND ($2::bigint[] IS NULL OR d.repo_id = ANY($2))
+		ORDER BY d.repo_id, d.source, d.file, d.line`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("campaign dependencies on %s: %w", name, err)
+	}
+	defer rows.Close()
+	out := map[int64][]Dependency{}
+	for rows.Next() {
+		var (
+			repo int64
+			d    Dependency
+		)
+		if err := rows.Scan(&repo, &d.Ecosystem, &d.Name, &d.Version, &d.File, &d.Line, &d.Source, &d.Direct); err != nil {
+			return nil, fmt.Errorf("campaign dependencies on %s: %w", name, err)
+		}
+		out[repo] = append(out[repo], d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("campaign dependencies on %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// ReposHavingFile returns which of the repos repoIDs (nil: every repo not
+// deleted) have a file whose path matches the Postgres regexp re
+// (scorecard.Glob.Regexp).
+func (s *Store) ReposHavingFile(ctx context.Context, re string, repoIDs []int64) (map[int64]bool, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT r.id FROM repos r
+		WHERE r.deleted_at IS NULL AND ($2::bigint[] IS NULL OR r.id = ANY($2))
+		  AND EXISTS (SELECT 1 FROM repo_files f WHERE f.repo_id = r.id AND f.path ~ $1)`, re, repoIDs)
+	if err != nil {
+		return nil, fmt.Errorf("repos having file %s: %w", re, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("repos having file %s: %w", re, err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// RepoIDOfProject returns the id of the repo of GitLab project gitlabID;
+// ErrNotFound when there is none.
+func (s *Store) RepoIDOfProject(ctx context.Context, gitlabID int64) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM repos WHERE gitlab_id = $1`, gitlabID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("repo of project %d: %w", gitlabID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("repo of project %d: %w", gitlabID, err)
+	}
+	return id, nil
+}
+
+// OpenCampaigns returns the campaigns not closed, without their progress,
+// oldest first.
+func (s *Store) OpenCampaigns(ctx context.Context) ([]Campaign, error) {
+	rows, err := s.pool.Query(ctx, campaignSelect+` WHERE closed_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("open campaigns: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Campaign, error) { return scanCampaign(r) })
+	if err != nil {
+		return nil, fmt.Errorf("open campaigns: %w", err)
+	}
+	return cs, nil
 }

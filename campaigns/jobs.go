@@ -1,0 +1,74 @@
+package campaigns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/jobs"
+)
+
+// evaluateTimeout bounds a repo's re-evaluation.
+const evaluateTimeout = time.Minute
+
+// EvaluateArgs evaluates every open campaign again for the services of
+// one repo: queued when its sync stored a change.
+type EvaluateArgs struct {
+	// ProjectID is the repo's GitLab project id.
+	ProjectID int64 `json:"project_id" river:"unique"`
+}
+
+// Kind implements river.JobArgs.
+func (EvaluateArgs) Kind() string { return "campaign_evaluate" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: one per repo while it
+// waits or runs.
+func (EvaluateArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}}
+}
+
+// QueueEvaluate queues the re-evaluation of a repo's services from within
+// a River job (the sync of the repo, once it stored a change): through the
+// job's client, found in ctx.
+func QueueEvaluate(ctx context.Context, gitlabID int64) error {
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("queue campaign evaluation of project %d: %w", gitlabID, err)
+	}
+	if _, err := client.Insert(ctx, EvaluateArgs{ProjectID: gitlabID}, nil); err != nil {
+		return fmt.Errorf("queue campaign evaluation of project %d: %w", gitlabID, err)
+	}
+	return nil
+}
+
+// EvaluateWorker works EvaluateArgs.
+type EvaluateWorker struct {
+	river.WorkerDefaults[EvaluateArgs]
+	Evaluator *Evaluator
+}
+
+// Timeout implements river.Worker.
+func (w *EvaluateWorker) Timeout(*river.Job[EvaluateArgs]) time.Duration { return evaluateTimeout }
+
+// Work implements river.Worker.
+func (w *EvaluateWorker) Work(ctx context.Context, job *river.Job[EvaluateArgs]) error {
+	return w.Evaluator.ReevaluateProject(ctx, job.Args.ProjectID)
+}
+
+// ReevaluateProject re-evaluates every open campaign for the services of
+// the repo of GitLab project gitlabID; nothing when it is not catalogued.
+func (e *Evaluator) ReevaluateProject(ctx context.Context, gitlabID int64) error {
+	id, err := e.Store.RepoIDOfProject(ctx, gitlabID)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return e.Reevaluate(ctx, []int64{id})
+}
