@@ -1,0 +1,563 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/charts"
+	"github.com/switchboard-dev/switchboard/depfile"
+)
+
+// CampaignStore is what /campaign reads and changes of the catalog's
+// campaigns.
+type CampaignStore interface {
+	CampaignByName(ctx context.Context, name string) (catalog.CampaignProgress, error)
+	Campaigns(ctx context.Context, open bool) ([]catalog.CampaignProgress, error)
+	WontFix(ctx context.Context, campaignName, serviceRef, reason, by string) error
+	CloseCampaign(ctx context.Context, name, by string) error
+}
+
+// CampaignStarter evaluates a campaign's condition over the catalog and
+// starts campaigns (package campaigns).
+type CampaignStarter interface {
+	// Preview returns the services c would start with (open ones: the
+	// condition does not hold for them yet), storing nothing.
+	Preview(ctx context.Context, c catalog.Campaign) ([]catalog.CampaignService, error)
+	// Start stores c with its services and tells their teams; it returns
+	// the campaign as started.
+	Start(ctx context.Context, c catalog.Campaign) (catalog.CampaignProgress, error)
+}
+
+// CampaignConfig configures /campaign.
+type CampaignConfig struct {
+	Store CampaignStore
+	// Starter starts campaigns; nil: /campaign new says it cannot here.
+	Starter CampaignStarter
+	// Policy decides who may start and close campaigns: the policy /page
+	// uses, over the standards' campaigns.allowed_usergroups. nil: anyone.
+	Policy PagePolicy
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// campaignReminders are when, before the deadline, teams with services
+// left are reminded.
+var campaignReminders = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
+
+// maxCampaignLines bounds the services and teams an answer lists.
+const maxCampaignLines = 40
+
+// Campaign is /campaign: start a campaign to get every affected service
+// fixed (new), follow them (list, status), exempt a service (wontfix) and
+// end one (close).
+func Campaign(cfg CampaignConfig) Command {
+	c := &campaignCommand{cfg: cfg}
+	return Command{
+		Name:    "/campaign",
+		Usage:   "new QUESTION --deadline YYYY-MM-DD | list | status NAME | wontfix NAME SERVICE REASON | close NAME",
+		Summary: "Get every affected service fixed by a deadline, and follow it: counts by team and a burn-down",
+		Handler: c.handle,
+	}
+}
+
+type campaignCommand struct{ cfg CampaignConfig }
+
+func (c *campaignCommand) now() time.Time {
+	if c.cfg.Now != nil {
+		return c.cfg.Now()
+	}
+	return time.Now()
+}
+
+func (c *campaignCommand) handle(ctx context.Context, req Request) (Response, error) {
+	if c.cfg.Store == nil {
+		return textResponse(T(Plain("Campaigns need the catalog's database, which is not set up here."))), nil
+	}
+	sub, rest, _ := strings.Cut(strings.TrimSpace(req.Text), " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(sub) {
+	case "new", "start":
+		return c.start(ctx, req, rest)
+	case "list", "":
+		return c.list(ctx)
+	case "status", "show":
+		return c.status(ctx, rest)
+	case "wontfix", "won't-fix", "wont-fix":
+		return c.wontFix(ctx, req, rest)
+	case "close":
+		return c.close(ctx, req, rest)
+	}
+	return campaignUsage(fmt.Sprintf("No /campaign %s. ", sub)), nil
+}
+
+// campaignUsage lists the subcommands after lead.
+func campaignUsage(lead string) Response {
+	return usageResponse(lead+"Usage: ", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31", ", ",
+		"/campaign list", ", ", "/campaign status NAME", ", ", "/campaign wontfix NAME SERVICE REASON", " or ", "/campaign close NAME")
+}
+
+// campaignArgs is /campaign new's command line.
+type campaignArgs struct {
+	question string
+	deadline time.Time
+	channel  string
+	teams    []string
+	name     string
+	yes      bool
+}
+
+// parseCampaignArgs reads "QUESTION --deadline D [--channel C] [--team T]…
+// [--name N] [--yes]"; the options may come in any order after the
+// question.
+func parseCampaignArgs(text string) (campaignArgs, error) {
+	var a campaignArgs
+	var question []string
+	fields := strings.Fields(text)
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		value := func() (string, error) {
+			if i+1 >= len(fields) || strings.HasPrefix(fields[i+1], "--") {
+				return "", fmt.Errorf("%s wants a value", f)
+			}
+			i++
+			return fields[i], nil
+		}
+		var err error
+		switch f {
+		case "--yes":
+			a.yes = true
+		case "--deadline":
+			var v string
+			if v, err = value(); err == nil {
+				a.deadline, err = time.Parse(time.DateOnly, v)
+				if err != nil {
+					err = fmt.Errorf("--deadline wants a date as YYYY-MM-DD, got %q", v)
+				}
+			}
+		case "--channel":
+			var v string
+			if v, err = value(); err == nil {
+				a.channel = strings.TrimPrefix(v, "#")
+			}
+		case "--team":
+			var v string
+			if v, err = value(); err == nil {
+				a.teams = append(a.teams, v)
+			}
+		case "--name":
+			a.name, err = value()
+			if err == nil && campaignSlug(a.name) != strings.ToLower(a.name) {
+				err = fmt.Errorf("--name wants lower-case letters, digits and dashes, got %q", a.name)
+			}
+		default:
+			if strings.HasPrefix(f, "--") {
+				err = fmt.Errorf("no option %s (--deadline, --channel, --team, --name, --yes)", f)
+			} else {
+				question = append(question, f)
+			}
+		}
+		if err != nil {
+			return a, err
+		}
+	}
+	a.question = strings.Join(question, " ")
+	return a, nil
+}
+
+// command is the /campaign new line that runs a again (with --yes: the
+// Start button's).
+func (a campaignArgs) command(yes bool) string {
+	parts := []string{"/campaign new", a.question, "--deadline", a.deadline.Format(time.DateOnly)}
+	if a.channel != "" {
+		parts = append(parts, "--channel", "#"+a.channel)
+	}
+	for _, t := range a.teams {
+		parts = append(parts, "--team", t)
+	}
+	if a.name != "" {
+		parts = append(parts, "--name", a.name)
+	}
+	if yes {
+		parts = append(parts, "--yes")
+	}
+	return strings.Join(parts, " ")
+}
+
+// campaignCondition reads a question as /impact takes it: file:PATTERN, an
+// advisory id, or a package with a version constraint; and check:ID for a
+// scorecard check. It returns the condition and the campaign's title.
+func campaignCondition(question string) (catalog.CampaignCondition, string, error) {
+	q := strings.TrimSpace(question)
+	if p, ok := strings.CutPrefix(q, "file:"); ok {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			return catalog.CampaignCondition{}, "", errors.New("file: wants the file every repo must have, e.g. file:.gitlab-ci.yml")
+		}
+		return catalog.CampaignCondition{Kind: catalog.ConditionFile, FileGlob: p}, "Add " + p, nil
+	}
+	if id, ok := strings.CutPrefix(q, "check:"); ok {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			return catalog.CampaignCondition{}, "", errors.New("check: wants a scorecard check's id, e.g. check:runbook")
+		}
+		return catalog.CampaignCondition{Kind: catalog.ConditionScorecard, Check: id}, "Pass the scorecard check " + id, nil
+	}
+	if IsAdvisoryID(q) {
+		return catalog.CampaignCondition{Kind: catalog.ConditionAdvisory, Advisory: strings.ToUpper(q)}, "Fix " + strings.ToUpper(q), nil
+	}
+	name, constraint, _ := strings.Cut(q, " ")
+	constraint = strings.ReplaceAll(strings.TrimSpace(constraint), " ", "")
+	if constraint == "" {
+		return catalog.CampaignCondition{}, "", fmt.Errorf("which versions of %s must go? Give a constraint, e.g. %s <2.17.1", name, name)
+	}
+	if _, err := depfile.MatchConstraint("1.0", constraint); err != nil {
+		return catalog.CampaignCondition{}, "", fmt.Errorf("%q is not a version constraint (%v)", constraint, err)
+	}
+	return catalog.CampaignCondition{Kind: catalog.ConditionPackage, Package: name, Constraint: constraint},
+		"Move off " + name + " " + constraint, nil
+}
+
+var slugJunk = regexp.MustCompile(`[^a-z0-9]+`)
+
+// campaignSlug is a campaign name made of s: lower-case letters, digits
+// and dashes, at most 40 characters.
+func campaignSlug(s string) string {
+	slug := strings.Trim(slugJunk.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	if len(slug) > 40 {
+		slug = strings.TrimRight(slug[:40], "-")
+	}
+	return slug
+}
+
+// start is /campaign new: without --yes, what would start, with a Start
+// button; with it, the campaign started.
+func (c *campaignCommand) start(ctx context.Context, req Request, text string) (Response, error) {
+	a, err := parseCampaignArgs(text)
+	if err != nil {
+		return campaignNewUsage(err.Error() + ". "), nil
+	}
+	if a.question == "" {
+		// A modal (/campaign new with no arguments) is yet to come.
+		return campaignNewUsage("What must every service fix? "), nil
+	}
+	cond, title, err := campaignCondition(a.question)
+	if err != nil {
+		return campaignNewUsage(err.Error() + ". "), nil
+	}
+	if a.deadline.IsZero() {
+		return campaignNewUsage("By when? Give --deadline YYYY-MM-DD. "), nil
+	}
+	now := c.now()
+	if today := now.UTC().Truncate(24 * time.Hour); a.deadline.Before(today) {
+		return textResponse(T(Plain("The deadline "), Code(a.deadline.Format(time.DateOnly)), Plain(" is past: give a day from today on."))), nil
+	}
+	if c.cfg.Starter == nil {
+		return textResponse(T(Plain("Campaigns cannot be started here."))), nil
+	}
+	if resp, refused, err := c.refuse(ctx, req.User, "start"); err != nil || refused {
+		return resp, err
+	}
+	camp := catalog.Campaign{Title: title, Condition: cond, Filter: catalog.CampaignFilter{Teams: a.teams},
+		Deadline: a.deadline, UpdatesChannel: a.channel, Reminders: campaignReminders, CreatedBy: req.User.ID}
+	camp.Name, err = c.freeName(ctx, a)
+	if err != nil {
+		return Response{}, err
+	}
+	if !a.yes {
+		services, err := c.cfg.Starter.Preview(ctx, camp)
+		if err != nil {
+			return Response{}, fmt.Errorf("campaign %s: preview: %w", camp.Name, err)
+		}
+		return campaignPreview(camp, a, services), nil
+	}
+	p, err := c.cfg.Starter.Start(ctx, camp)
+	if err != nil {
+		return Response{}, fmt.Errorf("campaign %s: start: %w", camp.Name, err)
+	}
+	resp := campaignStatus(p, false)
+	resp.Text = fmt.Sprintf("Campaign %s started: %d services to fix by %s", p.Campaign.Name, p.Remaining(), a.deadline.Format(time.DateOnly))
+	resp.Blocks = append([]Block{&Section{Text: T(Bold("Campaign started: "), Code(p.Campaign.Name), Plain(". Each team is told once, in its channel, what to change."))}}, resp.Blocks...)
+	resp.Shareable = true
+	return resp, nil
+}
+
+// campaignNewUsage shows /campaign new's usage after lead.
+func campaignNewUsage(lead string) Response {
+	return usageResponse(lead+"Usage: ", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31", ", ",
+		"/campaign new CVE-2021-44228 --deadline 2026-12-31 --channel #log4j --team payments", ", ",
+		"/campaign new file:.gitlab-ci.yml --deadline 2026-12-31", " or ", "/campaign new check:runbook --deadline 2026-12-31")
+}
+
+// freeName is the name asked for, or one made of the question that no
+// campaign has (a number added when taken).
+func (c *campaignCommand) freeName(ctx context.Context, a campaignArgs) (string, error) {
+	base := a.name
+	if base == "" {
+		base = campaignSlug(a.question)
+	}
+	if base == "" {
+		base = "campaign"
+	}
+	for i := 1; i < 100; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		_, err := c.cfg.Store.CampaignByName(ctx, name)
+		if errors.Is(err, catalog.ErrNotFound) {
+			return name, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("campaign name %s: %w", name, err)
+		}
+		if a.name != "" {
+			return "", fmt.Errorf("campaign name %s is taken", name)
+		}
+	}
+	return "", fmt.Errorf("campaign name %s: 99 campaigns have it", base)
+}
+
+// campaignPreview says what /campaign new would start: the services by
+// team, with a Start button.
+func campaignPreview(camp catalog.Campaign, a campaignArgs, services []catalog.CampaignService) Response {
+	byTeam := countByTeam(services)
+	head := T(Bold(camp.Title), Plain(fmt.Sprintf(" would start with %d services of %d teams, due ", len(services), len(byTeam))),
+		Bold(camp.Deadline.Format(time.DateOnly)), Plain(" (campaign "), Code(camp.Name), Plain(")."))
+	blocks := []Block{&Section{Text: head}}
+	if len(services) == 0 {
+		return Response{Text: camp.Title + ": no service to fix, nothing to start.",
+			Blocks: []Block{&Section{Text: T(Bold(camp.Title), Plain(": no service matches, so there is nothing to start."))}}}
+	}
+	var lines []Text
+	for i, t := range byTeam {
+		if i == maxCampaignLines {
+			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more teams", len(byTeam)-i))))
+			break
+		}
+		lines = append(lines, T(Plain("• "), Bold(teamName(t.Team)), Plain(fmt.Sprintf(": %d services", t.Open))))
+	}
+	blocks = append(blocks, &Section{Text: Join(lines, "\n")})
+	note := T(Plain("Each team gets one message in its channel listing its services and what to change; progress is tracked by the sync."))
+	if a.channel != "" {
+		note = append(note, Plain(" Updates go to #"+a.channel+"."))
+	}
+	blocks = append(blocks, &Context{Text: note},
+		&Actions{Buttons: []Button{{Label: "Start the campaign", Command: a.command(true), Style: "primary"}}})
+	return Response{Text: fmt.Sprintf("%s: %d services of %d teams would be in the campaign", camp.Title, len(services), len(byTeam)), Blocks: blocks}
+}
+
+// countByTeam counts services by team, in order of team name; every
+// service counts as open.
+func countByTeam(services []catalog.CampaignService) []catalog.CampaignTeam {
+	idx := map[string]int{}
+	var out []catalog.CampaignTeam
+	for _, s := range services {
+		i, ok := idx[s.Service.Team]
+		if !ok {
+			i = len(out)
+			idx[s.Service.Team] = i
+			out = append(out, catalog.CampaignTeam{Team: s.Service.Team})
+		}
+		out[i].Open++
+	}
+	slices.SortFunc(out, func(a, b catalog.CampaignTeam) int { return strings.Compare(a.Team, b.Team) })
+	return out
+}
+
+// teamName is how a team is shown; "" is services nobody owns.
+func teamName(t string) string {
+	if t == "" {
+		return "no owner"
+	}
+	return t
+}
+
+// refuse checks who may start or close a campaign.
+func (c *campaignCommand) refuse(ctx context.Context, u User, what string) (Response, bool, error) {
+	if c.cfg.Policy == nil {
+		return Response{}, false, nil
+	}
+	ok, _, err := c.cfg.Policy.MayPage(ctx, u.ID)
+	if err != nil {
+		return Response{}, false, fmt.Errorf("may %s %s a campaign: %w", u.ID, what, err)
+	}
+	if ok {
+		return Response{}, false, nil
+	}
+	// The policy's own reason speaks of paging: the groups are the
+	// campaigns section's.
+	return textResponse(T(Bold("You may not "+what+" a campaign"), Plain(": that is limited to the members of the Slack user groups in the standards file's "),
+		Code("campaigns.allowed_usergroups"), Plain(". Ask one of them."))), true, nil
+}
+
+// list is /campaign list: the open campaigns with their counts.
+func (c *campaignCommand) list(ctx context.Context) (Response, error) {
+	ps, err := c.cfg.Store.Campaigns(ctx, true)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(ps) == 0 {
+		return usageResponse("No campaign is running. Start one with ", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31", "."), nil
+	}
+	var lines []Text
+	for _, p := range ps {
+		open, done, wontfix := campaignCounts(p)
+		line := T(Bold(p.Campaign.Title), Plain(" ("), Code(p.Campaign.Name), Plain(fmt.Sprintf("): %d remaining, %d done, %d won't fix; %d teams; due %s",
+			open, done, wontfix, len(p.ByTeam), p.Campaign.Deadline.Format(time.DateOnly))))
+		if s := charts.Sparkline(charts.Remaining(campaignDays(p))); s != "" {
+			line = append(line, Plain(" "+s))
+		}
+		lines = append(lines, line)
+	}
+	return Response{Text: fmt.Sprintf("%d campaigns running", len(ps)), Shareable: true, Blocks: []Block{
+		&Header{Text: "Campaigns"},
+		&Section{Text: Join(lines, "\n")},
+		&Context{Text: T(Plain("Details, by team, with the burn-down: "), Code("/campaign status NAME"))},
+	}}, nil
+}
+
+// campaignCounts totals p's teams.
+func campaignCounts(p catalog.CampaignProgress) (open, done, wontfix int) {
+	for _, t := range p.ByTeam {
+		open, done, wontfix = open+t.Open, done+t.Done, wontfix+t.WontFix
+	}
+	return open, done, wontfix
+}
+
+// campaignDays is p's burn-down for charts.
+func campaignDays(p catalog.CampaignProgress) []charts.Day {
+	out := make([]charts.Day, len(p.Days))
+	for i, d := range p.Days {
+		out[i] = charts.Day{Day: d.Day, Remaining: d.Remaining}
+	}
+	return out
+}
+
+// status is /campaign status NAME.
+func (c *campaignCommand) status(ctx context.Context, name string) (Response, error) {
+	if name == "" {
+		return usageResponse("Which campaign? Usage: ", "/campaign status NAME", "; ", "/campaign list", " names them."), nil
+	}
+	p, err := c.cfg.Store.CampaignByName(ctx, name)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return usageResponse("No campaign "+name+". ", "/campaign list", " names those running."), nil
+	}
+	if err != nil {
+		return Response{}, err
+	}
+	return campaignStatus(p, true), nil
+}
+
+// campaignStatus shows p: counts by team, the services left with what to
+// change, the won't-fix ones with why, and the burn-down (as a sparkline,
+// and as a PNG file when withChart).
+func campaignStatus(p catalog.CampaignProgress, withChart bool) Response {
+	camp := p.Campaign
+	open, done, wontfix := campaignCounts(p)
+	state := "due " + camp.Deadline.Format(time.DateOnly)
+	if camp.ClosedAt != nil {
+		state = "closed " + camp.ClosedAt.Format(time.DateOnly)
+	}
+	blocks := []Block{
+		&Header{Text: camp.Title},
+		&Section{Text: T(Code(camp.Name), Plain(fmt.Sprintf(": %d remaining, %d done, %d won't fix; %s.", open, done, wontfix, state)))},
+	}
+	var teams []Text
+	for i, t := range p.ByTeam {
+		if i == maxCampaignLines {
+			teams = append(teams, T(Plain(fmt.Sprintf("…and %d more teams", len(p.ByTeam)-i))))
+			break
+		}
+		teams = append(teams, T(Plain("• "), Bold(teamName(t.Team)), Plain(fmt.Sprintf(": %d left, %d done, %d won't fix", t.Open, t.Done, t.WontFix))))
+	}
+	if len(teams) > 0 {
+		blocks = append(blocks, &Section{Text: append(T(Bold("By team"), Plain("\n")), Join(teams, "\n")...)})
+	}
+	var left, exempt []Text
+	for _, s := range p.Services {
+		switch s.Status {
+		case catalog.CampaignOpen:
+			line := T(Plain("• "+teamName(s.Service.Team)+" — "), Bold(s.Service.Name))
+			if s.Where != "" {
+				line = append(line, Plain(": "), Code(s.Where))
+			}
+			if s.FixTo != "" {
+				line = append(line, Plain(" → move to "), Code(s.FixTo))
+			}
+			left = append(left, line)
+		case catalog.CampaignWontFix:
+			exempt = append(exempt, T(Plain("• "+teamName(s.Service.Team)+" — "), Bold(s.Service.Name), Plain(": "+s.Reason)))
+		}
+	}
+	for _, part := range []struct {
+		title string
+		lines []Text
+	}{{"Left to fix", left}, {"Won't fix", exempt}} {
+		if len(part.lines) == 0 {
+			continue
+		}
+		lines := part.lines
+		if len(lines) > maxCampaignLines {
+			lines = append(slices.Clone(lines[:maxCampaignLines]), T(Plain(fmt.Sprintf("…and %d more", len(part.lines)-maxCampaignLines))))
+		}
+		blocks = append(blocks, &Section{Text: append(T(Bold(fmt.Sprintf("%s (%d)", part.title, len(part.lines))), Plain("\n")), Join(lines, "\n")...)})
+	}
+	resp := Response{Text: fmt.Sprintf("%s: %d remaining, %d done, %d won't fix", camp.Title, open, done, wontfix), Blocks: blocks, Shareable: true}
+	days := campaignDays(p)
+	if len(days) == 0 {
+		return resp
+	}
+	note := T(Plain("Remaining a day: " + charts.Sparkline(charts.Remaining(days))))
+	if withChart {
+		png, err := charts.PNG(charts.BurnDown{Title: camp.Title, Days: days, Deadline: camp.Deadline})
+		if err != nil {
+			note = append(note, Plain(" (no chart: "+err.Error()+")"))
+		} else {
+			resp.File = &File{Name: "campaign-" + camp.Name + "-burndown.png", Title: camp.Title + ": burn-down", Comment: resp.Text, Content: png}
+		}
+	}
+	resp.Blocks = append(resp.Blocks, &Context{Text: note})
+	return resp
+}
+
+// wontFix is /campaign wontfix NAME SERVICE REASON.
+func (c *campaignCommand) wontFix(ctx context.Context, req Request, text string) (Response, error) {
+	fields := strings.Fields(text)
+	if len(fields) < 3 {
+		return usageResponse("Which campaign, which service, and why? Usage: ", "/campaign wontfix NAME SERVICE REASON", "."), nil
+	}
+	name, service := fields[0], fields[1]
+	reason := strings.TrimSpace(strings.SplitN(text, service, 2)[1])
+	err := c.cfg.Store.WontFix(ctx, name, service, reason, req.User.ID)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return textResponse(T(Plain("No service "), Code(service), Plain(" in campaign "), Code(name), Plain(": "), Code("/campaign status "+name), Plain(" lists them."))), nil
+	}
+	if err != nil {
+		return Response{}, err
+	}
+	return textResponse(T(Bold(service), Plain(" is marked won't fix in campaign "), Code(name), Plain(": "+reason+". It is counted apart, and its team is not reminded."))), nil
+}
+
+// close is /campaign close NAME.
+func (c *campaignCommand) close(ctx context.Context, req Request, name string) (Response, error) {
+	if name == "" {
+		return usageResponse("Which campaign? Usage: ", "/campaign close NAME", "."), nil
+	}
+	if resp, refused, err := c.refuse(ctx, req.User, "close"); err != nil || refused {
+		return resp, err
+	}
+	err := c.cfg.Store.CloseCampaign(ctx, name, req.User.ID)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return usageResponse("No running campaign "+name+". ", "/campaign list", " names those running."), nil
+	}
+	if err != nil {
+		return Response{}, err
+	}
+	return textResponse(T(Plain("Campaign "), Code(name), Plain(" is closed: its teams are no longer reminded."))), nil
+}
