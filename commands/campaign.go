@@ -24,13 +24,14 @@ type CampaignStore interface {
 }
 
 // CampaignStarter evaluates a campaign's condition over the catalog and
-// starts campaigns (package campaigns).
+// starts campaigns (campaigns.Evaluator).
 type CampaignStarter interface {
-	// Preview returns the services c would start with (open ones: the
-	// condition does not hold for them yet), storing nothing.
-	Preview(ctx context.Context, c catalog.Campaign) ([]catalog.CampaignService, error)
-	// Start stores c with its services and tells their teams; it returns
-	// the campaign as started.
+	// Evaluate returns the status of each service c asks about (of the
+	// repos repoIDs; nil: all), storing nothing: open ones would start
+	// the campaign.
+	Evaluate(ctx context.Context, c catalog.Campaign, repoIDs []int64) ([]catalog.CampaignService, error)
+	// Start evaluates c and stores it with its services; it returns the
+	// campaign as started.
 	Start(ctx context.Context, c catalog.Campaign) (catalog.CampaignProgress, error)
 }
 
@@ -49,6 +50,10 @@ type CampaignConfig struct {
 // campaignReminders are when, before the deadline, teams with services
 // left are reminded.
 var campaignReminders = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
+
+// defaultCampaignDays is the deadline a preview proposes when none is
+// given: this many days from today.
+const defaultCampaignDays = 30
 
 // maxCampaignLines bounds the services and teams an answer lists.
 const maxCampaignLines = 40
@@ -110,6 +115,9 @@ type campaignArgs struct {
 	teams    []string
 	name     string
 	yes      bool
+	// deadlineProposed: no --deadline was given, the preview proposes
+	// one.
+	deadlineProposed bool
 }
 
 // parseCampaignArgs reads "QUESTION --deadline D [--channel C] [--team T]…
@@ -250,10 +258,16 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	if err != nil {
 		return campaignNewUsage(err.Error() + ". "), nil
 	}
-	if a.deadline.IsZero() {
-		return campaignNewUsage("By when? Give --deadline YYYY-MM-DD. "), nil
-	}
 	now := c.now()
+	if a.deadline.IsZero() {
+		if a.yes {
+			return campaignNewUsage("By when? Give --deadline YYYY-MM-DD. "), nil
+		}
+		// A preview (the /impact button's) proposes a deadline; its Start
+		// button carries it.
+		a.deadline = now.UTC().Truncate(24*time.Hour).AddDate(0, 0, defaultCampaignDays)
+		a.deadlineProposed = true
+	}
 	if today := now.UTC().Truncate(24 * time.Hour); a.deadline.Before(today) {
 		return textResponse(T(Plain("The deadline "), Code(a.deadline.Format(time.DateOnly)), Plain(" is past: give a day from today on."))), nil
 	}
@@ -270,10 +284,11 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 		return Response{}, err
 	}
 	if !a.yes {
-		services, err := c.cfg.Starter.Preview(ctx, camp)
+		all, err := c.cfg.Starter.Evaluate(ctx, camp, nil)
 		if err != nil {
 			return Response{}, fmt.Errorf("campaign %s: preview: %w", camp.Name, err)
 		}
+		services := slices.DeleteFunc(all, func(s catalog.CampaignService) bool { return s.Status != catalog.CampaignOpen })
 		return campaignPreview(camp, a, services), nil
 	}
 	p, err := c.cfg.Starter.Start(ctx, camp)
@@ -346,6 +361,10 @@ func campaignPreview(camp catalog.Campaign, a campaignArgs, services []catalog.C
 	note := T(Plain("Each team gets one message in its channel listing its services and what to change; progress is tracked by the sync."))
 	if a.channel != "" {
 		note = append(note, Plain(" Updates go to #"+a.channel+"."))
+	}
+	if a.deadlineProposed {
+		note = append(note, Plain(fmt.Sprintf(" The deadline is %d days from today: to choose another, run ", defaultCampaignDays)),
+			Code("/campaign new "+a.question+" --deadline YYYY-MM-DD"), Plain("."))
 	}
 	blocks = append(blocks, &Context{Text: note},
 		&Actions{Buttons: []Button{{Label: "Start the campaign", Command: a.command(true), Style: "primary"}}})

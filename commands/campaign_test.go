@@ -23,7 +23,7 @@ type listStarter struct {
 	started  []catalog.Campaign
 }
 
-func (l *listStarter) Preview(ctx context.Context, c catalog.Campaign) ([]catalog.CampaignService, error) {
+func (l *listStarter) Evaluate(ctx context.Context, c catalog.Campaign, _ []int64) ([]catalog.CampaignService, error) {
 	var out []catalog.CampaignService
 	for _, s := range l.services {
 		if c.Filter.Match(s.Service) {
@@ -34,7 +34,7 @@ func (l *listStarter) Preview(ctx context.Context, c catalog.Campaign) ([]catalo
 }
 
 func (l *listStarter) Start(ctx context.Context, c catalog.Campaign) (catalog.CampaignProgress, error) {
-	services, _ := l.Preview(ctx, c)
+	services, _ := l.Evaluate(ctx, c, nil)
 	c, err := l.store.CreateCampaign(ctx, c, services)
 	if err != nil {
 		return catalog.CampaignProgress{}, err
@@ -89,7 +89,8 @@ func TestCampaign(t *testing.T) {
 		want, notWant    []string
 	}{
 		{"nothing running", "U1", "list", []string{"No campaign is running"}, nil},
-		{"no deadline", "U-ALLOWED", "new log4j-core <2.17.1", []string{"--deadline YYYY-MM-DD"}, nil},
+		{"no deadline, started", "U-ALLOWED", "new log4j-core <2.17.1 --yes", []string{"By when? Give --deadline YYYY-MM-DD"}, nil},
+		{"no deadline: one proposed", "U-ALLOWED", "new log4j-core <2.17.1", []string{"due 2026-12-31", "The deadline is 30 days from today", "/campaign new log4j-core <2.17.1 --deadline YYYY-MM-DD"}, nil},
 		{"bad date", "U-ALLOWED", "new log4j-core <2.17.1 --deadline 31/12/2026", []string{"YYYY-MM-DD, got \"31/12/2026\""}, nil},
 		{"past deadline", "U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-11-30", []string{"is past"}, nil},
 		{"no constraint", "U-ALLOWED", "new log4j-core --deadline 2026-12-31", []string{"Give a constraint"}, nil},
@@ -149,6 +150,7 @@ func TestCampaignPreviewButton(t *testing.T) {
 		{"new CVE-2021-44228 --deadline 2026-12-31", "/campaign new CVE-2021-44228 --deadline 2026-12-31 --yes"},
 		{"new file:.gitlab-ci.yml --team web --deadline 2027-01-15 --channel #ci", "/campaign new file:.gitlab-ci.yml --deadline 2027-01-15 --channel #ci --team web --yes"},
 		{"new check:runbook --deadline 2026-12-31 --name runbooks", "/campaign new check:runbook --deadline 2026-12-31 --name runbooks --yes"},
+		{"new log4j-core <2.17.1", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --yes"},
 	}
 	for _, tt := range tests {
 		starter.services[0].Service.Team = "t"
@@ -202,6 +204,50 @@ func TestCampaignChart(t *testing.T) {
 			if _, err := png.Decode(bytes.NewReader(resp.File.Content)); err != nil {
 				t.Errorf("burn-down: %v", err)
 			}
+		}
+	}
+}
+
+// TestImpactStartsCampaign: an /impact answer a campaign can track offers
+// "Start a campaign", which previews /campaign new of the same question.
+func TestImpactStartsCampaign(t *testing.T) {
+	ctx := context.Background()
+	s := catalog.NewStore(pgtest.New(t), nil)
+	snap := catalog.RepoSnapshot{
+		Repo:             catalog.Repo{GitLabID: 1, Path: "acme/payments/gateway", WebURL: "https://gitlab/acme/payments/gateway"},
+		Files:            []string{"pom.xml"},
+		DescriptorStatus: catalog.DescriptorOK,
+		Dependencies:     []catalog.Dependency{{Ecosystem: "maven", Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", File: "pom.xml"}},
+		Entities:         []manifest.Entity{{Kind: manifest.KindComponent, Name: "payment-gateway", Namespace: "default", Owner: "group:payments"}},
+	}
+	if _, err := s.ApplyRepo(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	r := commands.NewRouter(nil, 0)
+	r.Register(commands.Impact(s))
+	tests := []struct{ text, want string }{
+		{"log4j-core <2.17.1", "/campaign new log4j-core <2.17.1"},
+		{"file:pom.xml", "/campaign new file:pom.xml"},
+		{"log4j-core", ""},          // no constraint: nothing to be done
+		{"log4j-core >=2.17.1", ""}, // no repo to fix
+	}
+	for _, tt := range tests {
+		resp, err := r.Dispatch(ctx, commands.Request{Command: "/impact", Text: tt.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, b := range resp.Blocks {
+			if a, ok := b.(*commands.Actions); ok {
+				for _, btn := range a.Buttons {
+					if btn.Label == "Start a campaign" {
+						got = btn.Command
+					}
+				}
+			}
+		}
+		if got != tt.want {
+			t.Errorf("/impact %s: Start a campaign runs %q, want %q\n%s", tt.text, got, tt.want, flatten(resp))
 		}
 	}
 }

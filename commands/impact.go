@@ -1009,6 +1009,18 @@ func (a impactAnswer) finish(resp Response, pages int) Response {
 			resp.Blocks = append(resp.Blocks, &Actions{Buttons: buttons})
 		}
 	}
+	// A question a campaign can track offers to start one (/campaign
+	// new previews it first).
+	if _, _, err := campaignCondition(a.view.query); err == nil && len(a.rows) > 0 && !a.view.csv {
+		start := Button{Label: "Start a campaign", Command: "/campaign new " + a.view.query}
+		if n := len(resp.Blocks); n > 0 {
+			if row, ok := resp.Blocks[n-1].(*Actions); ok {
+				row.Buttons = append(row.Buttons, start)
+				return resp
+			}
+		}
+		resp.Blocks = append(resp.Blocks, &Actions{Buttons: []Button{start}})
+	}
 	if a.view.csv {
 		f, n := a.csvFile()
 		resp.File = f
