@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/switchboard-dev/switchboard/advisories"
+	"github.com/switchboard-dev/switchboard/campaigns"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/grading"
 	"github.com/switchboard-dev/switchboard/jobs"
@@ -32,8 +35,9 @@ type work struct {
 	// kinds counts the kinds added: without any, no client is started.
 	kinds  int
 	client *jobs.Client
-	// repoChanged, when set (addScorecard), is told of each repo whose
-	// sync stored a change (addSync passes it to the repo's job).
+	// repoChanged, when set (addScorecard, addCampaigns), is told of each
+	// repo whose sync stored a change (addSync passes it to the repo's
+	// job).
 	repoChanged func(ctx context.Context, gitlabID int64) error
 }
 
@@ -125,4 +129,21 @@ func addScorecard(w *work, store *catalog.Store, card *scorecard.Card, pd *pager
 	w.Periodic = append(w.Periodic, grading.Periodic()...)
 	w.repoChanged = grading.QueueGrade
 	return nil
+}
+
+// addCampaigns adds the campaigns' job (package campaigns): every open
+// campaign evaluated again for a repo's services when its sync stores a
+// change, queued beside the repo's grading. Call it after addScorecard
+// and before addSync.
+func addCampaigns(w *work, store *catalog.Store) {
+	e := &campaigns.Evaluator{Store: store, Advisories: advisories.NewStore(store.Pool())}
+	addWorker(w, &campaigns.EvaluateWorker{Evaluator: e})
+	prev := w.repoChanged
+	w.repoChanged = func(ctx context.Context, gitlabID int64) error {
+		var err error
+		if prev != nil {
+			err = prev(ctx, gitlabID)
+		}
+		return errors.Join(err, campaigns.QueueEvaluate(ctx, gitlabID))
+	}
 }

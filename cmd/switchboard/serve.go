@@ -302,6 +302,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 			return nil, err
 		}
 	}
+	addCampaigns(w, store)
 	if x.pagerduty != nil {
 		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)
