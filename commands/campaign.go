@@ -297,7 +297,7 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	}
 	resp := campaignStatus(p, false)
 	resp.Text = fmt.Sprintf("Campaign %s started: %d services to fix by %s", p.Campaign.Name, p.Remaining(), a.deadline.Format(time.DateOnly))
-	resp.Blocks = append([]Block{&Section{Text: T(Bold("Campaign started: "), Code(p.Campaign.Name), Plain(". Each team is told once, in its channel, what to change."))}}, resp.Blocks...)
+	resp.Blocks = append([]Block{&Section{Text: T(Bold("Campaign started: "), Code(p.Campaign.Name), Plain(". A service is done when none of its repos matches any more: "), Code("/campaign status "+p.Campaign.Name), Plain(" follows it."))}}, resp.Blocks...)
 	resp.Shareable = true
 	return resp, nil
 }
@@ -358,7 +358,7 @@ func campaignPreview(camp catalog.Campaign, a campaignArgs, services []catalog.C
 		lines = append(lines, T(Plain("• "), Bold(teamName(t.Team)), Plain(fmt.Sprintf(": %d services", t.Open))))
 	}
 	blocks = append(blocks, &Section{Text: Join(lines, "\n")})
-	note := T(Plain("Each team gets one message in its channel listing its services and what to change; progress is tracked by the sync."))
+	note := T(Plain("A service is done when none of its repos matches any more; services that start matching join."))
 	if a.channel != "" {
 		note = append(note, Plain(" Updates go to #"+a.channel+"."))
 	}

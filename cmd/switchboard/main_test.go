@@ -78,6 +78,10 @@ func TestDemoRun(t *testing.T) {
 			"Scorecard: Gold — the top level"}},
 		{"scorecard stale merge", []string{"--run", "/scorecard deploy-bot"}, 0, []string{
 			"Silver (level 2 of 3)", "✗ A merge in the last 90 days (now 200d)"}},
+		{"campaign", []string{"--run", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --yes", "--run", "/campaign list"}, 0, []string{
+			"Campaign started: `log4j-core-2-17-1`", "7 remaining, 0 done, 0 won't fix; due 2026-12-31", "• payments: 2 left, 0 done, 0 won't fix",
+			"• storefront — shipping-api: `pom.xml:8` → move to `2.17.1`",
+			"Move off log4j-core <2.17.1 (`log4j-core-2-17-1`): 7 remaining, 0 done, 0 won't fix; 5 teams; due 2026-12-31 █"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/advisories"
+	"github.com/switchboard-dev/switchboard/campaigns"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
@@ -28,6 +29,10 @@ type deps struct {
 	slackUsers commands.SlackDirectory
 	// pagePolicy decides who may page; nil: anyone.
 	pagePolicy commands.PagePolicy
+	// campaignPolicy decides who may start and close campaigns (the
+	// paging policy over the standards' campaigns.allowed_usergroups);
+	// nil: anyone.
+	campaignPolicy commands.PagePolicy
 	// standards are the organisation's; the embedded default when nil.
 	// Their Scorecard is the card in force (chooseCard).
 	standards *standards.Standards
@@ -86,10 +91,14 @@ func newRouter(d deps) *commands.Router {
 	router.Register(commands.OnCall(d.lookups, teams, oc))
 	router.Register(commands.Page(page))
 	if d.store != nil {
-		finder := &advisories.Finder{Store: advisories.NewStore(d.store.Pool()), API: d.osv}
+		advStore := advisories.NewStore(d.store.Pool())
+		finder := &advisories.Finder{Store: advStore, API: d.osv}
 		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
+		router.Register(commands.Campaign(commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
+			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore}}))
 	} else {
 		router.Register(commands.Impact(d.store))
+		router.Register(commands.Campaign(commands.CampaignConfig{}))
 	}
 	var registry commands.ServiceRegistry
 	if d.store != nil {
