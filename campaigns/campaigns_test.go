@@ -3,12 +3,16 @@ package campaigns_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/campaigns"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
 // seed writes n services in bulk, each with one repo (gitlab id r for
@@ -52,9 +56,52 @@ func campaign(name string, cond catalog.CampaignCondition) catalog.Campaign {
 	return catalog.Campaign{Name: name, Title: cond.String(), Condition: cond, Deadline: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), CreatedBy: "U1"}
 }
 
+// seedGrades loads the advisories of ../advisories/testdata and grades
+// svc-1 to svc-30 on the check runbook: failed (at catalog-info.yaml:3)
+// for svc-3, svc-13 and svc-23, passed for the others; the rest are not
+// graded.
+func seedGrades(t *testing.T, store *catalog.Store) {
+	t.Helper()
+	ctx := context.Background()
+	paths, err := filepath.Glob("../advisories/testdata/*.json")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("advisories: %v", err)
+	}
+	var recs []*advisories.Record
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec, err := advisories.Parse(raw); err == nil {
+			recs = append(recs, rec)
+		}
+	}
+	if _, err := advisories.NewStore(store.Pool()).Put(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	var grades []catalog.ServiceGrade
+	for r := 1; r <= 30; r++ {
+		l, err := store.MatchService(ctx, fmt.Sprintf("svc-%d", r))
+		if err != nil || len(l.Services) != 1 {
+			t.Fatalf("svc-%d: %v", r, err)
+		}
+		res := scorecard.Result{ID: "runbook", Level: 1, Status: scorecard.Passed, Value: scorecard.Value{Kind: scorecard.KindBool, Known: true, Bool: true}}
+		if r%10 == 3 {
+			res.Status, res.Value.Bool, res.Value.Where = scorecard.Failed, false, &scorecard.Where{Path: "catalog-info.yaml", Line: 3}
+		}
+		grades = append(grades, catalog.ServiceGrade{Service: l.Services[0], Grade: scorecard.Grade{Results: []scorecard.Result{res}},
+			GradedAt: time.Now(), CardHash: "test"})
+	}
+	if _, err := store.PutGrades(ctx, grades, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestStart(t *testing.T) {
 	store := seed(t, 100)
-	e := &campaigns.Evaluator{Store: store}
+	seedGrades(t, store)
+	e := &campaigns.Evaluator{Store: store, Advisories: advisories.NewStore(store.Pool())}
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name      string
@@ -70,6 +117,9 @@ func TestStart(t *testing.T) {
 			catalog.CampaignFilter{}, 10, "svc-10", "pom.xml:60", "2.15.0"},
 		{"log4j-team-0-production", log4shell, catalog.CampaignFilter{Teams: []string{"TEAM-0"}, Lifecycles: []string{"production"}}, 7, "svc-10", "pom.xml:60", "2.17.1"},
 		{"ci", catalog.CampaignCondition{Kind: "file", FileGlob: ".gitlab-ci.yml"}, catalog.CampaignFilter{}, 30, "svc-7", "add .gitlab-ci.yml", ""},
+		{"cve", catalog.CampaignCondition{Kind: "advisory", Advisory: "CVE-2021-44228"}, catalog.CampaignFilter{}, 10, "svc-10", "pom.xml:60", "2.15.0"},
+		{"runbook", catalog.CampaignCondition{Kind: "scorecard", Check: "runbook"}, catalog.CampaignFilter{}, 3, "svc-13", "catalog-info.yaml:3", ""},
+		{"runbook-team-3", catalog.CampaignCondition{Kind: "scorecard", Check: "runbook"}, catalog.CampaignFilter{Teams: []string{"team-3"}}, 3, "svc-23", "catalog-info.yaml:3", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := campaign(tt.name, tt.cond)
