@@ -72,3 +72,39 @@ func (e *Evaluator) ReevaluateProject(ctx context.Context, gitlabID int64) error
 	}
 	return e.Reevaluate(ctx, []int64{id})
 }
+
+// EvaluateAllInterval is how often every open campaign is evaluated
+// again over the whole catalog: what a repo's job cannot see (grades
+// changed by the scorecard's refresh or graded after the repo's job ran,
+// services moved between teams) is caught up within it.
+const EvaluateAllInterval = time.Hour
+
+// evaluateAllTimeout bounds the evaluation of every campaign.
+const evaluateAllTimeout = 10 * time.Minute
+
+// EvaluateAllArgs evaluates every open campaign again over the catalog.
+type EvaluateAllArgs struct{}
+
+// Kind implements river.JobArgs.
+func (EvaluateAllArgs) Kind() string { return "campaign_evaluate_all" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: one at a time.
+func (EvaluateAllArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}}
+}
+
+// EvaluateAllWorker works EvaluateAllArgs.
+type EvaluateAllWorker struct {
+	river.WorkerDefaults[EvaluateAllArgs]
+	Evaluator *Evaluator
+}
+
+// Timeout implements river.Worker.
+func (w *EvaluateAllWorker) Timeout(*river.Job[EvaluateAllArgs]) time.Duration {
+	return evaluateAllTimeout
+}
+
+// Work implements river.Worker.
+func (w *EvaluateAllWorker) Work(ctx context.Context, _ *river.Job[EvaluateAllArgs]) error {
+	return w.Evaluator.Reevaluate(ctx, nil)
+}

@@ -113,3 +113,27 @@ func TestEvaluateJob(t *testing.T) {
 		t.Errorf("remaining %d, %v; want 2 (svc-20 and svc-30)", p.Remaining(), err)
 	}
 }
+
+func TestEvaluateAllJob(t *testing.T) {
+	store := seed(t, 30)
+	ctx := context.Background()
+	e := &campaigns.Evaluator{Store: store}
+	if _, err := e.Start(ctx, campaign("log4shell", log4shell)); err != nil {
+		t.Fatal(err)
+	}
+	// Fixed with no sync's job to see it (svc-10, svc-20).
+	if _, err := store.Pool().Exec(ctx, `UPDATE dependencies d SET version = '2.17.1' FROM repos r
+		WHERE r.id = d.repo_id AND r.gitlab_id IN (10, 20) AND d.name LIKE '%log4j-core'`); err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.Worker[campaigns.EvaluateAllArgs](&campaigns.EvaluateAllWorker{Evaluator: e}))
+	runJobs(t, store, workers, river.QueueDefault, 1, func(c *river.Client[pgx.Tx]) error {
+		_, err := c.Insert(ctx, campaigns.EvaluateAllArgs{}, nil)
+		return err
+	})
+	p, err := store.CampaignByName(ctx, "log4shell")
+	if err != nil || p.Remaining() != 1 || len(p.Services) != 3 {
+		t.Errorf("remaining %d of %d, %v; want 1 of 3 (svc-30)", p.Remaining(), len(p.Services), err)
+	}
+}

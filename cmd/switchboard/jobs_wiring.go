@@ -131,13 +131,16 @@ func addScorecard(w *work, store *catalog.Store, card *scorecard.Card, pd *pager
 	return nil
 }
 
-// addCampaigns adds the campaigns' job (package campaigns): every open
+// addCampaigns adds the campaigns' jobs (package campaigns): every open
 // campaign evaluated again for a repo's services when its sync stores a
-// change, queued beside the repo's grading. Call it after addScorecard
-// and before addSync.
+// change, queued beside the repo's grading, and over the whole catalog
+// every campaigns.EvaluateAllInterval. Call it after addScorecard and
+// before addSync.
 func addCampaigns(w *work, store *catalog.Store) {
 	e := &campaigns.Evaluator{Store: store, Advisories: advisories.NewStore(store.Pool())}
 	addWorker(w, &campaigns.EvaluateWorker{Evaluator: e})
+	addWorker(w, &campaigns.EvaluateAllWorker{Evaluator: e})
+	addPeriodic(w, campaigns.EvaluateAllArgs{}, campaigns.EvaluateAllInterval, false)
 	prev := w.repoChanged
 	w.repoChanged = func(ctx context.Context, gitlabID int64) error {
 		var err error
