@@ -577,3 +577,90 @@ func (s *Store) OpenCampaigns(ctx context.Context) ([]Campaign, error) {
 	}
 	return cs, nil
 }
+
+// CampaignMessage is a team's message about a campaign (table
+// campaign_messages): where it was posted, and the hash of its text.
+type CampaignMessage struct {
+	CampaignID int64
+	Team       string
+	// Channel and TS are the posted message's; TS is empty until posted.
+	Channel, TS string
+	// Hash is the hash of the text last posted or updated.
+	Hash string
+}
+
+// CampaignMessages returns the campaign's team messages posted, by team.
+func (s *Store) CampaignMessages(ctx context.Context, campaignID int64) (map[string]CampaignMessage, error) {
+	rows, err := s.pool.Query(ctx, `SELECT team, channel, ts, hash FROM campaign_messages WHERE campaign_id = $1 AND ts <> ''`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("messages of campaign %d: %w", campaignID, err)
+	}
+	defer rows.Close()
+	out := map[string]CampaignMessage{}
+	for rows.Next() {
+		m := CampaignMessage{CampaignID: campaignID}
+		if err := rows.Scan(&m.Team, &m.Channel, &m.TS, &m.Hash); err != nil {
+			return nil, fmt.Errorf("messages of campaign %d: %w", campaignID, err)
+		}
+		out[m.Team] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("messages of campaign %d: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// ClaimCampaignMessage claims the posting of team's message about the
+// campaign for the claimant by: it succeeds when the message is not posted
+// yet and not claimed, or claimed more than takeOver ago (its claimant
+// died). Only the claimant posts; it then calls CampaignMessagePosted, or
+// CampaignMessageNotPosted to let it be claimed again.
+func (s *Store) ClaimCampaignMessage(ctx context.Context, campaignID int64, team, by string, takeOver time.Duration) (bool, error) {
+	now := s.now()
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO campaign_messages AS m (campaign_id, team, claimed_by, claimed_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (campaign_id, team) DO UPDATE SET claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at
+		WHERE m.ts = '' AND (m.claimed_at IS NULL OR m.claimed_at < $5)`, campaignID, team, by, now, now.Add(-takeOver))
+	if err != nil {
+		return false, fmt.Errorf("claim message of campaign %d to %s: %w", campaignID, team, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// CampaignMessagePosted records the message the claimant by posted for
+// team: its channel, ts and text hash. Returns ErrConflict when by no
+// longer holds the claim.
+func (s *Store) CampaignMessagePosted(ctx context.Context, m CampaignMessage, by string) error {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE campaign_messages SET channel = $4, ts = $5, hash = $6, posted_at = $7, updated_at = $7, last_error = ''
+		WHERE campaign_id = $1 AND team = $2 AND claimed_by = $3 AND ts = ''`,
+		m.CampaignID, m.Team, by, m.Channel, m.TS, m.Hash, s.now())
+	if err != nil {
+		return fmt.Errorf("message of campaign %d to %s posted: %w", m.CampaignID, m.Team, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("message of campaign %d to %s posted: %w: claimed by another", m.CampaignID, m.Team, ErrConflict)
+	}
+	return nil
+}
+
+// CampaignMessageNotPosted releases the claimant by's claim after a
+// failure to post, recording why: it may be claimed again at once.
+func (s *Store) CampaignMessageNotPosted(ctx context.Context, campaignID int64, team, by, why string) error {
+	if _, err := s.pool.Exec(ctx, `
+		UPDATE campaign_messages SET claimed_by = '', claimed_at = NULL, last_error = $4
+		WHERE campaign_id = $1 AND team = $2 AND claimed_by = $3 AND ts = ''`, campaignID, team, by, why); err != nil {
+		return fmt.Errorf("message of campaign %d to %s not posted: %w", campaignID, team, err)
+	}
+	return nil
+}
+
+// CampaignMessageUpdated records the hash of the text a team's posted
+// message was updated to.
+func (s *Store) CampaignMessageUpdated(ctx context.Context, campaignID int64, team, hash string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE campaign_messages SET hash = $3, updated_at = $4, last_error = '' WHERE campaign_id = $1 AND team = $2`,
+		campaignID, team, hash, s.now()); err != nil {
+		return fmt.Errorf("message of campaign %d to %s updated: %w", campaignID, team, err)
+	}
+	return nil
+}

@@ -124,3 +124,60 @@ func TestCampaignConditionString(t *testing.T) {
 		}
 	}
 }
+
+func TestCampaignMessageClaims(t *testing.T) {
+	s := seedDigestOrg(t)
+	ctx := context.Background()
+	now := digestNow()
+	s.Now = func() time.Time { return now }
+	c, err := s.CreateCampaign(ctx, catalog.Campaign{Name: "ci", Title: "CI everywhere",
+		Condition: catalog.CampaignCondition{Kind: catalog.ConditionFile, FileGlob: ".gitlab-ci.yml"}, Deadline: now.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name      string
+		advance   time.Duration
+		by        string
+		wantClaim bool
+	}{
+		{"first replica", 0, "r1", true},
+		{"second replica while r1 posts", time.Minute, "r2", false},
+		{"second replica once r1 is presumed dead", 10 * time.Minute, "r2", true},
+	} {
+		now = now.Add(step.advance)
+		got, err := s.ClaimCampaignMessage(ctx, c.ID, "payments", step.by, 5*time.Minute)
+		if err != nil || got != step.wantClaim {
+			t.Errorf("%s: claimed %v, %v; want %v", step.name, got, err, step.wantClaim)
+		}
+	}
+	m := catalog.CampaignMessage{CampaignID: c.ID, Team: "payments", Channel: "#team-payments", TS: "1.0001", Hash: "h1"}
+	if err := s.CampaignMessagePosted(ctx, m, "r1"); !errors.Is(err, catalog.ErrConflict) {
+		t.Errorf("posted by a replica that lost the claim: got %v, want ErrConflict", err)
+	}
+	if err := s.CampaignMessagePosted(ctx, m, "r2"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if got, err := s.ClaimCampaignMessage(ctx, c.ID, "payments", "r3", 5*time.Minute); err != nil || got {
+		t.Errorf("claim of a posted message: got %v, %v; want false", got, err)
+	}
+	if err := s.CampaignMessageUpdated(ctx, c.ID, "payments", "h2"); err != nil {
+		t.Fatal(err)
+	}
+	// A failed post lets the next claim in at once.
+	if got, _ := s.ClaimCampaignMessage(ctx, c.ID, "search", "r1", 5*time.Minute); !got {
+		t.Fatal("claim for search refused")
+	}
+	if err := s.CampaignMessageNotPosted(ctx, c.ID, "search", "r1", "channel_not_found"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ClaimCampaignMessage(ctx, c.ID, "search", "r2", 5*time.Minute); !got {
+		t.Error("claim after a failed post refused")
+	}
+	msgs, err := s.CampaignMessages(ctx, c.ID)
+	want := catalog.CampaignMessage{CampaignID: c.ID, Team: "payments", Channel: "#team-payments", TS: "1.0001", Hash: "h2"}
+	if err != nil || len(msgs) != 1 || msgs["payments"] != want {
+		t.Errorf("messages: got %+v, %v; want only %+v", msgs, err, want)
+	}
+}
