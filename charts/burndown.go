@@ -179,11 +179,24 @@ func Sparkline(values []int) string {
 	return sb.String()
 }
 
-// Remaining lists the days' counts in order, for Sparkline.
-func Remaining(days []Day) []int {
-	out := make([]int, len(days))
-	for i, d := range days {
-		out[i] = d.Remaining
+// Daily is the remaining count of every day from the first of days
+// through until (or the last of days, when later): a day without a count
+// keeps the previous day's. Nil for no days.
+func Daily(days []Day, until time.Time) []int {
+	if len(days) == 0 {
+		return nil
+	}
+	first := truncDay(days[0].Day)
+	n := max(daysBetween(first, truncDay(until)), daysBetween(first, truncDay(days[len(days)-1].Day))) + 1
+	n = min(n, maxChartDays)
+	vals := dailyValues(days, first, n)
+	out := make([]int, n)
+	prev := 0
+	for i, v := range vals {
+		if v != gocharts.GetNullValue() {
+			prev = int(v)
+		}
+		out[i] = prev
 	}
 	return out
 }

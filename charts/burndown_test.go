@@ -3,6 +3,7 @@ package charts
 import (
 	"bytes"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,26 @@ func TestDailyValuesAndIdeal(t *testing.T) {
 	}
 	if id := ideal(10, 4, 6); id[0] != 10 || id[2] != 5 || id[4] != 0 || id[5] != 0 {
 		t.Errorf("ideal(10, 4, 6) = %v, want 10 7.5 5 2.5 0 0", id)
+	}
+}
+
+func TestDaily(t *testing.T) {
+	days := []Day{{day("2026-12-01"), 5}, {day("2026-12-03"), 2}}
+	for _, tc := range []struct {
+		name  string
+		days  []Day
+		until time.Time
+		want  []int
+	}{
+		{"none", nil, day("2026-12-05"), nil},
+		{"gaps kept, through today", days, day("2026-12-05"), []int{5, 5, 2, 2, 2}},
+		{"today before the last count", days, day("2026-12-02"), []int{5, 5, 2}},
+		{"one day", days[:1], day("2026-12-01"), []int{5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Daily(tc.days, tc.until); !slices.Equal(got, tc.want) {
+				t.Errorf("Daily = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -252,7 +252,7 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	}
 	if a.question == "" {
 		// A modal (/campaign new with no arguments) is yet to come.
-		return campaignNewUsage("What must every service fix? "), nil
+		return campaignNewUsage("What must every service fix? (A form for this is yet to come.) "), nil
 	}
 	cond, title, err := campaignCondition(a.question)
 	if err != nil {
@@ -295,7 +295,7 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	if err != nil {
 		return Response{}, fmt.Errorf("campaign %s: start: %w", camp.Name, err)
 	}
-	resp := campaignStatus(p, false)
+	resp := campaignStatus(p, now, false)
 	resp.Text = fmt.Sprintf("Campaign %s started: %d services to fix by %s", p.Campaign.Name, p.Remaining(), a.deadline.Format(time.DateOnly))
 	resp.Blocks = append([]Block{&Section{Text: T(Bold("Campaign started: "), Code(p.Campaign.Name), Plain(". A service is done when none of its repos matches any more: "), Code("/campaign status "+p.Campaign.Name), Plain(" follows it."))}}, resp.Blocks...)
 	resp.Shareable = true
@@ -429,7 +429,7 @@ func (c *campaignCommand) list(ctx context.Context) (Response, error) {
 		open, done, wontfix := campaignCounts(p)
 		line := T(Bold(p.Campaign.Title), Plain(" ("), Code(p.Campaign.Name), Plain(fmt.Sprintf("): %d remaining, %d done, %d won't fix; %d teams; due %s",
 			open, done, wontfix, len(p.ByTeam), p.Campaign.Deadline.Format(time.DateOnly))))
-		if s := charts.Sparkline(charts.Remaining(campaignDays(p))); s != "" {
+		if s := charts.Sparkline(charts.Daily(campaignDays(p), c.now())); s != "" {
 			line = append(line, Plain(" "+s))
 		}
 		lines = append(lines, line)
@@ -470,13 +470,13 @@ func (c *campaignCommand) status(ctx context.Context, name string) (Response, er
 	if err != nil {
 		return Response{}, err
 	}
-	return campaignStatus(p, true), nil
+	return campaignStatus(p, c.now(), true), nil
 }
 
-// campaignStatus shows p: counts by team, the services left with what to
+// campaignStatus shows p as of now: counts by team, the services left with what to
 // change, the won't-fix ones with why, and the burn-down (as a sparkline,
 // and as a PNG file when withChart).
-func campaignStatus(p catalog.CampaignProgress, withChart bool) Response {
+func campaignStatus(p catalog.CampaignProgress, now time.Time, withChart bool) Response {
 	camp := p.Campaign
 	open, done, wontfix := campaignCounts(p)
 	state := "due " + camp.Deadline.Format(time.DateOnly)
@@ -532,7 +532,7 @@ func campaignStatus(p catalog.CampaignProgress, withChart bool) Response {
 	if len(days) == 0 {
 		return resp
 	}
-	note := T(Plain("Remaining a day: " + charts.Sparkline(charts.Remaining(days))))
+	note := T(Plain("Remaining a day: " + charts.Sparkline(charts.Daily(days, now))))
 	if withChart {
 		png, err := charts.PNG(charts.BurnDown{Title: camp.Title, Days: days, Deadline: camp.Deadline})
 		if err != nil {
@@ -551,8 +551,7 @@ func (c *campaignCommand) wontFix(ctx context.Context, req Request, text string)
 	if len(fields) < 3 {
 		return usageResponse("Which campaign, which service, and why? Usage: ", "/campaign wontfix NAME SERVICE REASON", "."), nil
 	}
-	name, service := fields[0], fields[1]
-	reason := strings.TrimSpace(strings.SplitN(text, service, 2)[1])
+	name, service, reason := fields[0], fields[1], strings.Join(fields[2:], " ")
 	err := c.cfg.Store.WontFix(ctx, name, service, reason, req.User.ID)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return textResponse(T(Plain("No service "), Code(service), Plain(" in campaign "), Code(name), Plain(": "), Code("/campaign status "+name), Plain(" lists them."))), nil

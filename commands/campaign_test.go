@@ -135,6 +135,13 @@ func TestCampaign(t *testing.T) {
 	if got := flatten(run("U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --yes")); !strings.Contains(got, "log4j-core-2-17-1-2") {
 		t.Errorf("second campaign: want the name log4j-core-2-17-1-2:\n%s", got)
 	}
+	// A campaign named after a service: the reason is what follows the
+	// service, spacing aside.
+	run("U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --name ledger-upgrade --yes")
+	run("U1", "wontfix ledger-upgrade ledger  moving   off it")
+	if got := flatten(run("U1", "status ledger-upgrade")); !strings.Contains(got, "ledger: moving off it") {
+		t.Errorf("won't fix reason: want \"moving off it\":\n%s", got)
+	}
 }
 
 // TestCampaignPreviewButton: the preview's Start button runs the same
@@ -208,7 +215,7 @@ func TestCampaignChart(t *testing.T) {
 	}
 }
 
-// TestImpactStartsCampaign: an /impact answer a campaign can track offers
+// TestImpactStartsCampaign: an /impact package answer offers
 // "Start a campaign", which previews /campaign new of the same question.
 func TestImpactStartsCampaign(t *testing.T) {
 	ctx := context.Background()
@@ -227,7 +234,7 @@ func TestImpactStartsCampaign(t *testing.T) {
 	r.Register(commands.Impact(s))
 	tests := []struct{ text, want string }{
 		{"log4j-core <2.17.1", "/campaign new log4j-core <2.17.1"},
-		{"file:pom.xml", "/campaign new file:pom.xml"},
+		{"file:pom.xml", ""},        // repos having a file; a campaign asks all to have it
 		{"log4j-core", ""},          // no constraint: nothing to be done
 		{"log4j-core >=2.17.1", ""}, // no repo to fix
 	}

@@ -1009,9 +1009,11 @@ func (a impactAnswer) finish(resp Response, pages int) Response {
 			resp.Blocks = append(resp.Blocks, &Actions{Buttons: buttons})
 		}
 	}
-	// A question a campaign can track offers to start one (/campaign
-	// new previews it first).
-	if _, _, err := campaignCondition(a.view.query); err == nil && len(a.rows) > 0 && !a.view.csv {
+	// A package or advisory question offers to start a campaign (/campaign
+	// new previews it first). Not a file question: it lists the repos
+	// having the file, a campaign's file condition asks every repo to
+	// have it.
+	if _, _, err := campaignCondition(a.view.query); err == nil && !a.files && len(a.rows) > 0 && !a.view.csv {
 		start := Button{Label: "Start a campaign", Command: "/campaign new " + a.view.query}
 		if n := len(resp.Blocks); n > 0 {
 			if row, ok := resp.Blocks[n-1].(*Actions); ok {

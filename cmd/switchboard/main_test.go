@@ -82,6 +82,8 @@ func TestDemoRun(t *testing.T) {
 			"Campaign started: `log4j-core-2-17-1`", "7 remaining, 0 done, 0 won't fix; due 2026-12-31", "• payments: 2 left, 0 done, 0 won't fix",
 			"• storefront — shipping-api: `pom.xml:8` → move to `2.17.1`",
 			"Move off log4j-core <2.17.1 (`log4j-core-2-17-1`): 7 remaining, 0 done, 0 won't fix; 5 teams; due 2026-12-31 █"}},
+		{"campaign status", []string{"--run", "/campaign new file:.gitlab-ci.yml --deadline 2026-12-31 --name ci --yes", "--run", "/campaign status ci"}, 0, []string{
+			"Remaining a day: █", "[file campaign-ci-burndown.png: Add .gitlab-ci.yml: burn-down"}},
 		{"bad flag", []string{"--nope"}, 2, nil},
 		{"stray argument", []string{"/whoowns", "x"}, 2, nil},
 	}
