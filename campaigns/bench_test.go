@@ -49,7 +49,7 @@ func BenchmarkReevaluate(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		n++
-		if err := e.ReevaluateProject(ctx, int64(10*(1+n%(benchRepos/10-1)))); err != nil {
+		if _, err := e.ReevaluateProject(ctx, int64(10*(1+n%(benchRepos/10-1)))); err != nil {
 			b.Fatal(err)
 		}
 	}

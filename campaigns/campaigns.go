@@ -284,12 +284,15 @@ func (e *Evaluator) Start(ctx context.Context, c catalog.Campaign) (catalog.Camp
 }
 
 // Reevaluate evaluates every open campaign again for the services of the
-// repos repoIDs, and stores their statuses.
-func (e *Evaluator) Reevaluate(ctx context.Context, repoIDs []int64) error {
+// repos repoIDs (nil: of every repo), and stores their statuses. It
+// returns the teams of the services evaluated, by campaign name: those
+// whose message may have changed.
+func (e *Evaluator) Reevaluate(ctx context.Context, repoIDs []int64) (map[string][]string, error) {
 	open, err := e.Store.OpenCampaigns(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	touched := map[string][]string{}
 	var errs []error
 	for _, c := range open {
 		services, err := e.Evaluate(ctx, c, repoIDs)
@@ -301,7 +304,14 @@ func (e *Evaluator) Reevaluate(ctx context.Context, repoIDs []int64) error {
 		}
 		if err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		var teams []string
+		for _, cs := range services {
+			teams = append(teams, cs.Service.Team)
+		}
+		slices.Sort(teams)
+		touched[c.Name] = slices.Compact(teams)
 	}
-	return errors.Join(errs...)
+	return touched, errors.Join(errs...)
 }

@@ -185,7 +185,7 @@ func TestProgress(t *testing.T) {
 	exec(`INSERT INTO dependencies (repo_id, ecosystem, name, version, file, source, line, direct)
 		SELECT id, 'maven', 'org.apache.logging.log4j:log4j-core', '2.14.1', 'build.gradle', 'build.gradle', 7, true FROM repos WHERE gitlab_id = 101`)
 	for _, r := range []int64{10, 20, 30, 101, 55} {
-		if err := e.ReevaluateProject(ctx, r); err != nil {
+		if _, err := e.ReevaluateProject(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -230,7 +230,7 @@ func TestProgress(t *testing.T) {
 	}
 	// A regression: svc-10 back on 2.14.1 is open again.
 	exec(`UPDATE dependencies SET version = '2.14.1' WHERE repo_id = $1 AND name LIKE '%log4j-core'`, repoOf(t, store, 10))
-	if err := e.ReevaluateProject(ctx, 10); err != nil {
+	if _, err := e.ReevaluateProject(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
 	if p, err = store.CampaignByName(ctx, "log4shell"); err != nil || p.Remaining() != 10 {

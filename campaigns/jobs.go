@@ -50,6 +50,9 @@ func QueueEvaluate(ctx context.Context, gitlabID int64) error {
 type EvaluateWorker struct {
 	river.WorkerDefaults[EvaluateArgs]
 	Evaluator *Evaluator
+	// Notifier, when set, updates the messages of the teams whose
+	// services were evaluated.
+	Notifier *Notifier
 }
 
 // Timeout implements river.Worker.
@@ -57,18 +60,27 @@ func (w *EvaluateWorker) Timeout(*river.Job[EvaluateArgs]) time.Duration { retur
 
 // Work implements river.Worker.
 func (w *EvaluateWorker) Work(ctx context.Context, job *river.Job[EvaluateArgs]) error {
-	return w.Evaluator.ReevaluateProject(ctx, job.Args.ProjectID)
+	touched, err := w.Evaluator.ReevaluateProject(ctx, job.Args.ProjectID)
+	if err != nil || w.Notifier == nil {
+		return err
+	}
+	var errs []error
+	for name, teams := range touched {
+		errs = append(errs, w.Notifier.Tell(ctx, name, teams))
+	}
+	return errors.Join(errs...)
 }
 
 // ReevaluateProject re-evaluates every open campaign for the services of
 // the repo of GitLab project gitlabID; nothing when it is not catalogued.
-func (e *Evaluator) ReevaluateProject(ctx context.Context, gitlabID int64) error {
+// It returns the teams touched, by campaign (Reevaluate).
+func (e *Evaluator) ReevaluateProject(ctx context.Context, gitlabID int64) (map[string][]string, error) {
 	id, err := e.Store.RepoIDOfProject(ctx, gitlabID)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	return e.Reevaluate(ctx, []int64{id})
 }
@@ -106,5 +118,6 @@ func (w *EvaluateAllWorker) Timeout(*river.Job[EvaluateAllArgs]) time.Duration {
 
 // Work implements river.Worker.
 func (w *EvaluateAllWorker) Work(ctx context.Context, _ *river.Job[EvaluateAllArgs]) error {
-	return w.Evaluator.Reevaluate(ctx, nil)
+	_, err := w.Evaluator.Reevaluate(ctx, nil)
+	return err
 }
