@@ -21,6 +21,8 @@ type CampaignStore interface {
 	Campaigns(ctx context.Context, open bool) ([]catalog.CampaignProgress, error)
 	WontFix(ctx context.Context, campaignName, serviceRef, reason, by string) error
 	CloseCampaign(ctx context.Context, name, by string) error
+	// Audit records a refusal.
+	Audit(ctx context.Context, e catalog.AuditEntry) error
 }
 
 // CampaignStarter evaluates a campaign's condition over the catalog and
@@ -274,7 +276,7 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	if c.cfg.Starter == nil {
 		return textResponse(T(Plain("Campaigns cannot be started here."))), nil
 	}
-	if resp, refused, err := c.refuse(ctx, req.User, "start"); err != nil || refused {
+	if resp, refused, err := c.refuse(ctx, req.User, "start", "campaign:"+a.question); err != nil || refused {
 		return resp, err
 	}
 	camp := catalog.Campaign{Title: title, Condition: cond, Filter: catalog.CampaignFilter{Teams: a.teams},
@@ -397,8 +399,8 @@ func teamName(t string) string {
 	return t
 }
 
-// refuse checks who may start or close a campaign.
-func (c *campaignCommand) refuse(ctx context.Context, u User, what string) (Response, bool, error) {
+// refuse checks who may start or close a campaign; a refusal is audited.
+func (c *campaignCommand) refuse(ctx context.Context, u User, what, subject string) (Response, bool, error) {
 	if c.cfg.Policy == nil {
 		return Response{}, false, nil
 	}
@@ -411,6 +413,9 @@ func (c *campaignCommand) refuse(ctx context.Context, u User, what string) (Resp
 	}
 	// The policy's own reason speaks of paging: the groups are the
 	// campaigns section's.
+	if err := c.cfg.Store.Audit(ctx, catalog.AuditEntry{Actor: u.ID, Action: "campaign." + what, Subject: subject, Result: "refused"}); err != nil {
+		return Response{}, false, fmt.Errorf("audit refused campaign %s: %w", what, err)
+	}
 	return textResponse(T(Bold("You may not "+what+" a campaign"), Plain(": that is limited to the members of the Slack user groups in the standards file's "),
 		Code("campaigns.allowed_usergroups"), Plain(". Ask one of them."))), true, nil
 }
@@ -567,7 +572,7 @@ func (c *campaignCommand) close(ctx context.Context, req Request, name string) (
 	if name == "" {
 		return usageResponse("Which campaign? Usage: ", "/campaign close NAME", "."), nil
 	}
-	if resp, refused, err := c.refuse(ctx, req.User, "close"); err != nil || refused {
+	if resp, refused, err := c.refuse(ctx, req.User, "close", "campaign:"+name); err != nil || refused {
 		return resp, err
 	}
 	err := c.cfg.Store.CloseCampaign(ctx, name, req.User.ID)

@@ -135,6 +135,19 @@ func TestCampaign(t *testing.T) {
 	if got := flatten(run("U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --yes")); !strings.Contains(got, "log4j-core-2-17-1-2") {
 		t.Errorf("second campaign: want the name log4j-core-2-17-1-2:\n%s", got)
 	}
+	log, err := s.AuditLog(ctx, "", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]bool{}
+	for _, e := range log {
+		if e.Result == "refused" && e.Actor == "U1" {
+			refused[e.Action+" "+e.Subject] = true
+		}
+	}
+	if !refused["campaign.start campaign:log4j-core <2.17.1"] || !refused["campaign.close campaign:log4j-core-2-17-1"] || len(refused) != 2 {
+		t.Errorf("refusals audited: %v, want the start and the close by U1", refused)
+	}
 	// A campaign named after a service: the reason is what follows the
 	// service, spacing aside.
 	run("U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --name ledger-upgrade --yes")
