@@ -237,3 +237,36 @@ func TestProgress(t *testing.T) {
 		t.Errorf("after svc-10 regressed: remaining %d, %v; want 10", p.Remaining(), err)
 	}
 }
+
+// TestConcurrentReevaluations: the jobs of many repos at once leave the
+// day's count right (each writer counts after the others committed).
+func TestConcurrentReevaluations(t *testing.T) {
+	store := seed(t, 200)
+	ctx := context.Background()
+	e := &campaigns.Evaluator{Store: store}
+	if _, err := e.Start(ctx, campaign("log4shell", log4shell)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Pool().Exec(ctx, `UPDATE dependencies SET version = '2.17.1' WHERE name LIKE '%log4j-core'`); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 20)
+	for r := int64(10); r <= 200; r += 10 {
+		go func() {
+			_, err := e.ReevaluateProject(ctx, r)
+			errs <- err
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := store.CampaignByName(ctx, "log4shell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Remaining() != 0 || len(p.Days) != 1 || p.Days[0].Remaining != 0 {
+		t.Errorf("remaining %d, days %+v; want 0 and one day at 0", p.Remaining(), p.Days)
+	}
+}

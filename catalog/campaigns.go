@@ -246,8 +246,14 @@ func (s *Store) SetCampaignServices(ctx context.Context, campaignID int64, servi
 	return nil
 }
 
-// putCampaignServices is SetCampaignServices in tx, at now.
+// putCampaignServices is SetCampaignServices in tx, at now. The
+// campaign's row is locked first: writers of one campaign take turns, so
+// that the day's count each records (in a statement begun after the lock)
+// sees the others' changes.
 func putCampaignServices(ctx context.Context, tx pgx.Tx, campaignID int64, services []CampaignService, now time.Time) error {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE`, campaignID); err != nil {
+		return fmt.Errorf("lock campaign: %w", err)
+	}
 	n := len(services)
 	ids, statuses, wheres, fixes := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, cs := range services {
@@ -403,6 +409,10 @@ func (s *Store) progress(ctx context.Context, c Campaign) (CampaignProgress, err
 func (s *Store) WontFix(ctx context.Context, campaignName, serviceRef, reason, by string) error {
 	namespace, name := splitRef(strings.TrimSpace(serviceRef))
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Locked first, as putCampaignServices does.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM campaigns WHERE name = lower($1) FOR UPDATE`, campaignName); err != nil {
+			return fmt.Errorf("lock campaign: %w", err)
+		}
 		var id int64
 		err := tx.QueryRow(ctx, `
 			UPDATE campaign_services cs SET status = 'wontfix', reason = $4, changed = $5
