@@ -153,7 +153,7 @@ func parseCampaignArgs(text string) (campaignArgs, error) {
 		case "--channel":
 			var v string
 			if v, err = value(); err == nil {
-				a.channel = strings.TrimPrefix(v, "#")
+				a.channel = channelRef(v)
 			}
 		case "--team":
 			var v string
@@ -178,6 +178,16 @@ func parseCampaignArgs(text string) (campaignArgs, error) {
 	}
 	a.question = strings.Join(question, " ")
 	return a, nil
+}
+
+// channelRef reads a channel as typed: "#updates", or as Slack sends a
+// picked one, "<#C0123|updates>", which is its id (C0123).
+func channelRef(v string) string {
+	if inner, ok := strings.CutPrefix(v, "<#"); ok {
+		id, _, _ := strings.Cut(strings.TrimSuffix(inner, ">"), "|")
+		return id
+	}
+	return strings.TrimPrefix(v, "#")
 }
 
 // command is the /campaign new line that runs a again (with --yes: the

@@ -171,6 +171,7 @@ func TestCampaignPreviewButton(t *testing.T) {
 		{"new file:.gitlab-ci.yml --team web --deadline 2027-01-15 --channel #ci", "/campaign new file:.gitlab-ci.yml --deadline 2027-01-15 --channel #ci --team web --yes"},
 		{"new check:runbook --deadline 2026-12-31 --name runbooks", "/campaign new check:runbook --deadline 2026-12-31 --name runbooks --yes"},
 		{"new log4j-core <2.17.1", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --yes"},
+		{"new log4j-core <2.17.1 --deadline 2026-12-31 --channel <#C0LOG4J|log4j>", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --channel #C0LOG4J --yes"},
 	}
 	for _, tt := range tests {
 		starter.services[0].Service.Team = "t"
