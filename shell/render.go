@@ -4,10 +4,12 @@
 package shell
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/switchboard-dev/switchboard/commands"
 )
@@ -77,6 +79,10 @@ const previewLines = 6
 // filePreview shows a file an answer comes with (Slack would upload it):
 // its name, size and first lines.
 func filePreview(f *commands.File) string {
+	if !utf8.Valid(f.Content) || bytes.IndexByte(f.Content, 0) >= 0 {
+		// An image (a chart): its name and size, not its bytes.
+		return fmt.Sprintf("[file %s: %s, %d bytes, binary]\n", f.Name, f.Title, len(f.Content))
+	}
 	lines := strings.Split(strings.TrimRight(string(f.Content), "\n"), "\n")
 	var b strings.Builder
 	fmt.Fprintf(&b, "[file %s: %s, %d bytes, %d lines]\n", f.Name, f.Title, len(f.Content), len(lines))

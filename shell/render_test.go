@@ -54,6 +54,7 @@ func TestRenderFilePreview(t *testing.T) {
 		{"short", "a,b\n1,2\n", []string{"[file x.csv: X, 8 bytes, 2 lines]", "  | a,b", "  | 1,2"}, []string{"more lines"}},
 		{"long", strings.Repeat("r\n", 10), []string{"10 lines]", "  | … 4 more lines"}, nil},
 		{"terminal escape", "\x1b[2Jboom\n", []string{`\u001b[2Jboom`}, []string{"\x1b"}},
+		{"binary", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff", []string{"[file x.csv: X, 17 bytes, binary]"}, []string{"PNG", "  | "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

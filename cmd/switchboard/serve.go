@@ -267,6 +267,9 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if x.standards != nil && len(x.standards.Paging.AllowedUsergroups) > 0 {
 		d.pagePolicy = directory.PagePolicy(x.standards.Paging.AllowedUsergroups)
 	}
+	if x.standards != nil && len(x.standards.Campaigns.AllowedUsergroups) > 0 {
+		d.campaignPolicy = directory.PagePolicy(x.standards.Campaigns.AllowedUsergroups)
+	}
 	router := newRouter(d)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
