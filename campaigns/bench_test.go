@@ -38,7 +38,7 @@ func BenchmarkStart(b *testing.B) {
 			byTeam[cs.Service.Team] = append(byTeam[cs.Service.Team], cs)
 		}
 		for team, services := range byTeam {
-			if text := campaigns.TeamMessage(p.Campaign, team, services); !strings.Contains(text, team) {
+			if text := (campaigns.TeamUpdate{Campaign: p.Campaign, Team: team, Services: services}).Text(); !strings.Contains(text, team) {
 				b.Fatalf("message of %s: %q", team, text)
 			}
 		}

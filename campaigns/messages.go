@@ -14,14 +14,34 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 )
 
-// Poster posts and updates Slack messages: the seam the bot implements
-// (chat.postMessage, chat.update).
+// Poster posts and updates a team's message about a campaign: the seam
+// the bot implements (rendering u as blocks, with u.Text() as the
+// notification's text; chat.postMessage, chat.update).
 type Poster interface {
-	// PostMessage posts text (mrkdwn) to channel and returns the message's
-	// ts.
-	PostMessage(ctx context.Context, channel, text string) (ts string, err error)
-	// UpdateMessage replaces the text of the message ts in channel.
-	UpdateMessage(ctx context.Context, channel, ts, text string) error
+	// PostTeamUpdate posts u to channel and returns the message's ts.
+	PostTeamUpdate(ctx context.Context, channel string, u TeamUpdate) (ts string, err error)
+	// UpdateTeamUpdate replaces the message ts in channel with u.
+	UpdateTeamUpdate(ctx context.Context, channel, ts string, u TeamUpdate) error
+}
+
+// TeamUpdate is what a team's message about a campaign says: the
+// campaign, and the team's services in it (by name) with what to change.
+type TeamUpdate struct {
+	Campaign catalog.Campaign
+	Team     string
+	Services []catalog.CampaignService
+}
+
+// hash is a short hash of what the message shows: an unchanged update is
+// not sent again.
+func (u TeamUpdate) hash() string {
+	h := sha256.New()
+	c := u.Campaign
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\n", c.Name, c.Title, c.Condition, c.Deadline.UTC().Format(time.RFC3339), len(u.Services))
+	for _, cs := range u.Services {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\n", cs.Service.Ref(), cs.Status, cs.Reason, cs.Where, cs.FixTo)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // claimTakeOver is how long a claim to post a team's message holds
@@ -77,14 +97,13 @@ func (n *Notifier) Tell(ctx context.Context, name string, teams []string) error 
 
 // tellTeam posts or updates one team's message.
 func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string, services []catalog.CampaignService, m catalog.CampaignMessage) error {
-	text := TeamMessage(c, team, services)
-	sum := sha256.Sum256([]byte(text))
-	hash := hex.EncodeToString(sum[:8])
+	u := TeamUpdate{Campaign: c, Team: team, Services: services}
+	hash := u.hash()
 	if m.TS != "" {
 		if m.Hash == hash {
 			return nil
 		}
-		if err := n.Poster.UpdateMessage(ctx, m.Channel, m.TS, text); err != nil {
+		if err := n.Poster.UpdateTeamUpdate(ctx, m.Channel, m.TS, u); err != nil {
 			return err
 		}
 		return n.Store.CampaignMessageUpdated(ctx, c.ID, team, hash)
@@ -103,17 +122,19 @@ func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string
 	if err != nil || !ok {
 		return err
 	}
-	ts, err := n.Poster.PostMessage(ctx, t.SlackChannel, text)
+	ts, err := n.Poster.PostTeamUpdate(ctx, t.SlackChannel, u)
 	if err != nil {
 		return errors.Join(err, n.Store.CampaignMessageNotPosted(ctx, c.ID, team, n.Replica, err.Error()))
 	}
 	return n.Store.CampaignMessagePosted(ctx, catalog.CampaignMessage{CampaignID: c.ID, Team: team, Channel: t.SlackChannel, TS: ts, Hash: hash}, n.Replica)
 }
 
-// TeamMessage is the text (mrkdwn) of team's message about campaign c:
-// its services left, each with what to change, then those done and those
-// it will not fix.
-func TeamMessage(c catalog.Campaign, team string, services []catalog.CampaignService) string {
+// Text is the update as plain text (Slack mrkdwn): the notification's
+// text under the bot's blocks, and what the shell shows. It lists the
+// services left, each with what to change, then those done and those the
+// team will not fix.
+func (u TeamUpdate) Text() string {
+	c, team, services := u.Campaign, u.Team, u.Services
 	var open, done, wontfix []catalog.CampaignService
 	for _, cs := range services {
 		switch cs.Status {

@@ -22,7 +22,8 @@ type fakeSlack struct {
 	updates int
 }
 
-func (f *fakeSlack) PostMessage(_ context.Context, channel, text string) (string, error) {
+func (f *fakeSlack) PostTeamUpdate(_ context.Context, channel string, u campaigns.TeamUpdate) (string, error) {
+	text := u.Text()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.n++
@@ -32,7 +33,8 @@ func (f *fakeSlack) PostMessage(_ context.Context, channel, text string) (string
 	return ts, nil
 }
 
-func (f *fakeSlack) UpdateMessage(_ context.Context, channel, ts, text string) error {
+func (f *fakeSlack) UpdateTeamUpdate(_ context.Context, channel, ts string, u campaigns.TeamUpdate) error {
+	text := u.Text()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.channel[ts] != channel {
