@@ -64,9 +64,14 @@ func (w *EvaluateWorker) Work(ctx context.Context, job *river.Job[EvaluateArgs])
 	if err != nil || w.Notifier == nil {
 		return err
 	}
+	return w.Notifier.tellAll(ctx, touched)
+}
+
+// tellAll tells the teams touched, by campaign name (Reevaluate).
+func (n *Notifier) tellAll(ctx context.Context, touched map[string][]string) error {
 	var errs []error
 	for name, teams := range touched {
-		errs = append(errs, w.Notifier.Tell(ctx, name, teams))
+		errs = append(errs, n.Tell(ctx, name, teams))
 	}
 	return errors.Join(errs...)
 }
@@ -109,6 +114,8 @@ func (EvaluateAllArgs) InsertOpts() river.InsertOpts {
 type EvaluateAllWorker struct {
 	river.WorkerDefaults[EvaluateAllArgs]
 	Evaluator *Evaluator
+	// Notifier, when set, posts or updates every team's message.
+	Notifier *Notifier
 }
 
 // Timeout implements river.Worker.
@@ -118,6 +125,9 @@ func (w *EvaluateAllWorker) Timeout(*river.Job[EvaluateAllArgs]) time.Duration {
 
 // Work implements river.Worker.
 func (w *EvaluateAllWorker) Work(ctx context.Context, _ *river.Job[EvaluateAllArgs]) error {
-	_, err := w.Evaluator.Reevaluate(ctx, nil)
-	return err
+	touched, err := w.Evaluator.Reevaluate(ctx, nil)
+	if err != nil || w.Notifier == nil {
+		return err
+	}
+	return w.Notifier.tellAll(ctx, touched)
 }

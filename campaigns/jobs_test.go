@@ -2,6 +2,7 @@ package campaigns_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,8 +127,10 @@ func TestEvaluateAllJob(t *testing.T) {
 		WHERE r.id = d.repo_id AND r.gitlab_id IN (10, 20) AND d.name LIKE '%log4j-core'`); err != nil {
 		t.Fatal(err)
 	}
+	slack := &fakeSlack{msgs: map[string]string{}, channel: map[string]string{}}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, river.Worker[campaigns.EvaluateAllArgs](&campaigns.EvaluateAllWorker{Evaluator: e}))
+	river.AddWorker(workers, river.Worker[campaigns.EvaluateAllArgs](&campaigns.EvaluateAllWorker{Evaluator: e,
+		Notifier: &campaigns.Notifier{Store: store, Poster: slack, Replica: "r1"}}))
 	runJobs(t, store, workers, river.QueueDefault, 1, func(c *river.Client[pgx.Tx]) error {
 		_, err := c.Insert(ctx, campaigns.EvaluateAllArgs{}, nil)
 		return err
@@ -135,5 +138,9 @@ func TestEvaluateAllJob(t *testing.T) {
 	p, err := store.CampaignByName(ctx, "log4shell")
 	if err != nil || p.Remaining() != 1 || len(p.Services) != 3 {
 		t.Errorf("remaining %d of %d, %v; want 1 of 3 (svc-30)", p.Remaining(), len(p.Services), err)
+	}
+	// The team was told once, with what is left.
+	if got := slack.inChannel("#team-0"); slack.posts != 1 || len(got) != 1 || !strings.Contains(got[0], "team-0 has 1 of 3 services left") {
+		t.Errorf("#team-0: %d posts, %q", slack.posts, got)
 	}
 }
