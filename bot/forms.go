@@ -47,6 +47,11 @@ func modal(f *commands.Form) slack.ModalViewRequest {
 			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeConversations, placeholder, fd.Name)
 			sel.InitialConversation = fd.Initial
 			el = sel
+		case commands.FieldDate:
+			dp := slack.NewDatePickerBlockElement(fd.Name)
+			dp.InitialDate = fd.Initial
+			dp.Placeholder = placeholder
+			el = dp
 		case commands.FieldSelect, commands.FieldSearch:
 			if fd.Kind == commands.FieldSelect && len(fd.Options) <= maxStaticOptions {
 				var opts []*slack.OptionBlockObject
@@ -126,6 +131,8 @@ func (b *Bot) submission(cb slack.InteractionCallback) any {
 				v = a.SelectedConversation
 			case a.SelectedChannel != "":
 				v = a.SelectedChannel
+			case a.SelectedDate != "":
+				v = a.SelectedDate
 			}
 			values[blockID] = v
 		}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -117,6 +118,15 @@ type campaignArgs struct {
 	teams    []string
 	name     string
 	yes      bool
+	// form: open the /campaign new modal with what was given.
+	form bool
+	// From the modal: the title, tier and lifecycle filters and the
+	// reminders (empty: the question's title, no filter, the default
+	// reminders).
+	title      string
+	tiers      []string
+	lifecycles []string
+	reminders  []time.Duration
 	// deadlineProposed: no --deadline was given, the preview proposes
 	// one.
 	deadlineProposed bool
@@ -142,6 +152,8 @@ func parseCampaignArgs(text string) (campaignArgs, error) {
 		switch f {
 		case "--yes":
 			a.yes = true
+		case "--form":
+			a.form = true
 		case "--deadline":
 			var v string
 			if v, err = value(); err == nil {
@@ -167,7 +179,7 @@ func parseCampaignArgs(text string) (campaignArgs, error) {
 			}
 		default:
 			if strings.HasPrefix(f, "--") {
-				err = fmt.Errorf("no option %s (--deadline, --channel, --team, --name, --yes)", f)
+				err = fmt.Errorf("no option %s (--deadline, --channel, --team, --name, --yes, --form)", f)
 			} else {
 				question = append(question, f)
 			}
@@ -262,9 +274,11 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	if err != nil {
 		return campaignNewUsage(err.Error() + ". "), nil
 	}
+	if a.form || (a.question == "" && len(strings.TrimSpace(text)) == 0) {
+		return c.newForm(a), nil
+	}
 	if a.question == "" {
-		// A modal (/campaign new with no arguments) is yet to come.
-		return campaignNewUsage("What must every service fix? (A form for this is yet to come.) "), nil
+		return campaignNewUsage("What must every service fix? (/campaign new alone opens a form.) "), nil
 	}
 	cond, title, err := campaignCondition(a.question)
 	if err != nil {
@@ -283,14 +297,30 @@ func (c *campaignCommand) start(ctx context.Context, req Request, text string) (
 	if today := now.UTC().Truncate(24 * time.Hour); a.deadline.Before(today) {
 		return textResponse(T(Plain("The deadline "), Code(a.deadline.Format(time.DateOnly)), Plain(" is past: give a day from today on."))), nil
 	}
+	return c.launch(ctx, req, a, cond, title)
+}
+
+// launch previews (without a.yes) or starts the campaign a asks for, of
+// condition cond; title is the question's when a has none. The command
+// line and the modal both end here.
+func (c *campaignCommand) launch(ctx context.Context, req Request, a campaignArgs, cond catalog.CampaignCondition, title string) (Response, error) {
+	now := c.now()
 	if c.cfg.Starter == nil {
 		return textResponse(T(Plain("Campaigns cannot be started here."))), nil
 	}
 	if resp, refused, err := c.refuse(ctx, req.User, "start", "campaign:"+a.question); err != nil || refused {
 		return resp, err
 	}
-	camp := catalog.Campaign{Title: title, Condition: cond, Filter: catalog.CampaignFilter{Teams: a.teams},
-		Deadline: a.deadline, UpdatesChannel: a.channel, Reminders: campaignReminders, CreatedBy: req.User.ID}
+	if a.title != "" {
+		title = a.title
+	}
+	reminders := campaignReminders
+	if a.reminders != nil {
+		reminders = a.reminders
+	}
+	camp := catalog.Campaign{Title: title, Condition: cond, Filter: catalog.CampaignFilter{Teams: a.teams, Tiers: a.tiers, Lifecycles: a.lifecycles},
+		Deadline: a.deadline, UpdatesChannel: a.channel, Reminders: reminders, CreatedBy: req.User.ID}
+	var err error
 	camp.Name, err = c.freeName(ctx, a)
 	if err != nil {
 		return Response{}, err
@@ -379,7 +409,8 @@ func campaignPreview(camp catalog.Campaign, a campaignArgs, services []catalog.C
 			Code("/campaign new "+a.question+" --deadline YYYY-MM-DD"), Plain("."))
 	}
 	blocks = append(blocks, &Context{Text: note},
-		&Actions{Buttons: []Button{{Label: "Start the campaign", Command: a.command(true), Style: "primary"}}})
+		&Actions{Buttons: []Button{{Label: "Start the campaign", Command: a.command(true), Style: "primary"},
+			{Label: "Change in a form", Command: a.formCommand()}}})
 	return Response{Text: fmt.Sprintf("%s: %d services of %d teams would be in the campaign", camp.Title, len(services), len(byTeam)), Blocks: blocks}
 }
 
@@ -593,4 +624,180 @@ func (c *campaignCommand) close(ctx context.Context, req Request, name string) (
 		return Response{}, err
 	}
 	return textResponse(T(Plain("Campaign "), Code(name), Plain(" is closed: its teams are no longer reminded."))), nil
+}
+
+// campaignNewForm is the id of the /campaign new modal.
+const campaignNewForm = "campaign-new"
+
+// RegisterCampaignCommand registers /campaign (see Campaign) on r with its
+// modal: /campaign new alone, or with --form (the preview's "Change in a
+// form" button), opens a form to fill in (title, what done means, the
+// team, tier and lifecycle filters, the deadline, the updates channel, the
+// reminders), and its submission starts the campaign as --yes does.
+func RegisterCampaignCommand(r *Router, cfg CampaignConfig) {
+	c := &campaignCommand{cfg: cfg}
+	cmd := Campaign(cfg)
+	cmd.Handler = c.handle
+	r.Register(cmd)
+	r.RegisterForm(campaignNewForm, c.submit)
+}
+
+// formCommand is the /campaign new line that opens the modal with a's
+// values.
+func (a campaignArgs) formCommand() string {
+	parts := []string{"/campaign new", a.question}
+	if !a.deadlineProposed && !a.deadline.IsZero() {
+		parts = append(parts, "--deadline", a.deadline.Format(time.DateOnly))
+	}
+	if a.channel != "" {
+		parts = append(parts, "--channel", "#"+a.channel)
+	}
+	for _, t := range a.teams {
+		parts = append(parts, "--team", t)
+	}
+	if a.name != "" {
+		parts = append(parts, "--name", a.name)
+	}
+	return strings.Join(append(parts, "--form"), " ")
+}
+
+// newForm is the /campaign new modal, prefilled with a (the deadline
+// proposed 30 days from today when a has none).
+func (c *campaignCommand) newForm(a campaignArgs) Response {
+	deadline := a.deadline
+	if deadline.IsZero() {
+		deadline = c.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, defaultCampaignDays)
+	}
+	title := ""
+	if a.question != "" {
+		if _, t, err := campaignCondition(a.question); err == nil {
+			title = t
+		}
+	}
+	form := &Form{
+		ID: campaignNewForm, Title: "Start a campaign", Submit: "Start", State: a.name,
+		Fields: []FormField{
+			{Name: "title", Label: "Title", Kind: FieldText, Initial: title, Optional: true, Placeholder: "Fix CVE-2021-44228",
+				Hint: "What teams read; made of what done means when empty."},
+			{Name: "question", Label: "What done means", Kind: FieldText, Initial: a.question, Placeholder: "CVE-2021-44228",
+				Hint: "As /impact takes it: an advisory, a package and versions (log4j-core <2.17.1), file:PATH that every repo must have, or check:ID."},
+			{Name: "teams", Label: "Teams", Kind: FieldText, Initial: strings.Join(a.teams, ", "), Optional: true, Placeholder: "payments, search",
+				Hint: "Only these teams' services; all teams when empty."},
+			{Name: "tiers", Label: "Tiers", Kind: FieldText, Optional: true, Placeholder: "tier-1, tier-2", Hint: "Only these tiers; all when empty."},
+			{Name: "lifecycles", Label: "Lifecycles", Kind: FieldText, Optional: true, Placeholder: "production", Hint: "Only these lifecycles; all when empty."},
+			{Name: "deadline", Label: "Deadline", Kind: FieldDate, Initial: deadline.Format(time.DateOnly)},
+			{Name: "channel", Label: "Updates channel", Kind: FieldChannel, Initial: channelID(a.channel), Optional: true,
+				Hint: "Where the final report goes."},
+			{Name: "reminders", Label: "Reminders before the deadline", Kind: FieldText, Initial: formatReminders(campaignReminders), Optional: true,
+				Placeholder: "7d,1d", Hint: "Days (d) or hours (h) before the deadline, comma-separated; teams with services left are reminded. Empty: none."},
+		},
+	}
+	return Response{Text: "Start a campaign", Form: form}
+}
+
+// submit starts the campaign the modal describes, through the path
+// /campaign new --yes takes; a value that will not do is refused beside
+// its field.
+func (c *campaignCommand) submit(ctx context.Context, req Request, state string, values map[string]string) (FormResult, error) {
+	v := func(k string) string { return strings.TrimSpace(values[k]) }
+	a := campaignArgs{yes: true, question: v("question"), title: v("title"), name: state,
+		channel: channelRef(v("channel")), teams: listOf(v("teams")), tiers: listOf(v("tiers")), lifecycles: listOf(v("lifecycles"))}
+	errs := map[string]string{}
+	var cond catalog.CampaignCondition
+	var title string
+	if a.question == "" {
+		errs["question"] = "Say what every service must fix: CVE-2021-44228, log4j-core <2.17.1, file:.gitlab-ci.yml or check:runbook."
+	} else {
+		var err error
+		if cond, title, err = campaignCondition(a.question); err != nil {
+			errs["question"] = err.Error() + "."
+		}
+	}
+	if len(a.title) > 150 {
+		errs["title"] = fmt.Sprintf("At most 150 characters (this has %d).", len(a.title))
+	}
+	if d := v("deadline"); d == "" {
+		errs["deadline"] = "Choose the day every service must be fixed by."
+	} else if t, err := time.Parse(time.DateOnly, d); err != nil {
+		errs["deadline"] = fmt.Sprintf("%q is not a day: YYYY-MM-DD.", d)
+	} else if today := c.now().UTC().Truncate(24 * time.Hour); t.Before(today) {
+		errs["deadline"] = fmt.Sprintf("%s is past: choose a day from today (%s) on.", d, today.Format(time.DateOnly))
+	} else {
+		a.deadline = t
+	}
+	if r, err := parseReminders(v("reminders")); err != nil {
+		errs["reminders"] = err.Error() + "."
+	} else {
+		a.reminders = r
+	}
+	if len(errs) > 0 {
+		return FormResult{Errors: errs}, nil
+	}
+	resp, err := c.launch(ctx, req, a, cond, title)
+	if err != nil {
+		return FormResult{}, fmt.Errorf("campaign form: %w", err)
+	}
+	return FormResult{Response: resp}, nil
+}
+
+// listOf splits a comma- or space-separated list.
+func listOf(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+}
+
+// parseReminders reads "7d,1d,12h": durations before the deadline, in
+// days or hours, each once, longest first. Empty is no reminder (a
+// non-nil empty list).
+func parseReminders(s string) ([]time.Duration, error) {
+	out := []time.Duration{}
+	for _, f := range listOf(s) {
+		f = strings.ToLower(f)
+		unit := time.Duration(0)
+		switch {
+		case strings.HasSuffix(f, "d"):
+			unit = 24 * time.Hour
+		case strings.HasSuffix(f, "h"):
+			unit = time.Hour
+		default:
+			return nil, fmt.Errorf("%q wants a unit: days (7d) or hours (12h)", f)
+		}
+		var n int
+		if _, err := fmt.Sscanf(f[:len(f)-1], "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != f[:len(f)-1] {
+			return nil, fmt.Errorf("%q is not a whole number of days or hours before the deadline, e.g. 7d", f)
+		}
+		d := time.Duration(n) * unit
+		if d > 365*24*time.Hour {
+			return nil, fmt.Errorf("%q is more than a year before the deadline", f)
+		}
+		if slices.Contains(out, d) {
+			return nil, fmt.Errorf("%q is given twice", f)
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	return out, nil
+}
+
+// formatReminders writes rs as parseReminders reads them.
+func formatReminders(rs []time.Duration) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		if r%(24*time.Hour) == 0 {
+			parts[i] = fmt.Sprintf("%dd", r/(24*time.Hour))
+		} else {
+			parts[i] = fmt.Sprintf("%dh", r/time.Hour)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+var channelIDPattern = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+
+// channelID is ch when it is a Slack channel id (what a channel field
+// starts with), or "": a name such as log4j is not one.
+func channelID(ch string) string {
+	if channelIDPattern.MatchString(ch) {
+		return ch
+	}
+	return ""
 }

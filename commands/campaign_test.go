@@ -96,7 +96,7 @@ func TestCampaign(t *testing.T) {
 		{"no constraint", "U-ALLOWED", "new log4j-core --deadline 2026-12-31", []string{"Give a constraint"}, nil},
 		{"bad constraint", "U-ALLOWED", "new log4j-core <=banana --deadline 2026-12-31", []string{"is not a version constraint"}, nil},
 		{"unknown option", "U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --tema x", []string{"no option --tema"}, nil},
-		{"no question", "U-ALLOWED", "new", []string{"What must every service fix?"}, nil},
+		{"no question", "U-ALLOWED", "new --deadline 2026-12-31", []string{"What must every service fix?", "opens a form"}, nil},
 		{"not allowed", "U1", "new log4j-core <2.17.1 --deadline 2026-12-31", []string{"You may not start a campaign", "campaigns.allowed_usergroups"}, []string{"payments"}},
 		{"preview", "U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --team payments", []string{"Move off log4j-core <2.17.1 would start with 2 services of 1 teams", "payments: 2 services", "log4j-core-2-17-1"}, []string{"search"}},
 		{"start", "U-ALLOWED", "new log4j-core <2.17.1 --deadline 2026-12-31 --channel #log4j --yes", []string{"Campaign started", "3 remaining, 0 done, 0 won't fix", "payments: 2 left", "search: 1 left", "pom.xml:12", "move to 2.17.1"}, nil},
@@ -166,12 +166,16 @@ func TestCampaignPreviewButton(t *testing.T) {
 	r := commands.NewRouter(nil, 0)
 	r.Register(commands.Campaign(commands.CampaignConfig{Store: s, Starter: starter,
 		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}))
-	tests := []struct{ text, button string }{
-		{"new CVE-2021-44228 --deadline 2026-12-31", "/campaign new CVE-2021-44228 --deadline 2026-12-31 --yes"},
-		{"new file:.gitlab-ci.yml --team web --deadline 2027-01-15 --channel #ci", "/campaign new file:.gitlab-ci.yml --deadline 2027-01-15 --channel #ci --team web --yes"},
-		{"new check:runbook --deadline 2026-12-31 --name runbooks", "/campaign new check:runbook --deadline 2026-12-31 --name runbooks --yes"},
-		{"new log4j-core <2.17.1", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --yes"},
-		{"new log4j-core <2.17.1 --deadline 2026-12-31 --channel <#C0LOG4J|log4j>", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --channel #C0LOG4J --yes"},
+	// Each preview has the Start button and one opening the form with
+	// what was given (a proposed deadline is the form's own).
+	tests := []struct{ text, button, form string }{
+		{"new CVE-2021-44228 --deadline 2026-12-31", "/campaign new CVE-2021-44228 --deadline 2026-12-31 --yes", "/campaign new CVE-2021-44228 --deadline 2026-12-31 --form"},
+		{"new file:.gitlab-ci.yml --team web --deadline 2027-01-15 --channel #ci", "/campaign new file:.gitlab-ci.yml --deadline 2027-01-15 --channel #ci --team web --yes",
+			"/campaign new file:.gitlab-ci.yml --deadline 2027-01-15 --channel #ci --team web --form"},
+		{"new check:runbook --deadline 2026-12-31 --name runbooks", "/campaign new check:runbook --deadline 2026-12-31 --name runbooks --yes", "/campaign new check:runbook --deadline 2026-12-31 --name runbooks --form"},
+		{"new log4j-core <2.17.1", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --yes", "/campaign new log4j-core <2.17.1 --form"},
+		{"new log4j-core <2.17.1 --deadline 2026-12-31 --channel <#C0LOG4J|log4j>", "/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --channel #C0LOG4J --yes",
+			"/campaign new log4j-core <2.17.1 --deadline 2026-12-31 --channel #C0LOG4J --form"},
 	}
 	for _, tt := range tests {
 		starter.services[0].Service.Team = "t"
@@ -190,8 +194,8 @@ func TestCampaignPreviewButton(t *testing.T) {
 				}
 			}
 		}
-		if len(got) != 1 || got[0] != tt.button {
-			t.Errorf("%s: buttons %q, want %q\n%s", tt.text, got, tt.button, flatten(resp))
+		if len(got) != 2 || got[0] != tt.button || got[1] != tt.form {
+			t.Errorf("%s: buttons %q, want %q and %q\n%s", tt.text, got, tt.button, tt.form, flatten(resp))
 		}
 	}
 }

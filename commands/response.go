@@ -91,6 +91,9 @@ const (
 	FieldSearch = "search"
 	// FieldChannel picks a Slack channel (free text in the shell).
 	FieldChannel = "channel"
+	// FieldDate picks a day; its value is YYYY-MM-DD (free text in the
+	// shell).
+	FieldDate = "date"
 )
 
 // FormField is one question of a form.

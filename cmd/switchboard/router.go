@@ -94,11 +94,11 @@ func newRouter(d deps) *commands.Router {
 		advStore := advisories.NewStore(d.store.Pool())
 		finder := &advisories.Finder{Store: advStore, API: d.osv}
 		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
-		router.Register(commands.Campaign(commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
-			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore}}))
+		commands.RegisterCampaignCommand(router, commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
+			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore}})
 	} else {
 		router.Register(commands.Impact(d.store))
-		router.Register(commands.Campaign(commands.CampaignConfig{}))
+		commands.RegisterCampaignCommand(router, commands.CampaignConfig{})
 	}
 	var registry commands.ServiceRegistry
 	if d.store != nil {
