@@ -73,6 +73,7 @@ func (n *Notifier) tellAll(ctx context.Context, touched map[string][]string) err
 	for name, teams := range touched {
 		errs = append(errs, n.Tell(ctx, name, teams))
 	}
+	errs = append(errs, n.sweepTouched(ctx, touched))
 	return errors.Join(errs...)
 }
 

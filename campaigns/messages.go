@@ -18,8 +18,9 @@ import (
 // the bot implements (rendering u as blocks, with u.Text() as the
 // notification's text; chat.postMessage, chat.update).
 type Poster interface {
-	// PostTeamUpdate posts u to channel and returns the message's ts.
-	PostTeamUpdate(ctx context.Context, channel string, u TeamUpdate) (ts string, err error)
+	// PostTeamUpdate posts u to channel (an id or #name) and returns the
+	// channel's id and the message's ts: what chat.update needs.
+	PostTeamUpdate(ctx context.Context, channel string, u TeamUpdate) (channelID, ts string, err error)
 	// UpdateTeamUpdate replaces the message ts in channel with u.
 	UpdateTeamUpdate(ctx context.Context, channel, ts string, u TeamUpdate) error
 }
@@ -56,6 +57,11 @@ type Notifier struct {
 	// Replica names this process in claims.
 	Replica string
 	Log     *slog.Logger
+	// Announcer posts reminders and final reports; nil: Poster's when it
+	// is one (else none are sent).
+	Announcer Announcer
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
 }
 
 // Tell posts or updates the message of each of teams (nil: every team of
@@ -122,11 +128,14 @@ func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string
 	if err != nil || !ok {
 		return err
 	}
-	ts, err := n.Poster.PostTeamUpdate(ctx, t.SlackChannel, u)
+	channel, ts, err := n.Poster.PostTeamUpdate(ctx, t.SlackChannel, u)
 	if err != nil {
 		return errors.Join(err, n.Store.CampaignMessageNotPosted(ctx, c.ID, team, n.Replica, err.Error()))
 	}
-	return n.Store.CampaignMessagePosted(ctx, catalog.CampaignMessage{CampaignID: c.ID, Team: team, Channel: t.SlackChannel, TS: ts, Hash: hash}, n.Replica)
+	if channel == "" {
+		channel = t.SlackChannel
+	}
+	return n.Store.CampaignMessagePosted(ctx, catalog.CampaignMessage{CampaignID: c.ID, Team: team, Channel: channel, TS: ts, Hash: hash}, n.Replica)
 }
 
 // Text is the update as plain text (Slack mrkdwn): the notification's

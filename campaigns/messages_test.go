@@ -22,7 +22,7 @@ type fakeSlack struct {
 	updates int
 }
 
-func (f *fakeSlack) PostTeamUpdate(_ context.Context, channel string, u campaigns.TeamUpdate) (string, error) {
+func (f *fakeSlack) PostTeamUpdate(_ context.Context, channel string, u campaigns.TeamUpdate) (string, string, error) {
 	text := u.Text()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -30,7 +30,7 @@ func (f *fakeSlack) PostTeamUpdate(_ context.Context, channel string, u campaign
 	ts := fmt.Sprintf("1700000000.%06d", f.n)
 	f.msgs[ts], f.channel[ts] = text, channel
 	f.posts++
-	return ts, nil
+	return channel, ts, nil
 }
 
 func (f *fakeSlack) UpdateTeamUpdate(_ context.Context, channel, ts string, u campaigns.TeamUpdate) error {

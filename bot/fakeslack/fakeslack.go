@@ -57,7 +57,10 @@ type Server struct {
 	channels map[string]Channel
 	calls    []Call
 	ts       int
-	views    int
+	// posted are the messages chat.postMessage posted, by channel/ts:
+	// those chat.update may update.
+	posted map[string]bool
+	views  int
 	// FailNext makes the next n Web API calls fail with the given error
 	// code ("ratelimited", "internal_error").
 	failNext  int
@@ -254,13 +257,36 @@ func (s *Server) answer(method string, c Call) map[string]any {
 	switch method {
 	case "auth.test":
 		return map[string]any{"ok": true, "user_id": "UBOT", "team_id": "TFAKE", "team": "Fake", "bot_id": "BFAKE"}
-	case "chat.postMessage", "chat.update":
+	case "chat.postMessage":
 		ch := get("channel")
 		if ch == "" {
 			return map[string]any{"ok": false, "error": "channel_not_found"}
 		}
+		if name, ok := strings.CutPrefix(ch, "#"); ok {
+			// As Slack: a channel known by name answers with its id.
+			for _, c := range s.channels {
+				if c.Name == name {
+					ch = c.ID
+				}
+			}
+		}
 		s.ts++
-		return map[string]any{"ok": true, "channel": ch, "ts": fmt.Sprintf("1700000000.%06d", s.ts)}
+		ts := fmt.Sprintf("1700000000.%06d", s.ts)
+		if s.posted == nil {
+			s.posted = map[string]bool{}
+		}
+		s.posted[ch+"/"+ts] = true
+		return map[string]any{"ok": true, "channel": ch, "ts": ts}
+	case "chat.update":
+		// As Slack: the message must exist, found by its channel and ts.
+		ch, ts := get("channel"), get("ts")
+		if ch == "" {
+			return map[string]any{"ok": false, "error": "channel_not_found"}
+		}
+		if !s.posted[ch+"/"+ts] {
+			return map[string]any{"ok": false, "error": "message_not_found"}
+		}
+		return map[string]any{"ok": true, "channel": ch, "ts": ts}
 	case "chat.postEphemeral":
 		if get("channel") == "" || get("user") == "" {
 			return map[string]any{"ok": false, "error": "channel_not_found"}

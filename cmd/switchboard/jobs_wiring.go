@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -134,12 +136,21 @@ func addScorecard(w *work, store *catalog.Store, card *scorecard.Card, pd *pager
 // addCampaigns adds the campaigns' jobs (package campaigns): every open
 // campaign evaluated again for a repo's services when its sync stores a
 // change, queued beside the repo's grading, and over the whole catalog
-// every campaigns.EvaluateAllInterval. Call it after addScorecard and
-// before addSync.
-func addCampaigns(w *work, store *catalog.Store) {
+// every campaigns.EvaluateAllInterval; and, when poster is not nil, the
+// teams told and their messages kept up to date after each evaluation,
+// and every campaigns.SweepInterval the teams of a campaign just started
+// told, the reminders due sent and an ended campaign's final report
+// posted (campaign_sweep). Call it after addScorecard and before addSync.
+func addCampaigns(w *work, store *catalog.Store, poster campaigns.Poster, log *slog.Logger) {
 	e := &campaigns.Evaluator{Store: store, Advisories: advisories.NewStore(store.Pool())}
-	addWorker(w, &campaigns.EvaluateWorker{Evaluator: e})
-	addWorker(w, &campaigns.EvaluateAllWorker{Evaluator: e})
+	var n *campaigns.Notifier
+	if poster != nil {
+		n = &campaigns.Notifier{Store: store, Poster: poster, Replica: campaignReplica(), Log: log}
+		addWorker(w, &campaigns.SweepWorker{Notifier: n})
+		addPeriodic(w, campaigns.SweepArgs{}, campaigns.SweepInterval, true)
+	}
+	addWorker(w, &campaigns.EvaluateWorker{Evaluator: e, Notifier: n})
+	addWorker(w, &campaigns.EvaluateAllWorker{Evaluator: e, Notifier: n})
 	addPeriodic(w, campaigns.EvaluateAllArgs{}, campaigns.EvaluateAllInterval, false)
 	prev := w.repoChanged
 	w.repoChanged = func(ctx context.Context, gitlabID int64) error {
@@ -149,4 +160,14 @@ func addCampaigns(w *work, store *catalog.Store) {
 		}
 		return errors.Join(err, campaigns.QueueEvaluate(ctx, gitlabID))
 	}
+}
+
+// campaignReplica names this replica in the campaigns' claims:
+// host:pid:random, unique to the process.
+func campaignReplica() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), rand.Text()[:8])
 }

@@ -305,7 +305,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 			return nil, err
 		}
 	}
-	addCampaigns(w, store)
+	addCampaigns(w, store, b, log)
 	if x.pagerduty != nil {
 		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)

@@ -1,0 +1,4 @@
+package campaigns
+
+// ReminderDue exposes reminderDue to the tests.
+var ReminderDue = reminderDue
