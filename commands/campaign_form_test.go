@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/manifest"
+	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
 // campaignFormRouter is a router with /campaign and its form over a
@@ -184,6 +185,42 @@ func TestCampaignFormSubmit(t *testing.T) {
 			!c.Deadline.Equal(st.want.Deadline) || c.UpdatesChannel != st.want.UpdatesChannel || c.CreatedBy != st.want.CreatedBy ||
 			!slices.Equal(c.Reminders, st.want.Reminders) {
 			t.Errorf("%s: started\n%+v\nwant\n%+v", st.name, c, st.want)
+		}
+	}
+}
+
+// TestScorecardStartsCampaign: a failing check on a service's or a team's
+// scorecard offers a campaign over it (a team's filtered by the team); a
+// card with nothing failed offers none.
+func TestScorecardStartsCampaign(t *testing.T) {
+	e := newScoreEnv(t)
+	e.add(t, "checkout-api", "payments", passing(e.card, scorecard.Values{"runbook": scorecard.Text("")}))
+	e.add(t, "ledger", "payments", passing(e.card, scorecard.Values{"oncall_now": scorecard.UnknownValue(scorecard.KindBool, "PagerDuty did not answer")}))
+	e.add(t, "no-readme", "identity", passing(e.card, scorecard.Values{"readme": scorecard.Bool(false), "runbook": scorecard.Text("")}))
+	e.add(t, "top", "search", passing(e.card, nil))
+	tests := []struct {
+		text   string
+		button string // "": no campaign offered
+	}{
+		{"checkout-api", "button:/campaign new check:runbook"},
+		{"no-readme", "button:/campaign new check:readme"}, // the next level's first
+		{"ledger", ""}, // unknown is not failed
+		{"top", ""},
+		{"@payments", "button:/campaign new check:runbook --team payments"},
+		{"@identity", "button:/campaign new check:readme --team identity"},
+		{"@search", ""},
+	}
+	for _, tt := range tests {
+		_, got := e.run(t, tt.text)
+		if !strings.Contains(got, "H:Scorecard") {
+			t.Fatalf("%s: no scorecard:\n%s", tt.text, got)
+		}
+		n := strings.Count(got, "button:/campaign new")
+		switch {
+		case tt.button == "" && n != 0:
+			t.Errorf("%s: offers a campaign:\n%s", tt.text, got)
+		case tt.button != "" && (n != 1 || !strings.Contains(got, tt.button+"\n") && !strings.HasSuffix(got, tt.button)):
+			t.Errorf("%s: want one %q:\n%s", tt.text, tt.button, got)
 		}
 	}
 }

@@ -461,6 +461,12 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 	if p.Team != nil {
 		buttons = append(buttons, Button{Label: "Team " + shorten(p.Team.Name, 40), Command: "/scorecard @" + p.Team.Name})
 	}
+	// A failing check (the first the next level misses, else the first
+	// failed) can become a campaign over every service failing it.
+	failing := slices.Concat(gr.Missing, gr.Results)
+	if i := slices.IndexFunc(failing, func(r scorecard.Result) bool { return r.Status == scorecard.Failed }); i >= 0 {
+		buttons = append(buttons, Button{Label: "Start a campaign: " + shorten(checkTitle(checks, failing[i].ID), 50), Command: "/campaign new check:" + failing[i].ID})
+	}
 	blocks = append(blocks, &Actions{Buttons: buttons})
 	text := fmt.Sprintf("%s: %s (%d passed, %d failed, %d unknown)", ref, s.LevelName(gr.Level), passed, failed, unknown)
 	return Response{Text: text, Blocks: blocks, Shareable: true}, nil
@@ -645,6 +651,13 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 	blocks = append(blocks, packLines(lines, scorecardMaxBlocks-len(blocks)-2)...)
 	if pick := s.servicePicker(grades, order); pick != nil {
 		blocks = append(blocks, pick)
+	}
+	if len(lifts) > 0 {
+		// The check that would lift most fails somewhere: a campaign over
+		// the team's services failing it.
+		id := checks[lifts[0].Check].ID
+		blocks = append(blocks, &Actions{Buttons: []Button{{Label: "Start a campaign: " + shorten(checks[lifts[0].Check].Title(), 50),
+			Command: "/campaign new check:" + id + " --team " + t.Name}}})
 	}
 	text := fmt.Sprintf("Team %s: %s", t.Name, s.distribution(counts))
 	return Response{Text: text, Blocks: blocks, Shareable: true}
