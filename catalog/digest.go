@@ -319,6 +319,9 @@ type Digest struct {
 	// LevelNames are the scorecard's levels, lowest first
 	// (DigestOptions.LevelNames); nil when not given.
 	LevelNames []string
+	// OverdueCampaigns are the open campaigns past their deadline with
+	// services left, by deadline.
+	OverdueCampaigns []OverdueCampaign
 
 	repos   []digestRepo
 	history []CoverageDay // newest first
@@ -408,6 +411,7 @@ func (d *Digest) ForTeam(team string) *Digest {
 	out.Gaps = keepIf(d.Gaps, func(s ServiceIssue) bool { return is(s.Team) })
 	out.Unread = keepIf(d.Unread, func(u UnreadRepo) bool { return is(u.Team) })
 	out.LevelChanges = keepIf(d.LevelChanges, func(c LevelChange) bool { return is(c.Service.Team) })
+	out.OverdueCampaigns = overdueForTeam(d.OverdueCampaigns, team)
 	key := strings.ToLower(team)
 	out.setHistory(func(c CoverageDay) (Coverage, bool) { cov, ok := c.Teams[key]; return cov, ok })
 	return &out

@@ -42,6 +42,9 @@ func (s *Store) Digest(ctx context.Context, opts DigestOptions) (*Digest, error)
 	if err := s.digestLevelChanges(ctx, d); err != nil {
 		return nil, fmt.Errorf("digest: %w", err)
 	}
+	if err := s.digestOverdueCampaigns(ctx, d); err != nil {
+		return nil, fmt.Errorf("digest: overdue campaigns: %w", err)
+	}
 	return d, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,6 +98,9 @@ func DigestResponse(d *catalog.Digest) Response {
 		if s := levelsSection(d); s != nil {
 			b.add(&Divider{}, s)
 		}
+		if s := overdueCampaignsSection(d); s != nil {
+			b.add(&Divider{}, s)
+		}
 		return Response{Text: digestSummary(d), Blocks: b.blocks}
 	}
 	// The short lists come after the repos but are built first, so that
@@ -118,6 +122,9 @@ func DigestResponse(d *catalog.Digest) Response {
 		tail = append(tail, &Divider{}, s)
 	}
 	if s := levelsSection(d); s != nil {
+		tail = append(tail, &Divider{}, s)
+	}
+	if s := overdueCampaignsSection(d); s != nil {
 		tail = append(tail, &Divider{}, s)
 	}
 	footer := &Context{Text: T(Plain("Register opens "), Code(cmdRegister), Plain(" for the repo; Ignore asks why and leaves it out ("),
@@ -592,4 +599,32 @@ func levelsSection(d *catalog.Digest) *Section {
 		return s
 	}
 	return nil
+}
+
+// overdueCampaignsSection lists the open campaigns past their deadline
+// with how many services each has left (by team in the whole digest).
+func overdueCampaignsSection(d *catalog.Digest) *Section {
+	var lines []Text
+	for _, o := range d.OverdueCampaigns {
+		line := T(Plain("• "), Code(o.Name), Plain(fmt.Sprintf(" %s, due %s: %s left", digestClip(o.Title, 100),
+			o.Deadline.UTC().Format("Mon 2 Jan 2006"), digestPlural(o.Total(), "service", "services"))))
+		if d.Team == "" {
+			teams := make([]string, 0, len(o.Left))
+			for t := range o.Left {
+				teams = append(teams, t)
+			}
+			slices.Sort(teams)
+			var parts []string
+			for _, t := range teams {
+				name := t
+				if name == "" {
+					name = "no team"
+				}
+				parts = append(parts, fmt.Sprintf("%s %d", name, o.Left[t]))
+			}
+			line = append(line, Plain(" ("+digestClip(strings.Join(parts, ", "), 200)+")"))
+		}
+		lines = append(lines, line)
+	}
+	return digestList("Overdue campaigns", lines, T(Code("/campaign list"), Plain(" shows them all")))
 }
