@@ -31,7 +31,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // slackReplicas is a fake Slack, the real bot over it, and n replicas'
@@ -62,7 +62,9 @@ func sweepAll(t *testing.T, ns []*campaigns.Notifier) {
 		var wg sync.WaitGroup
 		errs := make([]error, len(ns))
 		for i, n := range ns {
-			wg.Go(func() { errs[i] = (&campaigns.SweepWorker{Notifier: n}).Work(context.Background(), &river.Job[campaigns.SweepArgs]{}) })
+			wg.Go(func() {
+				errs[i] = (&campaigns.SweepWorker{Notifier: n}).Work(context.Background(), &river.Job[campaigns.SweepArgs]{})
+			})
 		}
 		wg.Wait()
 		for _, err := range errs {
