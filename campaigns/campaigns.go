@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -32,6 +33,13 @@ type Evaluator struct {
 	// Advisories answers advisory conditions; nil: they cannot be
 	// evaluated.
 	Advisories Advisories
+	// QueueSweep, when true, makes Start queue a campaign_sweep right
+	// after storing the campaign, so that its teams are told within
+	// seconds rather than at the next SweepInterval: set it only where
+	// the replicas work campaign_sweep (serve's).
+	QueueSweep bool
+	// Log notes what Start could not queue; nil: slog.Default().
+	Log *slog.Logger
 }
 
 // failing is what keeps one repo of a service from the condition: where
@@ -279,6 +287,18 @@ func (e *Evaluator) Start(ctx context.Context, c catalog.Campaign) (catalog.Camp
 	}
 	if _, err := e.Store.CreateCampaign(ctx, c, services); err != nil {
 		return catalog.CampaignProgress{}, err
+	}
+	// The teams are told right after, by the replica that works the
+	// sweep; should the queueing fail, the next periodic sweep tells them.
+	if !e.QueueSweep {
+		return e.Store.CampaignByName(ctx, c.Name)
+	}
+	if err := QueueSweep(ctx, e.Store.Pool()); err != nil {
+		log := e.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Warn("campaign: teams told at the next sweep", "campaign", c.Name, "err", err)
 	}
 	return e.Store.CampaignByName(ctx, c.Name)
 }

@@ -109,8 +109,14 @@ func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string
 		if m.Hash == hash {
 			return nil
 		}
-		if err := n.Poster.UpdateTeamUpdate(ctx, m.Channel, m.TS, u); err != nil {
+		// One replica updates it: the one that swaps the hash.
+		ok, err := n.Store.SwapCampaignMessageHash(ctx, c.ID, team, m.Hash, hash)
+		if err != nil || !ok {
 			return err
+		}
+		if err := n.Poster.UpdateTeamUpdate(ctx, m.Channel, m.TS, u); err != nil {
+			_, serr := n.Store.SwapCampaignMessageHash(ctx, c.ID, team, hash, m.Hash)
+			return errors.Join(err, serr)
 		}
 		return n.Store.CampaignMessageUpdated(ctx, c.ID, team, hash)
 	}

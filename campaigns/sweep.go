@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/charts"
@@ -80,6 +82,20 @@ func (SweepArgs) Kind() string { return "campaign_sweep" }
 // InsertOpts implements river.JobArgsWithInsertOpts: one at a time.
 func (SweepArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}}
+}
+
+// QueueSweep queues a campaign_sweep now, through an insert-only River
+// client over pool (Start calls it: the teams of a campaign just started
+// are told within seconds, not at the next SweepInterval).
+func QueueSweep(ctx context.Context, pool *pgxpool.Pool) error {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return fmt.Errorf("queue campaign sweep: %w", err)
+	}
+	if _, err := client.Insert(ctx, SweepArgs{}, nil); err != nil {
+		return fmt.Errorf("queue campaign sweep: %w", err)
+	}
+	return nil
 }
 
 // SweepWorker works SweepArgs.

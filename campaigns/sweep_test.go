@@ -92,13 +92,20 @@ func posts(fs *fakeslack.Server, method string) (channels, texts []string) {
 func TestThroughTheBot(t *testing.T) {
 	store := seed(t, 100)
 	ctx := context.Background()
-	e := &campaigns.Evaluator{Store: store}
+	e := &campaigns.Evaluator{Store: store, QueueSweep: true}
 	ci := campaign("ci", catalog.CampaignCondition{Kind: catalog.ConditionFile, FileGlob: ".gitlab-ci.yml"})
 	ci.Deadline = time.Now().Add(30 * 24 * time.Hour).Truncate(time.Hour)
 	ci.UpdatesChannel = "#campaign-updates"
 	ci.Reminders = []time.Duration{7 * 24 * time.Hour, 24 * time.Hour}
 	if _, err := e.Start(ctx, ci); err != nil {
 		t.Fatal(err)
+	}
+	var queued int
+	if err := store.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'campaign_sweep'`).Scan(&queued); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 1 {
+		t.Errorf("after the start: %d campaign_sweep jobs queued, want 1 (the teams told right after)", queued)
 	}
 	clk := &clock{t: time.Now()}
 	fs, ns := slackReplicas(t, store, 2, clk)
@@ -140,9 +147,17 @@ func TestThroughTheBot(t *testing.T) {
 	if _, err := store.Pool().Exec(ctx, `INSERT INTO repo_files (repo_id, path) SELECT id, '.gitlab-ci.yml' FROM repos WHERE gitlab_id = 7`); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range ns {
+	var wg sync.WaitGroup
+	errs := make([]error, len(ns))
+	for i, n := range ns {
 		w := &campaigns.EvaluateWorker{Evaluator: e, Notifier: n}
-		if err := w.Work(ctx, &river.Job[campaigns.EvaluateArgs]{Args: campaigns.EvaluateArgs{ProjectID: 7}}); err != nil {
+		wg.Go(func() {
+			errs[i] = w.Work(ctx, &river.Job[campaigns.EvaluateArgs]{Args: campaigns.EvaluateArgs{ProjectID: 7}})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

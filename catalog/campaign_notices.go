@@ -38,3 +38,16 @@ func (s *Store) CampaignNoticeFailed(ctx context.Context, campaignID int64, kind
 	}
 	return nil
 }
+
+// SwapCampaignMessageHash sets the text hash of team's posted message
+// about the campaign to to when it is from: true for the one caller that
+// swapped it, which then updates the message in Slack (and swaps back
+// should that fail), so that two replicas do not both update it.
+func (s *Store) SwapCampaignMessageHash(ctx context.Context, campaignID int64, team, from, to string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE campaign_messages SET hash = $4
+		WHERE campaign_id = $1 AND team = $2 AND hash = $3 AND ts <> ''`, campaignID, team, from, to)
+	if err != nil {
+		return false, fmt.Errorf("message of campaign %d to %s: swap its hash: %w", campaignID, team, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
