@@ -123,7 +123,8 @@ func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string
 	t, err := n.Store.FindTeam(ctx, team)
 	if errors.Is(err, catalog.ErrNotFound) || err == nil && t.SlackChannel == "" {
 		if n.Log != nil {
-			n.Log.Info("campaign: team has no channel", "campaign", c.Name, "team", team)
+			// Debug: the sweep asks again every minute.
+			n.Log.Debug("campaign: team has no channel", "campaign", c.Name, "team", team)
 		}
 		return nil
 	}
