@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,9 @@ func (b *Bot) PostTeamUpdate(ctx context.Context, channel string, u campaigns.Te
 func (b *Bot) UpdateTeamUpdate(ctx context.Context, channel, ts string, u campaigns.TeamUpdate) error {
 	if _, _, _, err := b.cfg.API.UpdateMessageContext(ctx, channel, ts, messageOptions(teamUpdateResponse(u, false))...); err != nil {
 		b.metrics.slackError("chat.update")
+		if code := slackError(err); code == "message_not_found" || code == "channel_not_found" {
+			err = errors.Join(campaigns.ErrMessageGone, err)
+		}
 		return fmt.Errorf("update campaign %s message %s of %s in %s: %w", u.Campaign.Name, ts, u.Team, channel, err)
 	}
 	return nil

@@ -25,6 +25,11 @@ type Poster interface {
 	UpdateTeamUpdate(ctx context.Context, channel, ts string, u TeamUpdate) error
 }
 
+// ErrMessageGone is what a Poster's UpdateTeamUpdate wraps when the
+// message is no longer there (deleted, or its channel): the team's
+// message is posted again.
+var ErrMessageGone = errors.New("the message is gone")
+
 // TeamUpdate is what a team's message about a campaign says: the
 // campaign, and the team's services in it (by name) with what to change.
 type TeamUpdate struct {
@@ -115,6 +120,15 @@ func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string
 			return err
 		}
 		if err := n.Poster.UpdateTeamUpdate(ctx, m.Channel, m.TS, u); err != nil {
+			if errors.Is(err, ErrMessageGone) {
+				if n.Log != nil {
+					n.Log.Info("campaign: team's message gone, posting it again", "campaign", c.Name, "team", team, "err", err)
+				}
+				if err := n.Store.CampaignMessageGone(ctx, c.ID, team, m.TS); err != nil {
+					return err
+				}
+				return n.tellTeam(ctx, c, team, services, catalog.CampaignMessage{})
+			}
 			_, serr := n.Store.SwapCampaignMessageHash(ctx, c.ID, team, hash, m.Hash)
 			return errors.Join(err, serr)
 		}

@@ -38,7 +38,7 @@ func (f *fakeSlack) UpdateTeamUpdate(_ context.Context, channel, ts string, u ca
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.channel[ts] != channel {
-		return fmt.Errorf("message_not_found: %s in %s", ts, channel)
+		return fmt.Errorf("message_not_found: %s in %s: %w", ts, channel, campaigns.ErrMessageGone)
 	}
 	f.msgs[ts] = text
 	f.updates++
@@ -128,5 +128,44 @@ func TestTeamMessages(t *testing.T) {
 	if slack.posts != 3 || slack.updates != 1 || len(got) != 1 ||
 		!strings.Contains(got[0], "team-7 has 9 of 10 services left:") || !strings.Contains(got[0], "Done: `svc-7`") {
 		t.Errorf("after svc-7's fix: posts %d, updates %d, #team-7 %q", slack.posts, slack.updates, got)
+	}
+}
+
+// TestTeamMessageGone: a team's message deleted in Slack is posted again
+// at its next change, not updated in vain.
+func TestTeamMessageGone(t *testing.T) {
+	store := seed(t, 100)
+	ctx := context.Background()
+	e := &campaigns.Evaluator{Store: store}
+	if _, err := e.Start(ctx, campaign("ci", catalog.CampaignCondition{Kind: catalog.ConditionFile, FileGlob: ".gitlab-ci.yml"})); err != nil {
+		t.Fatal(err)
+	}
+	slack := &fakeSlack{msgs: map[string]string{}, channel: map[string]string{}}
+	n := &campaigns.Notifier{Store: store, Poster: slack, Replica: "r1"}
+	if err := n.Tell(ctx, "ci", nil); err != nil {
+		t.Fatal(err)
+	}
+	slack.mu.Lock()
+	for ts, c := range slack.channel {
+		if c == "#team-7" {
+			delete(slack.channel, ts)
+			delete(slack.msgs, ts)
+		}
+	}
+	slack.mu.Unlock()
+	if _, err := store.Pool().Exec(ctx, `INSERT INTO repo_files (repo_id, path) SELECT id, '.gitlab-ci.yml' FROM repos WHERE gitlab_id = 7`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ReevaluateProject(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := n.Tell(ctx, "ci", []string{"team-7"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := slack.inChannel("#team-7")
+	if slack.posts != 4 || slack.updates != 0 || len(got) != 1 || !strings.Contains(got[0], "team-7 has 9 of 10 services left") {
+		t.Errorf("after the message was deleted: posts %d, updates %d, #team-7 %q; want it posted again", slack.posts, slack.updates, got)
 	}
 }

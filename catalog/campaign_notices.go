@@ -51,3 +51,14 @@ func (s *Store) SwapCampaignMessageHash(ctx context.Context, campaignID int64, t
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// CampaignMessageGone forgets team's posted message ts about the campaign
+// (deleted in Slack): it may be claimed and posted again.
+func (s *Store) CampaignMessageGone(ctx context.Context, campaignID int64, team, ts string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE campaign_messages SET channel = '', ts = '', hash = '', claimed_by = '', claimed_at = NULL,
+		last_error = 'message gone'
+		WHERE campaign_id = $1 AND team = $2 AND ts = $3`, campaignID, team, ts); err != nil {
+		return fmt.Errorf("message of campaign %d to %s gone: %w", campaignID, team, err)
+	}
+	return nil
+}
