@@ -713,6 +713,20 @@ func (c *campaignCommand) submit(ctx context.Context, req Request, state string,
 			errs["question"] = err.Error() + "."
 		}
 	}
+	if finder, ok := c.cfg.Store.(teamFinder); ok {
+		var unknown []string
+		for _, t := range a.teams {
+			_, err := finder.FindTeam(ctx, t)
+			if errors.Is(err, catalog.ErrNotFound) {
+				unknown = append(unknown, t)
+			} else if err != nil {
+				return FormResult{}, fmt.Errorf("campaign form: team %s: %w", t, err)
+			}
+		}
+		if len(unknown) > 0 {
+			errs["teams"] = fmt.Sprintf("No team %s in the catalog: give teams by their name, comma-separated.", strings.Join(unknown, ", "))
+		}
+	}
 	if len(a.title) > 150 {
 		errs["title"] = fmt.Sprintf("At most 150 characters (this has %d).", len(a.title))
 	}
@@ -738,6 +752,12 @@ func (c *campaignCommand) submit(ctx context.Context, req Request, state string,
 		return FormResult{}, fmt.Errorf("campaign form: %w", err)
 	}
 	return FormResult{Response: resp}, nil
+}
+
+// teamFinder is the catalog's lookup of a team by name, which the form
+// checks its teams with when the store has it (catalog.Store does).
+type teamFinder interface {
+	FindTeam(ctx context.Context, name string) (catalog.Team, error)
 }
 
 // listOf splits a comma- or space-separated list.

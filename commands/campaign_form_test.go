@@ -120,6 +120,7 @@ func TestCampaignFormSubmit(t *testing.T) {
 		{"reminder zero", with("reminders", "0d"), map[string]string{"reminders": `"0d" is not a whole number`}},
 		{"reminder twice", with("reminders", "1d,24h"), map[string]string{"reminders": `"24h" is given twice`}},
 		{"long title", with("title", strings.Repeat("x", 151)), map[string]string{"title": "At most 150 characters"}},
+		{"unknown teams", with("teams", "payments, nope,zilch"), map[string]string{"teams": "No team nope, zilch in the catalog"}},
 		{"every error at once", with("question", "", "deadline", "", "reminders", "soon"), map[string]string{"question": "Say what", "deadline": "Choose the day", "reminders": `"soon" wants a unit`}},
 	}
 	r, starter := campaignFormRouter(t)
