@@ -213,10 +213,17 @@ func TestCampaignEndToEnd(t *testing.T) {
 		t.Fatalf("views.open: %+v", opened)
 	}
 	view := opened[0].JSON["view"].(map[string]any)
-	if s := callText(opened[0]); view["callback_id"] != "campaign-new" || !strings.Contains(s, `"initial_value":"CVE-2021-44228"`) || !strings.Contains(s, `"datepicker"`) {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	s := callText(opened[0])
+	for _, want := range []string{`"initial_value":"CVE-2021-44228"`, `"initial_value":"Fix CVE-2021-44228"`, `"initial_value":"7d,1d"`,
+		`"type":"datepicker"`, `"initial_date":"` + today.AddDate(0, 0, 30).Format(time.DateOnly) + `"`, `"type":"conversations_select"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("modal lacks %s", want)
+		}
+	}
+	if view["callback_id"] != "campaign-new" || len(view["blocks"].([]any)) != 8 {
 		t.Fatalf("modal: %s", s)
 	}
-	today := time.Now().UTC().Truncate(24 * time.Hour)
 	deadline := today.AddDate(0, 0, 3).Format(time.DateOnly)
 	values := map[string]any{
 		"title":     map[string]any{"title": map[string]any{"type": "plain_text_input", "value": "Log4Shell"}},
