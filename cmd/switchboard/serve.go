@@ -270,6 +270,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if x.standards != nil && len(x.standards.Campaigns.AllowedUsergroups) > 0 {
 		d.campaignPolicy = directory.PagePolicy(x.standards.Campaigns.AllowedUsergroups)
 	}
+	d.campaignSweeps = true // serve's replicas work campaign_sweep
 	router := newRouter(d)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
