@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/campaigns"
-	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 )
 
@@ -76,17 +75,7 @@ func (b *Bot) PostReport(ctx context.Context, channel string, r campaigns.Report
 // says how long is left first.
 func teamUpdateResponse(u campaigns.TeamUpdate, reminder bool) commands.Response {
 	c := u.Campaign
-	var open, done, wontfix []catalog.CampaignService
-	for _, cs := range u.Services {
-		switch cs.Status {
-		case catalog.CampaignOpen:
-			open = append(open, cs)
-		case catalog.CampaignDone:
-			done = append(done, cs)
-		case catalog.CampaignWontFix:
-			wontfix = append(wontfix, cs)
-		}
-	}
+	open, done, wontfix := u.ByStatus()
 	blocks := []commands.Block{&commands.Header{Text: c.Title}}
 	text := u.Text()
 	if reminder {

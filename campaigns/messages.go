@@ -164,25 +164,15 @@ func (n *Notifier) tellTeam(ctx context.Context, c catalog.Campaign, team string
 // services left, each with what to change, then those done and those the
 // team will not fix.
 func (u TeamUpdate) Text() string {
-	c, team, services := u.Campaign, u.Team, u.Services
-	var open, done, wontfix []catalog.CampaignService
-	for _, cs := range services {
-		switch cs.Status {
-		case catalog.CampaignOpen:
-			open = append(open, cs)
-		case catalog.CampaignDone:
-			done = append(done, cs)
-		case catalog.CampaignWontFix:
-			wontfix = append(wontfix, cs)
-		}
-	}
+	c, team := u.Campaign, u.Team
+	open, done, wontfix := u.ByStatus()
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s* (campaign `%s`: %s), due %s\n", c.Title, c.Name, c.Condition, c.Deadline.UTC().Format("Mon 2 Jan 2006"))
 	switch {
 	case len(open) == 0:
 		fmt.Fprintf(&b, "All of %s's services are done. Thank you!\n", team)
 	default:
-		fmt.Fprintf(&b, "%s has %d of %d services left:\n", team, len(open), len(services))
+		fmt.Fprintf(&b, "%s has %d of %d services left:\n", team, len(open), len(u.Services))
 	}
 	for _, cs := range open {
 		fmt.Fprintf(&b, "• `%s`", cs.Service.Ref())
@@ -208,4 +198,20 @@ func (u TeamUpdate) Text() string {
 		fmt.Fprintf(&b, "Won't fix: `%s` (%s)\n", cs.Service.Ref(), cs.Reason)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// ByStatus splits the team's services into those left to fix, those done
+// and those it will not fix, each in the order given.
+func (u TeamUpdate) ByStatus() (open, done, wontfix []catalog.CampaignService) {
+	for _, cs := range u.Services {
+		switch cs.Status {
+		case catalog.CampaignOpen:
+			open = append(open, cs)
+		case catalog.CampaignDone:
+			done = append(done, cs)
+		case catalog.CampaignWontFix:
+			wontfix = append(wontfix, cs)
+		}
+	}
+	return open, done, wontfix
 }
