@@ -290,15 +290,10 @@ func (e *Evaluator) Start(ctx context.Context, c catalog.Campaign) (catalog.Camp
 	}
 	// The teams are told right after, by the replica that works the
 	// sweep; should the queueing fail, the next periodic sweep tells them.
-	if !e.QueueSweep {
-		return e.Store.CampaignByName(ctx, c.Name)
-	}
-	if err := QueueSweep(ctx, e.Store.Pool()); err != nil {
-		log := e.Log
-		if log == nil {
-			log = slog.Default()
+	if e.QueueSweep {
+		if err := QueueSweep(ctx, e.Store.Pool()); err != nil {
+			cmp.Or(e.Log, slog.Default()).Warn("campaign: teams told at the next sweep", "campaign", c.Name, "err", err)
 		}
-		log.Warn("campaign: teams told at the next sweep", "campaign", c.Name, "err", err)
 	}
 	return e.Store.CampaignByName(ctx, c.Name)
 }
