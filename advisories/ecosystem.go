@@ -76,12 +76,10 @@ func OSVEcosystem(eco string) (string, bool) {
 func NameKey(ecosystem, name string) string {
 	name = strings.TrimSpace(name)
 	if osv, _ := OSVEcosystem(ecosystem); osv == OSVPyPI {
-		return pypiName.ReplaceAllString(strings.ToLower(name), "-")
+		return depfile.PEP503(name)
 	}
 	return strings.ToLower(name)
 }
-
-var pypiName = regexp.MustCompile(`[-_.]+`)
 
 // VersionError is a version that an ecosystem's ordering cannot read: a
 // range ("^1.2.0", "[1.0,2.0)"), an unresolved property ("${log4j.version}"),

@@ -202,7 +202,7 @@ func SelectGraph(paths []string) []string {
 // depKey names a package for matching a manifest with its lockfile.
 func depKey(d Dependency) string {
 	if d.Ecosystem == PyPI {
-		return pep503(d.Name)
+		return PEP503(d.Name)
 	}
 	return strings.ToLower(d.Name)
 }

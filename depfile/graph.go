@@ -248,10 +248,11 @@ func (g *graph) reach(from []int) []bool {
 	return reached
 }
 
-// pep503 normalises a Python distribution name as PEP 503 does, so that
-// "Flask_Cors" in one file finds "flask-cors" in another.
 var pep503Sep = regexp.MustCompile(`[-_.]+`)
 
-func pep503(name string) string {
+// PEP503 normalises a Python distribution name as PEP 503 does (case, and
+// runs of "-", "_", "."), so that "Flask_Cors" in one file finds
+// "flask-cors" in another.
+func PEP503(name string) string {
 	return strings.ToLower(pep503Sep.ReplaceAllString(name, "-"))
 }

@@ -33,11 +33,11 @@ func parsePoetryLock(file string, data []byte, manifest []Dependency) (parsed, e
 	byName := map[string]int{}
 	for _, d := range deps {
 		i := g.add(d)
-		byName[pep503(d.Name)] = i
+		byName[PEP503(d.Name)] = i
 	}
 	for i, p := range lock.Package {
 		for _, r := range slices.Sorted(maps.Keys(p.Dependencies)) {
-			if to, ok := byName[pep503(r)]; ok {
+			if to, ok := byName[PEP503(r)]; ok {
 				g.edge(i, to)
 			}
 		}
@@ -50,7 +50,7 @@ func parsePoetryLock(file string, data []byte, manifest []Dependency) (parsed, e
 func pyGraph(g *graph, byName map[string]int, manifest []Dependency, manifestName string) parsed {
 	p := parsed{graph: GraphPaths}
 	g.rootManifest(manifest, func(m Dependency) int {
-		if i, ok := byName[pep503(m.Name)]; ok {
+		if i, ok := byName[PEP503(m.Name)]; ok {
 			return i
 		}
 		return -1
@@ -207,11 +207,11 @@ func parsePipfileLock(file string, data []byte, manifest []Dependency) (parsed, 
 	}
 	direct := map[string]bool{}
 	for _, m := range manifest {
-		direct[pep503(m.Name)] = true
+		direct[PEP503(m.Name)] = true
 	}
 	for i := range deps {
 		// Pipfile.lock's own "develop" says dev; no more to inherit.
-		deps[i].Direct = direct[pep503(deps[i].Name)]
+		deps[i].Direct = direct[PEP503(deps[i].Name)]
 	}
 	return parsed{deps: deps, graph: GraphDirect, note: "Pipfile.lock does not record which package requires which"}, nil
 }
@@ -278,10 +278,10 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 			line = lines[i]
 		}
 		node[i] = g.add(Dependency{Ecosystem: PyPI, Name: p.Name, Version: p.Version, File: file, Line: line})
-		byName[pep503(p.Name)] = append(byName[pep503(p.Name)], node[i])
+		byName[PEP503(p.Name)] = append(byName[PEP503(p.Name)], node[i])
 	}
 	find := func(d uvDep) int {
-		cands := byName[pep503(d.Name)]
+		cands := byName[PEP503(d.Name)]
 		for _, c := range cands {
 			if d.Version == "" || g.deps[c].Version == d.Version {
 				return c
@@ -292,7 +292,7 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 	ownName := map[string]bool{}
 	for i, p := range lock.Package {
 		if node[i] < 0 {
-			ownName[pep503(p.Name)] = true
+			ownName[PEP503(p.Name)] = true
 		}
 	}
 	scopes := map[int]string{}
@@ -301,7 +301,7 @@ func parseUVLock(file string, data []byte) (parsed, error) {
 	link := func(from int, ds []uvDep, scope string) {
 		for _, d := range ds {
 			to := find(d)
-			if to < 0 && !ownName[pep503(d.Name)] && unresolved == nil {
+			if to < 0 && !ownName[PEP503(d.Name)] && unresolved == nil {
 				line, of := 1, "the project"
 				if from >= 0 {
 					line, of = g.deps[from].Line, g.deps[from].Name+"@"+g.deps[from].Version

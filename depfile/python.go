@@ -46,7 +46,7 @@ func parseRequirementsGraph(file string, data []byte) (parsed, error) {
 	var g graph
 	byName := map[string]int{}
 	for _, d := range deps {
-		byName[pep503(d.Name)] = g.add(d)
+		byName[PEP503(d.Name)] = g.add(d)
 	}
 	for i := range deps {
 		if len(via[i]) == 0 {
@@ -61,7 +61,7 @@ func parseRequirementsGraph(file string, data []byte) (parsed, error) {
 				if j := strings.IndexAny(v, " ["); j > 0 {
 					name = v[:j]
 				}
-				if from, ok := byName[pep503(name)]; ok {
+				if from, ok := byName[PEP503(name)]; ok {
 					g.edge(from, i)
 				}
 			}
