@@ -36,7 +36,7 @@ func parsePom(file string, data []byte) ([]Dependency, error) {
 	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Entity = xml.HTMLEntity
-	dec.CharsetReader = charsetReader
+	dec.CharsetReader = CharsetReader
 
 	var (
 		stack   []string // local names of the open elements
@@ -269,9 +269,10 @@ func (p *pom) lookup(name string) (string, bool) {
 	return "", false
 }
 
-// charsetReader lets POMs declare ISO-8859-1 (common in old projects);
-// other declared encodings are read as UTF-8, which is right for ASCII.
-func charsetReader(charset string, input io.Reader) (io.Reader, error) {
+// CharsetReader, an xml.Decoder's CharsetReader, lets POMs declare
+// ISO-8859-1 (common in old projects); other declared encodings are read as
+// UTF-8, which is right for ASCII.
+func CharsetReader(charset string, input io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
 	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "windows-1252", "cp1252":
 		b, err := io.ReadAll(input)

@@ -545,7 +545,7 @@ func (w *sbomWalker) cdxComponent(doc *sbomDoc, own bool) error {
 // that requires them.
 func readCycloneDXXML(file string, data []byte) (sbomDoc, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.CharsetReader = charsetReader
+	dec.CharsetReader = CharsetReader
 	doc := sbomDoc{format: "CycloneDX"}
 	x := &xmlWalker{file: file, data: data, dec: dec}
 	sawRoot := false

@@ -98,9 +98,8 @@ func parsePOM(file string, data []byte) (*pom, error) {
 	lines := depfile.NewLineIndex(data)
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
-	// Encodings other than UTF-8 (ISO-8859-1 POMs exist) are read as is:
-	// the elements that matter are ASCII.
-	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	// ISO-8859-1 POMs exist: read them as depfile does.
+	dec.CharsetReader = depfile.CharsetReader
 	fail := func(err error) (*pom, error) {
 		line := lines.Line(int(dec.InputOffset()))
 		var se *xml.SyntaxError
