@@ -3,25 +3,15 @@ package reposync_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
-	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
-	"github.com/switchboard-dev/switchboard/internal/pgtest"
-	"github.com/switchboard-dev/switchboard/maven"
-	"github.com/switchboard-dev/switchboard/maven/fakemaven"
-	"github.com/switchboard-dev/switchboard/reposync"
-	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // Whole files that a cut or a slip makes malformed.
@@ -127,28 +117,7 @@ func TestMalformedFilesThroughSync(t *testing.T) {
 			CreatedAt: now.Add(-time.Hour), LastActivity: now.Add(-time.Hour),
 			Files: map[string][]byte{"catalog-info.yaml": []byte(strings.ReplaceAll(shopDescriptor, "shop", fmt.Sprintf("svc-%d", i))), tt.file: []byte(tt.content)}})
 	}
-	fake := fakegitlab.New(org, fakegitlab.Options{Token: token})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	fake.SetURL(srv.URL)
-	client, err := gitlab.New(gitlab.Config{BaseURL: srv.URL, Token: token, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, RetryMax: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mvnSrv := httptest.NewServer(fakemaven.New(os.DirFS("../maven/testdata/repo")))
-	t.Cleanup(mvnSrv.Close)
-	remote, err := maven.NewRemote([]maven.RemoteRepo{{URL: mvnSrv.URL}}, mvnSrv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	store := catalog.NewStore(pool, nil)
-	syncer := reposync.New(client, store, reposync.Options{Rules: standards.Default().Rules(), Workers: 4,
-		Maven: &maven.Resolver{Repo: &maven.Cached{Repo: remote, Store: maven.NewStore(pool)}}})
+	_, pool, store, syncer := mavenSync(t, org, 4)
 	sum, err := syncer.Run(ctx, time.Time{})
 	if err != nil || sum.Failed != 0 || sum.Seen != len(tests) {
 		t.Fatalf("sync: %v, seen %d, failures %v", err, sum.Seen, sum.Failures)

@@ -123,6 +123,36 @@ func depFile(t *testing.T, pool *pgxpool.Pool, repo, file string) catalog.Depend
 	return f
 }
 
+// mavenSync serves org from a fake GitLab and syncs it with workers
+// workers and a Maven resolver over ../maven/testdata/repo through the
+// POM cache.
+func mavenSync(t *testing.T, org *fakegitlab.Org, workers int) (*fakegitlab.Server, *pgxpool.Pool, *catalog.Store, *reposync.Syncer) {
+	t.Helper()
+	fake := fakegitlab.New(org, fakegitlab.Options{Token: token})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	fake.SetURL(srv.URL)
+	client, err := gitlab.New(gitlab.Config{BaseURL: srv.URL, Token: token, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, RetryMax: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mvnSrv := httptest.NewServer(fakemaven.New(os.DirFS("../maven/testdata/repo")))
+	t.Cleanup(mvnSrv.Close)
+	remote, err := maven.NewRemote([]maven.RemoteRepo{{URL: mvnSrv.URL}}, mvnSrv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := catalog.NewStore(pool, nil)
+	syncer := reposync.New(client, store, reposync.Options{Rules: standards.Default().Rules(), Workers: workers,
+		Maven: &maven.Resolver{Repo: &maven.Cached{Repo: remote, Store: maven.NewStore(pool)}}})
+	return fake, pool, store, syncer
+}
+
 // TestMavenResolved: with a resolver, every pom.xml is resolved over the
 // repo's POMs (parent by relativePath) and a Maven repository: transitive
 // dependencies are stored with their chain; a partial graph keeps what
@@ -144,28 +174,7 @@ func TestMavenResolved(t *testing.T) {
 	add(2, "acme/lonely", map[string]string{"pom.xml": missingPOM})
 	add(3, "acme/broken", map[string]string{"pom.xml": brokenPOM})
 
-	fake := fakegitlab.New(org, fakegitlab.Options{Token: token})
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	fake.SetURL(srv.URL)
-	client, err := gitlab.New(gitlab.Config{BaseURL: srv.URL, Token: token, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, RetryMax: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mvnSrv := httptest.NewServer(fakemaven.New(os.DirFS("../maven/testdata/repo")))
-	t.Cleanup(mvnSrv.Close)
-	remote, err := maven.NewRemote([]maven.RemoteRepo{{URL: mvnSrv.URL}}, mvnSrv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	store := catalog.NewStore(pool, nil)
-	syncer := reposync.New(client, store, reposync.Options{Rules: standards.Default().Rules(), Workers: 2,
-		Maven: &maven.Resolver{Repo: &maven.Cached{Repo: remote, Store: maven.NewStore(pool)}}})
+	fake, pool, _, syncer := mavenSync(t, org, 2)
 
 	if sum, err := syncer.Run(ctx, time.Time{}); err != nil || sum.Failed != 0 {
 		t.Fatalf("sync: %v, failures %v", err, sum.Failures)
