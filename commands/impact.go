@@ -487,10 +487,10 @@ func withEntries(ctx context.Context, idx ImpactIndex, rows []impactRow) error {
 	return nil
 }
 
-// teamOf is the team a hit is listed under: its services' first owner;
-// "" when none.
-func teamOf(h *catalog.ImpactHit) string {
-	for _, s := range h.Services {
+// teamOf is the team a repo (a hit's, a gap's) is listed under: the
+// first owner of its services; "" when none.
+func teamOf(services []catalog.Service) string {
+	for _, s := range services {
 		if s.Team != "" {
 			return s.Team
 		}
@@ -514,7 +514,7 @@ func sortByTeam(rows []impactRow) {
 	teams := make([]string, len(rows))
 	rank := map[string]int{}
 	for i := range rows {
-		teams[i] = teamOf(rows[i].hit)
+		teams[i] = teamOf(rows[i].hit.Services)
 		rank[teams[i]] = 0
 	}
 	names := make([]string, 0, len(rank))
@@ -616,7 +616,7 @@ func impactResponse(a impactAnswer) Response {
 	}
 	byTeam := map[string]*teamPart{}
 	for i, r := range a.rows {
-		team := teamOf(r.hit)
+		team := teamOf(r.hit.Services)
 		tp := byTeam[team]
 		if tp == nil {
 			tp = &teamPart{repos: map[string]bool{}, svcs: map[string]bool{}, indirect: map[string]bool{}}
@@ -664,8 +664,7 @@ func impactResponse(a impactAnswer) Response {
 		}
 		sec.add(T(Bold(title), Plain(count)))
 		for _, i := range rows {
-			_, l := impactLine(a.rows[i], a.files)
-			sec.add(l)
+			sec.add(impactLine(a.rows[i], a.files))
 		}
 	}
 	blocks = append(blocks, sec.flush()...)
@@ -687,7 +686,7 @@ func impactResponse(a impactAnswer) Response {
 				sec.add(T(Plain(fmt.Sprintf("…and %d more", len(a.unknown)-20))))
 				break
 			}
-			_, line := impactLine(r, false)
+			line := impactLine(r, false)
 			if r.why != "" && r.hit.Dependency.Version != "" {
 				line = append(line, Plain(" ("+r.why+")"))
 			}
@@ -802,15 +801,7 @@ func gapUnread(g catalog.RepoGap) bool {
 
 // gapLine renders a repo with an incomplete graph and why.
 func gapLine(g catalog.RepoGap) Text {
-	line := T(Plain("• "))
-	if len(g.Services) > 0 {
-		var names []string
-		for _, s := range g.Services {
-			names = append(names, s.Ref())
-		}
-		line = append(line, Bold(strings.Join(names, ", ")), Plain(" — "))
-	}
-	line = append(line, Link(g.Repo.Path, g.Repo.WebURL))
+	line := repoLead(g.Services, g.Repo)
 	for i, f := range g.Files {
 		if i == 3 {
 			line = append(line, Plain(fmt.Sprintf("; and %d more files", len(g.Files)-3)))
@@ -828,31 +819,18 @@ func gapLine(g catalog.RepoGap) Text {
 // impactLine renders one hit: service (or repo), version, file and line,
 // direct or the chain that brings it in, and for an advisory the version
 // to move to.
-func impactLine(r impactRow, files bool) (team string, line Text) {
+func impactLine(r impactRow, files bool) Text {
 	h := r.hit
-	line = T(Plain("• "))
-	team = teamOf(h)
-	if len(h.Services) > 0 {
-		var names []string
-		for _, s := range h.Services {
-			names = append(names, s.Ref())
-		}
-		line = append(line, Bold(strings.Join(names, ", ")), Plain(" — "))
-	}
-	line = append(line, Link(h.Repo.Path, h.Repo.WebURL))
+	line := repoLead(h.Services, h.Repo)
 	if files {
-		return team, append(line, Plain(" "), Code(h.File))
+		return append(line, Plain(" "), Code(h.File))
 	}
 	d := h.Dependency
 	v := d.Version
 	if v == "" {
 		v = "version not declared"
 	}
-	at := d.File
-	if d.Line > 0 {
-		at = fmt.Sprintf("%s:%d", d.File, d.Line)
-	}
-	line = append(line, Plain(" "), Code(v), Plain(" in "+at))
+	line = append(line, Plain(" "), Code(v), Plain(" in "+fileLine(d.File, d.Line)))
 	switch {
 	case d.Direct:
 		line = append(line, Plain(" (direct"+scopeOf(d)+")"))
@@ -868,10 +846,7 @@ func impactLine(r impactRow, files bool) (team string, line Text) {
 		// The first step is the direct dependency: where it is
 		// declared is the line to change.
 		if e := r.entry; e.File != "" {
-			steps[0] += " at " + e.File
-			if e.Line > 0 {
-				steps[0] += fmt.Sprintf(":%d", e.Line)
-			}
+			steps[0] += " at " + fileLine(e.File, e.Line)
 		}
 		line = append(line, Plain(" (via "+strings.Join(steps, " → ")+scopeOf(d)+")"))
 	case h.From.Graph == catalog.GraphDirect:
@@ -894,7 +869,34 @@ func impactLine(r impactRow, files bool) (team string, line Text) {
 	if h.From.Note != "" {
 		line = append(line, Plain(" ["+h.From.Note+"]"))
 	}
-	return team, line
+	return line
+}
+
+// repoLead begins a line about a repo: "• ", the services living in it
+// (when any), and a link to it.
+func repoLead(services []catalog.Service, repo catalog.Repo) Text {
+	line := T(Plain("• "))
+	if len(services) > 0 {
+		line = append(line, Bold(strings.Join(serviceRefs(services), ", ")), Plain(" — "))
+	}
+	return append(line, Link(repo.Path, repo.WebURL))
+}
+
+// serviceRefs are the services' references (Service.Ref), in order.
+func serviceRefs(services []catalog.Service) []string {
+	refs := make([]string, len(services))
+	for i, s := range services {
+		refs[i] = s.Ref()
+	}
+	return refs
+}
+
+// fileLine is "file:line", or file alone when the line is not known.
+func fileLine(file string, line int) string {
+	if line > 0 {
+		return file + ":" + strconv.Itoa(line)
+	}
+	return file
 }
 
 func scopeOf(d catalog.Dependency) string {
@@ -1046,12 +1048,9 @@ func (a impactAnswer) csvFile() (f *File, n int) {
 	write(slices.Clone(csvHeader)...)
 	row := func(status string, r impactRow, note string) {
 		h := r.hit
-		var svcs []string
-		for _, s := range h.Services {
-			svcs = append(svcs, s.Ref())
-		}
+		svcs := serviceRefs(h.Services)
 		if a.files {
-			write(status, teamOf(h), strings.Join(svcs, " "), h.Repo.Path, h.Repo.WebURL, "", "", "", "", "", h.File, "", "", "", "", "", note)
+			write(status, teamOf(h.Services), strings.Join(svcs, " "), h.Repo.Path, h.Repo.WebURL, "", "", "", "", "", h.File, "", "", "", "", "", note)
 			return
 		}
 		d := h.Dependency
@@ -1067,21 +1066,15 @@ func (a impactAnswer) csvFile() (f *File, n int) {
 			line = strconv.Itoa(d.Line)
 		}
 		if e := r.entry; e.File != "" {
-			changeAt = e.File
-			if e.Line > 0 {
-				changeAt += ":" + strconv.Itoa(e.Line)
-			}
+			changeAt = fileLine(e.File, e.Line)
 		} else if d.Direct && d.File != "" {
-			changeAt = d.File
-			if d.Line > 0 {
-				changeAt += ":" + line
-			}
+			changeAt = fileLine(d.File, d.Line)
 		}
 		fixed := ""
 		if r.advisory {
 			fixed = cmp.Or(r.fix, "none yet")
 		}
-		write(status, teamOf(h), strings.Join(svcs, " "), h.Repo.Path, h.Repo.WebURL, d.Ecosystem, d.Name, d.Version,
+		write(status, teamOf(h.Services), strings.Join(svcs, " "), h.Repo.Path, h.Repo.WebURL, d.Ecosystem, d.Name, d.Version,
 			relation, strings.Join(d.Via, " > "), d.File, line, changeAt, d.Scope, d.VersionFrom, fixed,
 			strings.TrimPrefix(note+"; "+h.From.Note, "; "))
 	}
@@ -1099,18 +1092,11 @@ func (a impactAnswer) csvFile() (f *File, n int) {
 		row("version unknown", r, r.why)
 	}
 	for _, g := range a.gaps.List {
-		var svcs, why []string
-		team := ""
-		for _, s := range g.Services {
-			svcs = append(svcs, s.Ref())
-			if team == "" {
-				team = s.Team
-			}
-		}
+		var why []string
 		for _, f := range g.Files {
 			why = append(why, f.Path+": "+f.Incomplete())
 		}
-		write("graph incomplete", team, strings.Join(svcs, " "), g.Repo.Path, g.Repo.WebURL, "", "", "", "", "", "", "", "", "", "", "", strings.Join(why, "; "))
+		write("graph incomplete", teamOf(g.Services), strings.Join(serviceRefs(g.Services), " "), g.Repo.Path, g.Repo.WebURL, "", "", "", "", "", "", "", "", "", "", "", strings.Join(why, "; "))
 	}
 	_ = w.Flush() // a strings.Builder does not fail
 	n = len(a.rows) + len(a.unknown) + len(a.gaps.List)
