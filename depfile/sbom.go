@@ -504,19 +504,7 @@ func (w *sbomWalker) cdxComponent(doc *sbomDoc, own bool) error {
 		case "properties":
 			return w.array(k, func() error {
 				var pn, pv string
-				err := w.object("property", func(k string, _ int) error {
-					switch k {
-					case "name":
-						v, _, err := w.str()
-						pn = v
-						return err
-					case "value":
-						v, _, err := w.str()
-						pv = v
-						return err
-					}
-					return w.skipValue()
-				})
+				err := w.fields("property", []string{"name", "value"}, &pn, &pv)
 				if pn == "cdx:npm:package:development" && pv == "true" {
 					dev = true
 				}
@@ -825,22 +813,7 @@ func readSPDXJSONWith(w *sbomWalker) (sbomDoc, error) {
 					return nil
 				}
 				var r rel
-				err := w.object("relationship", func(k string, _ int) error {
-					var dst *string
-					switch k {
-					case "spdxElementId":
-						dst = &r.a
-					case "relationshipType":
-						dst = &r.typ
-					case "relatedSpdxElement":
-						dst = &r.b
-					default:
-						return w.skipValue()
-					}
-					v, _, err := w.str()
-					*dst = v
-					return err
-				})
+				err := w.fields("relationship", []string{"spdxElementId", "relationshipType", "relatedSpdxElement"}, &r.a, &r.typ, &r.b)
 				rels = append(rels, r)
 				return err
 			})
@@ -908,19 +881,7 @@ func (w *sbomWalker) spdxPackage(doc *sbomDoc) error {
 		case "externalRefs":
 			return w.array(k, func() error {
 				var typ, loc string
-				err := w.object("externalRef", func(k string, _ int) error {
-					switch k {
-					case "referenceType":
-						v, _, err := w.str()
-						typ = v
-						return err
-					case "referenceLocator":
-						v, _, err := w.str()
-						loc = v
-						return err
-					}
-					return w.skipValue()
-				})
+				err := w.fields("externalRef", []string{"referenceType", "referenceLocator"}, &typ, &loc)
 				if typ == "purl" && purl == "" {
 					purl = loc
 				}
@@ -949,6 +910,20 @@ func (w *sbomWalker) spdxPackage(doc *sbomDoc) error {
 type sbomWalker struct {
 	*jsonWalker
 	fast bool
+}
+
+// fields reads an object of which only some string members matter: the
+// member named keys[i] is stored in dst[i]; other members are skipped.
+func (w *sbomWalker) fields(what string, keys []string, dst ...*string) error {
+	return w.object(what, func(k string, _ int) error {
+		i := slices.Index(keys, k)
+		if i < 0 {
+			return w.skipValue()
+		}
+		v, _, err := w.str()
+		*dst[i] = v
+		return err
+	})
 }
 
 // skipValue skips the next value.
