@@ -278,7 +278,8 @@ func (p *Poster) Text(ctx context.Context, render TextRenderer) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	d, err := p.Source().Digest(ctx, catalog.DigestOptions{Day: sched.Day(p.now()), Now: p.now()})
+	now := p.now()
+	d, err := p.Source().Digest(ctx, catalog.DigestOptions{Day: sched.Day(now), Now: now})
 	if err != nil {
 		return "", err
 	}
