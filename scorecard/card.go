@@ -259,6 +259,15 @@ func (c *Card) Checks() []Check { return slices.Clone(c.checks) }
 // (under FactRef.Key).
 func (c *Card) Needs() []FactRef { return slices.Clone(c.needs) }
 
+// LevelNames returns the names of the card's levels, lowest first.
+func (c *Card) LevelNames() []string {
+	var names []string
+	for _, l := range c.levels {
+		names = append(names, l.Name)
+	}
+	return names
+}
+
 // LevelName returns the name of the level of rank (1 for the lowest), ""
 // for 0 (no level reached) or out of range.
 func (c *Card) LevelName(rank int) string {

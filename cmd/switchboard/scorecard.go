@@ -134,7 +134,7 @@ func runScorecard(ctx context.Context, args []string, env *Env) int {
 	floor := 0
 	if *failBelow != "" {
 		if floor = card.Rank(strings.ToLower(strings.TrimSpace(*failBelow))); floor == 0 {
-			fmt.Fprintf(env.Stderr, "switchboard scorecard: --fail-below %q is not a level of the scorecard (%s)\n", *failBelow, strings.Join(levelNames(card), ", "))
+			fmt.Fprintf(env.Stderr, "switchboard scorecard: --fail-below %q is not a level of the scorecard (%s)\n", *failBelow, strings.Join(card.LevelNames(), ", "))
 			return 2
 		}
 	}
@@ -172,14 +172,6 @@ func runScorecard(ctx context.Context, args []string, env *Env) int {
 	return 0
 }
 
-func levelNames(card *scorecard.Card) []string {
-	var out []string
-	for _, l := range card.Levels() {
-		out = append(out, l.Name)
-	}
-	return out
-}
-
 // newScorecardReport reads grades against card: check titles and messages
 // by id (a stored result names its check by id).
 func newScorecardReport(card *scorecard.Card, team string, grades []catalog.ServiceGrade) scorecardReport {
@@ -207,7 +199,7 @@ func newScorecardReport(card *scorecard.Card, team string, grades []catalog.Serv
 		}
 		return cr
 	}
-	rep := scorecardReport{Levels: levelNames(card), Team: team, ByLevel: map[string]int{levelNone: 0}, Services: []serviceReport{}}
+	rep := scorecardReport{Levels: card.LevelNames(), Team: team, ByLevel: map[string]int{levelNone: 0}, Services: []serviceReport{}}
 	for _, l := range rep.Levels {
 		rep.ByLevel[l] = 0
 	}
