@@ -205,7 +205,19 @@ func channelRef(v string) string {
 // command is the /campaign new line that runs a again (with --yes: the
 // Start button's).
 func (a campaignArgs) command(yes bool) string {
-	parts := []string{"/campaign new", a.question, "--deadline", a.deadline.Format(time.DateOnly)}
+	if yes {
+		return a.line(true, "--yes")
+	}
+	return a.line(true, "")
+}
+
+// line is the /campaign new line of a, with its deadline when
+// withDeadline, ending in the flag last unless "".
+func (a campaignArgs) line(withDeadline bool, last string) string {
+	parts := []string{"/campaign new", a.question}
+	if withDeadline {
+		parts = append(parts, "--deadline", a.deadline.Format(time.DateOnly))
+	}
 	if a.channel != "" {
 		parts = append(parts, "--channel", "#"+a.channel)
 	}
@@ -215,8 +227,8 @@ func (a campaignArgs) command(yes bool) string {
 	if a.name != "" {
 		parts = append(parts, "--name", a.name)
 	}
-	if yes {
-		parts = append(parts, "--yes")
+	if last != "" {
+		parts = append(parts, last)
 	}
 	return strings.Join(parts, " ")
 }
@@ -645,20 +657,7 @@ func RegisterCampaignCommand(r *Router, cfg CampaignConfig) {
 // formCommand is the /campaign new line that opens the modal with a's
 // values.
 func (a campaignArgs) formCommand() string {
-	parts := []string{"/campaign new", a.question}
-	if !a.deadlineProposed && !a.deadline.IsZero() {
-		parts = append(parts, "--deadline", a.deadline.Format(time.DateOnly))
-	}
-	if a.channel != "" {
-		parts = append(parts, "--channel", "#"+a.channel)
-	}
-	for _, t := range a.teams {
-		parts = append(parts, "--team", t)
-	}
-	if a.name != "" {
-		parts = append(parts, "--name", a.name)
-	}
-	return strings.Join(append(parts, "--form"), " ")
+	return a.line(!a.deadlineProposed && !a.deadline.IsZero(), "--form")
 }
 
 // newForm is the /campaign new modal, prefilled with a (the deadline
