@@ -76,11 +76,10 @@ func readTree(t *testing.T, file string) []treeDep {
 	return out
 }
 
-// TestAgainstMaven holds the resolver to Maven's own dependency:tree
-// (testdata/mvn-expected.sh) for every fixture project.
-func TestAgainstMaven(t *testing.T) {
-	_, remote := newFake(t)
-	r := &maven.Resolver{Repo: remote}
+// walkFixturePOMs lists the pom.xml of every fixture project under
+// testdata/projects, slash-separated and relative to it.
+func walkFixturePOMs(t *testing.T) []string {
+	t.Helper()
 	var poms []string
 	err := filepath.WalkDir("testdata/projects", func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.Name() == "pom.xml" {
@@ -92,6 +91,15 @@ func TestAgainstMaven(t *testing.T) {
 	if err != nil || len(poms) < 7 {
 		t.Fatalf("fixture projects: %v (%d)", err, len(poms))
 	}
+	return poms
+}
+
+// TestAgainstMaven holds the resolver to Maven's own dependency:tree
+// (testdata/mvn-expected.sh) for every fixture project.
+func TestAgainstMaven(t *testing.T) {
+	_, remote := newFake(t)
+	r := &maven.Resolver{Repo: remote}
+	poms := walkFixturePOMs(t)
 	ws := os.DirFS("testdata/projects")
 	for _, pom := range poms {
 		t.Run(path.Dir(pom), func(t *testing.T) {

@@ -103,17 +103,7 @@ func (o origin) wantFrom() string {
 func TestVersionFromAgainstMaven(t *testing.T) {
 	_, remote := newFake(t)
 	r := &maven.Resolver{Repo: remote}
-	var poms []string
-	err := filepath.WalkDir("testdata/projects", func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Name() == "pom.xml" {
-			rel, _ := filepath.Rel("testdata/projects", p)
-			poms = append(poms, filepath.ToSlash(rel))
-		}
-		return err
-	})
-	if err != nil || len(poms) < 7 {
-		t.Fatalf("fixture projects: %v (%d)", err, len(poms))
-	}
+	poms := walkFixturePOMs(t)
 	ws := os.DirFS("testdata/projects")
 	set := 0
 	for _, pom := range poms {
