@@ -43,25 +43,9 @@ func (c *Client) AllOnCall(ctx context.Context) ([]oncall.PolicyNow, error) {
 		opts.Offset = resp.Offset + cmp.Or(resp.Limit, uint(len(resp.EscalationPolicies)))
 	}
 
-	oc := pd.ListOnCallOptions{Earliest: true, Includes: []string{"users"}, Limit: uint(c.cfg.PageSize)}
-	var all []pd.OnCall
-	for page := 1; ; page++ {
-		var resp *pd.ListOnCallsResponse
-		err := c.call(ctx, func(ctx context.Context) (err error) {
-			resp, err = c.pd.ListOnCallsWithContext(ctx, oc)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list on-calls (offset %d): %w", oc.Offset, err)
-		}
-		all = append(all, resp.OnCalls...)
-		if !resp.More || len(resp.OnCalls) == 0 {
-			break
-		}
-		if page >= maxOnCallPages {
-			return nil, fmt.Errorf("list on-calls: %w: more than %d pages", oncall.ErrUnavailable, maxOnCallPages)
-		}
-		oc.Offset = resp.Offset + cmp.Or(resp.Limit, uint(len(resp.OnCalls)))
+	all, err := c.listOnCalls(ctx, pd.ListOnCallOptions{Earliest: true, Includes: []string{"users"}, Limit: uint(c.cfg.PageSize)})
+	if err != nil {
+		return nil, err
 	}
 	byPolicy := map[string][]pd.OnCall{}
 	for _, o := range all {
@@ -81,4 +65,28 @@ func (c *Client) AllOnCall(ctx context.Context) ([]oncall.PolicyNow, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// listOnCalls lists the on-call entries opts selects, following every page
+// (at most maxOnCallPages).
+func (c *Client) listOnCalls(ctx context.Context, opts pd.ListOnCallOptions) ([]pd.OnCall, error) {
+	var all []pd.OnCall
+	for page := 1; ; page++ {
+		var resp *pd.ListOnCallsResponse
+		err := c.call(ctx, func(ctx context.Context) (err error) {
+			resp, err = c.pd.ListOnCallsWithContext(ctx, opts)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list on-calls (offset %d): %w", opts.Offset, err)
+		}
+		all = append(all, resp.OnCalls...)
+		if !resp.More || len(resp.OnCalls) == 0 {
+			return all, nil
+		}
+		if page >= maxOnCallPages {
+			return nil, fmt.Errorf("list on-calls: %w: more than %d pages", oncall.ErrUnavailable, maxOnCallPages)
+		}
+		opts.Offset = resp.Offset + cmp.Or(resp.Limit, uint(len(resp.OnCalls)))
+	}
 }
