@@ -45,7 +45,7 @@ func (s *Store) claimPOM(ctx context.Context, coordinate string) (claim, []byte,
 		out  claim
 		data []byte
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO pom_cache (coordinate) VALUES ($1) ON CONFLICT DO NOTHING`, coordinate)
 		if err != nil {
 			return err
@@ -117,19 +117,6 @@ func (s *Store) Fetches(ctx context.Context) (coordinates, fetches int, err erro
 		return 0, 0, fmt.Errorf("count POM fetches: %w", err)
 	}
 	return coordinates, fetches, nil
-}
-
-// inTx runs fn in a transaction.
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
 }
 
 // Cached is a Repository whose released POMs come from the Store, each
