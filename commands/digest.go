@@ -74,7 +74,7 @@ func Digest(idx DigestIndex) Command {
 			}
 			if group != "" && d.Coverage.Active == 0 && d.Coverage.Ignored == 0 {
 				msg := fmt.Sprintf("No active repo in the GitLab group %s (active: pushed to in the last %d days, not archived).", group, d.ActiveDays)
-				return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain(msg))}}}, nil
+				return textResponse(T(Plain(msg))), nil
 			}
 			resp := DigestResponse(d)
 			resp.Shareable = true
