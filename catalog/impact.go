@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/switchboard-dev/switchboard/advisories"
 )
 
 // ImpactHit is one repo an impact question found: the dependency or file
@@ -417,6 +419,24 @@ func (s *Store) Declarations(ctx context.Context, refs []EntryRef) (map[EntryRef
 // PEP 503 for PyPI, lower case otherwise).
 type PackageKey struct {
 	Ecosystem, NameKey string
+}
+
+// AdvisoryKeys are the packages, in the dependencies' ecosystems, that an
+// advisory's affected packages (advisories.Store.Packages) name: what
+// VersionsInUse is asked about. Each once, in order.
+func AdvisoryKeys(pkgs []advisories.Affects) []PackageKey {
+	seen := map[PackageKey]bool{}
+	var keys []PackageKey
+	for _, p := range pkgs {
+		for _, eco := range advisories.DependencyEcosystems(p.Ecosystem) {
+			k := PackageKey{Ecosystem: eco, NameKey: advisories.NameKey(p.Package.Ecosystem, p.Package.Name)}
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
 }
 
 // PackageVersion is one version of a package in use.

@@ -267,18 +267,10 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 	if err != nil && !errors.Is(err, advisories.ErrNotFound) {
 		return Response{}, err
 	}
-	seenKey := map[catalog.PackageKey]bool{}
-	var keys []catalog.PackageKey
+	keys := catalog.AdvisoryKeys(pkgs)
 	var ecos []string
-	for _, p := range pkgs {
-		for _, eco := range advisories.DependencyEcosystems(p.Ecosystem) {
-			k := catalog.PackageKey{Ecosystem: eco, NameKey: advisories.NameKey(p.Package.Ecosystem, p.Package.Name)}
-			if !seenKey[k] {
-				seenKey[k] = true
-				keys = append(keys, k)
-				ecos = append(ecos, eco)
-			}
-		}
+	for _, k := range keys {
+		ecos = append(ecos, k.Ecosystem)
 	}
 	gapsc := goGaps(ctx, cfg.Index, ecos, view.gapLimit())
 	versions, err := cfg.Index.VersionsInUse(ctx, keys)
