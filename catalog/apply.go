@@ -301,16 +301,21 @@ func applyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot)
 	return nil
 }
 
+// deleteRepoFiles deletes the repo's rows of table, or, in a partial
+// update, those whose column names one of the files the update names.
+func deleteRepoFiles(ctx context.Context, tx pgx.Tx, table, column string, repoID int64, snap RepoSnapshot) error {
+	if snap.Partial {
+		_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE repo_id = $1 AND `+column+` = ANY($2)`, repoID, snap.DependencyFiles)
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE repo_id = $1`, repoID)
+	return err
+}
+
 // applyDependencies replaces the repo's dependencies, or, in a partial
 // update, those of the files it names.
 func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
-	var err error
-	if snap.Partial {
-		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1 AND source = ANY($2)`, repoID, snap.DependencyFiles)
-	} else {
-		_, err = tx.Exec(ctx, `DELETE FROM dependencies WHERE repo_id = $1`, repoID)
-	}
-	if err != nil {
+	if err := deleteRepoFiles(ctx, tx, "dependencies", "source", repoID, snap); err != nil {
 		return fmt.Errorf("dependencies: %w", err)
 	}
 	if len(snap.Dependencies) == 0 {
@@ -337,13 +342,7 @@ func applyDependencies(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSn
 // left unread or to be retried at the next sync (RetryNextSync), which the
 // next sync reads again.
 func applyDependencyFiles(ctx context.Context, tx pgx.Tx, repoID int64, snap RepoSnapshot) error {
-	var err error
-	if snap.Partial {
-		_, err = tx.Exec(ctx, `DELETE FROM dependency_files WHERE repo_id = $1 AND path = ANY($2)`, repoID, snap.DependencyFiles)
-	} else {
-		_, err = tx.Exec(ctx, `DELETE FROM dependency_files WHERE repo_id = $1`, repoID)
-	}
-	if err != nil {
+	if err := deleteRepoFiles(ctx, tx, "dependency_files", "path", repoID, snap); err != nil {
 		return fmt.Errorf("dependency files: %w", err)
 	}
 	if len(snap.DependencySources) > 0 {
