@@ -157,6 +157,18 @@ type serviceMatcher interface {
 	MatchService(ctx context.Context, query string) (catalog.Lookup, error)
 }
 
+// matchingCatalog is a ServiceCatalog whose FindService is MatchService:
+// no "did you mean".
+type matchingCatalog struct {
+	ServiceCatalog
+	m serviceMatcher
+}
+
+// FindService implements ServiceCatalog by MatchService.
+func (c matchingCatalog) FindService(ctx context.Context, query string) (catalog.Lookup, error) {
+	return c.m.MatchService(ctx, query)
+}
+
 // serviceFirst answers a name as a service (its scorecard, or a picker
 // when several share the name), else as the team of that name, else with
 // the services, then the teams, whose names are close. done is false when
@@ -170,25 +182,14 @@ func (cfg ScorecardConfig) serviceFirst(ctx context.Context, arg string) (resp R
 	if cfg.Teams != nil {
 		go func() { teamc <- cfg.lookupTeam(context.WithoutCancel(ctx), teamArg(arg)) }()
 	}
-	var r resolution
+	cat := cfg.Services
 	m, matchOnly := cfg.Services.(serviceMatcher)
 	matchOnly = matchOnly && cfg.Teams != nil
 	if matchOnly {
-		if r.Lookup, err = m.MatchService(ctx, arg); err != nil {
-			return Response{}, true, err
-		}
-		if len(r.Lookup.Services) == 1 {
-			p, err := cfg.Services.Profile(ctx, r.Lookup.Services[0].ID)
-			if err != nil {
-				return Response{}, true, err
-			}
-			r.Profile = &p
-		} else if len(r.Lookup.Services) > 1 {
-			if r.Reply, err = ambiguous(ctx, cfg.Services, r.Lookup, next); err != nil {
-				return Response{}, true, err
-			}
-		}
-	} else if r, err = resolveService(ctx, cfg.Services, arg, next); err != nil {
+		cat = matchingCatalog{cfg.Services, m}
+	}
+	r, err := resolveService(ctx, cat, arg, next)
+	if err != nil {
 		return Response{}, true, err
 	}
 	if r.Profile != nil {
