@@ -60,7 +60,7 @@ func (o Outcome) String() string {
 // newer one. It returns what it did with each record, in order.
 func (s *Store) Put(ctx context.Context, recs []*Record) ([]Outcome, error) {
 	var out []Outcome
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		out, err = putRecords(ctx, tx, recs, s.Now())
 		return err
@@ -69,21 +69,6 @@ func (s *Store) Put(ctx context.Context, recs []*Record) ([]Outcome, error) {
 		return nil, fmt.Errorf("store advisories: %w", err)
 	}
 	return out, nil
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
 
 // putRecords upserts the records in two round trips: one batch of upserts,
