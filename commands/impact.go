@@ -50,7 +50,7 @@ type ImpactConfig struct {
 	Online bool
 }
 
-// maxImpactLines is how many repos /impact lists before summarising.
+// maxImpactLines is how many lines (hits) a page of an /impact answer lists.
 const maxImpactLines = 60
 
 // maxViaShown bounds the steps of a chain a line shows.
