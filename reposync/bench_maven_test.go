@@ -12,10 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/switchboard-dev/switchboard/catalog"
-	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/jobs/jobstest"
@@ -153,24 +150,7 @@ func newMavenBenchEnv(b *testing.B, n int, opts fakegitlab.Options) *env {
 		}
 		p.Commit = ""
 	}
-	opts.Token = token
-	fake := fakegitlab.New(org, opts)
-	srv := httptest.NewServer(fake)
-	b.Cleanup(srv.Close)
-	fake.SetURL(srv.URL)
-	client, err := gitlab.New(gitlab.Config{BaseURL: srv.URL, Token: token, RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, RetryMax: 3})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dbURL := pgtest.URL(b)
-	pool, err := pgxpool.New(context.Background(), dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	store := catalog.NewStore(pool, nil)
-	return &env{fake: fake, client: client, store: store, dbURL: dbURL, gitlabURL: srv.URL,
-		syncer: reposync.New(client, store, reposync.Options{Rules: standards.Default().Rules()})}
+	return newOrgEnv(b, org, opts, reposync.Options{Rules: standards.Default().Rules()})
 }
 
 // mavenReplica gives each replica its own resolver, as a process has: the

@@ -34,8 +34,15 @@ type env struct {
 
 func newEnv(t testing.TB, n int, opts fakegitlab.Options) *env {
 	t.Helper()
+	return newOrgEnv(t, fakegitlab.Generate(n, 1), opts, reposync.Options{Rules: standards.Default().Rules(), Workers: 8})
+}
+
+// newOrgEnv serves org from a fake GitLab with opts and syncs it with
+// syncOpts over a fresh database.
+func newOrgEnv(t testing.TB, org *fakegitlab.Org, opts fakegitlab.Options, syncOpts reposync.Options) *env {
+	t.Helper()
 	opts.Token = token
-	fake := fakegitlab.New(fakegitlab.Generate(n, 1), opts)
+	fake := fakegitlab.New(org, opts)
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	fake.SetURL(srv.URL)
@@ -50,8 +57,7 @@ func newEnv(t testing.TB, n int, opts fakegitlab.Options) *env {
 	}
 	t.Cleanup(pool.Close)
 	store := catalog.NewStore(pool, nil)
-	std := standards.Default()
-	syncer := reposync.New(client, store, reposync.Options{Rules: std.Rules(), Workers: 8})
+	syncer := reposync.New(client, store, syncOpts)
 	return &env{fake: fake, client: client, store: store, syncer: syncer, dbURL: dbURL, gitlabURL: srv.URL}
 }
 
