@@ -600,18 +600,9 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 	if err != nil {
 		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
 	}
-	type row struct {
-		repo     Repo
-		file     DependencyFile
-		services []Service
-	}
-	var (
-		g    GraphGaps
-		list []row
-	)
+	var g GraphGaps
 	for rows.Next() {
 		var (
-			x                 row
 			unread            *bool
 			id, gitlabID      *int64
 			path, branch, url *string
@@ -636,26 +627,24 @@ func (s *Store) GraphGaps(ctx context.Context, ecosystems []string, limit int) (
 		if id == nil {
 			continue // no repo listed
 		}
-		x.repo = Repo{ID: *id, GitLabID: *gitlabID, Path: *path, DefaultBranch: *branch, WebURL: *url, Archived: *archived,
-			Forked: *forked, LastCommit: *commit, DescriptorStatus: *status, DescriptorPath: *descPath}
+		file := DependencyFile{Path: *fpath, Graph: *graph, Manifest: *manifest, Note: *note, Problem: *problem, Error: *msg}
+		// A repo's files are consecutive rows.
+		if n := len(g.List); n > 0 && g.List[n-1].Repo.ID == *id {
+			g.List[n-1].Files = append(g.List[n-1].Files, file)
+			continue
+		}
+		gap := RepoGap{Repo: Repo{ID: *id, GitLabID: *gitlabID, Path: *path, DefaultBranch: *branch, WebURL: *url, Archived: *archived,
+			Forked: *forked, LastCommit: *commit, DescriptorStatus: *status, DescriptorPath: *descPath}, Files: []DependencyFile{file}}
 		if last != nil {
-			x.repo.LastActivityAt = *last
+			gap.Repo.LastActivityAt = *last
 		}
-		x.file = DependencyFile{Path: *fpath, Graph: *graph, Manifest: *manifest, Note: *note, Problem: *problem, Error: *msg}
 		for i, sid := range svcIDs {
-			x.services = append(x.services, Service{ID: sid, Namespace: svcNamespaces[i], Name: svcNames[i], Team: svcTeams[i]})
+			gap.Services = append(gap.Services, Service{ID: sid, Namespace: svcNamespaces[i], Name: svcNames[i], Team: svcTeams[i]})
 		}
-		list = append(list, x)
+		g.List = append(g.List, gap)
 	}
 	if err := rows.Err(); err != nil {
 		return GraphGaps{}, fmt.Errorf("incomplete graphs: %w", err)
-	}
-	for _, x := range list {
-		if n := len(g.List); n > 0 && g.List[n-1].Repo.ID == x.repo.ID {
-			g.List[n-1].Files = append(g.List[n-1].Files, x.file)
-			continue
-		}
-		g.List = append(g.List, RepoGap{Repo: x.repo, Files: []DependencyFile{x.file}, Services: x.services})
 	}
 	return g, nil
 }
