@@ -138,14 +138,10 @@ func (n *Notifier) message(ctx context.Context, d catalog.LevelChange) (commands
 	} else if !errors.Is(err, catalog.ErrNotFound) {
 		return commands.Response{}, err
 	}
-	checks := n.card.Checks()
 	for _, id := range d.Failed {
 		title, msg := id, ""
-		for _, c := range checks {
-			if c.ID == id {
-				title, msg = c.Title(), c.Message
-				break
-			}
+		if c, ok := n.card.Check(id); ok {
+			title, msg = c.Title(), c.Message
 		}
 		text := commands.T(commands.Bold(title))
 		if msg != "" {

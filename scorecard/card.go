@@ -124,6 +124,8 @@ type Card struct {
 	checks   []Check
 	compiled []compiled
 	needs    []FactRef
+	// byID is the index in checks of each check's id.
+	byID map[string]int
 }
 
 // compiled is a check ready to evaluate.
@@ -233,6 +235,10 @@ func Compile(levels []Level, checks []Check) (*Card, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("compile scorecard: %w", errors.Join(errs...))
 	}
+	c.byID = make(map[string]int, len(c.checks))
+	for i, ch := range c.checks {
+		c.byID[ch.ID] = i
+	}
 	return c, nil
 }
 
@@ -253,6 +259,16 @@ func (c *Card) Levels() []Level { return slices.Clone(c.levels) }
 // Checks returns the card's checks, with their facts in canonical form
 // and their operators resolved (DefaultOp filled in).
 func (c *Card) Checks() []Check { return slices.Clone(c.checks) }
+
+// Check returns the card's check with this id, false when the card has
+// none (a stored result may name a check the card no longer has).
+func (c *Card) Check(id string) (Check, bool) {
+	i, ok := c.byID[id]
+	if !ok {
+		return Check{}, false
+	}
+	return c.checks[i], true
+}
 
 // Needs returns the facts the card's checks look at, once each, in the
 // order of the checks: what a collector must put in each service's Values

@@ -175,10 +175,6 @@ func runScorecard(ctx context.Context, args []string, env *Env) int {
 // newScorecardReport reads grades against card: check titles and messages
 // by id (a stored result names its check by id).
 func newScorecardReport(card *scorecard.Card, team string, grades []catalog.ServiceGrade) scorecardReport {
-	checks := map[string]scorecard.Check{}
-	for _, c := range card.Checks() {
-		checks[c.ID] = c
-	}
 	name := func(rank int) string {
 		if n := card.LevelName(rank); n != "" {
 			return n
@@ -186,7 +182,7 @@ func newScorecardReport(card *scorecard.Card, team string, grades []catalog.Serv
 		return levelNone
 	}
 	result := func(r scorecard.Result) checkReport {
-		c := checks[r.ID]
+		c, _ := card.Check(r.ID)
 		cr := checkReport{ID: r.ID, Title: c.Title(), Level: name(r.Level), Status: r.Status.String(), Reason: r.Value.Reason}
 		if cr.Title == "" {
 			cr.Title = r.ID
