@@ -303,7 +303,6 @@ func (s Scorecards) LevelLine(ctx context.Context, serviceID int64, repo *catalo
 	if err != nil {
 		return nil, fmt.Errorf("level of service %d: %w", serviceID, err)
 	}
-	checks := s.checksByID()
 	line := T(Bold(upperFirst(s.LevelName(g.Grade.Level))))
 	if g.Grade.Next == 0 {
 		return append(line, Plain(" — the top level")), nil
@@ -313,7 +312,7 @@ func (s Scorecards) LevelLine(ctx context.Context, serviceID int64, repo *catalo
 		return append(line, Plain(s.LevelName(g.Grade.Next))), nil
 	}
 	m := g.Grade.Missing[0]
-	c, known := checks[m.ID]
+	c, known := s.Card.Check(m.ID)
 	switch {
 	case !known:
 		line = append(line, Plain(m.ID))
@@ -356,17 +355,6 @@ func (s Scorecards) TeamLevels(ctx context.Context, team string, limit int) (Tex
 	return append(line, Plain(" — "), Code("/scorecard @"+team)), nil
 }
 
-// checksByID is the card's checks by id: a stored result names its check
-// by id, and the card may have changed since it was graded.
-func (s Scorecards) checksByID() map[string]scorecard.Check {
-	checks := s.Card.Checks()
-	out := make(map[string]scorecard.Check, len(checks))
-	for _, c := range checks {
-		out[c.ID] = c
-	}
-	return out
-}
-
 // bind points a stored grade's results at the card's checks (Result.Check
 // is not stored): what Card.Lifts needs. Results of checks the card no
 // longer has are left out of Missing.
@@ -397,7 +385,6 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 	if len(p.Repos) > 0 {
 		repo = &p.Repos[0]
 	}
-	checks := s.checksByID()
 	gr := g.Grade
 	passed, failed, unknown := gr.Counts()
 	levels := len(s.Card.Levels())
@@ -422,7 +409,7 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 		lines = append(lines, T(Bold(fmt.Sprintf("To reach %s:", s.LevelName(gr.Next)))))
 		for _, m := range gr.Missing {
 			inMissing[m.ID] = true
-			lines = append(lines, s.resultLine(m, checks, repo, true))
+			lines = append(lines, s.resultLine(m, repo, true))
 		}
 	} else if gr.Next == 0 {
 		lines = append(lines, T(Bold("At the top level: every check passed.")))
@@ -446,10 +433,10 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 		lines = append(lines, T(Bold(fmt.Sprintf("%s: %d of %d passed", s.LevelName(rank), n, len(here)))))
 		for _, r := range here {
 			if inMissing[r.ID] {
-				lines = append(lines, T(Plain(statusMark(r.Status)+" "+checkTitle(checks, r.ID)+" (above)")))
+				lines = append(lines, T(Plain(statusMark(r.Status)+" "+s.checkTitle(r.ID)+" (above)")))
 				continue
 			}
-			lines = append(lines, s.resultLine(r, checks, repo, false))
+			lines = append(lines, s.resultLine(r, repo, false))
 		}
 	}
 	blocks = append(blocks, packLines(lines, scorecardMaxBlocks-len(blocks)-2)...)
@@ -466,7 +453,7 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 	// failed) can become a campaign over every service failing it.
 	failing := slices.Concat(gr.Missing, gr.Results)
 	if i := slices.IndexFunc(failing, func(r scorecard.Result) bool { return r.Status == scorecard.Failed }); i >= 0 {
-		buttons = append(buttons, Button{Label: "Start a campaign: " + shorten(checkTitle(checks, failing[i].ID), 50), Command: "/campaign new check:" + failing[i].ID})
+		buttons = append(buttons, Button{Label: "Start a campaign: " + shorten(s.checkTitle(failing[i].ID), 50), Command: "/campaign new check:" + failing[i].ID})
 	}
 	blocks = append(blocks, &Actions{Buttons: buttons})
 	text := fmt.Sprintf("%s: %s (%d passed, %d failed, %d unknown)", ref, s.LevelName(gr.Level), passed, failed, unknown)
@@ -476,9 +463,9 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 // resultLine is one check's result: its mark and title, and for a check
 // not passed, how to pass it (with the value when it says something), the
 // file and line to change, or why it is unknown.
-func (s Scorecards) resultLine(r scorecard.Result, checks map[string]scorecard.Check, repo *catalog.Repo, full bool) Text {
-	c, ok := checks[r.ID]
-	line := T(Plain(statusMark(r.Status)+" "), Bold(checkTitle(checks, r.ID)))
+func (s Scorecards) resultLine(r scorecard.Result, repo *catalog.Repo, full bool) Text {
+	c, ok := s.Card.Check(r.ID)
+	line := T(Plain(statusMark(r.Status)+" "), Bold(s.checkTitle(r.ID)))
 	switch r.Status {
 	case scorecard.Passed:
 		if full {
@@ -538,8 +525,11 @@ func statusMark(st scorecard.Status) string {
 	return "?"
 }
 
-func checkTitle(checks map[string]scorecard.Check, id string) string {
-	if c, ok := checks[id]; ok {
+// checkTitle is the title of the card's check of this id: a stored result
+// names its check by id, and the card may have changed since it was
+// graded (the id when the card has no such check).
+func (s Scorecards) checkTitle(id string) string {
+	if c, ok := s.Card.Check(id); ok {
 		return c.Title()
 	}
 	return id
@@ -575,9 +565,8 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 	}
 	checks := s.Card.Checks()
 	index := make(map[string]int, len(checks))
-	byID := make(map[string]scorecard.Check, len(checks))
 	for i, c := range checks {
-		index[c.ID], byID[c.ID] = i, c
+		index[c.ID] = i
 	}
 	bound := make([]scorecard.Grade, len(grades))
 	for i, g := range grades {
@@ -640,7 +629,7 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 			if shown == scorecardTeamLines {
 				break
 			}
-			lines = append(lines, s.serviceLine(grades[k].Service, bound[k], byID))
+			lines = append(lines, s.serviceLine(grades[k].Service, bound[k]))
 			shown++
 		}
 		i = j
@@ -677,7 +666,7 @@ func failures(g scorecard.Grade) int {
 
 // serviceLine is a service in a team's list: its name and what its next
 // level misses.
-func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade, checks map[string]scorecard.Check) Text {
+func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade) Text {
 	line := T(Plain("• "), Code(svc.Ref()))
 	if g.Next == 0 {
 		return line
@@ -690,7 +679,7 @@ func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade, checks m
 			continue
 		}
 		if len(failed) < scorecardMissingShown {
-			failed = append(failed, checkTitle(checks, r.ID))
+			failed = append(failed, s.checkTitle(r.ID))
 		}
 	}
 	line = append(line, Plain(" — next "+s.LevelName(g.Next)+": "))
