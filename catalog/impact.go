@@ -295,8 +295,8 @@ func (d *hitDecoder) via(raw [][]byte) ([]string, error) {
 // dependencyColumns, in the answer's order) and the statement of the
 // services of the repos it may name (repoIDs: a SELECT of repo ids over
 // the same arguments) in one round trip, and attaches each repo's
-// services to its hits.
-func (s *Store) hitsWithServices(ctx context.Context, hitsSQL, repoIDs string, args ...any) ([]ImpactHit, error) {
+// services to its hits. scan reads the hit rows (scanHits when nil).
+func (s *Store) hitsWithServices(ctx context.Context, scan func(pgx.Rows) ([]ImpactHit, error), hitsSQL, repoIDs string, args ...any) ([]ImpactHit, error) {
 	var b pgx.Batch
 	b.Queue(hitsSQL, args...)
 	b.Queue(servicesOfRepos(`sr.repo_id IN (`+repoIDs+`)`), args...)
@@ -306,7 +306,10 @@ func (s *Store) hitsWithServices(ctx context.Context, hitsSQL, repoIDs string, a
 	if err != nil {
 		return nil, err
 	}
-	hits, err := scanHits(rows)
+	if scan == nil {
+		scan = scanHits
+	}
+	hits, err := scan(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +337,7 @@ func (s *Store) hitsWithServices(ctx context.Context, hitsSQL, repoIDs string, a
 // (file) is one hit. Deleted repos are left out. One round trip.
 func (s *Store) DependentRepos(ctx context.Context, name string) ([]ImpactHit, error) {
 	name = strings.TrimSpace(name)
-	hits, err := s.hitsWithServices(ctx, `
+	hits, err := s.hitsWithServices(ctx, nil, `
 		SELECT `+repoColumns+`, `+dependencyColumns+`
 		`+dependencyJoins+`
 		WHERE `+nameMatch+` AND r.deleted_at IS NULL
@@ -501,7 +504,7 @@ func (s *Store) ReposUsing(ctx context.Context, versions []PackageVersion) ([]Im
 	}
 	const using = `FROM unnest($1::text[], $2::text[], $3::text[]) AS k(ecosystem, name_key, version)
 		JOIN dependencies d ON d.name_key = k.name_key AND d.ecosystem = k.ecosystem AND d.version = k.version`
-	hits, err := s.hitsWithServices(ctx, `
+	hits, err := s.hitsWithServices(ctx, nil, `
 		SELECT `+repoColumns+`, `+dependencyColumns+`
 		`+using+`
 		JOIN repos r ON r.id = d.repo_id
@@ -669,24 +672,21 @@ func (s *Store) ReposWithFile(ctx context.Context, pattern string, limit int) ([
 	default:
 		where, arg = `lower(f.name) = lower($1)`, pattern
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+repoColumns+`, f.path
-		FROM repo_files f JOIN repos r ON r.id = f.repo_id
-		WHERE `+where+` AND r.deleted_at IS NULL
-		ORDER BY r.path, f.path LIMIT $2`, arg, limit)
+	found := `FROM repo_files f JOIN repos r ON r.id = f.repo_id
+		WHERE ` + where + ` AND r.deleted_at IS NULL
+		ORDER BY r.path, f.path LIMIT $2`
+	hits, err := s.hitsWithServices(ctx, func(rows pgx.Rows) ([]ImpactHit, error) {
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImpactHit, error) {
+			var h ImpactHit
+			var err error
+			h.Repo, err = scanRepo(r, &h.File)
+			return h, err
+		})
+	}, `SELECT `+repoColumns+`, f.path `+found, `SELECT f.repo_id `+found, arg, limit)
 	if err != nil {
 		return nil, fmt.Errorf("repos with %s: %w", pattern, err)
 	}
-	hits, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImpactHit, error) {
-		var h ImpactHit
-		var err error
-		h.Repo, err = scanRepo(r, &h.File)
-		return h, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("repos with %s: %w", pattern, err)
-	}
-	return hits, s.attachServices(ctx, hits)
+	return hits, nil
 }
 
 // globToLike turns a glob into a LIKE pattern, escaping LIKE's own
@@ -756,31 +756,4 @@ func scanServicesByRepo(rows pgx.Rows) (map[int64][]Service, error) {
 		i = j
 	}
 	return byRepo, nil
-}
-
-// attachServices fills in the services of each hit's repo, in one query.
-func (s *Store) attachServices(ctx context.Context, hits []ImpactHit) error {
-	if len(hits) == 0 {
-		return nil
-	}
-	ids := make([]int64, 0, len(hits))
-	seen := make(map[int64]bool, len(hits))
-	for _, h := range hits {
-		if !seen[h.Repo.ID] {
-			seen[h.Repo.ID] = true
-			ids = append(ids, h.Repo.ID)
-		}
-	}
-	rows, err := s.pool.Query(ctx, servicesOfRepos(`sr.repo_id = ANY($1)`), ids)
-	if err != nil {
-		return fmt.Errorf("services of repos: %w", err)
-	}
-	byRepo, err := scanServicesByRepo(rows)
-	if err != nil {
-		return err
-	}
-	for i := range hits {
-		hits[i].Services = byRepo[hits[i].Repo.ID]
-	}
-	return nil
 }
