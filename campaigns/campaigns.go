@@ -165,17 +165,7 @@ func (e *Evaluator) failingDependencies(ctx context.Context, c catalog.CampaignC
 		if err != nil {
 			return nil, fmt.Errorf("advisory %s: %w", c.Advisory, err)
 		}
-		seen := map[catalog.PackageKey]bool{}
-		var keys []catalog.PackageKey
-		for _, p := range pkgs {
-			for _, eco := range advisories.DependencyEcosystems(p.Ecosystem) {
-				k := catalog.PackageKey{Ecosystem: eco, NameKey: advisories.NameKey(p.Package.Ecosystem, p.Package.Name)}
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
-		}
+		keys := catalog.AdvisoryKeys(pkgs)
 		if len(keys) == 0 {
 			return nil, nil
 		}
