@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -225,18 +226,11 @@ func (sub *subject) at(v scorecard.Value, fields ...string) scorecard.Value {
 	for _, f := range sub.findings {
 		for _, field := range fields {
 			if f.Field == field || strings.HasPrefix(f.Field, field+".") {
-				return v.At(cmpOr(f.Path, sub.descriptor), f.Line)
+				return v.At(cmp.Or(f.Path, sub.descriptor), f.Line)
 			}
 		}
 	}
 	return v.At(sub.descriptor, 0)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // fact returns one fact of the service that is not about its files.
@@ -275,7 +269,7 @@ func (sub *subject) fact(ref scorecard.FactRef, now time.Time, deps map[int64]re
 		invalid := sub.descStatus == DescriptorInvalid || errs > 0
 		where := func(v scorecard.Value, f *findingRef) scorecard.Value {
 			if f != nil {
-				return v.At(cmpOr(f.Path, sub.descriptor), f.Line)
+				return v.At(cmp.Or(f.Path, sub.descriptor), f.Line)
 			}
 			if sub.descriptor != "" {
 				return v.At(sub.descriptor, 0)
@@ -309,7 +303,7 @@ func (sub *subject) fact(ref scorecard.FactRef, now time.Time, deps map[int64]re
 	case "slack_channel":
 		return sub.at(scorecard.Text(svc.SlackChannel), "metadata.annotations.slack.com/bot-notify")
 	case "pagerduty_service":
-		return sub.at(scorecard.Text(cmpOr(svc.PagerDutyServiceID, svc.PagerDutyIntegrationKey)), "metadata.annotations.pagerduty.com")
+		return sub.at(scorecard.Text(cmp.Or(svc.PagerDutyServiceID, svc.PagerDutyIntegrationKey)), "metadata.annotations.pagerduty.com")
 	case "tags":
 		tags := make([]string, len(svc.Tags))
 		for i, t := range svc.Tags {

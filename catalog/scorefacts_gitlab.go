@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -85,9 +86,9 @@ func lastMergeAge(repos []repoGitLab, now time.Time) scorecard.Value {
 	for _, r := range repos {
 		switch {
 		case r.mergeErr != "":
-			unknown = cmpOr(unknown, withRepo(repos, r.path, r.mergeErr))
+			unknown = cmp.Or(unknown, withRepo(repos, r.path, r.mergeErr))
 		case r.mergeRead == nil:
-			unknown = cmpOr(unknown, withRepo(repos, r.path, "the repo's merges have not been read from GitLab yet: its next sync reads them"))
+			unknown = cmp.Or(unknown, withRepo(repos, r.path, "the repo's merges have not been read from GitLab yet: its next sync reads them"))
 		case r.mergeAt != nil && (last == nil || r.mergeAt.After(*last)):
 			last = r.mergeAt
 		}
@@ -123,9 +124,9 @@ func branchProtected(repos []repoGitLab) scorecard.Value {
 	for _, r := range repos {
 		switch {
 		case r.protErr != "":
-			unknown = cmpOr(unknown, withRepo(repos, r.path, r.protErr))
+			unknown = cmp.Or(unknown, withRepo(repos, r.path, r.protErr))
 		case r.protRead == nil || r.protected == nil:
-			unknown = cmpOr(unknown, withRepo(repos, r.path, "the repo's default branch protection has not been read from GitLab yet: its next sync reads it"))
+			unknown = cmp.Or(unknown, withRepo(repos, r.path, "the repo's default branch protection has not been read from GitLab yet: its next sync reads it"))
 		case !*r.protected:
 			return scorecard.Bool(false)
 		}
