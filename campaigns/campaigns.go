@@ -33,11 +33,12 @@ type Evaluator struct {
 	// Advisories answers advisory conditions; nil: they cannot be
 	// evaluated.
 	Advisories Advisories
-	// QueueSweep, when true, makes Start queue a campaign_sweep right
-	// after storing the campaign, so that its teams are told within
-	// seconds rather than at the next SweepInterval: set it only where
-	// the replicas work campaign_sweep (serve's).
-	QueueSweep bool
+	// QueueSweep, when set, is called by Start right after storing the
+	// campaign to queue a campaign_sweep (QueueSweep through the replica's
+	// River client), so that its teams are told within seconds rather
+	// than at the next SweepInterval: set it only where the replicas work
+	// campaign_sweep (serve's).
+	QueueSweep func(ctx context.Context) error
 	// Log notes what Start could not queue; nil: slog.Default().
 	Log *slog.Logger
 }
@@ -280,8 +281,8 @@ func (e *Evaluator) Start(ctx context.Context, c catalog.Campaign) (catalog.Camp
 	}
 	// The teams are told right after, by the replica that works the
 	// sweep; should the queueing fail, the next periodic sweep tells them.
-	if e.QueueSweep {
-		if err := QueueSweep(ctx, e.Store.Pool()); err != nil {
+	if e.QueueSweep != nil {
+		if err := e.QueueSweep(ctx); err != nil {
 			cmp.Or(e.Log, slog.Default()).Warn("campaign: teams told at the next sweep", "campaign", c.Name, "err", err)
 		}
 	}

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/charts"
@@ -84,15 +83,16 @@ func (SweepArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.WhileQueued}}
 }
 
-// QueueSweep queues a campaign_sweep now, through an insert-only River
-// client over pool (Start calls it: the teams of a campaign just started
-// are told within seconds, not at the next SweepInterval).
-func QueueSweep(ctx context.Context, pool *pgxpool.Pool) error {
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
-	if err != nil {
-		return fmt.Errorf("queue campaign sweep: %w", err)
-	}
-	if _, err := client.Insert(ctx, SweepArgs{}, nil); err != nil {
+// Inserter inserts River jobs: a River client (a jobs.Client is one).
+type Inserter interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// QueueSweep queues a campaign_sweep now through c (Evaluator.QueueSweep:
+// the teams of a campaign just started are told within seconds, not at the
+// next SweepInterval).
+func QueueSweep(ctx context.Context, c Inserter) error {
+	if _, err := c.Insert(ctx, SweepArgs{}, nil); err != nil {
 		return fmt.Errorf("queue campaign sweep: %w", err)
 	}
 	return nil

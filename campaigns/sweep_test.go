@@ -3,6 +3,7 @@ package campaigns_test
 import (
 	"context"
 	"fmt"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"strings"
 	"sync"
 	"testing"
@@ -92,7 +93,11 @@ func posts(fs *fakeslack.Server, method string) (channels, texts []string) {
 func TestThroughTheBot(t *testing.T) {
 	store := seed(t, 100)
 	ctx := context.Background()
-	e := &campaigns.Evaluator{Store: store, QueueSweep: true}
+	inserter, err := river.NewClient(riverpgxv5.New(store.Pool()), &river.Config{}) // insert-only
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &campaigns.Evaluator{Store: store, QueueSweep: func(ctx context.Context) error { return campaigns.QueueSweep(ctx, inserter) }}
 	ci := campaign("ci", catalog.CampaignCondition{Kind: catalog.ConditionFile, FileGlob: ".gitlab-ci.yml"})
 	ci.Deadline = time.Now().Add(30 * 24 * time.Hour).Truncate(time.Hour)
 	ci.UpdatesChannel = "#campaign-updates"

@@ -33,9 +33,10 @@ type deps struct {
 	// paging policy over the standards' campaigns.allowed_usergroups);
 	// nil: anyone.
 	campaignPolicy commands.PagePolicy
-	// campaignSweeps: the replicas work campaign_sweep (serve), so a
-	// campaign started queues one and its teams are told within seconds.
-	campaignSweeps bool
+	// queueCampaignSweep queues a campaign_sweep through the replica's
+	// River client (serve, whose replicas work them), so that a campaign's
+	// teams are told within seconds of its start; nil: at the next sweep.
+	queueCampaignSweep func(ctx context.Context) error
 	// standards are the organisation's; the embedded default when nil.
 	// Their Scorecard is the card in force (chooseCard).
 	standards *standards.Standards
@@ -98,7 +99,7 @@ func newRouter(d deps) *commands.Router {
 		finder := &advisories.Finder{Store: advStore, API: d.osv}
 		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
-			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore, QueueSweep: d.campaignSweeps, Log: d.log}})
+			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore, QueueSweep: d.queueCampaignSweep, Log: d.log}})
 	} else {
 		router.Register(commands.Impact(d.store))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{})

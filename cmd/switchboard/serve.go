@@ -19,6 +19,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/advisories"
 	"github.com/switchboard-dev/switchboard/bot"
+	"github.com/switchboard-dev/switchboard/campaigns"
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
@@ -270,7 +271,13 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if x.standards != nil && len(x.standards.Campaigns.AllowedUsergroups) > 0 {
 		d.campaignPolicy = directory.PagePolicy(x.standards.Campaigns.AllowedUsergroups)
 	}
-	d.campaignSweeps = true // serve's replicas work campaign_sweep
+	d.queueCampaignSweep = func(ctx context.Context) error {
+		c, err := w.Client() // built when serve starts, before any request
+		if err != nil {
+			return err
+		}
+		return campaigns.QueueSweep(ctx, c)
+	}
 	router := newRouter(d)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
