@@ -373,6 +373,21 @@ type Notifier interface {
 	Notify(ctx context.Context, userID string, resp Response) error
 }
 
+// Publisher posts a response to a Slack channel (a name without "#", or an
+// id) or a user: the digest and the scorecard's drop notices post through
+// it. The bot's Notify is one: PublisherFunc(b.Notify).
+type Publisher interface {
+	Publish(ctx context.Context, channel string, resp Response) error
+}
+
+// PublisherFunc makes a function a Publisher.
+type PublisherFunc func(ctx context.Context, channel string, resp Response) error
+
+// Publish calls f.
+func (f PublisherFunc) Publish(ctx context.Context, channel string, resp Response) error {
+	return f(ctx, channel, resp)
+}
+
 // MaxMRAttempts is how often a merge request is tried before giving up.
 const MaxMRAttempts = 8
 

@@ -38,22 +38,11 @@ import (
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
-// Publisher posts a command response to a Slack channel (a name without
-// "#", or an id). The bot implements it, rendering the response as Block
-// Kit within Slack's limits.
-type Publisher interface {
-	Publish(ctx context.Context, channel string, resp commands.Response) error
-}
+// Publisher posts the digest: commands.Publisher (the bot).
+type Publisher = commands.Publisher
 
-// PublisherFunc makes a function a Publisher; the bot's method that posts a
-// response to a channel or user (Bot.Notify) is one:
-// digest.PublisherFunc(b.Notify).
-type PublisherFunc func(ctx context.Context, channel string, resp commands.Response) error
-
-// Publish calls f.
-func (f PublisherFunc) Publish(ctx context.Context, channel string, resp commands.Response) error {
-	return f(ctx, channel, resp)
-}
+// PublisherFunc makes a function a Publisher: commands.PublisherFunc.
+type PublisherFunc = commands.PublisherFunc
 
 // Defaults of a Poster's timings.
 const (

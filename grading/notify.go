@@ -12,19 +12,11 @@ import (
 	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
-// Publisher posts a response to a Slack channel (or user); the bot's
-// Notify is one: grading.PublisherFunc(b.Notify), as the digest posts.
-type Publisher interface {
-	Publish(ctx context.Context, channel string, resp commands.Response) error
-}
+// Publisher posts the drop notices: commands.Publisher (the bot).
+type Publisher = commands.Publisher
 
-// PublisherFunc makes a function a Publisher.
-type PublisherFunc func(ctx context.Context, channel string, resp commands.Response) error
-
-// Publish calls f.
-func (f PublisherFunc) Publish(ctx context.Context, channel string, resp commands.Response) error {
-	return f(ctx, channel, resp)
-}
+// PublisherFunc makes a function a Publisher: commands.PublisherFunc.
+type PublisherFunc = commands.PublisherFunc
 
 const (
 	// notifyWindow is how old a drop may be and still be told (one
