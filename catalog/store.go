@@ -218,15 +218,7 @@ func RiverSchemaCurrent(ctx context.Context, pool *pgxpool.Pool) error {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
 // translate maps Postgres errors to the catalog's: unique violations become
