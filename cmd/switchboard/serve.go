@@ -48,6 +48,10 @@ type serveConfig struct {
 	// Maven is where the sync resolves pom.xml files: MAVEN_REPOSITORIES
 	// here, the standards file's repositories once runServe has read it.
 	Maven mavenConfig
+	// Web is the web catalog's configuration (web.go).
+	Web webConfig
+	// API is the JSON API's and MCP server's configuration (api.go).
+	API apiConfig
 }
 
 // loadServeConfig reads and validates the environment. Every problem is
@@ -67,6 +71,12 @@ func loadServeConfig(getenv func(string) string) (serveConfig, error) {
 	}
 	var err error
 	if c.Maven, err = loadMavenConfig(getenv, nil); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Web, err = loadWebConfig(getenv); err != nil {
+		errs = append(errs, err)
+	}
+	if c.API, err = loadAPIConfig(getenv); err != nil {
 		errs = append(errs, err)
 	}
 	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
@@ -324,6 +334,12 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	for _, prefix := range []string{"/slack/", "/healthz", "/readyz"} {
 		mux.Handle(prefix, b.Handler())
+	}
+	if err := mountWeb(mux, cfg, d); err != nil {
+		return nil, err
+	}
+	if err := mountAPI(mux, cfg, d); err != nil {
+		return nil, err
 	}
 	return &server{
 		work: w,
