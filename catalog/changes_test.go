@@ -1,0 +1,129 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+func kinds(cs []catalog.Change) string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Kind+":"+c.Ref)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestRecordChanges: duplicates from the webhook, the backfill and
+// several replicas are one row; a push a merged merge request brought is
+// not a direct push whichever arrived first; deployments keep their
+// latest status, per environment; catalog changes come from the trigger.
+func TestRecordChanges(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	mustApply(t, s, snapshot(10, "pay/checkout", catalog.DescriptorOK, component("checkout", "group:payments")))
+	mustApply(t, s, snapshot(11, "pay/ledger", catalog.DescriptorOK, component("ledger", "group:payments")))
+	checkout, ledger := serviceID(t, s, "checkout"), serviceID(t, s, "ledger")
+	base := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+
+	mr := catalog.Change{Kind: catalog.ChangeMerge, ProjectID: 10, Ref: "7", At: base, AuthorName: "Ada", AuthorUsername: "ada",
+		Title: "Retry payments", WebURL: "https://gitlab/pay/checkout/-/merge_requests/7", SHA: "m1", MergeCommits: []string{"m1", "head7"},
+		Source: catalog.ChangeFromWebhook}
+	// The merge's push arrives first; a direct push arrives too.
+	mergePush := catalog.Change{Kind: catalog.ChangePush, ProjectID: 10, Ref: "m1", SHA: "m1", At: base, Title: "Merge branch", Source: catalog.ChangeFromWebhook}
+	direct := catalog.Change{Kind: catalog.ChangePush, ProjectID: 10, Ref: "d1", SHA: "d1", At: base.Add(time.Hour), Title: "hotfix", AuthorUsername: "bob", Source: catalog.ChangeFromWebhook}
+	if err := s.RecordChanges(ctx, []catalog.Change{mergePush, direct}); err != nil {
+		t.Fatal(err)
+	}
+	// The MR: webhook and backfill, from several replicas at once.
+	var wg sync.WaitGroup
+	for i := range 6 {
+		c := mr
+		if i%2 == 1 {
+			c.Source, c.AuthorName = catalog.ChangeFromSync, ""
+		}
+		wg.Go(func() {
+			if err := s.RecordChanges(ctx, []catalog.Change{c}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	deploy := func(id, env, status string, at time.Time) catalog.Change {
+		return catalog.Change{Kind: catalog.ChangeDeployment, ProjectID: 11, Ref: id, At: at, Environment: env, Status: status, Title: "deploy " + id, Source: catalog.ChangeFromWebhook}
+	}
+	if err := s.RecordChanges(ctx, []catalog.Change{
+		deploy("100", "production", "failed", base.Add(2*time.Hour)),
+		deploy("100", "production", "success", base.Add(3*time.Hour)), // the same deployment, later
+		deploy("100", "production", "failed", base.Add(2*time.Hour)),  // a late redelivery of the first
+		deploy("101", "staging", "success", base.Add(30*time.Minute)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.RecentChanges(ctx, []int64{checkout, ledger}, time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "deployment:100 push:d1 deployment:101 merge_request:7"; kinds(got) != want {
+		t.Fatalf("changes = %s, want %s", kinds(got), want)
+	}
+	if got[0].Status != "success" || got[0].ServiceID != ledger || got[0].Environment != "production" {
+		t.Errorf("deployment = %+v", got[0])
+	}
+	if m := got[3]; m.Author() != "Ada (@ada)" || m.ServiceID != checkout {
+		t.Errorf("merge = %+v (%s)", m, m.Author())
+	}
+	var n int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM changes WHERE kind = 'merge_request'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("merge rows = %d, %v", n, err)
+	}
+	// The window, and the limit.
+	if w, _ := s.RecentChanges(ctx, []int64{checkout, ledger}, base.Add(150*time.Minute), 10); kinds(w) != "deployment:100" {
+		t.Errorf("since: %s", kinds(w))
+	}
+	if w, _ := s.ChangesBefore(ctx, []int64{checkout}, base.Add(30*time.Minute), 5); kinds(w) != "merge_request:7" {
+		t.Errorf("before: %s", kinds(w))
+	}
+	if w, _ := s.RecentChanges(ctx, []int64{checkout, ledger}, time.Time{}, 2); len(w) != 2 {
+		t.Errorf("limit 2: %d", len(w))
+	}
+
+	// An owner change through the sync: recorded by the database.
+	mustApply(t, s, snapshot(10, "pay/checkout", catalog.DescriptorOK, component("checkout", "group:storefront")))
+	got, _ = s.RecentChanges(ctx, []int64{checkout}, time.Time{}, 10)
+	if got[0].Kind != catalog.ChangeCatalog || got[0].Title != "owner: payments → storefront" || got[0].ServiceID != checkout {
+		t.Errorf("catalog change = %+v", got[0])
+	}
+
+	// Invalid input writes nothing.
+	if err := s.RecordChanges(ctx, []catalog.Change{{Kind: "comment", ProjectID: 1, Ref: "x", At: base, Source: "webhook"}}); !errors.Is(err, catalog.ErrInvalid) {
+		t.Errorf("bad kind: %v", err)
+	}
+}
+
+// TestChangeWatermarks only move forward.
+func TestChangeWatermarks(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	t1 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.SetChangeWatermark(ctx, 5, catalog.ChangeWatermark{Merges: t1.Add(time.Hour), Pushes: t1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetChangeWatermark(ctx, 5, catalog.ChangeWatermark{Merges: t1, Deployments: t1, Problem: "403"}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.ChangeWatermarks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := w[5]
+	if !got.Merges.Equal(t1.Add(time.Hour)) || !got.Deployments.Equal(t1) || !got.Pushes.Equal(t1) || got.Problem != "403" {
+		t.Errorf("watermark = %+v", got)
+	}
+}
