@@ -39,7 +39,7 @@ const maxFileSize = 1 << 20
 
 func topKeys() []string {
 	return []string{"version", "lifecycles", "tiers", "languages", "frameworks", "databases", "naming",
-		"required", "enforce", "gitlab", "digest", "paging", "campaigns", "onboarding", "dependencies", "scorecard"}
+		"required", "enforce", "gitlab", "digest", "paging", "campaigns", "onboarding", "dependencies", "scorecard", "incidents"}
 }
 
 // decoder collects the findings of one standards file.
@@ -174,6 +174,8 @@ func decodeFile(path string, data []byte, base *Standards) (*Standards, []manife
 			})
 		case "dependencies":
 			d.dependencies(&s.Dependencies, p.val)
+		case "incidents":
+			d.incidents(&s.Incidents, p.val)
 		default:
 			d.unknownKey("", key, p.key, topKeys())
 		}

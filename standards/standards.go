@@ -73,6 +73,8 @@ type Standards struct {
 	Onboarding Onboarding `json:"onboarding"`
 	// Dependencies configures how repos' dependency graphs are resolved.
 	Dependencies Dependencies `json:"dependencies"`
+	// Incidents configures how PagerDuty incidents are counted (incidents.go).
+	Incidents Incidents `json:"incidents"`
 	// Scorecard is the compiled scorecard: levels and checks services are
 	// graded against. Never nil in a Standards from Default, Parse,
 	// ParseOver or Load; shared, read-only.

@@ -635,31 +635,6 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
 	notFound(w)
 }
 
-func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.pageOrError(w, r)
-	if !ok {
-		return
-	}
-	q := r.URL.Query()
-	key, statuses, serviceIDs := q.Get("incident_key"), listParam(q, "statuses"), listParam(q, "service_ids")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []incidentJSON
-	for _, inc := range s.incidents {
-		if key != "" && inc.IncidentKey != key {
-			continue
-		}
-		if len(statuses) > 0 && !slices.Contains(statuses, inc.Status) {
-			continue
-		}
-		if len(serviceIDs) > 0 && !slices.Contains(serviceIDs, inc.ServiceID) {
-			continue
-		}
-		out = append(out, s.incidentJSON(inc))
-	}
-	writePage(w, "incidents", out, p)
-}
-
 // createIncidentBody is POST /incidents' body, as go-pagerduty sends it.
 type createIncidentBody struct {
 	Incident *struct {

@@ -146,7 +146,9 @@ type Server struct {
 	byRoutingKey map[string]string // integration key -> service ID
 
 	incidents []*Incident
-	requests  []Request
+	// sortedIncidents is incidents by creation time (incidents.go).
+	sortedIncidents []*Incident
+	requests        []Request
 
 	latency       time.Duration
 	responseDelay time.Duration
