@@ -27,6 +27,9 @@ type RepoSnapshot struct {
 	Repo         Repo
 	Files        []string
 	Dependencies []Dependency
+	// Packages are what the repo publishes (with Partial, what the
+	// DependencyFiles publish): see Package.
+	Packages []Package
 	// DescriptorStatus is DescriptorOK, DescriptorInvalid, DescriptorMissing
 	// or DescriptorTemplate; DescriptorPath the file it was read from.
 	DescriptorStatus string
@@ -165,6 +168,9 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	if err := applyDependencyFiles(ctx, tx, repoID, snap); err != nil {
 		return res, err
 	}
+	if err := applyPackages(ctx, tx, repoID, snap); err != nil {
+		return res, err
+	}
 	if snap.Partial && snap.KeepDescriptor {
 		return res, nil
 	}
@@ -233,6 +239,9 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 			INSERT INTO service_repos (service_id, repo_id, subpath) VALUES ($1, $2, $3)
 			ON CONFLICT (service_id, repo_id) DO UPDATE SET subpath = EXCLUDED.subpath`, stored.ID, repoID, subpath); err != nil {
 			return res, fmt.Errorf("attach %s: %w", svc.Ref(), err)
+		}
+		if err := applyRelations(ctx, tx, stored.ID, e, snap.DescriptorPath); err != nil {
+			return res, fmt.Errorf("service %s: %w", svc.Ref(), err)
 		}
 		kept[stored.ID] = true
 		res.Services++

@@ -34,6 +34,8 @@ type Cache struct {
 	mu   sync.RWMutex
 	snap *snapshot // nil: not usable (stale or not listening)
 	gen  uint64    // bumped on every change notification
+
+	graph graphMemo // the service graph, kept for one gen (graph.go)
 }
 
 // snapshot is the catalog in memory.
