@@ -139,6 +139,9 @@ type IncidentSummary struct {
 	State IncidentRefreshState
 	// Now is the time the counts are at.
 	Now time.Time
+	// Location is the business hours' time zone, that of the times in
+	// State.UnknownReason.
+	Location *time.Location
 	// Counts are by catalog service id, for the services linked to a
 	// PagerDuty service (a linked service with no incident has a zero
 	// count).
@@ -280,11 +283,11 @@ func (s *Store) ServiceIncidents(ctx context.Context, serviceIDs []int64, hours 
 	if err != nil {
 		return IncidentSummary{}, err
 	}
-	sum := IncidentSummary{State: st, Now: now, Counts: map[int64]IncidentCount{}}
+	hours = hours.withDefaults()
+	sum := IncidentSummary{State: st, Now: now, Location: hours.Location, Counts: map[int64]IncidentCount{}}
 	if len(serviceIDs) == 0 {
 		return sum, nil
 	}
-	hours = hours.withDefaults()
 	days := make([]int32, 0, len(hours.Weekdays))
 	for _, d := range hours.Weekdays {
 		days = append(days, int32(d)) // Postgres' dow: 0 is Sunday, as time.Weekday
@@ -327,6 +330,24 @@ func (s *Store) ServiceIncidents(ctx context.Context, serviceIDs []int64, hours 
 	}
 	slices.Sort(sum.Unlinked)
 	return sum, nil
+}
+
+// IncidentCounts counts incidents with the organisation's business hours:
+// what /whoowns, /team and the digest read.
+type IncidentCounts struct {
+	Store *Store
+	Hours BusinessHours
+}
+
+// ServiceIncidents counts the incidents of services (Store.ServiceIncidents).
+func (c IncidentCounts) ServiceIncidents(ctx context.Context, serviceIDs []int64) (IncidentSummary, error) {
+	return c.Store.ServiceIncidents(ctx, serviceIDs, c.Hours)
+}
+
+// NoisiestServices are the services with the most incidents since
+// (Store.NoisiestServices).
+func (c IncidentCounts) NoisiestServices(ctx context.Context, since time.Time, limit int) ([]NoisyService, bool, error) {
+	return c.Store.NoisiestServices(ctx, since, limit)
 }
 
 // NoisyService is a service with its incidents over a period.

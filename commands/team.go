@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -37,7 +38,12 @@ const (
 // on call now at level 1 of its escalation policy. A misspelt name gets
 // "did you mean". oc may be nil: the card then says PagerDuty is not
 // configured; when PagerDuty fails, the card still answers and says why.
-func Team(dir TeamDirectory, oc *OnCallLookup) Command {
+func Team(dir TeamDirectory, oc *OnCallLookup) Command { return TeamWithIncidents(dir, oc, nil) }
+
+// TeamWithIncidents is /team with, when inc is set, the PagerDuty incidents
+// of the team's services summed over 30 and 90 days, naming the noisiest
+// service; "unknown" with why when they are not known.
+func TeamWithIncidents(dir TeamDirectory, oc *OnCallLookup, inc IncidentCounts) Command {
 	return Command{
 		Name:    "/team",
 		Usage:   "TEAM",
@@ -50,9 +56,70 @@ func Team(dir TeamDirectory, oc *OnCallLookup) Command {
 			if err != nil || reply != nil {
 				return orEmpty(reply), err
 			}
-			return teamCard(ctx, dir, oc, t)
+			resp, err := teamCard(ctx, dir, oc, t)
+			if err != nil || inc == nil {
+				return resp, err
+			}
+			services, err := dir.TeamServices(ctx, t.ID)
+			if err != nil {
+				return Response{}, err
+			}
+			line := teamIncidentLine(ctx, inc, services)
+			resp.Blocks = slices.Insert(resp.Blocks, incidentLineAt(resp.Blocks), Block(&Section{Text: line}))
+			resp.Text += "; " + line.String()
+			return resp, nil
 		},
 	}
+}
+
+// teamIncidentLine sums the incidents of a team's active services:
+// "Incidents: 9 incidents in 30 days (4 out of hours) · 23 in 90 days;
+// noisiest: checkout-api (7 in 30 days)".
+func teamIncidentLine(ctx context.Context, inc IncidentCounts, services []catalog.OwnedService) Text {
+	label := T(Bold("Incidents:"), Plain(" "))
+	ids := make([]int64, 0, len(services))
+	refs := map[int64]string{}
+	for _, s := range services {
+		if s.Service.Status == catalog.StatusOrphaned {
+			continue
+		}
+		ids = append(ids, s.Service.ID)
+		refs[s.Service.ID] = s.Service.Ref()
+	}
+	if len(ids) == 0 {
+		return append(label, Plain("none counted — the team owns no active service"))
+	}
+	sum, err := inc.ServiceIncidents(ctx, ids)
+	switch {
+	case err != nil:
+		return append(label, Plain("unknown — the catalog could not count them"))
+	case len(sum.Counts) == 0:
+		return append(label, Plain("unknown — none of the team's services has a PagerDuty service"))
+	case !sum.Known():
+		return append(label, Plain("unknown — "+sum.State.UnknownReason(sum.Now, sum.Location)))
+	}
+	var total catalog.IncidentCount
+	var noisiest int64
+	for _, id := range ids {
+		c, ok := sum.Counts[id]
+		if !ok {
+			continue
+		}
+		total.Last30 += c.Last30
+		total.Last90 += c.Last90
+		total.OutOfHours30 += c.OutOfHours30
+		if best := sum.Counts[noisiest]; c.Last30 > best.Last30 {
+			noisiest = id
+		}
+	}
+	out := append(label, Plain(incidentCountText(total)))
+	if noisiest != 0 {
+		out = append(out, Plain("; noisiest: "), Code(refs[noisiest]), Plain(fmt.Sprintf(" (%d in 30 days)", sum.Counts[noisiest].Last30)))
+	}
+	if n := len(sum.Unlinked); n > 0 {
+		out = append(out, Plain(fmt.Sprintf("; %d service(s) without a PagerDuty service not counted", n)))
+	}
+	return out
 }
 
 // orEmpty returns *r, or an empty Response when r is nil.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -35,6 +36,20 @@ func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
 // WhoOwnsWithScorecard is /whoowns with, when sc is set and the service
 // graded, its level in one line with the next step.
 func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) Command {
+	return WhoOwnsWithIncidents(cat, oc, sc, nil)
+}
+
+// IncidentCounts are the PagerDuty incident counts (catalog.IncidentCounts).
+type IncidentCounts interface {
+	// ServiceIncidents counts the incidents of services by catalog id.
+	ServiceIncidents(ctx context.Context, serviceIDs []int64) (catalog.IncidentSummary, error)
+}
+
+// WhoOwnsWithIncidents is /whoowns with, when inc is set, an "Incidents"
+// line: "7 incidents in 30 days (3 out of hours) · 19 in 90 days", or
+// "unknown" with why (never "0" when unknown); the rest of the card is
+// the same whatever the counts say.
+func WhoOwnsWithIncidents(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards, inc IncidentCounts) Command {
 	return Command{
 		Name:    "/whoowns",
 		Usage:   "SERVICE",
@@ -63,9 +78,64 @@ func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) 
 					return Response{}, err
 				}
 			}
-			return ownerCard(*r.Profile, r.Lookup, section, level), nil
+			resp := ownerCard(*r.Profile, r.Lookup, section, level)
+			if inc != nil {
+				line := serviceIncidentLine(ctx, inc, r.Profile.Service.ID)
+				resp.Blocks = slices.Insert(resp.Blocks, incidentLineAt(resp.Blocks), Block(&Section{Text: line}))
+				resp.Text += "; " + line.String()
+			}
+			return resp, nil
 		},
 	}
+}
+
+// serviceIncidentLine is a service's "Incidents:" line.
+func serviceIncidentLine(ctx context.Context, inc IncidentCounts, id int64) Text {
+	label := T(Bold("Incidents:"), Plain(" "))
+	sum, err := inc.ServiceIncidents(ctx, []int64{id})
+	switch c, ok := sum.Counts[id]; {
+	case err != nil:
+		return append(label, Plain("unknown — the catalog could not count them"))
+	case slices.Contains(sum.Unlinked, id):
+		return append(label, Plain("unknown — no PagerDuty service in the descriptor"))
+	case !sum.Known():
+		return append(label, Plain("unknown — "+sum.State.UnknownReason(sum.Now, sum.Location)))
+	case !ok:
+		return append(label, Plain("unknown — service not found"))
+	default:
+		return append(label, Plain(incidentCountText(c)))
+	}
+}
+
+// incidentCountText is "7 incidents in 30 days (3 out of hours) · 19 in 90
+// days".
+func incidentCountText(c catalog.IncidentCount) string {
+	s := fmt.Sprintf("%d incidents in 30 days", c.Last30)
+	if c.Last30 == 1 {
+		s = "1 incident in 30 days"
+	}
+	if c.OutOfHours30 > 0 {
+		s += fmt.Sprintf(" (%d out of hours)", c.OutOfHours30)
+	}
+	return s + fmt.Sprintf(" · %d in 90 days", c.Last90)
+}
+
+// incidentLineAt is where the incident line goes: after the card's fields
+// (and scorecard line).
+func incidentLineAt(blocks []Block) int {
+	at := len(blocks)
+	for i, b := range blocks {
+		if s, ok := b.(*Section); ok && len(s.Fields) > 0 {
+			at = i + 1
+			if i+1 < len(blocks) {
+				if n, ok := blocks[i+1].(*Section); ok && len(n.Text) > 0 && n.Text[0].Text == "Scorecard:" {
+					at = i + 2
+				}
+			}
+			break
+		}
+	}
+	return at
 }
 
 func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Text) Response {

@@ -87,6 +87,10 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1
 	}
+	if err := refreshDemoIncidents(ctx, d.store, pd); err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+		return 1
+	}
 	if err := gradeDemo(ctx, d, pd, log); err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1

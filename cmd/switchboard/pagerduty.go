@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
+	"github.com/switchboard-dev/switchboard/sampleorg"
 )
 
 // pagerDutyFromEnv builds the PagerDuty adapter from PAGERDUTY_TOKEN,
@@ -45,7 +46,11 @@ func pagerDutyFromEnv(getenv func(string) string, log *slog.Logger) (*pagerduty.
 // now) on a local port and returns an adapter pointed at it. stop shuts the
 // fake down.
 func startDemoPagerDuty(now time.Time, log *slog.Logger) (client *pagerduty.Client, stop func(), err error) {
-	srv := httptest.NewServer(fakepd.Sample(now))
+	fake := fakepd.Sample(now)
+	if err := sampleorg.AddIncidents(fake, now); err != nil {
+		return nil, nil, fmt.Errorf("demo pagerduty: %w", err)
+	}
+	srv := httptest.NewServer(fake)
 	client, err = pagerduty.New(pagerduty.Config{Token: fakepd.SampleToken, APIURL: srv.URL, EventsURL: srv.URL}, log)
 	if err != nil {
 		srv.Close()

@@ -23,7 +23,7 @@ import (
 // d.slackProfiles who a mentioned Slack user is (nil: it asks for their
 // email instead).
 func registerRosterCommands(router *commands.Router, d deps, oc *commands.OnCallLookup) {
-	router.Register(commands.Team(d.store, oc))
+	router.Register(commands.TeamWithIncidents(d.store, oc, incidentCounts(d)))
 	router.Register(commands.Onboard(commands.OnboardConfig{
 		Catalog:   d.store,
 		OnCall:    oc,

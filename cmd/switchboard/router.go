@@ -86,7 +86,7 @@ func newRouter(d deps) *commands.Router {
 		teams = d.store
 	}
 	sc := scorecards(d)
-	router.Register(commands.WhoOwnsWithScorecard(d.lookups, oc, sc))
+	router.Register(commands.WhoOwnsWithIncidents(d.lookups, oc, sc, incidentCounts(d)))
 	scCfg := commands.ScorecardConfig{Services: d.lookups, Notice: d.scorecardNotice}
 	if sc != nil {
 		scCfg.Scorecards, scCfg.Teams = *sc, d.store

@@ -324,6 +324,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		}
 	}
 	addCampaigns(w, store, b, log)
+	addIncidents(w, store, x.pagerduty, log)
 	if x.pagerduty != nil {
 		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)
@@ -419,6 +420,7 @@ func (s *server) withGitLab(client *gitlab.Client, std *standards.Standards, log
 		if err != nil {
 			return err
 		}
+		hook.RecordChangesTo(s.store)
 		s.mux.Handle("POST /gitlab/webhook", hook)
 	}
 	return nil

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/jobs"
+	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/standards"
+)
+
+// incidentRefreshInterval is how often PagerDuty's incidents are read
+// again (only those created since the last read).
+const incidentRefreshInterval = 10 * time.Minute
+
+// incidentSource is the PagerDuty adapter as the catalog's refresh reads
+// it: the whole account's incidents, grouped by service in the store.
+type incidentSource struct{ pd *pagerduty.Client }
+
+// Incidents implements catalog.IncidentSource.
+func (s incidentSource) Incidents(ctx context.Context, since, until time.Time, fn func([]catalog.Incident) error) (int, error) {
+	cost, err := s.pd.ListIncidents(ctx, since, until, nil, func(page []pagerduty.Incident) error {
+		out := make([]catalog.Incident, len(page))
+		for i, in := range page {
+			out[i] = catalog.Incident{ID: in.ID, PDServiceID: in.ServiceID, CreatedAt: in.CreatedAt,
+				Urgency: in.Urgency, Status: in.Status, Number: in.Number}
+		}
+		return fn(out)
+	})
+	return cost.Requests, err
+}
+
+// incidentRefreshArgs is the River job reading PagerDuty's incidents.
+// Unique while one waits or runs; replicas also take turns through the
+// store's claim.
+type incidentRefreshArgs struct{}
+
+// Kind implements river.JobArgs.
+func (incidentRefreshArgs) Kind() string { return "pagerduty_incidents" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (incidentRefreshArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: jobs.WhileQueued}}
+}
+
+// incidentRefreshWorker reads PagerDuty's incidents into the store.
+type incidentRefreshWorker struct {
+	river.WorkerDefaults[incidentRefreshArgs]
+	store   *catalog.Store
+	src     catalog.IncidentSource
+	replica string
+	log     *slog.Logger
+}
+
+// Timeout implements river.Worker: a full read of a large account takes
+// minutes at PagerDuty's rate limit.
+func (w *incidentRefreshWorker) Timeout(*river.Job[incidentRefreshArgs]) time.Duration {
+	return 15 * time.Minute
+}
+
+// Work implements river.Worker.
+func (w *incidentRefreshWorker) Work(ctx context.Context, _ *river.Job[incidentRefreshArgs]) error {
+	res, err := w.store.RefreshIncidents(ctx, w.src, w.replica)
+	if err != nil {
+		// Recorded in the store (the counts say since when PagerDuty has
+		// not answered); the next schedule tries again.
+		w.log.Warn("pagerduty incidents not refreshed", "requests", res.Requests, "err", err)
+		return nil
+	}
+	if res.Claimed {
+		w.log.Info("pagerduty incidents refreshed", "full", res.Full, "since", res.Since, "requests", res.Requests, "incidents", res.Incidents)
+	}
+	return nil
+}
+
+// addIncidents reads PagerDuty's incidents every incidentRefreshInterval
+// (and when a leader starts) into the store, from which /whoowns, /team,
+// the digest and the scorecard's incidents_30d count. Only with PagerDuty
+// configured.
+func addIncidents(w *work, store *catalog.Store, pd *pagerduty.Client, log *slog.Logger) {
+	if pd == nil {
+		return
+	}
+	addWorker(w, &incidentRefreshWorker{store: store, src: incidentSource{pd}, replica: campaignReplica(), log: log})
+	addPeriodic(w, incidentRefreshArgs{}, incidentRefreshInterval, true)
+}
+
+// businessHours are the standards' business hours for the incident counts
+// (the defaults when std is nil).
+func businessHours(std *standards.Standards) catalog.BusinessHours {
+	if std == nil {
+		std = standards.Default()
+	}
+	start, end, days, loc := std.Hours()
+	return catalog.BusinessHours{Location: loc, Start: start, End: end, Weekdays: days}
+}
+
+// refreshDemoIncidents reads the demo's fake PagerDuty incidents once, as
+// serve's periodic job does.
+func refreshDemoIncidents(ctx context.Context, store *catalog.Store, pd *pagerduty.Client) error {
+	if _, err := store.RefreshIncidents(ctx, incidentSource{pd}, "demo"); err != nil {
+		return fmt.Errorf("demo incidents: %w", err)
+	}
+	return nil
+}
+
+// incidentCounts are the incident counts the commands read: nil without
+// a store or PagerDuty (no incident line then).
+func incidentCounts(d deps) commands.IncidentCounts {
+	if d.store == nil || d.pagerduty == nil {
+		return nil
+	}
+	return catalog.IncidentCounts{Store: d.store, Hours: businessHours(d.standards)}
+}
