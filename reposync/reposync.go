@@ -73,6 +73,11 @@ type Options struct {
 	// repo's graph at its default branch (see SBOMArtifact); the Source
 	// must then be an ArtifactSource.
 	SBOM SBOMArtifact
+	// HistoryWindow is how far back a project's first change-history
+	// backfill goes (see backfillChanges): DefaultHistoryWindow when zero.
+	HistoryWindow time.Duration
+	// Now is the clock of the history's watermarks; time.Now when nil.
+	Now func() time.Time
 }
 
 // Progress follows a sync.
@@ -163,6 +168,9 @@ func New(src Source, store Store, opts Options) *Syncer {
 	if opts.Ignored == nil {
 		opts.Ignored = func(string) bool { return false }
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Syncer{src: src, store: store, opts: opts, log: opts.Log, writing: make(chan struct{}, opts.Writers)}
 }
 
@@ -242,6 +250,9 @@ func (s *Syncer) run(ctx context.Context, since time.Time, verify bool) (Summary
 	return sum, ctx.Err()
 }
 
+// now is the sync's clock.
+func (s *Syncer) now() time.Time { return s.opts.Now() }
+
 // listOptions chooses the projects a sync lists: those of the configured
 // groups active since since (all when zero).
 func (s *Syncer) listOptions(since time.Time) gitlab.ListOptions {
@@ -309,6 +320,10 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if !verify && unchanged(p, known) {
 		return RepoResult{Outcome: OutcomeUnchanged, Work: WorkUnchanged}, nil
 	}
+	// The change history is read beside the files, and never fails them.
+	var history sync.WaitGroup
+	history.Go(func() { s.backfillChanges(ctx, p) })
+	defer history.Wait()
 	var snap catalog.RepoSnapshot
 	var err error
 	updated := false
@@ -485,7 +500,7 @@ func (s *Syncer) update(ctx context.Context, p gitlab.Project, known catalog.Rep
 			snap.DependencyFiles = append(snap.DependencyFiles, f)
 		}
 	}
-	snap.Dependencies, snap.DependencySources, err = s.dependencies(ctx, p, reread, cmp.Head)
+	snap.Dependencies, snap.DependencySources, snap.Packages, err = s.dependencies(ctx, p, reread, cmp.Head)
 	if err != nil {
 		return snap, false, err
 	}
@@ -541,7 +556,7 @@ func (s *Syncer) read(ctx context.Context, p gitlab.Project) (catalog.RepoSnapsh
 	if snap.Repo.LastCommit != "" {
 		ref = snap.Repo.LastCommit
 	}
-	snap.Dependencies, snap.DependencySources, err = s.dependencies(ctx, p, depfile.SelectGraph(skipVendored(tree)), ref)
+	snap.Dependencies, snap.DependencySources, snap.Packages, err = s.dependencies(ctx, p, depfile.SelectGraph(skipVendored(tree)), ref)
 	if err != nil {
 		return snap, err
 	}
@@ -569,8 +584,11 @@ func (s *Syncer) describe(snap *catalog.RepoSnapshot, path string, content []byt
 // that cannot be read (404 at that commit, over the size limit, a
 // timeout) or parsed is the repo's problem, not the sync's: it is
 // recorded with the reason and the sync goes on; any other failure to
-// read is returned.
-func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []string, ref string) ([]catalog.Dependency, []catalog.DependencyFile, error) {
+// read is returned. It also returns the packages the files publish
+// (depfile.Publishes: a pom.xml's coordinates, a package.json's name, a
+// go.mod's module path), from which the service graph infers who depends
+// on the repo's services.
+func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []string, ref string) ([]catalog.Dependency, []catalog.DependencyFile, []catalog.Package, error) {
 	// Up to fileReaders files at once: a repo's files are independent
 	// requests, and with GitLab's latency a repo with a lockfile and its
 	// manifest in several folders would otherwise wait for each in turn.
@@ -596,13 +614,19 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 		if err := errs[i]; err != nil {
 			problem := unreadProblem(ctx, err)
 			if problem == "" {
-				return nil, nil, fmt.Errorf("read %s: %w", name, err)
+				return nil, nil, nil, fmt.Errorf("read %s: %w", name, err)
 			}
 			s.log.Debug("dependency file not read", "repo", p.Path, "file", name, "err", err)
 			records = append(records, catalog.DependencyFile{Path: name, Problem: problem, Error: err.Error()})
 			continue
 		}
 		files = append(files, depfile.File{Path: name, Data: contents[i]})
+	}
+	var pkgs []catalog.Package
+	for _, f := range files {
+		if pub, ok := depfile.Publishes(f.Path, f.Data); ok {
+			pkgs = append(pkgs, catalog.Package{Ecosystem: pub.Ecosystem, Name: pub.Name, Source: pub.File, Line: pub.Line})
+		}
 	}
 	var deps []catalog.Dependency
 	results := depfile.ParseDir(files)
@@ -618,7 +642,7 @@ func (s *Syncer) dependencies(ctx context.Context, p gitlab.Project, paths []str
 			deps = append(deps, catalogDependency(d, r.File))
 		}
 	}
-	return deps, records, nil
+	return deps, records, pkgs, nil
 }
 
 // catalogDependency is d as the catalog stores it, read from source.
