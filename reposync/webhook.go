@@ -9,7 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 	"unicode/utf8"
+
+	"github.com/switchboard-dev/switchboard/catalog"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -34,12 +37,26 @@ type Inserter interface {
 // character too: no repo path or name can hold one); bodies over 5 MiB 413;
 // none of them changes anything. A job that cannot be inserted is 503, for
 // GitLab to send the hook again.
+//
+// With RecordChangesTo, merge request events (a merge into the default
+// branch), deployment events (a finished deployment) and pushes to the
+// default branch are also recorded in the change history before the answer,
+// so that /changes shows them at once; other merge request and deployment
+// events are acknowledged and ignored, as is every unknown event (GitLab
+// disables a hook that keeps failing). A change that cannot be recorded is
+// 503, for GitLab to send the hook again (recording is idempotent).
 type Webhook struct {
-	secret []byte
-	jobs   Inserter
-	gens   Gens
-	log    *slog.Logger
+	secret  []byte
+	jobs    Inserter
+	gens    Gens
+	log     *slog.Logger
+	changes ChangeRecorder
+	now     func() time.Time
 }
+
+// RecordChangesTo makes the handler record merge, deployment and push
+// events in r (see Webhook). Call it before the handler serves.
+func (h *Webhook) RecordChangesTo(r ChangeRecorder) { h.changes = r }
 
 // NewWebhook returns the handler. secret is the token GitLab sends in
 // X-Gitlab-Token; it must not be empty. jobs inserts the jobs; gens reads
@@ -51,7 +68,7 @@ func NewWebhook(secret string, jobs Inserter, gens Gens, log *slog.Logger) (*Web
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Webhook{secret: []byte(secret), jobs: jobs, gens: gens, log: log}, nil
+	return &Webhook{secret: []byte(secret), jobs: jobs, gens: gens, log: log, now: time.Now}, nil
 }
 
 // hookEvent holds the fields of push and system hooks the handler reads.
@@ -106,9 +123,20 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		kind = ev.EventName
 	}
 	switch kind {
+	case "merge_request":
+		if !h.record(w, r, kind, body, mergeFromHook) {
+			return
+		}
+	case "deployment":
+		if !h.record(w, r, kind, body, deploymentFromHook) {
+			return
+		}
 	case "push":
 		if id == 0 {
 			http.Error(w, "push event without project_id", http.StatusBadRequest)
+			return
+		}
+		if !h.record(w, r, kind, body, pushFromHook) {
 			return
 		}
 		if ev.Project.DefaultBranch != "" && ev.Ref != "refs/heads/"+ev.Project.DefaultBranch {
@@ -140,6 +168,30 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("gitlab webhook ignored", "kind", kind)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// record reads a change out of a hook's body and records it, when the
+// handler records changes. A body the reader refuses is 400; a failure to
+// record, 503.
+func (h *Webhook) record(w http.ResponseWriter, r *http.Request, kind string, body []byte,
+	read func([]byte, time.Time) (catalog.Change, bool, error)) bool {
+	if h.changes == nil {
+		return true
+	}
+	c, ok, err := read(body, h.now())
+	if err != nil {
+		http.Error(w, "malformed "+kind+" event: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	if !ok {
+		return true
+	}
+	if err := h.changes.RecordChanges(r.Context(), []catalog.Change{c}); err != nil {
+		h.log.Error("gitlab webhook: record the change", "kind", kind, "project", c.ProjectID, "ref", c.Ref, "err", err)
+		http.Error(w, "could not record the change; GitLab will retry", http.StatusServiceUnavailable)
+		return false
+	}
+	return true
 }
 
 // enqueue inserts the project's sync job (nothing when one is waiting
