@@ -322,6 +322,12 @@ type Digest struct {
 	// OverdueCampaigns are the open campaigns past their deadline with
 	// services left, by deadline.
 	OverdueCampaigns []OverdueCampaign
+	// NoisyServices are the active services with PagerDuty incidents in
+	// the week before Now, most first (digestNoisyServices); the digest
+	// names the top NoisyTop. NoisyUnknown says why they are unknown ("":
+	// known, or PagerDuty's incidents are not read at all).
+	NoisyServices []NoisyService
+	NoisyUnknown  string
 
 	repos   []digestRepo
 	history []CoverageDay // newest first
@@ -412,6 +418,7 @@ func (d *Digest) ForTeam(team string) *Digest {
 	out.Unread = keepIf(d.Unread, func(u UnreadRepo) bool { return is(u.Team) })
 	out.LevelChanges = keepIf(d.LevelChanges, func(c LevelChange) bool { return is(c.Service.Team) })
 	out.OverdueCampaigns = overdueForTeam(d.OverdueCampaigns, team)
+	out.NoisyServices = keepIf(d.NoisyServices, func(n NoisyService) bool { return is(n.Team) })
 	key := strings.ToLower(team)
 	out.setHistory(func(c CoverageDay) (Coverage, bool) { cov, ok := c.Teams[key]; return cov, ok })
 	return &out

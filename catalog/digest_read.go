@@ -45,6 +45,9 @@ func (s *Store) Digest(ctx context.Context, opts DigestOptions) (*Digest, error)
 	if err := s.digestOverdueCampaigns(ctx, d); err != nil {
 		return nil, fmt.Errorf("digest: overdue campaigns: %w", err)
 	}
+	if err := s.digestNoisyServices(ctx, d); err != nil {
+		return nil, fmt.Errorf("digest: noisy services: %w", err)
+	}
 	return d, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
 // Incident windows and freshness.
@@ -370,6 +372,17 @@ func (s *Store) NoisiestServices(ctx context.Context, since time.Time, limit int
 	if !st.Known(now) {
 		return nil, false, nil
 	}
+	out, err = s.noisiest(ctx, since, now, limit)
+	return out, err == nil, err
+}
+
+// noisiest reads the services with incidents created in [since, now],
+// most first; limit <= 0: all.
+func (s *Store) noisiest(ctx context.Context, since, now time.Time, limit int) ([]NoisyService, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT s.id, s.namespace, s.name, COALESCE(t.name, ''), count(*)
 		FROM services s
@@ -378,24 +391,62 @@ func (s *Store) NoisiestServices(ctx context.Context, since time.Time, limit int
 		WHERE s.status = 'active' AND s.pagerduty_service_id <> '' AND i.created_at >= $1 AND i.created_at <= $2
 		GROUP BY s.id, s.namespace, s.name, t.name
 		ORDER BY count(*) DESC, s.name, s.namespace
-		LIMIT $3`, since, now, limit)
+		LIMIT $3`, since, now, lim)
 	if err != nil {
-		return nil, false, fmt.Errorf("noisiest services: %w", err)
+		return nil, fmt.Errorf("noisiest services: %w", err)
 	}
 	defer rows.Close()
+	var out []NoisyService
 	for rows.Next() {
 		var n NoisyService
 		var ns, name string
 		if err := rows.Scan(&n.ServiceID, &ns, &name, &n.Team, &n.Incidents); err != nil {
-			return nil, false, fmt.Errorf("noisiest services: %w", err)
+			return nil, fmt.Errorf("noisiest services: %w", err)
 		}
 		n.Ref = Service{Namespace: ns, Name: name}.Ref()
 		out = append(out, n)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("noisiest services: %w", err)
+		return nil, fmt.Errorf("noisiest services: %w", err)
 	}
-	return out, true, nil
+	return out, nil
+}
+
+// NoisyTop is how many of the noisiest services the digest names.
+const NoisyTop = 5
+
+// digestNoisyServices reads the services with incidents in the week
+// before d.Now (a group's digest keeps those of the teams whose GitLab
+// group lies in it), or why they are unknown when PagerDuty's incidents
+// were read but are not now known.
+func (s *Store) digestNoisyServices(ctx context.Context, d *Digest) error {
+	st, err := s.IncidentRefresh(ctx)
+	if err != nil {
+		return err
+	}
+	if st.LastSuccess.IsZero() && st.LastErrorAt.IsZero() {
+		return nil // PagerDuty's incidents are not read: nothing to say
+	}
+	if !st.Known(d.Now) {
+		d.NoisyUnknown = st.UnknownReason(d.Now, time.UTC)
+		return nil
+	}
+	all, err := s.noisiest(ctx, d.Now.Add(-7*24*time.Hour), d.Now, 0)
+	if err != nil {
+		return err
+	}
+	if d.Group != "" {
+		inGroup := map[string]bool{}
+		for _, t := range d.Teams {
+			g := strings.Trim(t.GitLabGroup, "/")
+			if strings.EqualFold(g, d.Group) || pathInGroup(g, d.Group) {
+				inGroup[strings.ToLower(t.Name)] = true
+			}
+		}
+		all = keepIf(all, func(n NoisyService) bool { return inGroup[strings.ToLower(n.Team)] })
+	}
+	d.NoisyServices = all
+	return nil
 }
 
 // String renders the hours, e.g. "09:00-18:00 Mon,Tue,Wed,Thu,Fri Europe/London".
@@ -465,4 +516,32 @@ func (s *Store) RefreshIncidents(ctx context.Context, src IncidentSource, replic
 		return res, fmt.Errorf("refresh incidents: %w", err)
 	}
 	return res, nil
+}
+
+// scoreIncidents is the scorecard's incidents_30d of subjects: the
+// incidents of the last 30 days, unknown (never 0) when the counts are
+// unknown or the service has no PagerDuty service.
+func (s *Store) scoreIncidents(ctx context.Context, subs []*subject) (map[int64]scorecard.Value, error) {
+	ids := make([]int64, len(subs))
+	for i, sub := range subs {
+		ids[i] = sub.Service.ID
+	}
+	sum, err := s.ServiceIncidents(ctx, ids, BusinessHours{})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]scorecard.Value, len(ids))
+	reason := sum.State.UnknownReason(sum.Now, time.UTC)
+	for _, id := range ids {
+		c, ok := sum.Counts[id]
+		switch {
+		case !ok:
+			out[id] = scorecard.UnknownValue(scorecard.KindNumber, "no PagerDuty service")
+		case reason != "":
+			out[id] = scorecard.UnknownValue(scorecard.KindNumber, "incidents: "+reason)
+		default:
+			out[id] = scorecard.Number(float64(c.Last30))
+		}
+	}
+	return out, nil
 }

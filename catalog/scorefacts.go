@@ -85,8 +85,9 @@ type findingRef struct {
 // dependency graph incomplete with no vulnerable dependency found, GitLab
 // facts (last_merge_age, default_branch_protected: see scoreGitLab) not
 // read yet or whose read failed, and facts the catalog does not collect
-// yet (incidents_30d, annotations other than the PagerDuty and Slack
-// ones). By service id.
+// yet (annotations other than the PagerDuty and Slack ones); incidents_30d
+// is unknown when PagerDuty's incidents have not been read within
+// IncidentsStale or the service has no PagerDuty service. By service id.
 func (s *Store) ScoreSubjects(ctx context.Context, card *scorecard.Card, serviceIDs []int64) ([]ScoreSubject, error) {
 	if serviceIDs != nil && len(serviceIDs) == 0 {
 		return nil, nil
@@ -136,6 +137,12 @@ func (s *Store) ScoreSubjects(ctx context.Context, card *scorecard.Card, service
 			return nil, fmt.Errorf("score facts: %w", err)
 		}
 	}
+	var incidents map[int64]scorecard.Value // by service id
+	if need["incidents_30d"] {
+		if incidents, err = s.scoreIncidents(ctx, subs); err != nil {
+			return nil, fmt.Errorf("score facts: %w", err)
+		}
+	}
 	rostered := false
 	if need["owner_team_size"] {
 		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM team_members WHERE source IN ('gitlab', 'pagerduty'))`).Scan(&rostered); err != nil {
@@ -154,6 +161,10 @@ func (s *Store) ScoreSubjects(ctx context.Context, card *scorecard.Card, service
 			}
 			if gv, ok := gitlabFacts[sub.Service.ID][key]; ok {
 				v[key] = gv
+				continue
+			}
+			if iv, ok := incidents[sub.Service.ID]; ok && ref.Name == "incidents_30d" {
+				v[key] = iv
 				continue
 			}
 			v[key] = sub.fact(ref, now, deps, pd, rostered)
@@ -369,7 +380,7 @@ func (sub *subject) fact(ref scorecard.FactRef, now time.Time, deps map[int64]re
 	case "default_branch_protected":
 		return noRepo(scorecard.KindBool)
 	case "incidents_30d":
-		return scorecard.UnknownValue(scorecard.KindNumber, "incidents are not collected from PagerDuty yet")
+		return scorecard.UnknownValue(scorecard.KindNumber, "incidents not counted")
 	}
 	f, _ := scorecard.LookupFact(ref.Name)
 	return scorecard.UnknownValue(f.Kind, "not collected by the catalog")

@@ -101,6 +101,9 @@ func DigestResponse(d *catalog.Digest) Response {
 		if s := overdueCampaignsSection(d); s != nil {
 			b.add(&Divider{}, s)
 		}
+		if s := noisySection(d); s != nil {
+			b.add(&Divider{}, s)
+		}
 		return Response{Text: digestSummary(d), Blocks: b.blocks}
 	}
 	// The short lists come after the repos but are built first, so that
@@ -125,6 +128,9 @@ func DigestResponse(d *catalog.Digest) Response {
 		tail = append(tail, &Divider{}, s)
 	}
 	if s := overdueCampaignsSection(d); s != nil {
+		tail = append(tail, &Divider{}, s)
+	}
+	if s := noisySection(d); s != nil {
 		tail = append(tail, &Divider{}, s)
 	}
 	footer := &Context{Text: T(Plain("Register opens "), Code(cmdRegister), Plain(" for the repo; Ignore asks why and leaves it out ("),
@@ -627,4 +633,29 @@ func overdueCampaignsSection(d *catalog.Digest) *Section {
 		lines = append(lines, line)
 	}
 	return digestList("Overdue campaigns", lines, T(Code("/campaign list"), Plain(" shows them all")))
+}
+
+// noisySection names the services with the most PagerDuty incidents in
+// the last 7 days (catalog.NoisyTop), with their counts and owners; or
+// says why the counts are unknown.
+func noisySection(d *catalog.Digest) *Section {
+	if d.NoisyUnknown != "" {
+		return &Section{Text: T(Bold("Noisiest services this week:"), Plain(" unknown — "+d.NoisyUnknown))}
+	}
+	var lines []Text
+	for _, n := range d.NoisyServices[:min(len(d.NoisyServices), catalog.NoisyTop)] {
+		line := T(Plain("• "), Code(n.Ref), Plain(": "+digestPlural(n.Incidents, "incident", "incidents")))
+		if d.Team == "" {
+			owner := "no owner"
+			if n.Team != "" {
+				owner = "team " + n.Team
+			}
+			line = append(line, Plain(" ("+owner+")"))
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return &Section{Text: append(T(Bold("Noisiest services this week (PagerDuty incidents, last 7 days)"), Plain("\n")), Join(lines, "\n")...)}
 }

@@ -240,7 +240,7 @@ const (
 	SourceGitLab = "gitlab"
 	// SourceCatalog: the catalog's teams and rosters.
 	SourceCatalog = "catalog"
-	// SourceIncidents: PagerDuty incidents (collected in a later part).
+	// SourceIncidents: PagerDuty incidents (read periodically, counted in the catalog).
 	SourceIncidents = "incidents"
 )
 
@@ -315,9 +315,9 @@ var registry = [...]Fact{
 	{Name: "default_branch_protected", Kind: KindBool, Source: SourceGitLab, MayBeUnknown: true,
 		Doc: "the default branch is protected (GitLab's branch protected, which counts wildcard and group rules), on every repo of the service; unknown when GitLab refused or failed the read, or before the first read"},
 
-	// PagerDuty incidents: collected in a later part; unknown until then.
+	// PagerDuty incidents, read periodically into the catalog.
 	{Name: "incidents_30d", Kind: KindNumber, Source: SourceIncidents, MayBeUnknown: true,
-		Doc: "PagerDuty incidents of the service in the last 30 days; unknown until incidents are collected, or when PagerDuty cannot be asked"},
+		Doc: "PagerDuty incidents of the service created in the last 30 days, every status; unknown when the service has no PagerDuty service, before the first read of PagerDuty's incidents, or when PagerDuty has not answered for an hour"},
 }
 
 // Facts returns the registry of facts, in a fresh slice, in the order
