@@ -114,6 +114,9 @@ func (s *Server) Push(projectID int64, ch Change) (Hook, error) {
 		author = Member{ID: 1, Username: "root", Name: "Administrator", Email: "admin@example.com"}
 	}
 	c := s.record(st, branch, parent, msg, files, author)
+	if branch == st.p.DefaultBranch {
+		s.addPushEvent(st, branch, parent.id, c.id, c.title(), 1, author, c.at)
+	}
 	return s.pushHook(st, c)
 }
 

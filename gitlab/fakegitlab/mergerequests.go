@@ -327,9 +327,17 @@ func (s *Server) listMergeRequests(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "sort does not have a valid value"})
 		return
 	}
+	updatedAfter, _, err := timeParam(r, "updated_after")
+	if err != nil {
+		badRequest(w, "400 Bad request - "+err.Error())
+		return
+	}
 	var matched []*mergeRequest
 	for i := len(st.mrs) - 1; i >= 0; i-- {
 		mr := st.mrs[i]
+		if !updatedAfter.IsZero() && mr.updated().Before(updatedAfter) {
+			continue
+		}
 		if v := q.Get("state"); v != "" && v != "all" && v != mr.state {
 			continue
 		}

@@ -102,6 +102,12 @@ type Project struct {
 	// MergeRequestsDisabled turns the project's merge requests off: GitLab
 	// then answers 403 to their listing.
 	MergeRequestsDisabled bool
+	// Deployments are deployments made before the fake started, oldest
+	// first (see Deployment).
+	Deployments []Deployment
+	// DirectPushes are pushes to the default branch made without a merge
+	// request before the fake started; each has its push event.
+	DirectPushes []DirectPush
 }
 
 // MergedMergeRequest is a merge request merged before the fake started.

@@ -20,6 +20,8 @@ type projectState struct {
 	// lastPush is the last commit pushed to the default branch, for
 	// PushEvent; nil before any push.
 	lastPush *commit
+	// hist is its events and deployments (history.go).
+	hist projectHistory
 }
 
 // commit is one commit of a fake repository: a full snapshot of its files.
@@ -81,6 +83,7 @@ func (s *Server) addProject(p *Project) *projectState {
 		commits:  map[string]*commit{c.id: c},
 	}
 	s.seedMerged(st)
+	s.seedHistory(st)
 	s.projects[p.ID] = st
 	s.byPath[strings.ToLower(p.Path)] = p.ID
 	i, _ := slices.BinarySearch(s.ids, p.ID)
@@ -189,6 +192,8 @@ func copyProject(p *Project) Project {
 	c.Members = slices.Clone(p.Members)
 	c.MergedMergeRequests = slices.Clone(p.MergedMergeRequests)
 	c.ProtectedBranches = slices.Clone(p.ProtectedBranches)
+	c.Deployments = slices.Clone(p.Deployments)
+	c.DirectPushes = slices.Clone(p.DirectPushes)
 	return c
 }
 

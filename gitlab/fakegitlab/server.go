@@ -94,6 +94,9 @@ type Server struct {
 	nextID    int64
 	nextMRID  int64
 	hookUUID  string
+	// nextEventID, nextDeployID and hookURL: history.go.
+	nextEventID, nextDeployID int64
+	hookURL                   string
 
 	requests, rateLimited, unauthorized, injected atomic.Int64
 	routesMu                                      sync.Mutex
@@ -487,6 +490,8 @@ func (s *Server) routesInit() {
 		{"POST " + api + "/projects/{id}/merge_requests", s.createMergeRequest},
 		{"GET " + api + "/projects/{id}/merge_requests/{iid}", s.getMergeRequest},
 		{"GET " + api + "/projects/{id}/members/all", s.projectMembers},
+		{"GET " + api + "/projects/{id}/deployments", s.listDeployments},
+		{"GET " + api + "/projects/{id}/events", s.listEvents},
 		{"GET " + api + "/projects/{id}/jobs/artifacts/{ref}/raw/{path...}", s.jobArtifactRaw},
 		{"GET " + api + "/groups", s.listGroups},
 		{"GET " + api + "/groups/{id}", s.getGroup},
