@@ -1,0 +1,344 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+// ChangeHistory is what /changes and the /page confirmation read of the
+// change history (*catalog.Store).
+type ChangeHistory interface {
+	// RecentChanges returns the services' changes at or after since,
+	// newest first, at most limit, each for the first of serviceIDs it
+	// belongs to.
+	RecentChanges(ctx context.Context, serviceIDs []int64, since time.Time, limit int) ([]catalog.Change, error)
+	// ChangesBefore returns the services' changes before until, newest
+	// first, at most limit.
+	ChangesBefore(ctx context.Context, serviceIDs []int64, until time.Time, limit int) ([]catalog.Change, error)
+}
+
+// DependencyLister lists what a service depends on directly
+// (*catalog.Store, *catalog.Cache).
+type DependencyLister interface {
+	Dependencies(ctx context.Context, serviceID int64) ([]catalog.ServiceDependency, error)
+}
+
+// ChangesConfig is what /changes is built from.
+type ChangesConfig struct {
+	// Catalog resolves the SERVICE argument.
+	Catalog ServiceCatalog
+	// History is the change history; nil: /changes says it is not kept.
+	History ChangeHistory
+	// Graph gives the service's direct dependencies, whose changes are
+	// shown too; nil: the service's own only.
+	Graph DependencyLister
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+const (
+	// defaultChangesWindow is /changes' window without --since.
+	defaultChangesWindow = 24 * time.Hour
+	// maxChangesWindow bounds --since.
+	maxChangesWindow = 90 * 24 * time.Hour
+	// maxChangeLines is how many changes one answer lists: a Slack message
+	// holds 50 blocks, a section 3,000 characters.
+	maxChangeLines = 30
+	// changeLinesPerSection groups the lines so that a section stays under
+	// Slack's 3,000 characters whatever the titles.
+	changeLinesPerSection = 6
+	// maxChangeTitle shortens a title in a line.
+	maxChangeTitle = 120
+)
+
+// Changes is /changes SERVICE [--since 24h]: what changed recently in a
+// service and the services it depends on directly — merged merge
+// requests, direct pushes to the default branch, deployments per
+// environment, owner and tier changes — newest first, each with when, who
+// and a link. --since takes minutes, hours, days or weeks (30m, 24h, 7d,
+// 2w; at most 90 days). With nothing in the window it says so and shows
+// the last change before it. A misspelt or shared name gets "did you mean"
+// or a picker, as every command.
+func Changes(cfg ChangesConfig) Command {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return Command{
+		Name:    "/changes",
+		Usage:   "SERVICE [--since 24h]",
+		Summary: "What changed recently in a service and its dependencies: merges, pushes, deployments, owner and tier",
+		Handler: func(ctx context.Context, req Request) (Response, error) {
+			return changes(ctx, cfg, req)
+		},
+	}
+}
+
+func changes(ctx context.Context, cfg ChangesConfig, req Request) (Response, error) {
+	query, window, err := parseChangesArgs(req.Text)
+	if err != nil {
+		return Response{Text: err.Error() + " Usage: /changes SERVICE [--since 24h]", Blocks: []Block{
+			&Section{Text: T(Plain(err.Error()+" Usage: "), Code("/changes SERVICE [--since 24h]"))},
+			&Context{Text: T(Plain("--since takes minutes, hours, days or weeks: 30m, 24h, 7d, 2w (at most 90 days)."))},
+		}}, nil
+	}
+	if query == "" {
+		return usage("/changes", "SERVICE [--since 24h]", "lists what changed in the service and its direct dependencies: merges, pushes, deployments, owner and tier."), nil
+	}
+	if cfg.History == nil {
+		return textResponse(T(Plain("Switchboard keeps no change history here, so it cannot tell what changed."))), nil
+	}
+	sinceArg := ""
+	if window != defaultChangesWindow {
+		sinceArg = " --since " + formatWindow(window)
+	}
+	r, err := resolveService(ctx, cfg.Catalog, query, func(ref string) string { return "/changes " + ref + sinceArg })
+	if err != nil || r.Profile == nil {
+		return r.Reply, err
+	}
+	svc := r.Profile.Service
+	ids, names, depNote := changeScope(ctx, cfg.Graph, svc)
+	now := cfg.Now()
+	since := now.Add(-window)
+	list, err := cfg.History.RecentChanges(ctx, ids, since, maxChangeLines+1)
+	if err != nil {
+		return Response{}, fmt.Errorf("changes of %s: %w", svc.Ref(), err)
+	}
+	scope := svc.Ref()
+	if n := len(ids) - 1; n > 0 {
+		scope += fmt.Sprintf(" and its %d %s", n, plural(n, "dependency", "dependencies"))
+	}
+	head := &Header{Text: "Changes: " + scope + ", last " + formatWindow(window)}
+	if len(list) == 0 {
+		before, err := cfg.History.ChangesBefore(ctx, ids, since, 1)
+		if err != nil {
+			return Response{}, fmt.Errorf("changes of %s: %w", svc.Ref(), err)
+		}
+		text := fmt.Sprintf("No recorded changes to %s in the last %s.", scope, formatWindow(window))
+		blocks := []Block{head, &Section{Text: T(Plain("No recorded changes to "), Bold(scope), Plain(" in the last "+formatWindow(window)+"."))}}
+		if len(before) > 0 {
+			line := changeLine(before[0], svc.ID, names, now)
+			blocks = append(blocks, &Section{Text: append(T(Plain("The last one before: ")), line...)})
+			text += " The last one before: " + line.String()
+		} else {
+			blocks = append(blocks, &Context{Text: T(Plain("Nothing is recorded at all: changes come from GitLab's webhooks (merge request, deployment and push events) and the sync's backfill of the last 30 days."))})
+		}
+		blocks = appendNote(blocks, depNote)
+		return Response{Text: text, Blocks: blocks}, nil
+	}
+	more := len(list) > maxChangeLines
+	if more {
+		list = list[:maxChangeLines]
+	}
+	blocks := []Block{head}
+	var lines []Text
+	flush := func() {
+		if len(lines) > 0 {
+			blocks = append(blocks, &Section{Text: Join(lines, "\n")})
+			lines = nil
+		}
+	}
+	for _, c := range list {
+		lines = append(lines, append(T(Plain("• ")), changeLine(c, svc.ID, names, now)...))
+		if len(lines) == changeLinesPerSection {
+			flush()
+		}
+	}
+	flush()
+	if more {
+		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("Only the newest %d are shown; narrow the window with ", maxChangeLines)),
+			Code("/changes "+svc.Ref()+" --since "+formatWindow(narrower(window))), Plain("."))})
+	}
+	blocks = appendNote(blocks, depNote)
+	count := strconv.Itoa(len(list))
+	if more {
+		count = "More than " + count
+	}
+	text := fmt.Sprintf("%s %s to %s in the last %s; newest: %s", count, plural(len(list), "change", "changes"), scope, formatWindow(window),
+		changeLine(list[0], svc.ID, names, now).String())
+	return Response{Text: text, Blocks: blocks}, nil
+}
+
+func appendNote(blocks []Block, note Text) []Block {
+	if len(note) > 0 {
+		blocks = append(blocks, &Context{Text: note})
+	}
+	return blocks
+}
+
+// changeScope is the service and its direct, catalogued dependencies: their
+// ids (the service first), their references by id, and a note when the
+// dependencies could not be read (the service's own changes are shown
+// all the same).
+func changeScope(ctx context.Context, g DependencyLister, svc catalog.Service) ([]int64, map[int64]string, Text) {
+	ids := []int64{svc.ID}
+	names := map[int64]string{svc.ID: svc.Ref()}
+	if g == nil {
+		return ids, names, nil
+	}
+	deps, err := g.Dependencies(ctx, svc.ID)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return ids, names, T(Plain("Its dependencies could not be read in time: only its own changes are shown."))
+		}
+		return ids, names, T(Plain("Its dependencies could not be read: only its own changes are shown."))
+	}
+	for _, d := range deps {
+		if !d.Resolved() || names[d.Service.ID] != "" {
+			continue
+		}
+		ids = append(ids, d.Service.ID)
+		names[d.Service.ID] = d.Service.Ref()
+	}
+	return ids, names, nil
+}
+
+// changeLine is one change: when, what, title (linked), who, where, and
+// which dependency when it is not the service asked about.
+func changeLine(c catalog.Change, self int64, names map[int64]string, now time.Time) Text {
+	line := T(Plain(agoText(c.At, now) + " · " + changeKindText(c) + " · "))
+	title := truncateRunes(strings.TrimSpace(c.Title), maxChangeTitle)
+	if title == "" {
+		title = c.Ref
+	}
+	if c.WebURL != "" {
+		line = append(line, Link(title, c.WebURL))
+	} else {
+		line = append(line, Plain(title))
+	}
+	if a := c.Author(); a != "" {
+		line = append(line, Plain(" · "+a))
+	}
+	if c.ServiceID != self && names[c.ServiceID] != "" {
+		line = append(line, Plain(" · "), Bold(names[c.ServiceID]))
+	}
+	return line
+}
+
+// changeKindText says what kind of change it is.
+func changeKindText(c catalog.Change) string {
+	switch c.Kind {
+	case catalog.ChangeMerge:
+		return "merged"
+	case catalog.ChangePush:
+		return "pushed"
+	case catalog.ChangeDeployment:
+		env := c.Environment
+		if env == "" {
+			env = "an environment"
+		}
+		if c.Status == "failed" {
+			return "deploy to " + env + " FAILED"
+		}
+		return "deployed to " + env
+	case catalog.ChangeCatalog:
+		return "catalog"
+	}
+	return c.Kind
+}
+
+// agoText is "5m ago", "3h ago", "2d ago"; "just now" under a minute.
+func agoText(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// parseChangesArgs splits "SERVICE [--since D]" (or --since=D, before or
+// after the name).
+func parseChangesArgs(text string) (query string, window time.Duration, err error) {
+	window = defaultChangesWindow
+	fields := strings.Fields(text)
+	var rest []string
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		var v string
+		switch {
+		case f == "--since":
+			if i+1 >= len(fields) {
+				return "", 0, errors.New("--since needs a duration, such as 24h.")
+			}
+			v = fields[i+1]
+			i++
+		case strings.HasPrefix(f, "--since="):
+			v = strings.TrimPrefix(f, "--since=")
+		case strings.HasPrefix(f, "--"):
+			return "", 0, fmt.Errorf("Unknown option %s.", f)
+		default:
+			rest = append(rest, f)
+			continue
+		}
+		if window, err = parseWindow(v); err != nil {
+			return "", 0, err
+		}
+	}
+	if len(rest) > 1 {
+		return "", 0, fmt.Errorf("One service at a time (got %q).", strings.Join(rest, " "))
+	}
+	return strings.Join(rest, " "), window, nil
+}
+
+// parseWindow reads 30m, 24h, 7d, 2w.
+func parseWindow(v string) (time.Duration, error) {
+	bad := fmt.Errorf("--since %q is not a duration such as 30m, 24h, 7d or 2w.", v)
+	if len(v) < 2 {
+		return 0, bad
+	}
+	n, err := strconv.Atoi(v[:len(v)-1])
+	if err != nil || n <= 0 {
+		return 0, bad
+	}
+	unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
+	if unit == 0 {
+		return 0, bad
+	}
+	if n > int(maxChangesWindow/unit) {
+		return 0, fmt.Errorf("--since %s is further back than Switchboard looks (90 days).", v)
+	}
+	return time.Duration(n) * unit, nil
+}
+
+// formatWindow writes a window the way --since takes it.
+func formatWindow(d time.Duration) string {
+	switch {
+	case d%(7*24*time.Hour) == 0 && d >= 14*24*time.Hour:
+		return fmt.Sprintf("%dw", d/(7*24*time.Hour))
+	case d%(24*time.Hour) == 0 && d >= 48*time.Hour:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return fmt.Sprintf("%dm", d/time.Minute)
+}
+
+// narrower is a quarter of the window, at least 30 minutes.
+func narrower(d time.Duration) time.Duration {
+	return max((d / 4).Truncate(time.Hour), 30*time.Minute)
+}
