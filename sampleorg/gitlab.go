@@ -235,6 +235,7 @@ func backstage(s service) string {
 	if s.framework != "" {
 		fmt.Fprintf(&b, "  framework: %s\n", s.framework)
 	}
+	writeBackstageRelations(&b, s)
 	return b.String()
 }
 
@@ -269,6 +270,7 @@ func opsLevel(s service) string {
 			fmt.Fprintf(&b, "    - name: Docs\n      category: documentation\n      url: https://docs.%s/%s\n", Domain, s.name)
 		}
 	}
+	writeOpsLevelRelations(&b, s)
 	if id := fakepd.SampleServiceID(ref(s)); id != "" {
 		fmt.Fprintf(&b, "  alert_sources:\n    - type: pagerduty\n      external_id: %s\n", id)
 	}
@@ -299,7 +301,13 @@ func addSources(files map[string][]byte, name, language, log4jVersion string) {
 		}
 		files["src/main/java/example/acme/App.java"] = []byte("package example.acme;\n\nclass App {}\n")
 	case "go":
-		files["go.mod"] = []byte(fmt.Sprintf("module example.acme/%s\n\ngo 1.22\n\nrequire (\n\tgithub.com/jackc/pgx/v5 v5.5.0\n\tgithub.com/prometheus/client_golang v1.19.0\n)\n", name))
+		// Every Go service but the library's own repo ships its logs
+		// with goLibrary.
+		lib := ""
+		if "example.acme/"+name != goLibrary {
+			lib = "\t" + goLibrary + " v1.8.0\n"
+		}
+		files["go.mod"] = []byte(fmt.Sprintf("module example.acme/%s\n\ngo 1.22\n\nrequire (\n\tgithub.com/jackc/pgx/v5 v5.5.0\n\tgithub.com/prometheus/client_golang v1.19.0\n%s)\n", name, lib))
 		files["main.go"] = []byte("package main\n\nfunc main() {}\n")
 	case "typescript":
 		files["package.json"] = []byte(fmt.Sprintf("{\n  \"name\": %q,\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\n    \"react\": \"^18.2.0\",\n    \"log4js\": \"^6.9.1\"\n  }\n}\n", name))

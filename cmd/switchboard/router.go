@@ -93,7 +93,11 @@ func newRouter(d deps) *commands.Router {
 	}
 	router.Register(commands.Scorecard(scCfg))
 	router.Register(commands.OnCall(d.lookups, teams, oc))
+	// The service graph: from memory with a catalog.Cache, else the store.
+	graph, _ := d.lookups.(commands.ServiceGraph)
+	router.Register(commands.Blast(d.lookups, graph, oc))
 	router.Register(commands.Page(page))
+	router.Register(commands.Changes(changesConfig(d)))
 	if d.store != nil {
 		advStore := advisories.NewStore(d.store.Pool())
 		finder := &advisories.Finder{Store: advStore, API: d.osv}
@@ -122,6 +126,20 @@ func newRouter(d deps) *commands.Router {
 	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: more})
 	registerRosterCommands(router, d, oc)
 	return router
+}
+
+// changesConfig is /changes' history and graph: the store's, the graph
+// from the read cache when it keeps one (serve's catalog.Cache).
+func changesConfig(d deps) commands.ChangesConfig {
+	cfg := commands.ChangesConfig{Catalog: d.lookups}
+	if d.store == nil {
+		return cfg
+	}
+	cfg.History, cfg.Graph = d.store, d.store
+	if g, ok := d.lookups.(commands.DependencyLister); ok {
+		cfg.Graph = g
+	}
+	return cfg
 }
 
 // scorecards reads the stored grades against the standards' scorecard

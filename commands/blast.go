@@ -1,0 +1,477 @@
+package commands
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+// ServiceGraph is the service graph (*catalog.Cache, *catalog.Store).
+type ServiceGraph interface {
+	// Dependents are the services that depend on a service, transitively,
+	// by depth.
+	Dependents(ctx context.Context, serviceID int64) ([]catalog.Dependent, error)
+	// Dependencies are what a service depends on directly.
+	Dependencies(ctx context.Context, serviceID int64) ([]catalog.ServiceDependency, error)
+}
+
+// Limits of a /blast answer, within Slack's 50 blocks a message.
+const (
+	// maxBlastLines is how many dependents a page lists.
+	maxBlastLines = 20
+	// maxBlastDependencies is how many dependencies are listed.
+	maxBlastDependencies = 15
+	// maxBlastTeams is how many teams the summary names.
+	maxBlastTeams = 8
+	// blastOnCallWorkers bounds the PagerDuty lookups made at once.
+	blastOnCallWorkers = 4
+)
+
+// Blast is /blast SERVICE [--page N]: the blast radius of a service —
+// what depends on it, directly and through others, by depth, with owning
+// teams and who is on call for those listed; and what it depends on. Each
+// edge says where it comes from (a descriptor's dependsOn or consumesApis,
+// or a package one repo publishes and another uses). A cycle shows each
+// service once, at its smallest depth. A large radius is summarised
+// (counts by depth, teams) and listed a page at a time. The SERVICE
+// argument is resolved like /whoowns's (picker, did you mean). When
+// PagerDuty fails, on call says unknown and the rest is unchanged; oc may
+// be nil (no on-call part).
+func Blast(cat ServiceCatalog, graph ServiceGraph, oc *OnCallLookup) Command {
+	return Command{
+		Name:    "/blast",
+		Usage:   "SERVICE [--page N]",
+		Summary: "Blast radius: what depends on a service (by depth, owners, on call) and what it depends on",
+		Handler: func(ctx context.Context, req Request) (Response, error) {
+			query, page, err := blastOptions(req.Text)
+			if err != nil {
+				return usageResponse(err.Error()+". Usage: ", "/blast SERVICE", " or ", "/blast SERVICE --page 2"), nil
+			}
+			if query == "" {
+				return usageResponse("Which service? Usage: ", "/blast SERVICE", " (a name, an alias, or namespace/name)."), nil
+			}
+			if graph == nil {
+				return textResponse(T(Plain("The service graph is not available here."))), nil
+			}
+			r, err := resolveService(ctx, cat, query, func(ref string) string { return "/blast " + ref })
+			if err != nil || r.Profile == nil {
+				return r.Reply, err
+			}
+			id := r.Profile.Service.ID
+			dependents, err := graph.Dependents(ctx, id)
+			if err != nil {
+				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
+			}
+			dependencies, err := graph.Dependencies(ctx, id)
+			if err != nil {
+				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
+			}
+			b := blastAnswer{svc: r.Profile.Service, dependents: dependents, dependencies: dependencies, page: page}
+			b.onCall = blastOnCall(ctx, cat, oc, b.pageRows())
+			return b.render(r.Lookup), nil
+		},
+	}
+}
+
+// blastOptions splits "--page N" off the end of the argument.
+func blastOptions(text string) (string, int, error) {
+	fields := strings.Fields(text)
+	page := 1
+	if n := len(fields); n >= 1 && fields[n-1] == "--page" {
+		return "", 0, errors.New("--page wants a page number")
+	}
+	if n := len(fields); n >= 2 && fields[n-2] == "--page" {
+		p, err := strconv.Atoi(fields[n-1])
+		if err != nil || p < 1 {
+			return "", 0, fmt.Errorf("--page wants a page number from 1, got %q", fields[n-1])
+		}
+		page, fields = p, fields[:n-2]
+	}
+	return strings.Join(fields, " "), page, nil
+}
+
+// blastAnswer is what /blast found, and the page asked for.
+type blastAnswer struct {
+	svc          catalog.Service
+	dependents   []catalog.Dependent
+	dependencies []catalog.ServiceDependency
+	page         int
+	// onCall is, by service id, who is on call for the dependents listed.
+	onCall map[int64]Text
+}
+
+func (b blastAnswer) pages() int { return max(1, (len(b.dependents)+maxBlastLines-1)/maxBlastLines) }
+
+func (b blastAnswer) pageNo() int { return min(max(b.page, 1), b.pages()) }
+
+// pageRows are the dependents the page lists.
+func (b blastAnswer) pageRows() []catalog.Dependent {
+	first := (b.pageNo() - 1) * maxBlastLines
+	return b.dependents[first:min(len(b.dependents), first+maxBlastLines)]
+}
+
+// blastOnCall asks who is on call for each listed dependent (its
+// PagerDuty service, else its team's escalation policy), the same way
+// /whoowns does, a few at a time and within the card timeout; asking
+// once per PagerDuty service or policy. A failure reads "unknown" with
+// why; a dependent with no PagerDuty link reads "no PagerDuty link".
+func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows []catalog.Dependent) map[int64]Text {
+	if !oc.configured() || len(rows) == 0 {
+		return nil
+	}
+	timeout := oc.CardTimeout
+	if timeout <= 0 {
+		timeout = defaultCardTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type result struct {
+		text Text
+		done chan struct{}
+	}
+	var (
+		mu      sync.Mutex
+		byKey   = map[string]*result{}
+		out     = map[int64]Text{}
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, blastOnCallWorkers)
+		profErr error
+	)
+	for _, d := range rows {
+		p, err := cat.Profile(cctx, d.Service.ID)
+		if err != nil {
+			profErr = err
+			continue
+		}
+		key := "svc:" + p.Service.PagerDutyServiceID
+		if p.Service.PagerDutyServiceID == "" {
+			key = ""
+			if p.Team != nil && p.Team.PagerDutyEscalationPolicy != "" {
+				key = "ep:" + p.Team.PagerDutyEscalationPolicy
+			}
+		}
+		if key == "" {
+			out[d.Service.ID] = T(Plain("no PagerDuty link"))
+			continue
+		}
+		mu.Lock()
+		r, asked := byKey[key]
+		if !asked {
+			r = &result{done: make(chan struct{})}
+			byKey[key] = r
+		}
+		mu.Unlock()
+		id := d.Service.ID
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !asked {
+				sem <- struct{}{}
+				c, err := oc.forService(cctx, p)
+				<-sem
+				switch {
+				case err != nil:
+					oc.log().WarnContext(ctx, "on call for /blast", "service", p.Service.Ref(), "err", err)
+					r.text = T(Plain("unknown (" + pagerDutyProblem(err) + ")"))
+				default:
+					if l, ok := c.first(); ok {
+						r.text = peopleText(l.people)
+					} else {
+						r.text = T(Plain("nobody right now"))
+					}
+				}
+				close(r.done)
+			}
+			<-r.done
+			mu.Lock()
+			out[id] = r.text
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if profErr != nil {
+		oc.log().WarnContext(ctx, "profiles for /blast on call", "err", profErr)
+	}
+	return out
+}
+
+// depthCounts are the number of dependents at each depth (index 0: depth 1).
+func (b blastAnswer) depthCounts() []int {
+	var counts []int
+	for _, d := range b.dependents {
+		for len(counts) < d.Depth {
+			counts = append(counts, 0)
+		}
+		counts[d.Depth-1]++
+	}
+	return counts
+}
+
+// teams are the owning teams of the dependents, most dependents first,
+// and how many dependents have no owner.
+func (b blastAnswer) teams() (names []string, counts map[string]int, unowned int) {
+	counts = map[string]int{}
+	for _, d := range b.dependents {
+		if d.Service.Team == "" {
+			unowned++
+			continue
+		}
+		if counts[d.Service.Team] == 0 {
+			names = append(names, d.Service.Team)
+		}
+		counts[d.Service.Team]++
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), strings.Compare(a, b)) })
+	return names, counts, unowned
+}
+
+func blastCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// summary is the first line: how many services and teams depend on the
+// service, by depth.
+func (b blastAnswer) summary() Text {
+	ref := b.svc.Ref()
+	if len(b.dependents) == 0 {
+		return T(Plain("Nothing in the catalog depends on "), Code(ref), Plain("."))
+	}
+	names, _, unowned := b.teams()
+	t := T(Bold(blastCount(len(b.dependents), "service", "services")), Plain(" in "), Bold(blastCount(len(names), "team", "teams")))
+	if unowned > 0 {
+		t = append(t, Plain(fmt.Sprintf(" (and %d with no owner)", unowned)))
+	}
+	t = append(t, Plain(" depend on "), Code(ref), Plain(": "))
+	var parts []string
+	for i, n := range b.depthCounts() {
+		if i == 0 {
+			parts = append(parts, fmt.Sprintf("%d directly", n))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d at depth %d", n, i+1))
+		}
+	}
+	return append(t, Plain(strings.Join(parts, ", ")+"."))
+}
+
+// teamsLine names the teams with the most dependents.
+func (b blastAnswer) teamsLine() Text {
+	names, counts, _ := b.teams()
+	if len(names) == 0 {
+		return nil
+	}
+	var parts []Text
+	for i, n := range names {
+		if i == maxBlastTeams {
+			parts = append(parts, T(Plain(fmt.Sprintf("%d more", len(names)-i))))
+			break
+		}
+		parts = append(parts, T(Bold(n), Plain(fmt.Sprintf(" %d", counts[n]))))
+	}
+	return append(T(Plain("Teams: ")), Join(parts, " · ")...)
+}
+
+// edgeText says what an edge is, briefly: "dependsOn", "API auth-api",
+// "package example.acme:acme-logging (transitive)", "not in the catalog".
+func edgeText(e catalog.Edge) string {
+	switch e.Kind {
+	case catalog.EdgeAPI:
+		return "consumes " + e.Target
+	case catalog.EdgePackage:
+		s := "package " + strings.TrimPrefix(e.Target, strings.SplitN(e.Target, " ", 2)[0]+" ")
+		if e.Transitive {
+			s += " (transitive)"
+		}
+		return s
+	default:
+		return "dependsOn"
+	}
+}
+
+// viaText is why a dependent is in: its edges, and at depth 2 and more the
+// services they lead to.
+func viaText(d catalog.Dependent, names map[int64]string) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, e := range d.Via {
+		s := edgeText(e)
+		if d.Depth > 1 {
+			s = names[e.To] + " (" + s + ")"
+		}
+		if !seen[s] {
+			seen[s] = true
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) > 3 {
+		parts = append(parts[:3], fmt.Sprintf("%d more", len(parts)-3))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (b blastAnswer) render(l catalog.Lookup) Response {
+	ref := b.svc.Ref()
+	blocks := []Block{&Header{Text: "Blast radius of " + ref}}
+	if l.Kind == catalog.MatchAlias {
+		blocks = append(blocks, &Context{Text: T(Code(l.Query), Plain(" is an alias of "), Code(ref), Plain("."))})
+	}
+	blocks = append(blocks, &Section{Text: b.summary()})
+	if t := b.teamsLine(); t != nil {
+		blocks = append(blocks, &Context{Text: t})
+	}
+	var cycle []string
+	for _, d := range b.dependents {
+		if d.Cycle {
+			cycle = append(cycle, d.Service.Ref())
+		}
+	}
+	if len(cycle) > 0 {
+		shown := cycle[:min(len(cycle), 5)]
+		more := ""
+		if len(cycle) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(cycle)-len(shown))
+		}
+		blocks = append(blocks, &Context{Text: T(Plain("Cycle: "), Code(ref), Plain(" also depends, through others, on "+strings.Join(shown, ", ")+more+". Each service is listed once, at its smallest depth."))})
+	}
+
+	names := map[int64]string{b.svc.ID: ref}
+	for _, d := range b.dependents {
+		names[d.Service.ID] = d.Service.Ref()
+	}
+	rows := b.pageRows()
+	var lines []Text
+	depth := 0
+	for _, d := range rows {
+		if d.Depth != depth {
+			depth = d.Depth
+			label := fmt.Sprintf("Depth %d", depth)
+			if depth == 1 {
+				label = "Depth 1 (direct)"
+			}
+			lines = append(lines, T(Bold(label)))
+		}
+		line := T(Plain("• "), Bold(d.Service.Ref()), Plain(" — "))
+		if d.Service.Team != "" {
+			line = append(line, Plain("team "+d.Service.Team))
+		} else {
+			line = append(line, Plain("no owner"))
+		}
+		if oc, ok := b.onCall[d.Service.ID]; ok {
+			line = append(line, Plain(" · on call: "))
+			line = append(line, oc...)
+		}
+		line = append(line, Plain(" · via "+viaText(d, names)))
+		if d.Cycle {
+			line = append(line, Plain(" · on a cycle"))
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) > 0 {
+		blocks = append(blocks, packLines(lines, 6)...)
+	}
+	if pages := b.pages(); pages > 1 {
+		p := b.pageNo()
+		first := (p-1)*maxBlastLines + 1
+		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("Dependents %d–%d of %d (page %d of %d).", first, first+len(rows)-1, len(b.dependents), p, pages)))})
+		var buttons []Button
+		if p > 1 {
+			buttons = append(buttons, Button{Label: "Previous page", Command: fmt.Sprintf("/blast %s --page %d", ref, p-1)})
+		}
+		if p < pages {
+			buttons = append(buttons, Button{Label: "Next page", Command: fmt.Sprintf("/blast %s --page %d", ref, p+1)})
+		}
+		blocks = append(blocks, &Actions{Buttons: buttons})
+	}
+
+	blocks = append(blocks, &Divider{})
+	blocks = append(blocks, b.dependencyBlocks()...)
+	return Response{Text: b.fallback(), Blocks: blocks, Shareable: true}
+}
+
+// dependencyBlocks list what the service depends on.
+func (b blastAnswer) dependencyBlocks() []Block {
+	ref := b.svc.Ref()
+	if len(b.dependencies) == 0 {
+		return []Block{&Section{Text: T(Code(ref), Plain(" depends on nothing the catalog knows of (no dependsOn, consumesApis, or package from a catalogued repo)."))}}
+	}
+	unresolved := 0
+	for _, d := range b.dependencies {
+		if !d.Resolved() {
+			unresolved++
+		}
+	}
+	head := T(Code(ref), Plain(" depends on "), Bold(blastCount(len(b.dependencies)-unresolved, "service", "services")))
+	if unresolved > 0 {
+		head = append(head, Plain(" and "), Bold(fmt.Sprintf("%d not in the catalog", unresolved)))
+	}
+	lines := []Text{append(head, Plain(":"))}
+	for i, d := range b.dependencies {
+		if i == maxBlastDependencies {
+			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more.", len(b.dependencies)-i))))
+			break
+		}
+		var kinds []string
+		seen := map[string]bool{}
+		for _, e := range d.Edges {
+			if s := edgeText(e); !seen[s] {
+				seen[s] = true
+				kinds = append(kinds, s)
+			}
+		}
+		line := T(Plain("• "))
+		if d.Resolved() {
+			line = append(line, Bold(d.Service.Ref()), Plain(" — "))
+			if d.Service.Team != "" {
+				line = append(line, Plain("team "+d.Service.Team))
+			} else {
+				line = append(line, Plain("no owner"))
+			}
+		} else {
+			line = append(line, Code(d.Target), Plain(" — not in the catalog"))
+		}
+		line = append(line, Plain(" · "+strings.Join(kinds, ", ")))
+		if d.Cycle {
+			line = append(line, Plain(" · on a cycle"))
+		}
+		lines = append(lines, line)
+	}
+	blocks := packLines(lines, 3)
+	// Where the edges come from, for the first few: the file and line.
+	var origins []string
+	for _, d := range b.dependencies {
+		for _, e := range d.Edges {
+			if len(origins) < 5 {
+				origins = append(origins, e.Origin)
+			}
+		}
+	}
+	if len(origins) > 0 {
+		blocks = append(blocks, &Context{Text: T(Plain("From: " + strings.Join(origins, "; ")))})
+	}
+	return blocks
+}
+
+// fallback is the one-line text: counts, never the blocks' detail.
+func (b blastAnswer) fallback() string {
+	ref := b.svc.Ref()
+	s := "Nothing in the catalog depends on " + ref
+	if len(b.dependents) > 0 {
+		names, _, _ := b.teams()
+		direct := 0
+		if c := b.depthCounts(); len(c) > 0 {
+			direct = c[0]
+		}
+		s = fmt.Sprintf("%s in %s depend on %s (%d directly)", blastCount(len(b.dependents), "service", "services"),
+			blastCount(len(names), "team", "teams"), ref, direct)
+	}
+	return s + fmt.Sprintf("; it depends on %s.", blastCount(len(b.dependencies), "service or reference", "services or references"))
+}
