@@ -60,12 +60,14 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 		std.Onboarding.Checklist = append(std.Onboarding.Checklist, standards.ChecklistItem{Title: h.Value, URL: h.Value})
 	}
 	seedHostile(t, store, std, caller.Email)
+	seedHostileIncidents(t, store)
+	incidents := catalog.IncidentCounts{Store: store}
 
 	api := slack.New(fakeslack.Token, slack.OptionAPIURL(fs.APIURL()))
 	dir := bot.NewDirectory(api, nil, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 10*time.Second)
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store, Slack: dir}
-	router.Register(commands.WhoOwnsWithOnCall(store, oc))
+	router.Register(commands.WhoOwnsWithIncidents(store, oc, nil, incidents))
 	router.Register(commands.OnCall(store, store, oc))
 	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc}))
 	router.Register(commands.Impact(store))
@@ -75,7 +77,7 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 		"uncatalogued": commands.Uncatalogued(src), "ignore": commands.IgnoreRepo(src),
 		"unignore": commands.UnignoreRepo(src), "ignored": commands.Ignored(src),
 	}})
-	router.Register(commands.Team(store, oc))
+	router.Register(commands.TeamWithIncidents(store, oc, incidents))
 	router.Register(commands.Onboard(commands.OnboardConfig{Catalog: store, OnCall: oc, Checklist: std.Onboarding.Checklist, Messenger: dir, Users: dir}))
 	home := commands.HomeView{Catalog: store, OnCall: oc, Checklist: std.Onboarding.Checklist}
 	b, err := bot.New(bot.Config{SigningSecret: secret, API: api, Directory: dir,
@@ -312,7 +314,7 @@ func TestHostileTextNeverLive(t *testing.T) {
 				"/impact " + v, "/impact org.hostile:lib", "/impact org.hostile:lib " + v, "/impact file:" + v, "/impact file:*.xml",
 				"/service show " + v, fmt.Sprintf("/service show hsvc-%d", i), "/service add " + v, "/service " + v,
 				fmt.Sprintf("/service ignore acme/hostile/missing-%d %s", i, v), "/service ignored", "/service uncatalogued", "/service uncatalogued " + v,
-				"/team " + v, fmt.Sprintf("/team hteam-%d", i), fmt.Sprintf("/team synced-team-%d", i),
+				"/team " + v, fmt.Sprintf("/team hteam-%d", i), "/whoowns " + v, fmt.Sprintf("/team synced-team-%d", i),
 				"/onboard " + v, fmt.Sprintf("/onboard hostile%d@acme.test hteam-%d", i, i), fmt.Sprintf("/onboard hteam-%d", i), "/onboard <@U123> " + v, "/onboard",
 				"/digest", "/digest " + v, "/digest acme/hostile",
 				"/" + v, "/help " + v,
