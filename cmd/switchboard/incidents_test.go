@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/pagerduty"
+	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
+	"github.com/switchboard-dev/switchboard/sampleorg"
+	"github.com/switchboard-dev/switchboard/standards"
+)
+
+// incidentEnv is the sample organisation in a store, the fake PagerDuty
+// with the sample's incident history over HTTP, and every command.
+type incidentEnv struct {
+	store  *catalog.Store
+	fake   *fakepd.Server
+	pd     *pagerduty.Client
+	router *commands.Router
+}
+
+func newIncidentEnv(t *testing.T) *incidentEnv {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	store := catalog.NewStore(pgtest.New(t), nil)
+	if err := sampleorg.Load(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	fake := fakepd.Sample(now)
+	if err := sampleorg.AddIncidents(fake, now); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	pd, err := pagerduty.New(pagerduty.Config{Token: fakepd.SampleToken, APIURL: srv.URL, EventsURL: srv.URL,
+		Retry: pagerduty.RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, AttemptTimeout: 300 * time.Millisecond}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	router := newRouter(deps{log: slog.New(slog.DiscardHandler), store: store, lookups: store, pagerduty: pd, standards: standards.Default()})
+	return &incidentEnv{store: store, fake: fake, pd: pd, router: router}
+}
+
+func (e *incidentEnv) run(t *testing.T, line string) commands.Response {
+	t.Helper()
+	cmd, text, _ := strings.Cut(line, " ")
+	resp, err := e.router.Dispatch(context.Background(), commands.Request{Command: cmd, Text: text, User: commands.User{ID: "U1", Email: "ada.lovelace@" + sampleorg.Domain}})
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return resp
+}
+
+// withoutIncidentLine is resp's blocks without the "Incidents:" line, and
+// that line's text.
+func withoutIncidentLine(resp commands.Response) ([]commands.Block, string) {
+	var out []commands.Block
+	line := ""
+	for _, b := range resp.Blocks {
+		if s, ok := b.(*commands.Section); ok && len(s.Text) > 0 && s.Text[0].Text == "Incidents:" {
+			line = s.Text.String()
+			continue
+		}
+		out = append(out, b)
+	}
+	return out, line
+}
+
+// TestWhoOwnsIncidents: the sample's checkout-api shows its counts after a
+// refresh; with PagerDuty's /incidents down (never read, then down for over
+// an hour) the line says unknown and why, never 0, and the rest of the
+// card is the same.
+func TestWhoOwnsIncidents(t *testing.T) {
+	ctx := context.Background()
+	e := newIncidentEnv(t)
+
+	// Never read: PagerDuty's incidents down from the start.
+	e.fake.SetFaultPath("/incidents")
+	e.fake.SetDown(true)
+	if err := refreshDemoIncidents(ctx, e.store, e.pd); err == nil {
+		t.Fatal("refresh with /incidents down: no error")
+	}
+	down := e.run(t, "/whoowns checkout-api")
+	downBlocks, downLine := withoutIncidentLine(down)
+	if !strings.Contains(downLine, "unknown — PagerDuty has not answered yet") || strings.Contains(downLine, "0 incidents") {
+		t.Errorf("PagerDuty down: incident line %q", downLine)
+	}
+
+	e.fake.SetDown(false)
+	if err := refreshDemoIncidents(ctx, e.store, e.pd); err != nil {
+		t.Fatal(err)
+	}
+	up := e.run(t, "/whoowns checkout-api")
+	upBlocks, upLine := withoutIncidentLine(up)
+	if want := "Incidents: 7 incidents in 30 days (3 out of hours) · 19 in 90 days"; upLine != want {
+		t.Errorf("incident line %q, want %q", upLine, want)
+	}
+	if !strings.Contains(up.Text, "7 incidents in 30 days") {
+		t.Errorf("fallback text %q lacks the counts", up.Text)
+	}
+	if !reflect.DeepEqual(upBlocks, downBlocks) {
+		t.Errorf("the rest of the card changed with PagerDuty down:\nup   %#v\ndown %#v", upBlocks, downBlocks)
+	}
+
+	// Down for two hours after a read: unknown again, saying since when.
+	e.store.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	e.fake.SetDown(true)
+	if err := refreshDemoIncidents(ctx, e.store, e.pd); err == nil {
+		t.Fatal("refresh with /incidents down: no error")
+	}
+	_, line := withoutIncidentLine(e.run(t, "/whoowns checkout-api"))
+	if !strings.HasPrefix(line, "Incidents: unknown — PagerDuty has not answered since ") {
+		t.Errorf("down after a read: incident line %q", line)
+	}
+
+	// A service without a PagerDuty service: unknown, saying so.
+	_, line = withoutIncidentLine(e.run(t, "/whoowns pricing-engine"))
+	if line != "Incidents: unknown — no PagerDuty service in the descriptor" {
+		t.Errorf("pricing-engine: incident line %q", line)
+	}
+}
+
+// TestTeamIncidents: /team sums its services' counts and names the
+// noisiest.
+func TestTeamIncidents(t *testing.T) {
+	e := newIncidentEnv(t)
+	if err := refreshDemoIncidents(context.Background(), e.store, e.pd); err != nil {
+		t.Fatal(err)
+	}
+	resp := e.run(t, "/team payments")
+	_, line := withoutIncidentLine(resp)
+	// The payments services' counts, summed from the sample's history.
+	want := 0
+	for _, ref := range []string{"checkout-api", "payment-gateway", "ledger", "refunds-worker", "fraud-scoring"} {
+		id := fakepd.SampleServiceID(ref)
+		for _, in := range sampleorg.Incidents(time.Now()) {
+			if in.ServiceID == id && time.Since(in.CreatedAt) < 30*24*time.Hour {
+				want++
+			}
+		}
+	}
+	if !strings.HasPrefix(line, "Incidents: "+strconv.Itoa(want)+" incidents in 30 days") || !strings.Contains(line, "noisiest: checkout-api (7 in 30 days)") {
+		t.Errorf("/team payments: incident line %q, want %d in 30 days, checkout-api the noisiest", line, want)
+	}
+}
