@@ -68,6 +68,9 @@ func parseHours(v string) (start, end time.Duration, err error) {
 		return 0, 0, fmt.Errorf("want HH:MM-HH:MM")
 	}
 	clock := func(s string) (time.Duration, error) {
+		if strings.TrimSpace(s) == "24:00" {
+			return 24 * time.Hour, nil
+		}
 		t, err := time.Parse("15:04", strings.TrimSpace(s))
 		if err != nil {
 			return 0, fmt.Errorf("%q is not a time of day HH:MM", strings.TrimSpace(s))
@@ -79,9 +82,6 @@ func parseHours(v string) (start, end time.Duration, err error) {
 	}
 	if end, err = clock(b); err != nil {
 		return 0, 0, err
-	}
-	if end == 0 && strings.TrimSpace(b) == "24:00" {
-		end = 24 * time.Hour
 	}
 	if start >= end {
 		return 0, 0, fmt.Errorf("the start must be before the end (hours across midnight are not supported)")
