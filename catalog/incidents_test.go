@@ -367,3 +367,70 @@ func TestStoreIncidentsConcurrently(t *testing.T) {
 		t.Errorf("stored %d incidents, want 250", c.Last7)
 	}
 }
+
+// TestDigestNoisyServices: the digest lists the services with incidents in
+// the week before it, most first, with their teams; a group's digest and a
+// team's part keep their own; before any read it says nothing, after a
+// failed one why they are unknown.
+func TestDigestNoisyServices(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	for _, tm := range []catalog.Team{{Name: "payments", GitLabGroup: "acme/payments"}, {Name: "search", GitLabGroup: "acme/search"}} {
+		if _, err := s.PutTeam(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := map[string]int{"checkout": 4, "ledger": 1, "indexer": 2, "orphan": 3}
+	teams := map[string]string{"checkout": "payments", "ledger": "payments", "indexer": "search"}
+	var incs []catalog.Incident
+	for name, n := range counts {
+		mustPutService(t, s, catalog.Service{Name: name, Team: teams[name], PagerDutyServiceID: "P" + strings.ToUpper(name)})
+		for i := range n {
+			incs = append(incs, catalog.Incident{ID: fmt.Sprintf("%s%d", name, i), PDServiceID: "P" + strings.ToUpper(name), CreatedAt: now.Add(-time.Duration(i+1) * 24 * time.Hour)})
+		}
+		// Older than a week: not counted.
+		incs = append(incs, catalog.Incident{ID: name + "-old", PDServiceID: "P" + strings.ToUpper(name), CreatedAt: now.Add(-8 * 24 * time.Hour)})
+	}
+	digestNoisy := func(group string) *catalog.Digest {
+		t.Helper()
+		d, err := s.Digest(ctx, catalog.DigestOptions{Group: group})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	names := func(ns []catalog.NoisyService) string {
+		var out []string
+		for _, n := range ns {
+			out = append(out, fmt.Sprintf("%s:%d:%s", n.Ref, n.Incidents, n.Team))
+		}
+		return strings.Join(out, " ")
+	}
+	if d := digestNoisy(""); d.NoisyServices != nil || d.NoisyUnknown != "" {
+		t.Errorf("never read: %v %q, want nothing said", d.NoisyServices, d.NoisyUnknown)
+	}
+	if err := s.FinishIncidentRefresh(ctx, "t", now, now, 1, fmt.Errorf("down")); err != nil {
+		t.Fatal(err)
+	}
+	if d := digestNoisy(""); d.NoisyUnknown != "PagerDuty has not answered yet (last try 12:00)" {
+		t.Errorf("failed read: %q", d.NoisyUnknown)
+	}
+	if err := s.StoreIncidents(ctx, incs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishIncidentRefresh(ctx, "t", now.Add(-catalog.IncidentsFullSpan), now, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	d := digestNoisy("")
+	if got, want := names(d.NoisyServices), "checkout:4:payments orphan:3: indexer:2:search ledger:1:payments"; got != want {
+		t.Errorf("digest: %s, want %s", got, want)
+	}
+	if got, want := names(d.ForTeam("payments").NoisyServices), "checkout:4:payments ledger:1:payments"; got != want {
+		t.Errorf("payments' part: %s, want %s", got, want)
+	}
+	if got, want := names(digestNoisy("acme/search").NoisyServices), "indexer:2:search"; got != want {
+		t.Errorf("acme/search's digest: %s, want %s", got, want)
+	}
+}
