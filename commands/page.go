@@ -89,6 +89,10 @@ type PageConfig struct {
 	LookupEvery time.Duration
 	LookupFor   time.Duration
 	Log         *slog.Logger
+	// Context adds the incident's context to the confirmation (who
+	// depends on the service, with "Tell their channels"; its last
+	// changes) and the changes to the PagerDuty incident; nil: none.
+	Context *PageContext
 }
 
 const (
@@ -189,6 +193,8 @@ func (c *pageCommand) handle(ctx context.Context, req Request) (Response, error)
 		return c.cancel(ctx, req, rest)
 	case "--check":
 		return c.check(ctx, req, rest)
+	case "--tell":
+		return c.tell(ctx, req, rest)
 	}
 	return c.ask(ctx, req, first, rest)
 }
@@ -253,7 +259,8 @@ func (c *pageCommand) ask(ctx context.Context, req Request, query, message strin
 	if yes && recent == nil {
 		return c.send(ctx, req, page, []string{catalog.PagePending})
 	}
-	return c.confirmation(page, prof, ocErr, recent, now), nil
+	blocks, line := c.readContext(ctx, svc, pageContextTimeout).blocks(c, page, now)
+	return withContext(c.confirmation(page, prof, ocErr, recent, now), blocks, line), nil
 }
 
 // refuse checks the PagePolicy; a refusal is audited and explained.
@@ -343,7 +350,8 @@ func (c *pageCommand) askAgain(ctx context.Context, page, recent catalog.Page, p
 	if err != nil {
 		return Response{}, fmt.Errorf("page %s: %w", page.ServiceRef, err)
 	}
-	return c.confirmation(acked, prof, ocErr, &recent, now), nil
+	blocks, line := c.readContext(ctx, prof.Service, pageContextTimeout).blocks(c, acked, now)
+	return withContext(c.confirmation(acked, prof, ocErr, &recent, now), blocks, line), nil
 }
 
 // load reads the page a button names and checks the clicker asked for it.
@@ -433,6 +441,9 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 		err     error
 	}
 	ocCh := make(chan onCallResult, 1)
+	// The last changes go into the incident's details: read first, in
+	// little time, and left out when they cannot be.
+	details := c.readContext(ctx, svc, triggerContextTimeout).changeDetails(now)
 	tctx, cancel := context.WithTimeout(ctx, c.cfg.TriggerTimeout)
 	defer cancel()
 	go func() {
@@ -446,6 +457,7 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 		Details:        fmt.Sprintf("Paged from Slack by %s (%s) with Switchboard, for %s.", page.RequesterName, firstNonEmpty(email, page.RequesterID), svc.Ref()),
 		DedupKey:       page.DedupKey,
 		FromEmail:      email,
+		CustomDetails:  details,
 	})
 	if oc := <-ocCh; oc.err == nil && len(oc.targets) > 0 {
 		page.OnCall = oc.targets

@@ -34,6 +34,10 @@ type TriggerRequest struct {
 	// Urgency is "high" (default) or "low". On the Events API, low is
 	// severity "warning", high is "critical".
 	Urgency string
+	// CustomDetails are more details by name (the service's last
+	// changes, its dependents): Events API custom_details beside
+	// "details", lines after Details in a REST incident's body.
+	CustomDetails map[string]string
 }
 
 // Incident is what PagerDuty accepted.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -101,6 +103,22 @@ func validate(r oncall.TriggerRequest) error {
 	return nil
 }
 
+// restBody is a REST incident's body: Details, then each custom detail
+// as "name: value", by name.
+func restBody(req oncall.TriggerRequest) string {
+	parts := []string{}
+	if req.Details != "" {
+		parts = append(parts, req.Details)
+	}
+	keys := slices.Sorted(maps.Keys(req.CustomDetails))
+	for _, k := range keys {
+		if v := req.CustomDetails[k]; v != "" {
+			parts = append(parts, k+":\n"+v)
+		}
+	}
+	return strings.Join(parts, "\n\n")
+}
+
 // createIncident is the REST path: POST /incidents with incident_key, and
 // on PagerDuty's "Open incident with matching dedup key already exists",
 // the open incident found by GET /incidents?incident_key=.
@@ -111,8 +129,8 @@ func (c *Client) createIncident(ctx context.Context, req oncall.TriggerRequest, 
 		Urgency:     req.Urgency,
 		IncidentKey: req.DedupKey,
 	}
-	if req.Details != "" {
-		opts.Body = &pd.APIDetails{Type: "incident_body", Details: req.Details}
+	if body := restBody(req); body != "" {
+		opts.Body = &pd.APIDetails{Type: "incident_body", Details: body}
 	}
 	var created *pd.Incident
 	err := c.send(ctx, func(ctx context.Context) (err error) {
@@ -165,6 +183,11 @@ func (c *Client) triggerEvent(ctx context.Context, req oncall.TriggerRequest, su
 	}
 	if req.FromEmail != "" {
 		details["requested_by"] = req.FromEmail
+	}
+	for k, v := range req.CustomDetails {
+		if _, taken := details[k]; !taken && v != "" {
+			details[k] = v
+		}
 	}
 	ev := &pd.V2Event{
 		RoutingKey: req.IntegrationKey,

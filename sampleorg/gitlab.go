@@ -89,6 +89,7 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 			CreatedAt: now.Add(-400 * 24 * time.Hour), LastActivity: now.Add(-time.Duration(id%90) * time.Hour), Files: files,
 		}
 		addMerges(p, now, authors[strings.Split(path, "/")[1]])
+		addHistory(p, now, authors[strings.Split(path, "/")[1]])
 		org.Projects = append(org.Projects, p)
 	}
 	for _, s := range services {

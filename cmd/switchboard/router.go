@@ -49,6 +49,9 @@ type deps struct {
 	// slackProfiles tells who a mentioned Slack user is (users.info); nil:
 	// /onboard asks for their email.
 	slackProfiles commands.UserDirectory
+	// notices posts /page's "Tell their channels" notices (the Slack
+	// adapter's Notify); nil: the confirmation offers no such button.
+	notices commands.Publisher
 	// osv is the OSV API, asked by /impact for advisories the store lacks;
 	// nil: only the store (OSV_API_URL=off, the demo).
 	osv *advisories.Client
@@ -76,6 +79,7 @@ func newRouter(d deps) *commands.Router {
 		// would not be nil.
 		oc.People = d.store
 		page.Pages = d.store
+		page.Context = pageContext(d)
 	}
 	if d.pagerduty != nil {
 		oc.PagerDuty = d.pagerduty
@@ -126,6 +130,20 @@ func newRouter(d deps) *commands.Router {
 	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: more})
 	registerRosterCommands(router, d, oc)
 	return router
+}
+
+// pageContext is what the /page confirmation tells of the incident's
+// context: dependents and the graph from the read cache when it keeps
+// one, the change history and the notices' claims from the store.
+func pageContext(d deps) *commands.PageContext {
+	pc := &commands.PageContext{Dependents: d.store, History: d.store, Graph: d.store, Notices: d.store, Publisher: d.notices}
+	if g, ok := d.lookups.(commands.DependentLister); ok {
+		pc.Dependents = g
+	}
+	if g, ok := d.lookups.(commands.DependencyLister); ok {
+		pc.Graph = g
+	}
+	return pc
 }
 
 // changesConfig is /changes' history and graph: the store's, the graph

@@ -288,6 +288,11 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		}
 		return campaigns.QueueSweep(ctx, c)
 	}
+	// The bot is built over the router: the notices reach it once it is.
+	var b *bot.Bot
+	d.notices = commands.PublisherFunc(func(ctx context.Context, channel string, resp commands.Response) error {
+		return b.Notify(ctx, channel, resp)
+	})
 	router := newRouter(d)
 	b, err := bot.New(bot.Config{
 		SigningSecret: cfg.SigningSecret,
