@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/reposync"
 )
@@ -274,4 +275,43 @@ func mustWatermark(t testing.TB, s *catalog.Store, id int64) catalog.ChangeWater
 		t.Fatal(err)
 	}
 	return wm[id]
+}
+
+// TestMergeWebhookInChangesWithin2s: a merge request webhook, sent by the
+// fake GitLab as GitLab sends it (SetHookURL) to the real handler, shows
+// up in the real /changes command's answer within 2 seconds.
+func TestMergeWebhookInChangesWithin2s(t *testing.T) {
+	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	srv := changeHook(t, e)
+	ctx := context.Background()
+	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := commands.Changes(commands.ChangesConfig{Catalog: e.store, History: e.store, Graph: e.store})
+	answer := func() string {
+		resp, err := cmd.Handler(ctx, commands.Request{Command: "/changes", Text: "checkout-api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Text
+	}
+	if got := answer(); !strings.HasPrefix(got, "No recorded changes") {
+		t.Fatalf("before the merge: %s", got)
+	}
+	e.fake.SetHookURL(srv.URL)
+	p := checkoutProject(t, e)
+	start := time.Now()
+	if _, _, err := e.fake.Merge(p.ID, fakegitlab.MergedMergeRequest{Title: "Bump the card SDK", Author: fakegitlab.Member{ID: 3, Username: "grace", Name: "Grace Hopper"}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got := answer()
+		if strings.Contains(got, "merged · Bump the card SDK · Grace Hopper (@grace)") {
+			break
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("not in /changes 2s after the merge: %s", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
