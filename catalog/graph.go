@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -101,92 +102,164 @@ type ServiceDependency struct {
 // Resolved reports whether the dependency is a catalogued service.
 func (d ServiceDependency) Resolved() bool { return d.Service.ID != 0 }
 
-// graph is the service graph in memory: every edge, indexed both ways.
+// graph is the service graph in memory: every edge, indexed both ways
+// over dense node numbers, so that a walk of 10,000 services uses slices,
+// not maps.
 type graph struct {
 	edges []Edge
-	out   map[int64][]int32 // from -> edges
-	in    map[int64][]int32 // to -> edges (resolved only)
+	ids   []int64         // node -> service id
+	node  map[int64]int32 // service id -> node
+	out   [][]int32       // node -> edges from it
+	in    [][]int32       // node -> resolved edges to it
+	from  []int32         // edge -> node of From
+	to    []int32         // edge -> node of To; -1 when unresolved
 }
 
 func newGraph(edges []Edge) *graph {
-	g := &graph{edges: edges, out: map[int64][]int32{}, in: map[int64][]int32{}}
+	g := &graph{edges: edges, node: map[int64]int32{}, from: make([]int32, len(edges)), to: make([]int32, len(edges))}
+	nodeOf := func(id int64) int32 {
+		n, ok := g.node[id]
+		if !ok {
+			n = int32(len(g.ids))
+			g.node[id] = n
+			g.ids = append(g.ids, id)
+			g.out = append(g.out, nil)
+			g.in = append(g.in, nil)
+		}
+		return n
+	}
 	for i, e := range edges {
-		g.out[e.From] = append(g.out[e.From], int32(i))
+		f := nodeOf(e.From)
+		g.from[i] = f
+		g.out[f] = append(g.out[f], int32(i))
+		g.to[i] = -1
 		if e.To != 0 {
-			g.in[e.To] = append(g.in[e.To], int32(i))
+			t := nodeOf(e.To)
+			g.to[i] = t
+			g.in[t] = append(g.in[t], int32(i))
 		}
 	}
 	return g
 }
 
-// reach returns the services reachable from root following idx (out:
-// dependencies, in: dependents), each with its depth; root is not in it.
-func (g *graph) reach(root int64, dependents bool) (order []int64, depth map[int64]int) {
-	depth = map[int64]int{root: 0}
-	frontier := []int64{root}
-	for d := 1; len(frontier) > 0; d++ {
-		var next []int64
-		for _, id := range frontier {
-			idx := g.out[id]
+// reach walks the graph breadth first from root, along dependents (in) or
+// dependencies (out): the nodes reached in order, and each node's depth
+// (0 for root, -1 when not reached). A cycle is walked once.
+func (g *graph) reach(root int32, dependents bool) (order []int32, depth []int32) {
+	depth = make([]int32, len(g.ids))
+	for i := range depth {
+		depth[i] = -1
+	}
+	depth[root] = 0
+	frontier := []int32{root}
+	for d := int32(1); len(frontier) > 0; d++ {
+		start := len(order)
+		for _, n := range frontier {
+			idx := g.out[n]
 			if dependents {
-				idx = g.in[id]
+				idx = g.in[n]
 			}
 			for _, i := range idx {
-				e := g.edges[i]
-				other := e.To
+				other := g.to[i]
 				if dependents {
-					other = e.From
+					other = g.from[i]
 				}
-				if other == 0 {
-					continue
-				}
-				if _, seen := depth[other]; !seen {
+				if other >= 0 && depth[other] < 0 {
 					depth[other] = d
-					next = append(next, other)
 					order = append(order, other)
 				}
 			}
 		}
-		frontier = next
+		frontier = order[start:]
 	}
-	delete(depth, root)
 	return order, depth
 }
 
-// dependents is the body of Dependents over g, with services from info.
-func (g *graph) dependents(root int64, info serviceInfo) []Dependent {
+// Radius summarises what depends on a service, for an answer that shows
+// a page of them: counts by depth and team, the ones on a cycle, and the
+// dependents of one page, in Dependents' order.
+type Radius struct {
+	// Total is how many services depend on it, directly or not.
+	Total int
+	// ByDepth are the counts at depth 1, 2, ... (ByDepth[0]: direct).
+	ByDepth []int
+	// Teams are the counts by owning team ("" for no owner).
+	Teams map[string]int
+	// Cycle are the dependents on a cycle with the service, in order.
+	Cycle []Service
+	// Page are the dependents from the offset asked for, at most the
+	// limit asked for.
+	Page []Dependent
+}
+
+// dependents walks g from rootID: the dependents in order (by depth, then
+// name), and the whole Radius with the page [offset, offset+limit) (limit
+// < 0: all of them).
+func (g *graph) dependents(rootID int64, info serviceInfo, offset, limit int) Radius {
+	var r Radius
+	root, ok := g.node[rootID]
+	if !ok {
+		return r
+	}
 	order, depth := g.reach(root, true)
 	_, down := g.reach(root, false)
-	out := make([]Dependent, 0, len(order))
-	for _, id := range order {
-		d := Dependent{Depth: depth[id]}
-		d.Service, d.TeamChannel = info(id)
-		_, d.Cycle = down[id]
-		for _, i := range g.out[id] {
-			e := g.edges[i]
-			if e.To == 0 {
-				continue
-			}
-			if dt, ok := depth[e.To]; e.To == root && d.Depth == 1 || ok && dt == d.Depth-1 {
-				d.Via = append(d.Via, e)
+	type row struct {
+		n     int32
+		depth int32
+		key   string
+		svc   *Service
+		ch    string
+	}
+	rows := make([]row, len(order))
+	r.Teams = map[string]int{}
+	for i, n := range order {
+		svc, ch := info(g.ids[n])
+		rows[i] = row{n: n, depth: depth[n], key: strings.ToLower(svc.Ref()), svc: svc, ch: ch}
+		for len(r.ByDepth) < int(depth[n]) {
+			r.ByDepth = append(r.ByDepth, 0)
+		}
+		r.ByDepth[depth[n]-1]++
+		r.Teams[svc.Team]++
+	}
+	r.Total = len(rows)
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.depth, b.depth), strings.Compare(a.key, b.key), cmp.Compare(a.n, b.n))
+	})
+	for _, row := range rows {
+		if down[row.n] > 0 {
+			r.Cycle = append(r.Cycle, *row.svc)
+		}
+	}
+	offset = min(max(offset, 0), len(rows))
+	end := len(rows)
+	if limit >= 0 {
+		end = min(end, offset+limit)
+	}
+	r.Page = make([]Dependent, end-offset)
+	for i, row := range rows[offset:end] {
+		d := &r.Page[i]
+		d.Service, d.TeamChannel, d.Depth, d.Cycle = *row.svc, row.ch, int(row.depth), down[row.n] > 0
+		for _, ei := range g.out[row.n] {
+			if t := g.to[ei]; t >= 0 && depth[t] == row.depth-1 {
+				d.Via = append(d.Via, g.edges[ei])
 			}
 		}
-		out = append(out, d)
 	}
-	slices.SortStableFunc(out, func(a, b Dependent) int {
-		return cmp.Or(cmp.Compare(a.Depth, b.Depth), strings.Compare(strings.ToLower(a.Service.Ref()), strings.ToLower(b.Service.Ref())))
-	})
-	return out
+	return r
 }
 
 // dependencies is the body of Dependencies over g.
-func (g *graph) dependencies(root int64, info serviceInfo) []ServiceDependency {
+func (g *graph) dependencies(rootID int64, info serviceInfo) []ServiceDependency {
+	root, ok := g.node[rootID]
+	if !ok {
+		return nil
+	}
 	_, up := g.reach(root, true)
 	var out []ServiceDependency
 	at := map[string]int{}
 	for _, i := range g.out[root] {
 		e := g.edges[i]
-		key := "#" + fmt.Sprint(e.To)
+		key := "#" + strconv.FormatInt(e.To, 10)
 		if e.To == 0 {
 			key = strings.ToLower(e.Target)
 		}
@@ -195,9 +268,11 @@ func (g *graph) dependencies(root int64, info serviceInfo) []ServiceDependency {
 			j = len(out)
 			at[key] = j
 			d := ServiceDependency{Target: e.Target}
-			if e.To != 0 {
-				d.Service, d.TeamChannel = info(e.To)
-				_, d.Cycle = up[e.To]
+			if t := g.to[i]; t >= 0 {
+				var svc *Service
+				svc, d.TeamChannel = info(e.To)
+				d.Service = *svc
+				d.Cycle = up[t] > 0
 			}
 			out = append(out, d)
 		}
@@ -221,8 +296,9 @@ func (g *graph) dependencies(root int64, info serviceInfo) []ServiceDependency {
 	return out
 }
 
-// serviceInfo returns a service of the graph and its team's channel.
-type serviceInfo func(id int64) (Service, string)
+// serviceInfo returns a service of the graph (never nil: one with only
+// its ID when unknown) and its team's channel.
+type serviceInfo func(id int64) (*Service, string)
 
 // Dependents returns the services that depend on serviceID, directly or
 // through others, by depth (each once, at its smallest depth, however
@@ -231,15 +307,22 @@ type serviceInfo func(id int64) (Service, string)
 // It reads the whole graph from the database: catalog.Cache answers from
 // memory.
 func (s *Store) Dependents(ctx context.Context, serviceID int64) ([]Dependent, error) {
+	r, err := s.Radius(ctx, serviceID, 0, -1)
+	return r.Page, err
+}
+
+// Radius is Dependents summarised, with the dependents [offset,
+// offset+limit) only (limit < 0: all).
+func (s *Store) Radius(ctx context.Context, serviceID int64, offset, limit int) (Radius, error) {
 	g, err := s.loadGraph(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("dependents of %d: %w", serviceID, err)
+		return Radius{}, fmt.Errorf("dependents of %d: %w", serviceID, err)
 	}
 	info, err := s.serviceInfo(ctx, g, serviceID, true)
 	if err != nil {
-		return nil, fmt.Errorf("dependents of %d: %w", serviceID, err)
+		return Radius{}, fmt.Errorf("dependents of %d: %w", serviceID, err)
 	}
-	return g.dependents(serviceID, info), nil
+	return g.dependents(serviceID, info, offset, limit), nil
 }
 
 // Dependencies returns what serviceID depends on directly, each service
@@ -261,16 +344,21 @@ func (s *Store) Dependencies(ctx context.Context, serviceID int64) ([]ServiceDep
 // dependents (or its direct dependencies).
 func (s *Store) serviceInfo(ctx context.Context, g *graph, root int64, dependents bool) (serviceInfo, error) {
 	var ids []int64
-	if dependents {
-		ids, _ = g.reach(root, true)
-	} else {
-		for _, i := range g.out[root] {
-			if e := g.edges[i]; e.To != 0 {
-				ids = append(ids, e.To)
+	if n, ok := g.node[root]; ok {
+		if dependents {
+			order, _ := g.reach(n, true)
+			for _, o := range order {
+				ids = append(ids, g.ids[o])
+			}
+		} else {
+			for _, i := range g.out[n] {
+				if e := g.edges[i]; e.To != 0 {
+					ids = append(ids, e.To)
+				}
 			}
 		}
 	}
-	svcs := map[int64]Service{}
+	svcs := map[int64]*Service{}
 	channels := map[int64]string{}
 	if len(ids) > 0 {
 		rows, err := s.pool.Query(ctx, serviceSelect+` WHERE s.id = ANY($1)`, ids)
@@ -281,8 +369,8 @@ func (s *Store) serviceInfo(ctx context.Context, g *graph, root int64, dependent
 		if err != nil {
 			return nil, fmt.Errorf("read services: %w", err)
 		}
-		for _, svc := range list {
-			svcs[svc.ID] = svc
+		for i := range list {
+			svcs[list[i].ID] = &list[i]
 		}
 		rows, err = s.pool.Query(ctx, `SELECT s.id, t.slack_channel FROM services s JOIN teams t ON t.id = s.team_id WHERE s.id = ANY($1)`, ids)
 		if err != nil {
@@ -296,7 +384,12 @@ func (s *Store) serviceInfo(ctx context.Context, g *graph, root int64, dependent
 			return nil, fmt.Errorf("read team channels: %w", err)
 		}
 	}
-	return func(id int64) (Service, string) { return svcs[id], channels[id] }, nil
+	return func(id int64) (*Service, string) {
+		if svc := svcs[id]; svc != nil {
+			return svc, channels[id]
+		}
+		return &Service{ID: id}, ""
+	}, nil
 }
 
 // graphQueries read every edge: declared dependsOn and dependencyOf,
@@ -600,30 +693,36 @@ func (c *Cache) currentGraph(ctx context.Context) (*graph, *snapshot, error) {
 	return g, snap, nil
 }
 
-func (s *snapshot) serviceInfo(id int64) (Service, string) {
+func (s *snapshot) serviceInfo(id int64) (*Service, string) {
 	p := s.byID[id]
 	if p == nil {
-		return Service{ID: id}, ""
+		return &Service{ID: id}, ""
 	}
 	ch := ""
 	if p.Team != nil {
 		ch = p.Team.SlackChannel
 	}
-	return p.Service, ch
+	return &p.Service, ch
 }
 
 // Dependents is Store.Dependents, from memory when the cache is live: the
 // graph is read once after each change of the catalog, and a request
 // walks it in memory.
 func (c *Cache) Dependents(ctx context.Context, serviceID int64) ([]Dependent, error) {
+	r, err := c.Radius(ctx, serviceID, 0, -1)
+	return r.Page, err
+}
+
+// Radius is Store.Radius, from memory when the cache is live.
+func (c *Cache) Radius(ctx context.Context, serviceID int64, offset, limit int) (Radius, error) {
 	g, snap, err := c.currentGraph(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("dependents of %d: %w", serviceID, err)
+		return Radius{}, fmt.Errorf("dependents of %d: %w", serviceID, err)
 	}
 	if g == nil {
-		return c.store.Dependents(ctx, serviceID)
+		return c.store.Radius(ctx, serviceID, offset, limit)
 	}
-	return g.dependents(serviceID, snap.serviceInfo), nil
+	return g.dependents(serviceID, snap.serviceInfo, offset, limit), nil
 }
 
 // Dependencies is Store.Dependencies, from memory when the cache is live.

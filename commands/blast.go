@@ -15,9 +15,9 @@ import (
 
 // ServiceGraph is the service graph (*catalog.Cache, *catalog.Store).
 type ServiceGraph interface {
-	// Dependents are the services that depend on a service, transitively,
-	// by depth.
-	Dependents(ctx context.Context, serviceID int64) ([]catalog.Dependent, error)
+	// Radius summarises the services that depend on a service,
+	// transitively, by depth, with those of one page.
+	Radius(ctx context.Context, serviceID int64, offset, limit int) (catalog.Radius, error)
 	// Dependencies are what a service depends on directly.
 	Dependencies(ctx context.Context, serviceID int64) ([]catalog.ServiceDependency, error)
 }
@@ -65,7 +65,12 @@ func Blast(cat ServiceCatalog, graph ServiceGraph, oc *OnCallLookup) Command {
 				return r.Reply, err
 			}
 			id := r.Profile.Service.ID
-			dependents, err := graph.Dependents(ctx, id)
+			radius, err := graph.Radius(ctx, id, (page-1)*maxBlastLines, maxBlastLines)
+			if err == nil && page > 1 && len(radius.Page) == 0 && radius.Total > 0 {
+				// Past the end: the last page.
+				page = (radius.Total + maxBlastLines - 1) / maxBlastLines
+				radius, err = graph.Radius(ctx, id, (page-1)*maxBlastLines, maxBlastLines)
+			}
 			if err != nil {
 				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
 			}
@@ -73,8 +78,11 @@ func Blast(cat ServiceCatalog, graph ServiceGraph, oc *OnCallLookup) Command {
 			if err != nil {
 				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
 			}
-			b := blastAnswer{svc: r.Profile.Service, dependents: dependents, dependencies: dependencies, page: page}
-			b.onCall = blastOnCall(ctx, cat, oc, b.pageRows())
+			b := blastAnswer{svc: r.Profile.Service, radius: radius, dependencies: dependencies, page: page}
+			b.onCall = blastOnCall(ctx, cat, oc, radius.Page)
+			if b.names, err = viaNames(ctx, cat, r.Profile.Service, radius.Page); err != nil {
+				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
+			}
 			return b.render(r.Lookup), nil
 		},
 	}
@@ -100,21 +108,41 @@ func blastOptions(text string) (string, int, error) {
 // blastAnswer is what /blast found, and the page asked for.
 type blastAnswer struct {
 	svc          catalog.Service
-	dependents   []catalog.Dependent
+	radius       catalog.Radius
 	dependencies []catalog.ServiceDependency
 	page         int
 	// onCall is, by service id, who is on call for the dependents listed.
 	onCall map[int64]Text
+	// names are the references of the services the listed dependents'
+	// edges lead to.
+	names map[int64]string
 }
 
-func (b blastAnswer) pages() int { return max(1, (len(b.dependents)+maxBlastLines-1)/maxBlastLines) }
+func (b blastAnswer) pages() int { return max(1, (b.radius.Total+maxBlastLines-1)/maxBlastLines) }
 
 func (b blastAnswer) pageNo() int { return min(max(b.page, 1), b.pages()) }
 
-// pageRows are the dependents the page lists.
-func (b blastAnswer) pageRows() []catalog.Dependent {
-	first := (b.pageNo() - 1) * maxBlastLines
-	return b.dependents[first:min(len(b.dependents), first+maxBlastLines)]
+// viaNames are the references of svc, the dependents listed, and the
+// services their edges lead to (at depth 2 and more, dependents of the
+// page before).
+func viaNames(ctx context.Context, cat ServiceCatalog, svc catalog.Service, rows []catalog.Dependent) (map[int64]string, error) {
+	names := map[int64]string{svc.ID: svc.Ref()}
+	for _, d := range rows {
+		names[d.Service.ID] = d.Service.Ref()
+	}
+	for _, d := range rows {
+		for _, e := range d.Via {
+			if _, ok := names[e.To]; ok || e.To == 0 {
+				continue
+			}
+			p, err := cat.Profile(ctx, e.To)
+			if err != nil {
+				return nil, err
+			}
+			names[e.To] = p.Service.Ref()
+		}
+	}
+	return names, nil
 }
 
 // blastOnCall asks who is on call for each listed dependent (its
@@ -202,34 +230,17 @@ func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows
 	return out
 }
 
-// depthCounts are the number of dependents at each depth (index 0: depth 1).
-func (b blastAnswer) depthCounts() []int {
-	var counts []int
-	for _, d := range b.dependents {
-		for len(counts) < d.Depth {
-			counts = append(counts, 0)
-		}
-		counts[d.Depth-1]++
-	}
-	return counts
-}
-
 // teams are the owning teams of the dependents, most dependents first,
 // and how many dependents have no owner.
 func (b blastAnswer) teams() (names []string, counts map[string]int, unowned int) {
-	counts = map[string]int{}
-	for _, d := range b.dependents {
-		if d.Service.Team == "" {
-			unowned++
-			continue
+	counts = b.radius.Teams
+	for t := range counts {
+		if t != "" {
+			names = append(names, t)
 		}
-		if counts[d.Service.Team] == 0 {
-			names = append(names, d.Service.Team)
-		}
-		counts[d.Service.Team]++
 	}
 	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), strings.Compare(a, b)) })
-	return names, counts, unowned
+	return names, counts, counts[""]
 }
 
 func blastCount(n int, one, many string) string {
@@ -243,17 +254,17 @@ func blastCount(n int, one, many string) string {
 // service, by depth.
 func (b blastAnswer) summary() Text {
 	ref := b.svc.Ref()
-	if len(b.dependents) == 0 {
+	if b.radius.Total == 0 {
 		return T(Plain("Nothing in the catalog depends on "), Code(ref), Plain("."))
 	}
 	names, _, unowned := b.teams()
-	t := T(Bold(blastCount(len(b.dependents), "service", "services")), Plain(" in "), Bold(blastCount(len(names), "team", "teams")))
+	t := T(Bold(blastCount(b.radius.Total, "service", "services")), Plain(" in "), Bold(blastCount(len(names), "team", "teams")))
 	if unowned > 0 {
 		t = append(t, Plain(fmt.Sprintf(" (and %d with no owner)", unowned)))
 	}
 	t = append(t, Plain(" depend on "), Code(ref), Plain(": "))
 	var parts []string
-	for i, n := range b.depthCounts() {
+	for i, n := range b.radius.ByDepth {
 		if i == 0 {
 			parts = append(parts, fmt.Sprintf("%d directly", n))
 		} else {
@@ -329,10 +340,8 @@ func (b blastAnswer) render(l catalog.Lookup) Response {
 		blocks = append(blocks, &Context{Text: t})
 	}
 	var cycle []string
-	for _, d := range b.dependents {
-		if d.Cycle {
-			cycle = append(cycle, d.Service.Ref())
-		}
+	for _, svc := range b.radius.Cycle {
+		cycle = append(cycle, svc.Ref())
 	}
 	if len(cycle) > 0 {
 		shown := cycle[:min(len(cycle), 5)]
@@ -343,11 +352,8 @@ func (b blastAnswer) render(l catalog.Lookup) Response {
 		blocks = append(blocks, &Context{Text: T(Plain("Cycle: "), Code(ref), Plain(" also depends, through others, on "+strings.Join(shown, ", ")+more+". Each service is listed once, at its smallest depth."))})
 	}
 
-	names := map[int64]string{b.svc.ID: ref}
-	for _, d := range b.dependents {
-		names[d.Service.ID] = d.Service.Ref()
-	}
-	rows := b.pageRows()
+	rows := b.radius.Page
+	names := b.names
 	var lines []Text
 	depth := 0
 	for _, d := range rows {
@@ -381,7 +387,7 @@ func (b blastAnswer) render(l catalog.Lookup) Response {
 	if pages := b.pages(); pages > 1 {
 		p := b.pageNo()
 		first := (p-1)*maxBlastLines + 1
-		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("Dependents %d–%d of %d (page %d of %d).", first, first+len(rows)-1, len(b.dependents), p, pages)))})
+		blocks = append(blocks, &Context{Text: T(Plain(fmt.Sprintf("Dependents %d–%d of %d (page %d of %d).", first, first+len(rows)-1, b.radius.Total, p, pages)))})
 		var buttons []Button
 		if p > 1 {
 			buttons = append(buttons, Button{Label: "Previous page", Command: fmt.Sprintf("/blast %s --page %d", ref, p-1)})
@@ -464,13 +470,13 @@ func (b blastAnswer) dependencyBlocks() []Block {
 func (b blastAnswer) fallback() string {
 	ref := b.svc.Ref()
 	s := "Nothing in the catalog depends on " + ref
-	if len(b.dependents) > 0 {
+	if b.radius.Total > 0 {
 		names, _, _ := b.teams()
 		direct := 0
-		if c := b.depthCounts(); len(c) > 0 {
+		if c := b.radius.ByDepth; len(c) > 0 {
 			direct = c[0]
 		}
-		s = fmt.Sprintf("%s in %s depend on %s (%d directly)", blastCount(len(b.dependents), "service", "services"),
+		s = fmt.Sprintf("%s in %s depend on %s (%d directly)", blastCount(b.radius.Total, "service", "services"),
 			blastCount(len(names), "team", "teams"), ref, direct)
 	}
 	return s + fmt.Sprintf("; it depends on %s.", blastCount(len(b.dependencies), "service or reference", "services or references"))
