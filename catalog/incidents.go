@@ -482,7 +482,7 @@ type IncidentRefreshResult struct {
 
 // incidentLease is how long a refresh's claim lasts: a replica that dies
 // mid-read lets another take over after it.
-const incidentLease = 10 * time.Minute
+const incidentLease = 15 * time.Minute
 
 // RefreshIncidents reads PagerDuty's incidents into the store, claimed for
 // replica so that replicas take turns: the first time (or when the last

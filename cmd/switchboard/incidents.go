@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/grading"
 	"github.com/switchboard-dev/switchboard/jobs"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -55,6 +57,9 @@ type incidentRefreshWorker struct {
 	store   *catalog.Store
 	src     catalog.IncidentSource
 	replica string
+	// regrade: the card in force checks incidents_30d, so every service is
+	// graded again when the counts turn known or unknown.
+	regrade bool
 	log     *slog.Logger
 }
 
@@ -66,15 +71,40 @@ func (w *incidentRefreshWorker) Timeout(*river.Job[incidentRefreshArgs]) time.Du
 
 // Work implements river.Worker.
 func (w *incidentRefreshWorker) Work(ctx context.Context, _ *river.Job[incidentRefreshArgs]) error {
+	before, err := w.store.IncidentRefresh(ctx)
+	if err != nil {
+		return err
+	}
 	res, err := w.store.RefreshIncidents(ctx, w.src, w.replica)
 	if err != nil {
 		// Recorded in the store (the counts say since when PagerDuty has
 		// not answered); the next schedule tries again.
 		w.log.Warn("pagerduty incidents not refreshed", "requests", res.Requests, "err", err)
+	} else if res.Claimed {
+		w.log.Info("pagerduty incidents refreshed", "full", res.Full, "since", res.Since, "requests", res.Requests, "incidents", res.Incidents)
+	}
+	if !w.regrade {
 		return nil
 	}
-	if res.Claimed {
-		w.log.Info("pagerduty incidents refreshed", "full", res.Full, "since", res.Since, "requests", res.Requests, "incidents", res.Incidents)
+	// The counts turned known (the first read) or unknown (PagerDuty
+	// silent for IncidentsStale) since the last run: incidents_30d moves
+	// between known and unknown for every service; grade them all again
+	// now rather than at the daily grading. Changed counts otherwise
+	// show at the daily grading.
+	after, err := w.store.IncidentRefresh(ctx)
+	if err != nil {
+		return err
+	}
+	now := w.store.Now()
+	if before.Known(now.Add(-incidentRefreshInterval)) == after.Known(now) {
+		return nil
+	}
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("queue grading after the incidents' refresh: %w", err)
+	}
+	if _, err := client.Insert(ctx, grading.GradeAllArgs{}, nil); err != nil {
+		return fmt.Errorf("queue grading after the incidents' refresh: %w", err)
 	}
 	return nil
 }
@@ -82,12 +112,20 @@ func (w *incidentRefreshWorker) Work(ctx context.Context, _ *river.Job[incidentR
 // addIncidents reads PagerDuty's incidents every incidentRefreshInterval
 // (and when a leader starts) into the store, from which /whoowns, /team,
 // the digest and the scorecard's incidents_30d count. Only with PagerDuty
-// configured.
-func addIncidents(w *work, store *catalog.Store, pd *pagerduty.Client, log *slog.Logger) {
+// configured. When std's card checks incidents_30d, every service is
+// graded again when the counts turn known or unknown (addScorecard added
+// the grading jobs: std and its card are those it was given).
+func addIncidents(w *work, store *catalog.Store, pd *pagerduty.Client, std *standards.Standards, log *slog.Logger) {
 	if pd == nil {
 		return
 	}
-	addWorker(w, &incidentRefreshWorker{store: store, src: incidentSource{pd}, replica: campaignReplica(), log: log})
+	regrade := false
+	if std != nil && std.Scorecard != nil {
+		for _, ref := range std.Scorecard.Needs() {
+			regrade = regrade || ref.Name == "incidents_30d"
+		}
+	}
+	addWorker(w, &incidentRefreshWorker{store: store, src: incidentSource{pd}, replica: campaignReplica(), regrade: regrade, log: log})
 	addPeriodic(w, incidentRefreshArgs{}, incidentRefreshInterval, true)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 	"github.com/switchboard-dev/switchboard/sampleorg"
+	"github.com/switchboard-dev/switchboard/scorecard"
 	"github.com/switchboard-dev/switchboard/standards"
 )
 
@@ -152,4 +153,61 @@ func TestTeamIncidents(t *testing.T) {
 	if !strings.HasPrefix(line, "Incidents: "+strconv.Itoa(want)+" incidents in 30 days") || !strings.Contains(line, "noisiest: checkout-api (7 in 30 days)") {
 		t.Errorf("/team payments: incident line %q, want %d in 30 days, checkout-api the noisiest", line, want)
 	}
+}
+
+// TestIncidentRefreshJob: serve with PagerDuty reads the incidents as a
+// River job when it starts, and, its card checking incidents_30d, grades
+// every service again once the counts turn known: checkout-api's 7
+// incidents fail "incidents_30d < 5" (not unknown) without waiting for the
+// daily grading.
+func TestIncidentRefreshJob(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := newIncidentEnv(t)
+	std, findings := standards.Parse("sb.yaml", []byte(`scorecard:
+  levels: [{name: calm}]
+  checks:
+    - {id: calm, level: calm, name: Calm, fact: incidents_30d, op: lt, value: 5, message: Fewer pages.}
+`))
+	if len(findings) > 0 {
+		t.Fatal(findings)
+	}
+	cfg, err := loadServeConfig(envMap{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef", "LISTEN_ADDR": "127.0.0.1:0"}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(cfg, &database{Pool: e.store.Pool()}, slog.New(slog.DiscardHandler), extras{pagerduty: e.pd, standards: std})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.work.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.work.stop(context.Background()) }()
+	id := serviceID(t, e.store, "checkout-api")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var status scorecard.Status
+		g, err := e.store.ServiceGrade(ctx, id)
+		if err == nil && len(g.Grade.Results) == 1 {
+			status = g.Grade.Results[0].Status
+		}
+		if status == scorecard.Failed {
+			break
+		}
+		if time.Now().After(deadline) {
+			st, _ := e.store.IncidentRefresh(ctx)
+			t.Fatalf("checkout-api's calm check: %v (%v) after 30s; incidents refresh %+v", status, err, st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func serviceID(t *testing.T, store *catalog.Store, name string) int64 {
+	t.Helper()
+	var id int64
+	if err := store.Pool().QueryRow(context.Background(), `SELECT id FROM services WHERE name = $1 AND namespace = 'default'`, name).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

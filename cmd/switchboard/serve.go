@@ -329,7 +329,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		}
 	}
 	addCampaigns(w, store, b, log)
-	addIncidents(w, store, x.pagerduty, log)
+	addIncidents(w, store, x.pagerduty, x.standards, log)
 	if x.pagerduty != nil {
 		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)
