@@ -71,6 +71,7 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	router.Register(commands.OnCall(store, store, oc))
 	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc}))
 	router.Register(commands.Impact(store))
+	router.Register(commands.Blast(store, store, oc))
 	src := digest.Source{Store: store, Standards: std}
 	router.Register(commands.Digest(src))
 	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: store, Standards: std, More: map[string]commands.SubcommandFunc{
@@ -218,6 +219,20 @@ spec:
 		repo, err := store.PutRepo(ctx, catalog.Repo{GitLabID: int64(40000 + i), Path: "acme/hostile/" + h.Value, WebURL: h.Value, LastActivityAt: time.Now()})
 		must(err)
 		must(store.AttachRepo(ctx, svc.ID, repo.ID, h.Value))
+
+		// The service graph (/blast): a dependent of hsvc-i owned by the
+		// hostile team, declared in a hostile file, naming a hostile
+		// reference the catalog does not hold.
+		dep := fmt.Sprintf("hdep-%d", i)
+		_, err = store.ApplyRepo(ctx, catalog.RepoSnapshot{
+			Repo:             catalog.Repo{GitLabID: int64(60000 + i), Path: "acme/hostile/" + dep, DefaultBranch: "main", LastCommit: "c1"},
+			DescriptorStatus: catalog.DescriptorOK, DescriptorPath: h.Value + "/catalog-info.yaml",
+			Entities: []manifest.Entity{{Kind: manifest.KindComponent, APIVersion: "backstage.io/v1alpha1", Name: dep, Namespace: "default",
+				DependsOn: []string{fmt.Sprintf("component:hsvc-%d", i), "component:default/" + h.Value}, ConsumesAPIs: []string{"api:default/" + h.Value}}},
+		})
+		must(err)
+		_, err = store.PutService(ctx, catalog.Service{Name: dep, Team: h.Value, Source: catalog.SourceDescriptor})
+		must(err)
 	}
 }
 
@@ -317,6 +332,7 @@ func TestHostileTextNeverLive(t *testing.T) {
 				"/team " + v, fmt.Sprintf("/team hteam-%d", i), "/whoowns " + v, fmt.Sprintf("/team synced-team-%d", i),
 				"/onboard " + v, fmt.Sprintf("/onboard hostile%d@acme.test hteam-%d", i, i), fmt.Sprintf("/onboard hteam-%d", i), "/onboard <@U123> " + v, "/onboard",
 				"/digest", "/digest " + v, "/digest acme/hostile",
+				"/blast " + v, fmt.Sprintf("/blast hsvc-%d", i), fmt.Sprintf("/blast hdep-%d", i), fmt.Sprintf("/blast hdep-%d --page %s", i, v),
 				"/" + v, "/help " + v,
 				fmt.Sprintf("/page hsvc-%d %s --yes", i, v),
 			} {
