@@ -26,8 +26,8 @@ const MaxPaginated = 10000
 const incidentPage = 100
 
 // minWindow is the narrowest window ListIncidents splits down to: more
-// than MaxPaginated incidents created within it is refused as an error
-// rather than split forever.
+// than MaxPaginated incidents created within one second is refused as an
+// error rather than split forever.
 const minWindow = time.Second
 
 // Incident is one PagerDuty incident, as the incident counts need it.
@@ -77,25 +77,42 @@ func (c *Client) ListIncidents(ctx context.Context, since, until time.Time, serv
 	for len(stack) > 0 {
 		w := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		split, err := c.listWindow(ctx, w[0], w[1], serviceIDs, &cost, fn)
+		parts, err := c.listWindow(ctx, w[0], w[1], serviceIDs, &cost, fn)
 		if err != nil {
 			return cost, err
 		}
-		if split {
-			mid := w[0].Add(w[1].Sub(w[0]) / 2).Truncate(time.Second)
-			if !mid.After(w[0]) || !mid.Before(w[1]) {
-				return cost, fmt.Errorf("list incidents: %w: more than %d incidents created between %s and %s, which pagination cannot reach",
-					oncall.ErrUnavailable, MaxPaginated, w[0].Format(time.RFC3339), w[1].Format(time.RFC3339))
+		if parts == 0 {
+			continue
+		}
+		// Equal parts, pushed newest first so the oldest is read next; a
+		// part still too full (incidents bunch up) is split again.
+		step := (w[1].Sub(w[0]) / time.Duration(parts)).Truncate(time.Second)
+		if step < minWindow {
+			return cost, fmt.Errorf("list incidents: %w: more than %d incidents created between %s and %s, which pagination cannot reach",
+				oncall.ErrUnavailable, MaxPaginated, w[0].Format(time.RFC3339), w[1].Format(time.RFC3339))
+		}
+		var bounds []time.Time
+		for t := w[0]; t.Before(w[1]); t = t.Add(step) {
+			bounds = append(bounds, t)
+		}
+		bounds = append(bounds, w[1])
+		for i := len(bounds) - 1; i > 0; i-- {
+			if bounds[i].Sub(bounds[i-1]) > 0 {
+				stack = append(stack, [2]time.Time{bounds[i-1], bounds[i]})
 			}
-			stack = append(stack, [2]time.Time{mid, w[1]}, [2]time.Time{w[0], mid})
 		}
 	}
 	return cost, nil
 }
 
-// listWindow reads one window, or reports that it must be split (nothing
-// handed to fn then).
-func (c *Client) listWindow(ctx context.Context, since, until time.Time, serviceIDs []string, cost *IncidentListing, fn func([]Incident) error) (split bool, err error) {
+// splitTarget is how many incidents a window split for holding too many
+// is meant to hold: well under MaxPaginated, so that parts of a window
+// whose incidents are not spread evenly still fit.
+const splitTarget = 8000
+
+// listWindow reads one window, or reports into how many parts it must be
+// split (nothing handed to fn then; 0: read).
+func (c *Client) listWindow(ctx context.Context, since, until time.Time, serviceIDs []string, cost *IncidentListing, fn func([]Incident) error) (parts int, err error) {
 	opts := pd.ListIncidentsOptions{
 		Limit:      incidentPage,
 		Total:      true,
@@ -115,16 +132,16 @@ func (c *Client) listWindow(ctx context.Context, since, until time.Time, service
 			return err
 		})
 		if err != nil {
-			return false, fmt.Errorf("list incidents %s..%s (offset %d): %w", opts.Since, opts.Until, opts.Offset, err)
+			return 0, fmt.Errorf("list incidents %s..%s (offset %d): %w", opts.Since, opts.Until, opts.Offset, err)
 		}
 		cost.Requests++
 		if opts.Total {
 			// Only the first page asks for the total (it slows PagerDuty's
 			// answer down).
 			opts.Total = false
-			if resp.Total > MaxPaginated && until.Sub(since) > minWindow {
+			if resp.Total > MaxPaginated {
 				cost.Windows--
-				return true, nil
+				return max(2, int((resp.Total+splitTarget-1)/splitTarget)), nil
 			}
 		}
 		page := make([]Incident, 0, len(resp.Incidents))
@@ -136,11 +153,11 @@ func (c *Client) listWindow(ctx context.Context, since, until time.Time, service
 		}
 		if len(page) > 0 {
 			if err := fn(page); err != nil {
-				return false, err
+				return 0, err
 			}
 		}
 		if !resp.More || len(resp.Incidents) == 0 {
-			return false, nil
+			return 0, nil
 		}
 		next := resp.Offset + max(resp.Limit, uint(len(resp.Incidents)))
 		if next+incidentPage > MaxPaginated {
@@ -148,7 +165,7 @@ func (c *Client) listWindow(ctx context.Context, since, until time.Time, service
 			// the window from the last incident seen.
 			last := page[len(page)-1].CreatedAt
 			if !last.After(since) {
-				return false, fmt.Errorf("list incidents: %w: more than %d incidents created at %s", oncall.ErrUnavailable, MaxPaginated, since.Format(time.RFC3339))
+				return 0, fmt.Errorf("list incidents: %w: more than %d incidents created at %s", oncall.ErrUnavailable, MaxPaginated, since.Format(time.RFC3339))
 			}
 			return c.listWindow(ctx, last, until, serviceIDs, cost, fn)
 		}
