@@ -424,6 +424,20 @@ const (
 		JOIN service_repos ps ON ps.repo_id = p.repo_id
 		WHERE d.scope NOT IN ('test', 'dev') AND ds.service_id <> ps.service_id
 		ORDER BY ds.service_id, ps.service_id, d.direct DESC, d.file, d.line`
+	// A Maven dependency whose version a parent POM or imported BOM
+	// published by another repo sets (dependencies.version_from): the
+	// repo builds on that POM, and a change to it reaches the service.
+	graphParents = `
+		SELECT DISTINCT ON (ds.service_id, ps.service_id) ds.service_id, ps.service_id, d.version_from, d.file, d.line, p.name, p.source, p.line, pr.path
+		FROM dependencies d
+		JOIN repo_packages p ON p.ecosystem = 'maven' AND d.repo_id <> p.repo_id
+		     AND lower(p.name) = lower(split_part(d.version_from, ':', 1) || ':' || split_part(d.version_from, ':', 2))
+		JOIN repos pr ON pr.id = p.repo_id AND pr.deleted_at IS NULL
+		JOIN repos dr ON dr.id = d.repo_id AND dr.deleted_at IS NULL
+		JOIN service_repos ds ON ds.repo_id = d.repo_id
+		JOIN service_repos ps ON ps.repo_id = p.repo_id
+		WHERE d.version_from <> '' AND d.scope NOT IN ('test', 'dev') AND ds.service_id <> ps.service_id
+		ORDER BY ds.service_id, ps.service_id, d.file, d.line`
 )
 
 // loadGraph reads the whole service graph, in one repeatable-read
@@ -549,6 +563,31 @@ func readEdges(ctx context.Context, tx pgx.Tx) ([]Edge, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("package edges: %w", err)
+	}
+	rows, err = tx.Query(ctx, graphParents)
+	if err != nil {
+		return nil, fmt.Errorf("parent POM edges: %w", err)
+	}
+	var versionFrom string
+	_, err = pgx.ForEachRow(rows, []any{&dependentID, &provider, &versionFrom, &dfile, &dline, &pubName, &src, &pline, &publisher}, func() error {
+		if seen[pairKey{dependentID, provider, "maven " + strings.ToLower(pubName)}] {
+			return nil // it uses the artifact itself too: that edge says more
+		}
+		at := dfile
+		if dline > 0 {
+			at = fmt.Sprintf("%s:%d", dfile, dline)
+		}
+		pub := path.Clean(src)
+		if pline > 0 {
+			pub = fmt.Sprintf("%s:%d", pub, pline)
+		}
+		edges = append(edges, Edge{From: dependentID, To: provider, Kind: EdgePackage, Target: "maven " + pubName,
+			File: dfile, Line: dline,
+			Origin: fmt.Sprintf("%s takes versions from %s, published by %s (%s)", at, versionFrom, publisher, pub)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("parent POM edges: %w", err)
 	}
 	return edges, nil
 }

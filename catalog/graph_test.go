@@ -206,6 +206,16 @@ func TestServiceGraph(t *testing.T) {
 	if deps, err = s.Dependents(ctx, libID); err != nil || len(deps) != 0 {
 		t.Errorf("test-scoped dependency: %v, %v", describeDependents(deps), err)
 	}
+	// A parent POM: a dependency whose version the library's artifact
+	// sets (version_from) makes an edge too.
+	mustApply(t, s, graphRepo(8, "acme/backoffice/invoice", []catalog.Dependency{{Ecosystem: "maven", Name: "org.apache.logging.log4j:log4j-core",
+		Version: "2.14.1", File: "pom.xml", Line: 14, Direct: true, VersionFrom: "example.acme:acme-logging:1.4.0"}}, nil,
+		bsComponent("default", "invoice-service", "backoffice")))
+	deps, err = s.Dependents(ctx, libID)
+	if err != nil || len(deps) != 1 || deps[0].Service.Name != "invoice-service" ||
+		deps[0].Via[0].Origin != "pom.xml:14 takes versions from example.acme:acme-logging:1.4.0, published by acme/platform/logging-lib (pom.xml:5)" {
+		t.Errorf("parent POM edge: %+v, %v", deps, err)
+	}
 	// A service with no edges has no dependents and no dependencies.
 	if d, err := s.Dependents(ctx, findID(t, s, "default/cart")); err != nil || len(d) != 0 {
 		t.Errorf("isolated: %v, %v", d, err)
