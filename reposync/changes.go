@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -311,12 +313,18 @@ func hookTime(now time.Time, values ...string) time.Time {
 
 // backfillChanges reads a project's merged merge requests, deployments
 // and pushes to its default branch since its watermarks (the last
-// HistoryWindow the first time) and records them. It never fails the
-// repo's sync: a listing GitLab refuses (403, down, rate limited past the
+// HistoryWindow the first time), the three listings at once, and records
+// them, when Options.History is set. moved says the default branch moved
+// in this sync (or may have): when it did not, and the last backfill read
+// everything, merges and pushes are not asked again (one listing, the
+// deployments', instead of three). It never fails the repo's sync: a listing GitLab refuses (403, down, rate limited past the
 // retries) leaves what was read stored, its watermark where it was, and
 // the reason on the watermark; the next sync asks again from there. It
 // returns the reason, "" when the whole history was read.
-func (s *Syncer) backfillChanges(ctx context.Context, p gitlab.Project) string {
+func (s *Syncer) backfillChanges(ctx context.Context, p gitlab.Project, moved bool) string {
+	if !s.opts.History {
+		return ""
+	}
 	hs, ok := s.src.(HistorySource)
 	if !ok {
 		return ""
@@ -345,54 +353,67 @@ func (s *Syncer) backfillChanges(ctx context.Context, p gitlab.Project) string {
 	}
 	var (
 		next     catalog.ChangeWatermark
+		mu       sync.Mutex
 		problems []string
-		batch    []catalog.Change
+		wg       sync.WaitGroup
 	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := cs.RecordChanges(ctx, batch)
-		batch = batch[:0]
-		return err
-	}
-	add := func(c catalog.Change) error {
-		batch = append(batch, c)
-		if len(batch) >= historyBatch {
-			return flush()
-		}
-		return nil
-	}
-	// One listing: what it read is stored whether or not it finished; its
-	// watermark moves only when it finished.
-	list := func(what string, mark *time.Time, read func() error) {
-		err := read()
-		if ferr := flush(); err == nil {
-			err = ferr
-		}
-		if err != nil {
-			problems = append(problems, factProblem(what, err))
-			s.log.Info("change history partial", "repo", p.Path, "what", what, "err", err)
-			return
-		}
-		*mark = now
-	}
-	if p.DefaultBranch != "" && !p.EmptyRepo {
-		list("merged merge requests", &next.Merges, func() error {
-			return hs.MergedSince(ctx, p.ID, p.DefaultBranch, from(wm.Merges), func(m gitlab.MergedMR) error {
-				return add(mergeChange(p.ID, m, catalog.ChangeFromSync))
-			})
-		})
-		list("push events", &next.Pushes, func() error {
-			return hs.PushesSince(ctx, p.ID, from(wm.Pushes), func(e gitlab.PushEvent) error {
-				if e.Ref != p.DefaultBranch {
+	// One listing, beside the others: what it read is stored whether or
+	// not it finished, in batches; its watermark moves only when it
+	// finished.
+	list := func(what string, mark *time.Time, read func(add func(catalog.Change) error) error) {
+		wg.Go(func() {
+			var batch []catalog.Change
+			flush := func() error {
+				if len(batch) == 0 {
 					return nil
 				}
-				return add(pushChange(p.ID, p.WebURL, e, catalog.ChangeFromSync))
+				err := cs.RecordChanges(ctx, batch)
+				batch = batch[:0]
+				return err
+			}
+			err := read(func(c catalog.Change) error {
+				batch = append(batch, c)
+				if len(batch) >= historyBatch {
+					return flush()
+				}
+				return nil
 			})
+			if ferr := flush(); err == nil {
+				err = ferr
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				problems = append(problems, factProblem(what, err))
+				s.log.Info("change history partial", "repo", p.Path, "what", what, "err", err)
+				return
+			}
+			*mark = now
 		})
 	}
-	list("deployments", &next.Deployments, func() error {
+	// Merges and pushes move the default branch: when it has not moved
+	// since a backfill that read everything, there is nothing new to ask.
+	branchQuiet := !moved && wm.Problem == ""
+	if p.DefaultBranch != "" && !p.EmptyRepo {
+		if !branchQuiet || wm.Merges.IsZero() {
+			list("merged merge requests", &next.Merges, func(add func(catalog.Change) error) error {
+				return hs.MergedSince(ctx, p.ID, p.DefaultBranch, from(wm.Merges), func(m gitlab.MergedMR) error {
+					return add(mergeChange(p.ID, m, catalog.ChangeFromSync))
+				})
+			})
+		}
+		if !branchQuiet || wm.Pushes.IsZero() {
+			list("push events", &next.Pushes, func(add func(catalog.Change) error) error {
+				return hs.PushesSince(ctx, p.ID, from(wm.Pushes), func(e gitlab.PushEvent) error {
+					if e.Ref != p.DefaultBranch {
+						return nil
+					}
+					return add(pushChange(p.ID, p.WebURL, e, catalog.ChangeFromSync))
+				})
+			})
+		}
+	}
+	list("deployments", &next.Deployments, func(add func(catalog.Change) error) error {
 		return hs.DeploymentsSince(ctx, p.ID, from(wm.Deployments), func(d gitlab.Deployment) error {
 			if c, ok := deploymentChange(p.ID, p.WebURL, d, catalog.ChangeFromSync); ok {
 				return add(c)
@@ -400,6 +421,8 @@ func (s *Syncer) backfillChanges(ctx context.Context, p gitlab.Project) string {
 			return nil
 		})
 	})
+	wg.Wait()
+	slices.Sort(problems)
 	next.Problem = strings.Join(problems, "; ")
 	if ctx.Err() == nil {
 		if err := cs.SetChangeWatermark(ctx, p.ID, next); err != nil {

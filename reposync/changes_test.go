@@ -13,7 +13,14 @@ import (
 	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
 	"github.com/switchboard-dev/switchboard/reposync"
+	"github.com/switchboard-dev/switchboard/standards"
 )
+
+// historyEnv is newEnv with the change history read by the sync.
+func historyEnv(t testing.TB, opts fakegitlab.Options) *env {
+	t.Helper()
+	return newOrgEnv(t, fakegitlab.Generate(30, 1), opts, reposync.Options{Rules: standards.Default().Rules(), Workers: 8, History: true})
+}
 
 // changeHook is the webhook handler recording changes into e's store (no
 // River: re-syncs are not what these tests look at).
@@ -76,7 +83,7 @@ func rowCount(t testing.TB, s *catalog.Store, kind string) int {
 // real API shapes; the merge's own push is not a direct push; the
 // webhooks of the same changes, delivered twice, add no row.
 func TestChangesBackfillAndWebhooks(t *testing.T) {
-	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	e := historyEnv(t, fakegitlab.Options{WebhookSecret: hookSecret})
 	srv := changeHook(t, e)
 	ctx := context.Background()
 	p := checkoutProject(t, e)
@@ -157,7 +164,7 @@ func TestChangesBackfillAndWebhooks(t *testing.T) {
 // or after, is never a direct push; the backfill of the same merge adds
 // no row. Unknown events are acknowledged and ignored; malformed ones 400.
 func TestChangesWebhookFirst(t *testing.T) {
-	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	e := historyEnv(t, fakegitlab.Options{WebhookSecret: hookSecret})
 	srv := changeHook(t, e)
 	ctx := context.Background()
 	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
@@ -227,7 +234,7 @@ func TestChangesWebhookFirst(t *testing.T) {
 // reason recorded, the watermark where it was — and the sync succeeds;
 // the next sync fills the gap, losing nothing stored.
 func TestChangesBackfillGitLabRefuses(t *testing.T) {
-	e := newEnv(t, 30, fakegitlab.Options{})
+	e := historyEnv(t, fakegitlab.Options{})
 	ctx := context.Background()
 	p := checkoutProject(t, e)
 	if _, _, err := e.fake.Merge(p.ID, fakegitlab.MergedMergeRequest{Title: "Merged before the outage", MergedAt: time.Now().Add(-time.Hour)}); err != nil {
@@ -281,7 +288,7 @@ func mustWatermark(t testing.TB, s *catalog.Store, id int64) catalog.ChangeWater
 // fake GitLab as GitLab sends it (SetHookURL) to the real handler, shows
 // up in the real /changes command's answer within 2 seconds.
 func TestMergeWebhookInChangesWithin2s(t *testing.T) {
-	e := newEnv(t, 30, fakegitlab.Options{WebhookSecret: hookSecret})
+	e := historyEnv(t, fakegitlab.Options{WebhookSecret: hookSecret})
 	srv := changeHook(t, e)
 	ctx := context.Background()
 	if _, err := e.syncer.Run(ctx, time.Time{}); err != nil {
@@ -313,5 +320,45 @@ func TestMergeWebhookInChangesWithin2s(t *testing.T) {
 			t.Fatalf("not in /changes 2s after the merge: %s", got)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestChangesBackfillCost: the daily verification asks a project whose
+// default branch did not move (since a complete backfill) for its
+// deployments only; one that moved is asked for its pushes (and merges)
+// too.
+func TestChangesBackfillCost(t *testing.T) {
+	e := historyEnv(t, fakegitlab.Options{})
+	ctx := context.Background()
+	sum, err := e.syncer.Run(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const events, deployments = "GET /api/v4/projects/{id}/events", "GET /api/v4/projects/{id}/deployments"
+	first := e.fake.Stats().ByRoute
+	stored := sum.Reread + sum.Changed + sum.Verified
+	if int(first[events]) < stored-2 || int(first[deployments]) < stored-2 {
+		t.Fatalf("first sync of %d repos: %d event and %d deployment listings", stored, first[events], first[deployments])
+	}
+	p := checkoutProject(t, e)
+	if _, err := e.fake.Push(p.ID, fakegitlab.Change{Message: "Quick fix", Files: map[string][]byte{"README.md": []byte("y")}}); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.ResetStats()
+	if _, err := e.syncer.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := e.fake.Stats().ByRoute
+	// The pushed repo, and the few the generated organisation has read
+	// whole again (unreadable files) or whose last backfill was partial
+	// (merge requests disabled).
+	if after[events] < 1 || int(after[events]) > stored/4 {
+		t.Errorf("verification: %d event listings for %d repos, want the pushed repo and the few read whole", after[events], stored)
+	}
+	if int(after[deployments]) < stored-2 {
+		t.Errorf("verification: %d deployment listings for %d repos", after[deployments], stored)
+	}
+	if got := changesOf(t, e.store, "checkout-api"); countKind(got, catalog.ChangePush) != 1 {
+		t.Errorf("the push: %+v", got)
 	}
 }

@@ -73,8 +73,12 @@ type Options struct {
 	// repo's graph at its default branch (see SBOMArtifact); the Source
 	// must then be an ArtifactSource.
 	SBOM SBOMArtifact
+	// History makes the sync read, after each project it stores, the
+	// project's merged merge requests, deployments and pushes since it
+	// last did (see backfillChanges), when the Source and the Store can.
+	History bool
 	// HistoryWindow is how far back a project's first change-history
-	// backfill goes (see backfillChanges): DefaultHistoryWindow when zero.
+	// backfill goes: DefaultHistoryWindow when zero.
 	HistoryWindow time.Duration
 	// Now is the clock of the history's watermarks; time.Now when nil.
 	Now func() time.Time
@@ -320,10 +324,6 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if !verify && unchanged(p, known) {
 		return RepoResult{Outcome: OutcomeUnchanged, Work: WorkUnchanged}, nil
 	}
-	// The change history is read beside the files, and never fails them.
-	var history sync.WaitGroup
-	history.Go(func() { s.backfillChanges(ctx, p) })
-	defer history.Wait()
 	var snap catalog.RepoSnapshot
 	var err error
 	updated := false
@@ -363,6 +363,8 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if err != nil {
 		return failed, &storeError{err}
 	}
+	// The change history, once the repo is stored; it never fails it.
+	s.backfillChanges(ctx, p, !(updated && snap.Repo.LastCommit == known.LastCommit))
 	r := RepoResult{Outcome: Outcome(snap.DescriptorStatus), Work: WorkReread, Described: true, Applied: res}
 	for _, f := range snap.DependencySources {
 		if f.Unread() {

@@ -73,7 +73,8 @@ func newSyncer(client *gitlab.Client, store *catalog.Store, std *standards.Stand
 	return reposync.New(client, store, reposync.Options{
 		Groups: std.GitLab.Groups, SkipForks: std.GitLab.SkipForks, SkipArchived: std.GitLab.SkipArchived,
 		Ignored: std.GitLab.Ignored, Rules: std.Rules(), Log: log, Progress: progress, Maven: mvn,
-		SBOM: reposync.SBOMArtifact{Job: std.Dependencies.SBOM.Job, Path: std.Dependencies.SBOM.Path},
+		SBOM:    reposync.SBOMArtifact{Job: std.Dependencies.SBOM.Job, Path: std.Dependencies.SBOM.Path},
+		History: true,
 	})
 }
 
