@@ -98,7 +98,13 @@ func runDemo(ctx context.Context, args []string, env *Env) int {
 	if listen != "" {
 		return serveDemo(ctx, env, d, listen, log, extras{pagerduty: pd, standards: d.standards, scorecardNotice: d.scorecardNotice})
 	}
-	router := newRouter(deps{log: log, store: d.store, lookups: d.store, pagerduty: pd, standards: d.standards, scorecardNotice: d.scorecardNotice})
+	// /page's "Tell their channels" posts are shown as they would go.
+	notices := commands.PublisherFunc(func(_ context.Context, channel string, resp commands.Response) error {
+		fmt.Fprintf(env.Stdout, "[posted to %s]\n", channel)
+		return shell.Render(env.Stdout, resp)
+	})
+	router := newRouter(deps{log: log, store: d.store, lookups: d.store, pagerduty: pd, standards: d.standards, scorecardNotice: d.scorecardNotice,
+		notices: notices})
 	user := commands.User{ID: "UDEMO", Name: strings.Split(as, "@")[0], Email: as}
 	for _, p := range sampleorg.People() {
 		if strings.EqualFold(p.Email, as) {
