@@ -379,3 +379,34 @@ func (s *Store) PageNotices(ctx context.Context, token string) (map[string]strin
 	}
 	return out, rows.Err()
 }
+
+// ChangeGaps says which of the services' repos have a change history that
+// is partial or was never read from GitLab, and why, by repo path: "the
+// GitLab token may not read the project's deployments (403)", or "" for
+// one never read (no backfill yet). A repo whose history is complete is
+// absent: no changes there means none happened (in the backfill's window,
+// and since through its webhooks).
+func (s *Store) ChangeGaps(ctx context.Context, serviceIDs []int64) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT r.path, coalesce(w.problem, '')
+		FROM service_repos sr JOIN repos r ON r.id = sr.repo_id
+		LEFT JOIN change_watermarks w ON w.project_id = r.gitlab_id
+		WHERE sr.service_id = ANY($1) AND r.gitlab_id IS NOT NULL AND r.deleted_at IS NULL
+		  AND (w.project_id IS NULL OR w.problem <> '')`, serviceIDs)
+	if err != nil {
+		return nil, fmt.Errorf("change history gaps: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var path, problem string
+		if err := rows.Scan(&path, &problem); err != nil {
+			return nil, fmt.Errorf("change history gaps: %w", err)
+		}
+		out[path] = problem
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("change history gaps: %w", err)
+	}
+	return out, nil
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +23,9 @@ type ChangeHistory interface {
 	// ChangesBefore returns the services' changes before until, newest
 	// first, at most limit.
 	ChangesBefore(ctx context.Context, serviceIDs []int64, until time.Time, limit int) ([]catalog.Change, error)
+	// ChangeGaps says which of the services' repos have a partial
+	// history (why) or one never read from GitLab (""), by repo path.
+	ChangeGaps(ctx context.Context, serviceIDs []int64) (map[string]string, error)
 }
 
 // DependencyLister lists what a service depends on directly
@@ -129,6 +134,7 @@ func changes(ctx context.Context, cfg ChangesConfig, req Request) (Response, err
 			blocks = append(blocks, &Context{Text: T(Plain("Nothing is recorded at all: changes come from GitLab's webhooks (merge request, deployment and push events) and the sync's backfill of the last 30 days."))})
 		}
 		blocks = appendNote(blocks, depNote)
+		blocks = appendNote(blocks, gapNote(ctx, cfg.History, ids))
 		return Response{Text: text, Blocks: blocks}, nil
 	}
 	more := len(list) > maxChangeLines
@@ -155,6 +161,7 @@ func changes(ctx context.Context, cfg ChangesConfig, req Request) (Response, err
 			Code("/changes "+svc.Ref()+" --since "+formatWindow(narrower(window))), Plain("."))})
 	}
 	blocks = appendNote(blocks, depNote)
+	blocks = appendNote(blocks, gapNote(ctx, cfg.History, ids))
 	count := strconv.Itoa(len(list))
 	if more {
 		count = "More than " + count
@@ -169,6 +176,41 @@ func appendNote(blocks []Block, note Text) []Block {
 		blocks = append(blocks, &Context{Text: note})
 	}
 	return blocks
+}
+
+// maxGapRepos is how many repos a gap note names of each kind.
+const maxGapRepos = 3
+
+// gapNote says which repos' history is partial (and why) or not read
+// yet, so that "no recorded changes" is not taken for "nothing changed";
+// nil when the history is complete, or the gaps cannot be read.
+func gapNote(ctx context.Context, h ChangeHistory, ids []int64) Text {
+	gaps, err := h.ChangeGaps(ctx, ids)
+	if err != nil || len(gaps) == 0 {
+		return nil
+	}
+	var partial, unread []string
+	for _, path := range slices.Sorted(maps.Keys(gaps)) {
+		if why := gaps[path]; why != "" {
+			partial = append(partial, path+" ("+why+")")
+		} else {
+			unread = append(unread, path)
+		}
+	}
+	names := func(l []string) string {
+		if len(l) > maxGapRepos {
+			return strings.Join(l[:maxGapRepos], ", ") + fmt.Sprintf(" and %d more", len(l)-maxGapRepos)
+		}
+		return strings.Join(l, ", ")
+	}
+	var parts []string
+	if len(partial) > 0 {
+		parts = append(parts, "The history is partial for "+names(partial)+": the next sync asks GitLab again.")
+	}
+	if len(unread) > 0 {
+		parts = append(parts, "The history of "+names(unread)+" has not been read from GitLab yet: its next sync reads it.")
+	}
+	return T(Plain(strings.Join(parts, " ")))
 }
 
 // changeScope is the service and its direct, catalogued dependencies: their

@@ -187,3 +187,30 @@ func TestChangesCommandGraphDown(t *testing.T) {
 		t.Errorf("graph down:\n%s", all)
 	}
 }
+
+// TestChangesCommandGaps: where the history is partial (GitLab refused a
+// listing) or never read, /changes says so rather than let "no recorded
+// changes" pass for "nothing changed"; a complete history says nothing.
+func TestChangesCommandGaps(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	s, cmd := changesFixture(t, now)
+	ctx := context.Background()
+	got := flatten(run(t, cmd, "checkout-api"))
+	if !strings.Contains(got, "The history of acme/payments/checkout-api, acme/payments/ledger has not been read from GitLab yet") {
+		t.Errorf("never read:\n%s", got)
+	}
+	if err := s.SetChangeWatermark(ctx, 1, catalog.ChangeWatermark{Merges: now, Pushes: now, Problem: "the GitLab token may not read the project's deployments (403)"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetChangeWatermark(ctx, 2, catalog.ChangeWatermark{Merges: now, Pushes: now, Deployments: now}); err != nil {
+		t.Fatal(err)
+	}
+	got = flatten(run(t, cmd, "checkout-api"))
+	if !strings.Contains(got, "The history is partial for acme/payments/checkout-api (the GitLab token may not read the project's deployments (403))") ||
+		strings.Contains(got, "not been read") || strings.Contains(got, "ledger (") {
+		t.Errorf("partial:\n%s", got)
+	}
+	if got := flatten(run(t, cmd, "ledger")); strings.Contains(got, "partial") || strings.Contains(got, "not been read") {
+		t.Errorf("complete:\n%s", got)
+	}
+}

@@ -65,6 +65,8 @@ type incidentContext struct {
 	depErr     error
 	changes    []catalog.Change
 	changesErr error
+	// gaps says where the history is partial or unread (gapNote).
+	gaps Text
 	names      map[int64]string
 	self       int64
 }
@@ -86,6 +88,9 @@ func (c *pageCommand) readContext(ctx context.Context, svc catalog.Service, time
 		ids, names, _ := changeScope(ctx, pc.Graph, svc)
 		ic.names = names
 		ic.changes, ic.changesErr = pc.History.RecentChanges(ctx, ids, time.Time{}, pageChanges)
+		if ic.changesErr == nil && len(ic.changes) < pageChanges {
+			ic.gaps = gapNote(ctx, pc.History, ids)
+		}
 	}
 	return ic
 }
@@ -148,6 +153,9 @@ func (ic incidentContext) blocks(c *pageCommand, page catalog.Page, now time.Tim
 		case len(ic.changes) == 0:
 			lines = append(lines, T(Plain("No recorded changes.")))
 			text = append(text, "No recorded changes.")
+			if len(ic.gaps) > 0 {
+				lines = append(lines, ic.gaps)
+			}
 		default:
 			for _, ch := range ic.changes {
 				lines = append(lines, append(T(Plain("• ")), changeLine(ch, ic.self, ic.names, now)...))
