@@ -66,9 +66,9 @@ type incidentContext struct {
 	changes    []catalog.Change
 	changesErr error
 	// gaps says where the history is partial or unread (gapNote).
-	gaps Text
-	names      map[int64]string
-	self       int64
+	gaps  Text
+	names map[int64]string
+	self  int64
 }
 
 // readContext reads the service's dependents and last changes, within
