@@ -214,3 +214,12 @@ func TestChangesCommandGaps(t *testing.T) {
 		t.Errorf("complete:\n%s", got)
 	}
 }
+
+// TestChangesNoHistory: /changes without a history says so.
+func TestChangesNoHistory(t *testing.T) {
+	cmd := commands.Changes(commands.ChangesConfig{})
+	resp, err := cmd.Handler(context.Background(), commands.Request{Command: "/changes", Text: "checkout-api"})
+	if err != nil || !strings.Contains(resp.Text, "keeps no change history") {
+		t.Errorf("no history configured: %q, %v", resp.Text, err)
+	}
+}

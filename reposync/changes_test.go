@@ -362,3 +362,21 @@ func TestChangesBackfillCost(t *testing.T) {
 		t.Errorf("the push: %+v", got)
 	}
 }
+
+// TestChangesWebhookDatabaseDown: a merge GitLab reports while the
+// database is unreachable is answered 503, for GitLab to deliver it again
+// (recording is idempotent), never 2xx with the change lost.
+func TestChangesWebhookDatabaseDown(t *testing.T) {
+	e := historyEnv(t, fakegitlab.Options{WebhookSecret: hookSecret})
+	srv := changeHook(t, e)
+	p := checkoutProject(t, e)
+	mrHook, _, err := e.fake.Merge(p.ID, fakegitlab.MergedMergeRequest{Title: "During the outage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store.Pool().Close()
+	if code := sendHook(t, srv, mrHook); code != http.StatusServiceUnavailable {
+		t.Errorf("database down: %d, want 503", code)
+	}
+}
+
