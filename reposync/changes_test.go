@@ -379,4 +379,3 @@ func TestChangesWebhookDatabaseDown(t *testing.T) {
 		t.Errorf("database down: %d, want 503", code)
 	}
 }
-
