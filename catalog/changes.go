@@ -328,8 +328,8 @@ func (s *Store) ClaimPageNotices(ctx context.Context, token string, channels []s
 			SELECT $1, c FROM unnest($2::text[]) AS c
 			ON CONFLICT (page_token, channel) DO UPDATE SET state = 'sending', claimed_at = now(), error = ''
 			WHERE page_dependent_notices.state = 'failed'
-			   OR page_dependent_notices.state = 'sending' AND page_dependent_notices.claimed_at < now() - $3::interval
-			RETURNING channel`, token, channels, noticeStale.String())
+			   OR page_dependent_notices.state = 'sending' AND page_dependent_notices.claimed_at < now() - make_interval(secs => $3)
+			RETURNING channel`, token, channels, noticeStale.Seconds())
 		if err != nil {
 			return err
 		}

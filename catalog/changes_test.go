@@ -127,3 +127,62 @@ func TestChangeWatermarks(t *testing.T) {
 		t.Errorf("watermark = %+v", got)
 	}
 }
+
+// TestPageNoticeClaims: each channel's notice of a page is claimed once,
+// whatever the concurrent clicks; a failed post, or one whose sender died
+// (sending for over a minute), is claimed again; an unknown page is
+// ErrNotFound.
+func TestPageNoticeClaims(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	mustApply(t, s, snapshot(10, "pay/checkout", catalog.DescriptorOK, component("checkout", "group:payments")))
+	page := mustCreatePage(t, s, serviceID(t, s, "checkout"), time.Now())
+	channels := []string{"#a", "#b", "#c"}
+	var mu sync.Mutex
+	got := map[string]int{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			claimed, err := s.ClaimPageNotices(ctx, page.Token, channels)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			for _, c := range claimed {
+				got[c]++
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, c := range channels {
+		if got[c] != 1 {
+			t.Errorf("%s claimed %d times", c, got[c])
+		}
+	}
+	if err := s.FinishPageNotice(ctx, page.Token, "#a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishPageNotice(ctx, page.Token, "#b", errors.New("channel_not_found")); err != nil {
+		t.Fatal(err)
+	}
+	// #c is still sending: its sender dies; after a minute it is free.
+	again, err := s.ClaimPageNotices(ctx, page.Token, channels)
+	if err != nil || strings.Join(again, ",") != "#b" {
+		t.Errorf("second click: %v, %v", again, err)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE page_dependent_notices SET claimed_at = now() - interval '2 minutes' WHERE channel = '#c'`); err != nil {
+		t.Fatal(err)
+	}
+	again, err = s.ClaimPageNotices(ctx, page.Token, channels)
+	if err != nil || strings.Join(again, ",") != "#c" {
+		t.Errorf("after the sender died: %v, %v", again, err)
+	}
+	states, err := s.PageNotices(ctx, page.Token)
+	if err != nil || states["#a"] != catalog.NoticeSent || states["#b"] != catalog.NoticeSending {
+		t.Errorf("states: %v, %v", states, err)
+	}
+	if _, err := s.ClaimPageNotices(ctx, "no-such-page", channels); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("unknown page: %v", err)
+	}
+}
