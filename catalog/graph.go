@@ -113,6 +113,8 @@ type graph struct {
 	in    [][]int32       // node -> resolved edges to it
 	from  []int32         // edge -> node of From
 	to    []int32         // edge -> node of To; -1 when unresolved
+	// decoration is set once, before the graph is shared (Cache).
+	decoration *decoration
 }
 
 func newGraph(edges []Edge) *graph {
@@ -185,12 +187,17 @@ type Radius struct {
 	ByDepth []int
 	// Teams are the counts by owning team ("" for no owner).
 	Teams map[string]int
-	// Cycle are the dependents on a cycle with the service, in order.
-	Cycle []Service
+	// Cycle are the first dependents (at most maxRadiusCycle) on a cycle
+	// with the service, in order; CycleTotal how many there are.
+	Cycle      []Service
+	CycleTotal int
 	// Page are the dependents from the offset asked for, at most the
 	// limit asked for.
 	Page []Dependent
 }
+
+// maxRadiusCycle is how many of the dependents on a cycle Radius names.
+const maxRadiusCycle = 10
 
 // dependents walks g from rootID: the dependents in order (by depth, then
 // name), and the whole Radius with the page [offset, offset+limit) (limit
@@ -201,33 +208,31 @@ func (g *graph) dependents(rootID int64, info serviceInfo, offset, limit int) Ra
 	if !ok {
 		return r
 	}
+	d := g.decoration
+	if d == nil {
+		d = g.decorate(info)
+	}
 	order, depth := g.reach(root, true)
 	_, down := g.reach(root, false)
-	type row struct {
-		n     int32
-		depth int32
-		key   string
-		svc   *Service
-		ch    string
-	}
+	type row struct{ n, depth, rank int32 }
 	rows := make([]row, len(order))
 	r.Teams = map[string]int{}
 	for i, n := range order {
-		svc, ch := info(g.ids[n])
-		rows[i] = row{n: n, depth: depth[n], key: strings.ToLower(svc.Ref()), svc: svc, ch: ch}
+		rows[i] = row{n: n, depth: depth[n], rank: d.rank[n]}
 		for len(r.ByDepth) < int(depth[n]) {
 			r.ByDepth = append(r.ByDepth, 0)
 		}
 		r.ByDepth[depth[n]-1]++
-		r.Teams[svc.Team]++
+		r.Teams[d.svc[n].Team]++
 	}
 	r.Total = len(rows)
-	slices.SortFunc(rows, func(a, b row) int {
-		return cmp.Or(cmp.Compare(a.depth, b.depth), strings.Compare(a.key, b.key), cmp.Compare(a.n, b.n))
-	})
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Or(cmp.Compare(a.depth, b.depth), cmp.Compare(a.rank, b.rank)) })
 	for _, row := range rows {
 		if down[row.n] > 0 {
-			r.Cycle = append(r.Cycle, *row.svc)
+			if r.CycleTotal < maxRadiusCycle {
+				r.Cycle = append(r.Cycle, *d.svc[row.n])
+			}
+			r.CycleTotal++
 		}
 	}
 	offset = min(max(offset, 0), len(rows))
@@ -237,15 +242,42 @@ func (g *graph) dependents(rootID int64, info serviceInfo, offset, limit int) Ra
 	}
 	r.Page = make([]Dependent, end-offset)
 	for i, row := range rows[offset:end] {
-		d := &r.Page[i]
-		d.Service, d.TeamChannel, d.Depth, d.Cycle = *row.svc, row.ch, int(row.depth), down[row.n] > 0
+		dep := &r.Page[i]
+		dep.Service, dep.TeamChannel, dep.Depth, dep.Cycle = *d.svc[row.n], d.ch[row.n], int(row.depth), down[row.n] > 0
 		for _, ei := range g.out[row.n] {
 			if t := g.to[ei]; t >= 0 && depth[t] == row.depth-1 {
-				d.Via = append(d.Via, g.edges[ei])
+				dep.Via = append(dep.Via, g.edges[ei])
 			}
 		}
 	}
 	return r
+}
+
+// decoration is, by node, the service, its team's channel and its rank
+// in name order (namespace/name without case, then id): what an answer
+// sorts and shows. A Cache computes it once per graph; a Store per call.
+type decoration struct {
+	svc  []*Service
+	ch   []string
+	rank []int32
+}
+
+func (g *graph) decorate(info serviceInfo) *decoration {
+	d := &decoration{svc: make([]*Service, len(g.ids)), ch: make([]string, len(g.ids)), rank: make([]int32, len(g.ids))}
+	keys := make([]string, len(g.ids))
+	byName := make([]int32, len(g.ids))
+	for n, id := range g.ids {
+		d.svc[n], d.ch[n] = info(id)
+		keys[n] = strings.ToLower(d.svc[n].Ref())
+		byName[n] = int32(n)
+	}
+	slices.SortFunc(byName, func(a, b int32) int {
+		return cmp.Or(strings.Compare(keys[a], keys[b]), cmp.Compare(g.ids[a], g.ids[b]))
+	})
+	for rank, n := range byName {
+		d.rank[n] = int32(rank)
+	}
+	return d
 }
 
 // dependencies is the body of Dependencies over g.
@@ -721,6 +753,7 @@ func (c *Cache) currentGraph(ctx context.Context) (*graph, *snapshot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	g.decoration = g.decorate(snap.serviceInfo)
 	// Read after the notification for gen: as current as snap. Keep it
 	// for the next requests only if no change came meanwhile.
 	c.mu.RLock()

@@ -346,8 +346,8 @@ func (b blastAnswer) render(l catalog.Lookup) Response {
 	if len(cycle) > 0 {
 		shown := cycle[:min(len(cycle), 5)]
 		more := ""
-		if len(cycle) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(cycle)-len(shown))
+		if total := b.radius.CycleTotal; total > len(shown) {
+			more = fmt.Sprintf(" and %d more", total-len(shown))
 		}
 		blocks = append(blocks, &Context{Text: T(Plain("Cycle: "), Code(ref), Plain(" also depends, through others, on "+strings.Join(shown, ", ")+more+". Each service is listed once, at its smallest depth."))})
 	}
