@@ -216,8 +216,18 @@ func TestServiceGraph(t *testing.T) {
 		deps[0].Via[0].Origin != "pom.xml:14 takes versions from example.acme:acme-logging:1.4.0, published by acme/platform/logging-lib (pom.xml:5)" {
 		t.Errorf("parent POM edge: %+v, %v", deps, err)
 	}
+	// spec.dependencyOf is the edge the other way round; one to nothing
+	// catalogued has no service to hang from and is left out.
+	agent := bsComponent("default", "metrics-agent", "platform")
+	agent.DependencyOf = []string{"component:default/cart", "component:nowhere"}
+	mustApply(t, s, graphRepo(9, "acme/platform/metrics-agent", nil, nil, agent))
+	ups, err = s.Dependencies(ctx, findID(t, s, "default/cart"))
+	if err != nil || len(ups) != 1 || ups[0].Service.Name != "metrics-agent" ||
+		ups[0].Edges[0].Origin != "catalog-info.yaml of metrics-agent: spec.dependencyOf component:default/cart" {
+		t.Errorf("dependencyOf: %+v, %v", ups, err)
+	}
 	// A service with no edges has no dependents and no dependencies.
-	if d, err := s.Dependents(ctx, findID(t, s, "default/cart")); err != nil || len(d) != 0 {
+	if d, err := s.Dependents(ctx, findID(t, s, "storefront/web")); err != nil || len(d) != 0 {
 		t.Errorf("isolated: %v, %v", d, err)
 	}
 }
