@@ -123,9 +123,13 @@ func (c *Cache) reload(ctx context.Context, gen uint64) error {
 		return err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
+	installed := c.gen == gen
+	if installed {
 		c.snap = s
+	}
+	c.mu.Unlock()
+	if installed {
+		c.refreshGraph(ctx) // graph.go: once /blast or /page has used it
 	}
 	return nil
 }

@@ -732,6 +732,26 @@ type graphMemo struct {
 	mu  sync.Mutex // held while the graph is read, so that one request reads it
 	gen uint64
 	g   *graph
+	// used: a request has asked for the graph, so that the cache reads it
+	// again after each change (refreshGraph) rather than leaving that to
+	// the next request; a replica nobody asks about the graph never reads
+	// it.
+	used bool
+}
+
+// refreshGraph reads the graph again after the catalog was reloaded, if
+// the graph has been used: the next /blast or /page then finds it in
+// memory. A failure is left to the next request, which reads it itself.
+func (c *Cache) refreshGraph(ctx context.Context) {
+	c.graph.mu.Lock()
+	used := c.graph.used
+	c.graph.mu.Unlock()
+	if !used {
+		return
+	}
+	if _, _, err := c.currentGraph(ctx); err != nil {
+		c.log.Warn("catalog cache: reading the service graph failed; the next request reads it", "err", err)
+	}
 }
 
 // currentGraph returns the service graph and the catalog in memory, reading the
@@ -746,6 +766,7 @@ func (c *Cache) currentGraph(ctx context.Context) (*graph, *snapshot, error) {
 	}
 	c.graph.mu.Lock()
 	defer c.graph.mu.Unlock()
+	c.graph.used = true
 	if c.graph.g != nil && c.graph.gen == gen {
 		return c.graph.g, snap, nil
 	}

@@ -182,7 +182,14 @@ func TestServiceGraph(t *testing.T) {
 	}
 
 	// The edge disappears when checkout stops depending on the package.
+	// The cache, whose graph has been used, reads it again after the
+	// change without waiting for a request.
+	before, _ := c.GraphState()
 	mustApply(t, s, graphRepo(2, "acme/payments/checkout", nil, nil, checkout))
+	waitFor(t, "the cache to read the graph again", func() bool {
+		gen, current := c.GraphState()
+		return gen > before && current
+	})
 	deps, err = s.Dependents(ctx, libID)
 	if err != nil || len(deps) != 0 {
 		t.Errorf("dependents of logging-lib once unused: %v, %v", describeDependents(deps), err)
