@@ -69,7 +69,9 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store, Slack: dir}
 	router.Register(commands.WhoOwnsWithIncidents(store, oc, nil, incidents))
 	router.Register(commands.OnCall(store, store, oc))
-	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc}))
+	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc,
+		Context: &commands.PageContext{Dependents: store, History: store, Graph: store}}))
+	router.Register(commands.Changes(commands.ChangesConfig{Catalog: store, History: store, Graph: store}))
 	router.Register(commands.Impact(store))
 	router.Register(commands.Blast(store, store, oc))
 	src := digest.Source{Store: store, Standards: std}
@@ -219,6 +221,14 @@ spec:
 		repo, err := store.PutRepo(ctx, catalog.Repo{GitLabID: int64(40000 + i), Path: "acme/hostile/" + h.Value, WebURL: h.Value, LastActivityAt: time.Now()})
 		must(err)
 		must(store.AttachRepo(ctx, svc.ID, repo.ID, h.Value))
+		// Its change history as GitLab would report it: every field
+		// hostile (/changes, the /page confirmation).
+		must(store.RecordChanges(ctx, []catalog.Change{
+			{Kind: catalog.ChangeMerge, ProjectID: repo.GitLabID, Ref: "1", At: time.Now().Add(-time.Hour), Title: h.Value,
+				AuthorName: h.Value, AuthorUsername: h.Value, WebURL: h.Value, Source: catalog.ChangeFromWebhook},
+			{Kind: catalog.ChangeDeployment, ProjectID: repo.GitLabID, Ref: "2", At: time.Now().Add(-time.Minute), Title: h.Value,
+				Environment: h.Value, Status: "success", WebURL: "https://gitlab.example/-/jobs/1?" + h.Value, Source: catalog.ChangeFromSync},
+		}))
 
 		// The service graph (/blast): a dependent of hsvc-i owned by the
 		// hostile team, declared in a hostile file, naming a hostile
@@ -326,6 +336,7 @@ func TestHostileTextNeverLive(t *testing.T) {
 			for _, line := range []string{
 				"/whoowns " + v, fmt.Sprintf("/whoowns hsvc-%d", i), fmt.Sprintf("/whoowns synced-%d", i), fmt.Sprintf("/whoowns broken-%d", i),
 				"/oncall " + v, fmt.Sprintf("/oncall hsvc-%d", i), fmt.Sprintf("/oncall hteam-%d", i), fmt.Sprintf("/oncall synced-team-%d", i),
+				"/changes " + v, fmt.Sprintf("/changes hsvc-%d", i), fmt.Sprintf("/changes hsvc-%d --since ", i) + v,
 				"/impact " + v, "/impact org.hostile:lib", "/impact org.hostile:lib " + v, "/impact file:" + v, "/impact file:*.xml",
 				"/service show " + v, fmt.Sprintf("/service show hsvc-%d", i), "/service add " + v, "/service " + v,
 				fmt.Sprintf("/service ignore acme/hostile/missing-%d %s", i, v), "/service ignored", "/service uncatalogued", "/service uncatalogued " + v,
