@@ -42,3 +42,10 @@ CREATE TABLE repo_packages (
     PRIMARY KEY (repo_id, source, ecosystem, name)
 );
 CREATE INDEX repo_packages_name_idx ON repo_packages (lower(name), ecosystem);
+
+-- A Maven dependency whose version a parent POM or imported BOM sets
+-- (version_from "groupId:artifactId:version") is an edge to the repo
+-- publishing that POM: the few rows that have one, by its groupId:artifactId.
+CREATE INDEX dependencies_version_from_idx
+    ON dependencies (lower(split_part(version_from, ':', 1) || ':' || split_part(version_from, ':', 2)))
+    WHERE version_from <> '';
