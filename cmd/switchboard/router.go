@@ -69,16 +69,12 @@ func (a advisoryIndex) Packages(ctx context.Context, id string) ([]advisories.Af
 // newRouter registers every slash command.
 func newRouter(d deps) *commands.Router {
 	router := commands.NewRouter(d.log, 10*time.Second)
-	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	oc := onCallLookup(d)
 	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log}
 	if d.store != nil {
-		// Assigned only when set: a nil *catalog.Store in an interface
-		// would not be nil.
-		oc.People = d.store
 		page.Pages = d.store
 	}
 	if d.pagerduty != nil {
-		oc.PagerDuty = d.pagerduty
 		page.Pager = d.pagerduty
 	}
 	var teams commands.TeamCatalog
@@ -96,8 +92,7 @@ func newRouter(d deps) *commands.Router {
 	router.Register(commands.Page(page))
 	if d.store != nil {
 		advStore := advisories.NewStore(d.store.Pool())
-		finder := &advisories.Finder{Store: advStore, API: d.osv}
-		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
+		router.Register(commands.ImpactCommand(impactConfig(d)))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
 			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore, QueueSweep: d.queueCampaignSweep, Log: d.log}})
 	} else {
@@ -122,6 +117,29 @@ func newRouter(d deps) *commands.Router {
 	commands.RegisterServiceCommand(router, commands.ServiceConfig{Catalog: registry, Standards: d.standards, More: more})
 	registerRosterCommands(router, d, oc)
 	return router
+}
+
+// onCallLookup is the on-call lookup of /oncall, /whoowns, /page and the
+// API: PagerDuty, then people by email in the catalog and Slack.
+func onCallLookup(d deps) *commands.OnCallLookup {
+	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	if d.store != nil {
+		// Assigned only when set: a nil *catalog.Store in an interface
+		// would not be nil.
+		oc.People = d.store
+	}
+	if d.pagerduty != nil {
+		oc.PagerDuty = d.pagerduty
+	}
+	return oc
+}
+
+// impactConfig is /impact's (and the API's): the store's dependency index
+// and advisories, asking the OSV API for ids the store lacks when there is
+// one. d.store must be set.
+func impactConfig(d deps) commands.ImpactConfig {
+	finder := &advisories.Finder{Store: advisories.NewStore(d.store.Pool()), API: d.osv}
+	return commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}
 }
 
 // scorecards reads the stored grades against the standards' scorecard
