@@ -205,10 +205,10 @@ type Advisory struct {
 
 // ImpactHit is one repo's matching dependency (or file).
 type ImpactHit struct {
-	Repo     string           `json:"repo"`
-	RepoURL  string           `json:"repo_url,omitempty"`
-	Team     *string          `json:"team"`
-	Services []ServiceRef     `json:"services"`
+	Repo     string       `json:"repo"`
+	RepoURL  string       `json:"repo_url,omitempty"`
+	Team     *string      `json:"team"`
+	Services []ServiceRef `json:"services"`
 	// File is the matching path of a file question.
 	File         string   `json:"file,omitempty"`
 	Ecosystem    string   `json:"ecosystem,omitempty"`
