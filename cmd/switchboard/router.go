@@ -33,6 +33,10 @@ type deps struct {
 	// paging policy over the standards' campaigns.allowed_usergroups);
 	// nil: anyone.
 	campaignPolicy commands.PagePolicy
+	// tokenAdmins decides who may manage API tokens in Slack (the paging
+	// policy over the standards' api.token_admins_usergroups); nil:
+	// nobody.
+	tokenAdmins commands.PagePolicy
 	// queueCampaignSweep queues a campaign_sweep through the replica's
 	// River client (serve, whose replicas work them), so that a campaign's
 	// teams are told within seconds of its start; nil: at the next sweep.
@@ -93,10 +97,12 @@ func newRouter(d deps) *commands.Router {
 	if d.store != nil {
 		advStore := advisories.NewStore(d.store.Pool())
 		router.Register(commands.ImpactCommand(impactConfig(d)))
+		router.Register(commands.Switchboard(commands.TokenConfig{Store: d.store, Admins: d.tokenAdmins}))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
 			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore, QueueSweep: d.queueCampaignSweep, Log: d.log}})
 	} else {
 		router.Register(commands.Impact(d.store))
+		router.Register(commands.Switchboard(commands.TokenConfig{}))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{})
 	}
 	var registry commands.ServiceRegistry
