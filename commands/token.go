@@ -101,7 +101,7 @@ func refuseToken(ctx context.Context, cfg TokenConfig, u User, verb string, args
 func createToken(ctx context.Context, cfg TokenConfig, u User, name string) (Response, error) {
 	t, secret, err := cfg.Store.CreateAPIToken(ctx, name, u.ID)
 	if errors.Is(err, catalog.ErrInvalid) || errors.Is(err, catalog.ErrConflict) {
-		return textResponse(T(Plain("No token created: "+strings.TrimPrefix(strings.TrimPrefix(err.Error(), "invalid: "), "conflict: ")+"."))), nil
+		return textResponse(T(Plain("No token created: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "invalid: "), "conflict: ") + "."))), nil
 	}
 	if err != nil {
 		return Response{}, err
