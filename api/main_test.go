@@ -304,3 +304,5 @@ func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+func jsonDecode(b []byte, v any) error { return json.Unmarshal(b, v) }

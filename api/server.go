@@ -49,6 +49,8 @@ const (
 // Config is what the API is built from.
 type Config struct {
 	Reader *Reader
+	// Tokens checks bearer tokens: a TokenCache in front of the store in
+	// serve (a revoked token is refused within DefaultTokenTTL).
 	Tokens Authenticator
 	// Rate and Burst are each token's limit (requests a second, burst);
 	// DefaultRate and DefaultBurst when zero. The limit is per replica.

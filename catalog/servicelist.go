@@ -44,17 +44,43 @@ func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after Service
 	if limit <= 0 {
 		return nil, false, fmt.Errorf("%w: list services: limit %d", ErrInvalid, limit)
 	}
-	rows, err := s.pool.Query(ctx, serviceSelect+`
-		WHERE ($1 = '' AND $2 = '' OR (lower(s.name), s.namespace) > ($1, $2))
-		  AND ($3 = '' OR lower(t.name) = lower($3))
-		  AND ($4 = '' OR lower(s.tier) = lower($4))
-		  AND ($5 = '' OR lower(s.lifecycle) = lower($5))
-		  AND ($6 = '' OR $6 = ANY(s.tags))
-		  AND ($7 = '' OR lower(s.name) LIKE $8 OR lower(s.title) LIKE $8
-		       OR EXISTS (SELECT 1 FROM service_aliases a WHERE a.service_id = s.id AND lower(a.alias) LIKE $8))
-		ORDER BY lower(s.name), s.namespace
-		LIMIT $9`,
-		after.Name, after.Namespace, f.Team, f.Tier, f.Lifecycle, f.Tag, f.Query, likePattern(f.Query), limit+1)
+	// Only the filters given are in the statement: a parameter that may
+	// be empty ("$3 = '' OR ...") would leave the planner's generic plan
+	// unable to use the list's index.
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if after != (ServiceCursor{}) {
+		where = append(where, fmt.Sprintf("(lower(s.name), s.namespace) > (%s, %s)", arg(after.Name), arg(after.Namespace)))
+	}
+	if f.Team != "" {
+		where = append(where, "s.team_id = (SELECT id FROM teams WHERE lower(name) = lower("+arg(f.Team)+"))")
+	}
+	if f.Tier != "" {
+		where = append(where, "lower(s.tier) = lower("+arg(f.Tier)+")")
+	}
+	if f.Lifecycle != "" {
+		where = append(where, "lower(s.lifecycle) = lower("+arg(f.Lifecycle)+")")
+	}
+	if f.Tag != "" {
+		where = append(where, arg(f.Tag)+" = ANY(s.tags)")
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		p := arg(likePattern(f.Query))
+		where = append(where, "(lower(s.name) LIKE "+p+" OR lower(s.title) LIKE "+p+
+			" OR EXISTS (SELECT 1 FROM service_aliases a WHERE a.service_id = s.id AND lower(a.alias) LIKE "+p+"))")
+	}
+	sql := serviceSelect
+	if len(where) > 0 {
+		sql += "\n\t\tWHERE " + strings.Join(where, "\n\t\t  AND ")
+	}
+	sql += "\n\t\tORDER BY lower(s.name), s.namespace LIMIT " + arg(limit+1)
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list services: %w", err)
 	}

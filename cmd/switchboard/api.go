@@ -79,7 +79,7 @@ func newAPI(cfg serveConfig, d deps) *api.Server {
 	srv := mcpserver.New(reader, buildVersion())
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: d.log})
-	return api.New(api.Config{Reader: reader, Tokens: d.store, Rate: cfg.API.Rate, Burst: cfg.API.Burst, MCP: mcpHandler, Log: d.log})
+	return api.New(api.Config{Reader: reader, Tokens: api.NewTokenCache(d.store), Rate: cfg.API.Rate, Burst: cfg.API.Burst, MCP: mcpHandler, Log: d.log})
 }
 
 // mountAPI adds /api/v1/ and /mcp to mux. Without a store (no database)
