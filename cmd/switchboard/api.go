@@ -77,8 +77,12 @@ func buildVersion() string {
 func newAPI(cfg serveConfig, d deps) *api.Server {
 	reader := apiReader(d)
 	srv := mcpserver.New(reader, buildVersion())
+	// The SDK's DNS-rebinding protection refuses requests reaching a
+	// loopback address under another Host, which is how a sidecar proxy
+	// forwards them; /mcp needs a bearer token, which a rebound page
+	// cannot have, so it is off.
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
-		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: d.log})
+		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: d.log, DisableLocalhostProtection: true})
 	return api.New(api.Config{Reader: reader, Tokens: api.NewTokenCache(d.store), Rate: cfg.API.Rate, Burst: cfg.API.Burst, MCP: mcpHandler, Log: d.log})
 }
 

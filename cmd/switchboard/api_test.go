@@ -172,6 +172,25 @@ func TestServeMountsAPI(t *testing.T) {
 			t.Errorf("auth %q: got %d %s", tt.auth, rec.Code, rec.Body)
 		}
 	}
+	// /mcp through a proxy on the same host: a loopback connection with
+	// the public Host is served (the token is what protects it).
+	hs := httptest.NewServer(srv.http.Handler)
+	defer hs.Close()
+	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/mcp", strings.NewReader(initialize))
+	req.Host = "switchboard.example.com"
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"serverInfo"`) {
+		t.Errorf("/mcp behind a local proxy: got %d %s", resp.StatusCode, body)
+	}
 }
 
 // TestDemoListenAPI: switchboard demo --listen without a signing secret
