@@ -79,6 +79,12 @@ func TestEndpoints(t *testing.T) {
 			}
 		})
 	}
+	// Every route of the description answered 200 here, validated.
+	for _, r := range e.api.Routes() {
+		if r.OpenAPIPath != "" && e.spec.validated[r.Method+" "+r.OpenAPIPath+" 200"] == 0 {
+			t.Errorf("no 200 of %s %s was validated against openapi.json", r.Method, r.OpenAPIPath)
+		}
+	}
 }
 
 // TestListPages walks the whole list a page at a time: every service
