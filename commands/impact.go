@@ -81,7 +81,6 @@ func Impact(idx ImpactIndex) Command { return ImpactCommand(ImpactConfig{Index: 
 // change. Every package and advisory answer says how many repos' graphs
 // are incomplete, and lists some with why.
 func ImpactCommand(cfg ImpactConfig) Command {
-	idx := cfg.Index
 	return Command{
 		Name:    "/impact",
 		Usage:   "PACKAGE [<VERSION] | CVE-… | GHSA-… | file:PATTERN",
@@ -94,82 +93,193 @@ func ImpactCommand(cfg ImpactConfig) Command {
 			if text == "" {
 				return usageResponse("Which package, advisory or file? Usage: ", "/impact log4j-core <2.17.1", " or ", "/impact CVE-2021-44228", " or ", "/impact file:log4j2.xml"), nil
 			}
-			if pattern, ok := strings.CutPrefix(text, "file:"); ok {
-				pattern = strings.TrimSpace(pattern)
-				hits, err := idx.ReposWithFile(ctx, pattern, 5000)
-				if err != nil {
-					return Response{}, err
+			a, reply, err := cfg.answer(ctx, text, view)
+			if err != nil || reply != nil {
+				if reply != nil {
+					return reply.resp, err
 				}
-				// A file answer shows no graph, nor its gaps.
-				a := impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true, view: view}
-				sortByTeam(a.rows)
-				return impactResponse(a), nil
-			}
-			if IsAdvisoryID(text) {
-				return advisoryImpact(ctx, cfg, text, view)
-			}
-			name, constraint, _ := strings.Cut(text, " ")
-			constraint = strings.ReplaceAll(strings.TrimSpace(constraint), " ", "")
-			if constraint != "" {
-				if _, err := depfile.MatchConstraint("1.0", constraint); err != nil {
-					return usageResponse(fmt.Sprintf("%q is not a version constraint (%v). Examples: ", constraint, err), "/impact log4j-core <2.17.1", " or ", "/impact log4j-core >=2.0,<2.15.0"), nil
-				}
-			}
-			// The graphs' gaps (of the package's ecosystems, found first)
-			// are asked for while the hits are.
-			gapsc := make(chan gapsResult, 1)
-			go func() {
-				ecos, err := idx.EcosystemsOf(ctx, name)
-				if err != nil {
-					gapsc <- gapsResult{err: err}
-					return
-				}
-				g, err := idx.GraphGaps(ctx, ecosystemsOf(name, ecos), view.gapLimit())
-				gapsc <- gapsResult{g, err}
-			}()
-			hits, err := idx.DependentRepos(ctx, name)
-			if err != nil {
 				return Response{}, err
 			}
-			// A constraint is matched once per distinct version: a
-			// package has a few dozen in use across thousands of repos.
-			type match struct {
-				ok  bool
-				err error
-			}
-			matches := map[string]match{}
-			matched, unknown := make([]impactRow, 0, len(hits)), []impactRow(nil)
-			for i := range hits {
-				h := &hits[i]
-				if constraint == "" {
-					matched = append(matched, impactRow{hit: h})
-					continue
-				}
-				v := h.Dependency.Version
-				if v == "" {
-					unknown = append(unknown, impactRow{hit: h})
-					continue
-				}
-				m, ok := matches[v]
-				if !ok {
-					m.ok, m.err = depfile.MatchConstraint(v, constraint)
-					matches[v] = m
-				}
-				switch {
-				case m.err != nil:
-					unknown = append(unknown, impactRow{hit: h}) // a range or a variable: cannot tell
-				case m.ok:
-					matched = append(matched, impactRow{hit: h})
-				}
-			}
-			what := name
-			if constraint != "" {
-				what += " " + constraint
-			}
-			return finishImpact(ctx, idx, gapsc, impactAnswer{what: what, rows: matched, unknown: unknown,
-				unknownTitle: "Version not known from the file", view: view})
+			return impactResponse(a), nil
 		},
 	}
+}
+
+// Kinds of impact question (ImpactResult.Kind).
+const (
+	ImpactPackage  = "package"
+	ImpactAdvisory = "advisory"
+	ImpactFile     = "file"
+)
+
+// Why a question has no hits to look for (ImpactRefusal.Kind).
+const (
+	// ImpactInvalid: the question is malformed (a bad constraint).
+	ImpactInvalid = "invalid"
+	// ImpactNotFound: no advisory has the id.
+	ImpactNotFound = "not_found"
+	// ImpactUnavailable: advisories are not set up, or the OSV API failed.
+	ImpactUnavailable = "unavailable"
+)
+
+// ImpactRefusal is Answer's error for a question answered with an
+// explanation instead of hits; Message is what /impact says.
+type ImpactRefusal struct {
+	Kind    string
+	Message string
+}
+
+func (e *ImpactRefusal) Error() string { return e.Message }
+
+// ImpactResult is /impact's answer as data (the JSON API, the MCP server):
+// every hit by owning team, with the chain's entry point and the fix.
+type ImpactResult struct {
+	// What is the question as answered ("log4j-core <2.17.1", the
+	// advisory's id as it spells it, "file log4j2.xml").
+	What string
+	Kind string
+	// Hits are the matching dependencies (or files), by owning team.
+	Hits []ImpactFinding
+	// Unknown are the hits whose version cannot be judged.
+	Unknown []ImpactFinding
+	// Gaps are the repos whose graphs are incomplete (package and
+	// advisory questions), up to 15 listed.
+	Gaps catalog.GraphGaps
+	// Advisories and Packages are the advisories asked about and what
+	// they affect.
+	Advisories []*advisories.Record
+	Packages   []advisories.Affects
+}
+
+// ImpactFinding is one hit of an ImpactResult.
+type ImpactFinding struct {
+	Hit catalog.ImpactHit
+	// Transitive: the package comes in only through other packages.
+	Transitive bool
+	// FixedIn is, for an advisory, the first fixed version ("" if none).
+	FixedIn string
+	// Why the version cannot be judged (Unknown only).
+	Why string
+	// Entry is, for a transitive hit with a chain, the direct dependency
+	// the chain starts from, where it is declared (zero when unknown).
+	Entry catalog.Dependency
+}
+
+// Answer answers an /impact question ("log4j-core <2.17.1",
+// "CVE-2021-44228", "file:log4j2.xml") as /impact does, with every hit.
+// A question answered by an explanation instead returns *ImpactRefusal.
+func (cfg ImpactConfig) Answer(ctx context.Context, question string) (ImpactResult, error) {
+	question = strings.TrimSpace(question)
+	if question == "" {
+		return ImpactResult{}, &ImpactRefusal{Kind: ImpactInvalid, Message: "which package, advisory or file? (e.g. log4j-core <2.17.1, CVE-2021-44228, file:log4j2.xml)"}
+	}
+	a, reply, err := cfg.answer(ctx, question, impactView{query: question, all: true})
+	if err != nil {
+		return ImpactResult{}, err
+	}
+	if reply != nil {
+		return ImpactResult{}, &ImpactRefusal{Kind: reply.kind, Message: reply.resp.Text}
+	}
+	kind := cmp.Or(a.kind, ImpactFile)
+	out := ImpactResult{What: a.what, Kind: kind, Gaps: a.gaps, Advisories: a.recs, Packages: a.pkgs}
+	finding := func(r impactRow) ImpactFinding {
+		return ImpactFinding{Hit: *r.hit, Transitive: !a.files && transitive(r.hit), FixedIn: r.fix, Why: r.why, Entry: r.entry}
+	}
+	for _, r := range a.rows {
+		out.Hits = append(out.Hits, finding(r))
+	}
+	for _, r := range a.unknown {
+		out.Unknown = append(out.Unknown, finding(r))
+	}
+	return out, nil
+}
+
+// impactReply answers a question with an explanation instead of hits:
+// kind is ImpactInvalid, ImpactNotFound or ImpactUnavailable.
+type impactReply struct {
+	kind string
+	resp Response
+}
+
+// answer finds what an /impact question (without its options) is
+// answered with: the hits, or a reply explaining why there are none to
+// look for.
+func (cfg ImpactConfig) answer(ctx context.Context, text string, view impactView) (impactAnswer, *impactReply, error) {
+	idx := cfg.Index
+	if pattern, ok := strings.CutPrefix(text, "file:"); ok {
+		pattern = strings.TrimSpace(pattern)
+		hits, err := idx.ReposWithFile(ctx, pattern, 5000)
+		if err != nil {
+			return impactAnswer{}, nil, err
+		}
+		// A file answer shows no graph, nor its gaps.
+		a := impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true, view: view}
+		sortByTeam(a.rows)
+		return a, nil, nil
+	}
+	if IsAdvisoryID(text) {
+		return advisoryImpact(ctx, cfg, text, view)
+	}
+	name, constraint, _ := strings.Cut(text, " ")
+	constraint = strings.ReplaceAll(strings.TrimSpace(constraint), " ", "")
+	if constraint != "" {
+		if _, err := depfile.MatchConstraint("1.0", constraint); err != nil {
+			return impactAnswer{}, &impactReply{ImpactInvalid, usageResponse(fmt.Sprintf("%q is not a version constraint (%v). Examples: ", constraint, err), "/impact log4j-core <2.17.1", " or ", "/impact log4j-core >=2.0,<2.15.0")}, nil
+		}
+	}
+	// The graphs' gaps (of the package's ecosystems, found first)
+	// are asked for while the hits are.
+	gapsc := make(chan gapsResult, 1)
+	go func() {
+		ecos, err := idx.EcosystemsOf(ctx, name)
+		if err != nil {
+			gapsc <- gapsResult{err: err}
+			return
+		}
+		g, err := idx.GraphGaps(ctx, ecosystemsOf(name, ecos), view.gapLimit())
+		gapsc <- gapsResult{g, err}
+	}()
+	hits, err := idx.DependentRepos(ctx, name)
+	if err != nil {
+		return impactAnswer{}, nil, err
+	}
+	// A constraint is matched once per distinct version: a
+	// package has a few dozen in use across thousands of repos.
+	type match struct {
+		ok  bool
+		err error
+	}
+	matches := map[string]match{}
+	matched, unknown := make([]impactRow, 0, len(hits)), []impactRow(nil)
+	for i := range hits {
+		h := &hits[i]
+		if constraint == "" {
+			matched = append(matched, impactRow{hit: h})
+			continue
+		}
+		v := h.Dependency.Version
+		if v == "" {
+			unknown = append(unknown, impactRow{hit: h})
+			continue
+		}
+		m, ok := matches[v]
+		if !ok {
+			m.ok, m.err = depfile.MatchConstraint(v, constraint)
+			matches[v] = m
+		}
+		switch {
+		case m.err != nil:
+			unknown = append(unknown, impactRow{hit: h}) // a range or a variable: cannot tell
+		case m.ok:
+			matched = append(matched, impactRow{hit: h})
+		}
+	}
+	what := name
+	if constraint != "" {
+		what += " " + constraint
+	}
+	return finishImpact(ctx, idx, gapsc, impactAnswer{what: what, kind: ImpactPackage, rows: matched, unknown: unknown,
+		unknownTitle: "Version not known from the file", view: view})
 }
 
 // gapsResult is GraphGaps' answer, from a goroutine.
@@ -215,9 +325,9 @@ func ecosystemsOf(name string, found []string) []string {
 // advisoryImpact answers /impact ADVISORY-ID: the advisory's packages and
 // ranges, then every repo using an affected version, with the first fixed
 // version to move to; versions that cannot be compared apart.
-func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impactView) (Response, error) {
+func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impactView) (impactAnswer, *impactReply, error) {
 	if cfg.Advisories == nil {
-		return textResponse(T(Plain("Advisories are not set up here: "), Code(id), Plain(" cannot be looked up."))), nil
+		return impactAnswer{}, &impactReply{ImpactUnavailable, textResponse(T(Plain("Advisories are not set up here: "), Code(id), Plain(" cannot be looked up.")))}, nil
 	}
 	// What the advisories affect is asked for while they are found: the
 	// store answers both when it holds them, the usual case (Packages
@@ -239,16 +349,16 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 		if !cfg.Online {
 			where = "in the advisory database (the OSV API is not asked here: load OSV exports with switchboard advisories load)"
 		}
-		return textResponse(T(Plain("No advisory "), Code(id), Plain(" found "+where+"."))), nil
+		return impactAnswer{}, &impactReply{ImpactNotFound, textResponse(T(Plain("No advisory "), Code(id), Plain(" found "+where+".")))}, nil
 	}
 	if err != nil {
 		var apiErr *advisories.APIError
 		var netErr *url.Error
 		if ctx.Err() != nil || !cfg.Online || !errors.As(err, &apiErr) && !errors.As(err, &netErr) {
-			return Response{}, err
+			return impactAnswer{}, nil, err
 		}
 		// The store lacks it and the OSV API failed: say so, with why.
-		return textResponse(T(Plain("No advisory "), Code(id), Plain(" in the advisory database, and the OSV API could not be asked: "+err.Error()))), nil
+		return impactAnswer{}, &impactReply{ImpactUnavailable, textResponse(T(Plain("No advisory "), Code(id), Plain(" in the advisory database, and the OSV API could not be asked: "+err.Error())))}, nil
 	}
 	// Shown as the records spell it ("GHSA-jfh8-c2jp-5v3q", "CVE-...").
 	for _, r := range recs {
@@ -265,7 +375,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 	}
 	pkgs, err := pr.pkgs, pr.err
 	if err != nil && !errors.Is(err, advisories.ErrNotFound) {
-		return Response{}, err
+		return impactAnswer{}, nil, err
 	}
 	keys := catalog.AdvisoryKeys(pkgs)
 	var ecos []string
@@ -275,7 +385,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 	gapsc := goGaps(ctx, cfg.Index, ecos, view.gapLimit())
 	versions, err := cfg.Index.VersionsInUse(ctx, keys)
 	if err != nil {
-		return Response{}, err
+		return impactAnswer{}, nil, err
 	}
 	type verdict struct {
 		fixed, why string
@@ -300,7 +410,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 	}
 	hits, err := cfg.Index.ReposUsing(ctx, ask)
 	if err != nil {
-		return Response{}, err
+		return impactAnswer{}, nil, err
 	}
 	rows, unknown := make([]impactRow, 0, len(hits)), []impactRow(nil)
 	for i := range hits {
@@ -313,36 +423,36 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 		}
 		rows = append(rows, impactRow{hit: h, fix: v.fixed, advisory: true})
 	}
-	return finishImpact(ctx, cfg.Index, gapsc, impactAnswer{what: id, rows: rows, unknown: unknown, about: advisoryAbout(id, recs, pkgs),
-		unknownTitle: "Version cannot be compared with the advisory's ranges", view: view})
+	return finishImpact(ctx, cfg.Index, gapsc, impactAnswer{what: id, kind: ImpactAdvisory, rows: rows, unknown: unknown, about: advisoryAbout(id, recs, pkgs),
+		recs: recs, pkgs: pkgs, unknownTitle: "Version cannot be compared with the advisory's ranges", view: view})
 }
 
 // finishImpact completes a package or advisory answer: the graphs' gaps
 // asked for in the background, the rows by team with where each chain's
 // direct dependency is declared.
-func finishImpact(ctx context.Context, idx ImpactIndex, gapsc <-chan gapsResult, a impactAnswer) (Response, error) {
+func finishImpact(ctx context.Context, idx ImpactIndex, gapsc <-chan gapsResult, a impactAnswer) (impactAnswer, *impactReply, error) {
 	r := <-gapsc
 	if r.err != nil {
-		return Response{}, r.err
+		return impactAnswer{}, nil, r.err
 	}
 	a.gaps = r.gaps
 	sortByTeam(a.rows)
 	// Where chains start is looked up for the rows shown: the page's, or
 	// every row for the CSV file.
 	shown := a.rows
-	if !a.view.csv {
+	if !a.view.csv && !a.view.all {
 		first, end := a.view.pageRows(len(a.rows))
 		shown = a.rows[first:end]
 	}
 	if err := withEntries(ctx, idx, shown); err != nil {
-		return Response{}, err
+		return impactAnswer{}, nil, err
 	}
-	if a.view.csv {
+	if a.view.csv || a.view.all {
 		if err := withEntries(ctx, idx, a.unknown); err != nil {
-			return Response{}, err
+			return impactAnswer{}, nil, err
 		}
 	}
-	return impactResponse(a), nil
+	return a, nil, nil
 }
 
 // advisoryAbout says what the advisories found by id are and what they
@@ -544,6 +654,12 @@ func rowsOf(hits []catalog.ImpactHit) []impactRow {
 // impactAnswer is what an /impact answer shows.
 type impactAnswer struct {
 	what string
+	// kind is ImpactPackage, ImpactAdvisory or ImpactFile ("" is a file
+	// question too: files marks it).
+	kind string
+	// recs and pkgs are the advisories asked about and what they affect.
+	recs []*advisories.Record
+	pkgs []advisories.Affects
 	// about describes the advisory asked about.
 	about Text
 	rows  []impactRow
@@ -921,6 +1037,9 @@ type impactView struct {
 	page int
 	// csv asks for the full list as a file, with the first page.
 	csv bool
+	// all asks for every line with where its chain starts, and the first
+	// gaps (ImpactConfig.Answer).
+	all bool
 }
 
 // impactOptions splits "--page N" and "--csv" off the end of a question.

@@ -88,7 +88,72 @@ func (o *OnCallLookup) log() *slog.Logger {
 
 // errNoLink: the catalog links neither the service nor its team to
 // PagerDuty.
-var errNoLink = errors.New("no pagerduty link")
+var errNoLink = ErrNoPagerDutyLink
+
+// ErrNoPagerDutyLink is OnCallNow's error when the catalog links neither
+// the service nor its team to PagerDuty.
+var ErrNoPagerDutyLink = errors.New("no pagerduty link")
+
+// OnCallNow is who is on call, as /oncall shows it, for callers other
+// than Slack (the JSON API, the MCP server).
+type OnCallNow struct {
+	// Service is the PagerDuty service asked (zero when the team's
+	// escalation policy was), Policy the escalation policy.
+	Service oncall.Service
+	Policy  oncall.Policy
+	// Levels are the escalation levels with someone on call, in order.
+	Levels []OnCallLevel
+	// Stale: PagerDuty was unreachable and this is the answer of
+	// FetchedAt.
+	Stale     bool
+	FetchedAt time.Time
+}
+
+// OnCallLevel is one escalation level of OnCallNow.
+type OnCallLevel struct {
+	Level    int
+	Schedule oncall.Schedule
+	// Until is when the shift ends; zero when it never does.
+	Until time.Time
+	// People are who is on call, with their Slack user where known.
+	People []catalog.PageTarget
+}
+
+// Configured reports whether there is a PagerDuty to ask.
+func (o *OnCallLookup) Configured() bool { return o.configured() }
+
+// ServiceOnCall is who is on call now for a service, as /oncall SERVICE
+// answers: its PagerDuty service, else its team's escalation policy.
+// Returns ErrNoPagerDutyLink when it has neither, PagerDuty's errors
+// otherwise (PagerDutyProblem says them in words).
+func (o *OnCallLookup) ServiceOnCall(ctx context.Context, p catalog.Profile) (OnCallNow, error) {
+	if !o.configured() {
+		return OnCallNow{}, errors.New("pagerduty is not configured")
+	}
+	c, err := o.forService(ctx, p)
+	return c.export(), err
+}
+
+// PolicyOnCall is who is on call now on an escalation policy (a team's,
+// as /oncall TEAM answers).
+func (o *OnCallLookup) PolicyOnCall(ctx context.Context, policyID string) (OnCallNow, error) {
+	if !o.configured() {
+		return OnCallNow{}, errors.New("pagerduty is not configured")
+	}
+	c, err := o.forPolicy(ctx, policyID)
+	return c.export(), err
+}
+
+// PagerDutyProblem says in words why PagerDuty failed, as /oncall does.
+func PagerDutyProblem(err error) string { return pagerDutyProblem(err) }
+
+func (c onCall) export() OnCallNow {
+	out := OnCallNow{Service: c.Service, Policy: c.Policy, Stale: c.Stale, FetchedAt: c.FetchedAt}
+	for _, l := range c.levels {
+		out.Levels = append(out.Levels, OnCallLevel{Level: l.Level.Level, Schedule: l.Schedule, Until: l.Until, People: l.people})
+	}
+	return out
+}
 
 // onCall is PagerDuty's answer with its people resolved to Slack users.
 type onCall struct {

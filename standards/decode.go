@@ -39,7 +39,7 @@ const maxFileSize = 1 << 20
 
 func topKeys() []string {
 	return []string{"version", "lifecycles", "tiers", "languages", "frameworks", "databases", "naming",
-		"required", "enforce", "gitlab", "digest", "paging", "campaigns", "onboarding", "dependencies", "scorecard", "incidents"}
+		"required", "enforce", "gitlab", "digest", "paging", "campaigns", "api", "onboarding", "dependencies", "scorecard", "incidents"}
 }
 
 // decoder collects the findings of one standards file.
@@ -166,6 +166,12 @@ func decodeFile(path string, data []byte, base *Standards) (*Standards, []manife
 			d.section("campaigns", p.val, map[string]func(*yaml.Node){
 				"allowed_usergroups": func(v *yaml.Node) {
 					s.Campaigns.AllowedUsergroups = d.stringList("campaigns.allowed_usergroups", v)
+				},
+			})
+		case "api":
+			d.section("api", p.val, map[string]func(*yaml.Node){
+				"token_admins_usergroups": func(v *yaml.Node) {
+					s.API.TokenAdminsUsergroups = d.stringList("api.token_admins_usergroups", v)
 				},
 			})
 		case "onboarding":

@@ -69,6 +69,8 @@ type Standards struct {
 	Paging Paging `json:"paging"`
 	// Campaigns configures who may start a campaign (/campaign new).
 	Campaigns Campaigns `json:"campaigns"`
+	// API configures who may create the API's tokens in Slack.
+	API API `json:"api"`
 	// Onboarding configures what new joiners are shown.
 	Onboarding Onboarding `json:"onboarding"`
 	// Dependencies configures how repos' dependency graphs are resolved.
@@ -261,6 +263,15 @@ type Campaigns struct {
 	// AllowedUsergroups are the Slack user groups (handles or IDs) whose
 	// members may start a campaign; empty allows everyone.
 	AllowedUsergroups []string `json:"allowed_usergroups"`
+}
+
+// API configures the JSON API and MCP server.
+type API struct {
+	// TokenAdminsUsergroups are the Slack user groups (handles or IDs)
+	// whose members may create and revoke API tokens with /switchboard
+	// token; empty allows nobody in Slack (the command line, switchboard
+	// token, needs the database's credentials instead).
+	TokenAdminsUsergroups []string `json:"token_admins_usergroups"`
 }
 
 // Onboarding configures what new joiners are shown.

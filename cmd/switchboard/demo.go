@@ -391,8 +391,14 @@ func dropStaleDemos(ctx context.Context, conn *pgx.Conn, log *slog.Logger) {
 func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Logger, x extras) int {
 	secret := env.Getenv("SLACK_SIGNING_SECRET")
 	if secret == "" {
-		fmt.Fprintln(env.Stderr, "switchboard demo: --listen needs SLACK_SIGNING_SECRET: Slack requests are verified with it (any value of 16+ characters for the demo; sign test requests with the same)")
-		return 2
+		// Slack requests are verified with it: the demo makes one up and
+		// says it, so that test requests can be signed with it.
+		var err error
+		if secret, err = catalog.NewPageToken(); err != nil {
+			fmt.Fprintln(env.Stderr, "switchboard demo:", err)
+			return 1
+		}
+		fmt.Fprintf(env.Stdout, "SLACK_SIGNING_SECRET is unset: the demo's Slack endpoints verify requests with %s (set it to choose your own).\n", secret)
 	}
 	var users []fakeslack.User
 	for _, p := range sampleorg.People() {
@@ -412,6 +418,8 @@ func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Lo
 			return fake.APIURL()
 		case "LISTEN_ADDR":
 			return addr
+		case "SLACK_SIGNING_SECRET":
+			return secret
 		}
 		return env.Getenv(k)
 	})
@@ -430,6 +438,12 @@ func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Lo
 		return 1
 	}
 	fmt.Fprintf(env.Stdout, "Serving Slack's endpoints over the demo catalog on http://%s/slack/{commands,interactions,events,options}; fake Slack Web API at %s. Ctrl-C stops.\n", ln.Addr(), fake.APIURL())
+	_, token, err := d.store.CreateAPIToken(ctx, "demo", "demo")
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "switchboard demo: API token:", err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "JSON API on http://%[1]s/api/v1/ (described at /api/v1/openapi.json); MCP over streamable HTTP at http://%[1]s/mcp.\nDemo API token: %[2]s\nTry: curl -H \"Authorization: Bearer %[2]s\" http://%[1]s/api/v1/services/checkout-api\n", ln.Addr(), token)
 	if err := srv.serve(ctx, ln); err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1

@@ -50,6 +50,8 @@ func subcommands() map[string]subcommand {
 			return configCheckCommand(ctx, a[1:], e.Stdout, e.Stderr, e.Getenv)
 		}},
 		"migrate":   {"Apply database migrations and exit", runMigrate},
+		"mcp":       {"Serve the MCP tools over stdio for a local AI assistant (DATABASE_URL or the embedded database)", runMCP},
+		"token":     {"Manage the API's bearer tokens: token create NAME | revoke NAME | list", runToken},
 		"scorecard": {"The services' levels against the scorecard, for reports and CI: scorecard [--format text|json|csv] [--team T] [--fail-below LEVEL]", runScorecard},
 		"digest":    {"Print today's digest, or post it now: digest [--post] [--teams]", runDigest},
 		"serve":     {"Run the Slack bot (Socket Mode and/or signed HTTP)", runServe},

@@ -33,6 +33,10 @@ type deps struct {
 	// paging policy over the standards' campaigns.allowed_usergroups);
 	// nil: anyone.
 	campaignPolicy commands.PagePolicy
+	// tokenAdmins decides who may manage API tokens in Slack (the paging
+	// policy over the standards' api.token_admins_usergroups); nil:
+	// nobody.
+	tokenAdmins commands.PagePolicy
 	// queueCampaignSweep queues a campaign_sweep through the replica's
 	// River client (serve, whose replicas work them), so that a campaign's
 	// teams are told within seconds of its start; nil: at the next sweep.
@@ -72,17 +76,13 @@ func (a advisoryIndex) Packages(ctx context.Context, id string) ([]advisories.Af
 // newRouter registers every slash command.
 func newRouter(d deps) *commands.Router {
 	router := commands.NewRouter(d.log, 10*time.Second)
-	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	oc := onCallLookup(d)
 	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log}
 	if d.store != nil {
-		// Assigned only when set: a nil *catalog.Store in an interface
-		// would not be nil.
-		oc.People = d.store
 		page.Pages = d.store
 		page.Context = pageContext(d)
 	}
 	if d.pagerduty != nil {
-		oc.PagerDuty = d.pagerduty
 		page.Pager = d.pagerduty
 	}
 	var teams commands.TeamCatalog
@@ -104,12 +104,13 @@ func newRouter(d deps) *commands.Router {
 	router.Register(commands.Changes(changesConfig(d)))
 	if d.store != nil {
 		advStore := advisories.NewStore(d.store.Pool())
-		finder := &advisories.Finder{Store: advStore, API: d.osv}
-		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
+		router.Register(commands.ImpactCommand(impactConfig(d)))
+		router.Register(commands.Switchboard(commands.TokenConfig{Store: d.store, Admins: d.tokenAdmins}))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
 			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore, QueueSweep: d.queueCampaignSweep, Log: d.log}})
 	} else {
 		router.Register(commands.Impact(d.store))
+		router.Register(commands.Switchboard(commands.TokenConfig{}))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{})
 	}
 	var registry commands.ServiceRegistry
@@ -158,6 +159,29 @@ func changesConfig(d deps) commands.ChangesConfig {
 		cfg.Graph = g
 	}
 	return cfg
+}
+
+// onCallLookup is the on-call lookup of /oncall, /whoowns, /page and the
+// API: PagerDuty, then people by email in the catalog and Slack.
+func onCallLookup(d deps) *commands.OnCallLookup {
+	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	if d.store != nil {
+		// Assigned only when set: a nil *catalog.Store in an interface
+		// would not be nil.
+		oc.People = d.store
+	}
+	if d.pagerduty != nil {
+		oc.PagerDuty = d.pagerduty
+	}
+	return oc
+}
+
+// impactConfig is /impact's (and the API's): the store's dependency index
+// and advisories, asking the OSV API for ids the store lacks when there is
+// one. d.store must be set.
+func impactConfig(d deps) commands.ImpactConfig {
+	finder := &advisories.Finder{Store: advisories.NewStore(d.store.Pool()), API: d.osv}
+	return commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}
 }
 
 // scorecards reads the stored grades against the standards' scorecard

@@ -281,6 +281,9 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if x.standards != nil && len(x.standards.Campaigns.AllowedUsergroups) > 0 {
 		d.campaignPolicy = directory.PagePolicy(x.standards.Campaigns.AllowedUsergroups)
 	}
+	if x.standards != nil && len(x.standards.API.TokenAdminsUsergroups) > 0 {
+		d.tokenAdmins = directory.PagePolicy(x.standards.API.TokenAdminsUsergroups)
+	}
 	d.queueCampaignSweep = func(ctx context.Context) error {
 		c, err := w.Client() // built when serve starts, before any request
 		if err != nil {

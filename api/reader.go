@@ -1,0 +1,342 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/commands"
+)
+
+// Catalog is what the API reads of the catalog beyond a service's
+// lookup (*catalog.Store).
+type Catalog interface {
+	ListServices(ctx context.Context, f catalog.ServiceFilter, after catalog.ServiceCursor, limit int) ([]catalog.Service, bool, error)
+	commands.TeamDirectory
+}
+
+// DigestSource is the digest's data (digest.Source: the store with the
+// standards' ignore list).
+type DigestSource interface {
+	Digest(ctx context.Context, opts catalog.DigestOptions) (*catalog.Digest, error)
+}
+
+// Reader answers the API's and the MCP server's questions through the
+// very calls the slash commands make: catalog lookups and suggestions
+// (commands.ServiceCatalog, the cache in serve), the on-call lookup of
+// /oncall, /impact's answer, the digest's reads, the scorecard's grades.
+// It holds no answer logic of its own beyond turning those answers into
+// the API's shapes.
+type Reader struct {
+	// Services resolves names as /whoowns does.
+	Services commands.ServiceCatalog
+	// Catalog lists services and reads teams.
+	Catalog Catalog
+	// OnCall is /oncall's lookup; nil or without PagerDuty: on-call is
+	// "not_configured".
+	OnCall *commands.OnCallLookup
+	// Impact is /impact's configuration; a nil Index: impact questions
+	// are refused as unavailable.
+	ImpactConfig commands.ImpactConfig
+	// Scorecards reads levels; nil: no scorecard.
+	Scorecards *commands.Scorecards
+	// Digest reads the digest's data; nil: unavailable.
+	Digest DigestSource
+}
+
+// Error is an answer that is not a result: what the API sends as
+// {"error": {...}} with Status, and the MCP server as a tool error.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// Suggestions are close names ("did you mean"), Candidates the
+	// services an ambiguous name matches.
+	Suggestions []string
+	Candidates  []string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Error codes.
+const (
+	CodeNotFound      = "not_found"
+	CodeAmbiguous     = "ambiguous"
+	CodeInvalid       = "invalid_request"
+	CodeUnauthorized  = "unauthorized"
+	CodeRateLimited   = "rate_limited"
+	CodeUnavailable   = "unavailable"
+	CodeInternal      = "internal"
+	CodeMethod        = "method_not_allowed"
+	CodeNotModified   = "not_modified"
+	CodeNotConfigured = "not_configured"
+)
+
+func invalid(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// resolve finds the one service ref names, as /whoowns does: by name,
+// alias or namespace/name; an unknown name is a not_found Error with
+// suggestions, one several services share an ambiguous one listing them.
+func (r *Reader) resolve(ctx context.Context, ref string) (catalog.Profile, catalog.Lookup, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return catalog.Profile{}, catalog.Lookup{}, invalid("which service? Give its name, an alias or namespace/name")
+	}
+	l, err := r.Services.FindService(ctx, ref)
+	if err != nil {
+		return catalog.Profile{}, l, err
+	}
+	switch {
+	case len(l.Services) == 1:
+		p, err := r.Services.Profile(ctx, l.Services[0].ID)
+		return p, l, err
+	case len(l.Services) > 1:
+		e := &Error{Status: http.StatusConflict, Code: CodeAmbiguous,
+			Message: fmt.Sprintf("%d services are called %q; ask for one by namespace/name", len(l.Services), ref)}
+		for _, s := range l.Services {
+			e.Candidates = append(e.Candidates, s.Ref())
+		}
+		return catalog.Profile{}, l, e
+	}
+	e := &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: fmt.Sprintf("no service named %q", ref)}
+	for _, s := range l.Suggestions {
+		e.Suggestions = append(e.Suggestions, s.Service.Ref())
+	}
+	if len(e.Suggestions) > 0 {
+		e.Message += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
+	}
+	return catalog.Profile{}, l, e
+}
+
+// Service is one service by name, alias or namespace/name.
+func (r *Reader) Service(ctx context.Context, ref string) (Service, error) {
+	p, l, err := r.resolve(ctx, ref)
+	if err != nil {
+		return Service{}, err
+	}
+	svc := p.Service
+	out := Service{ServiceSummary: summaryOf(svc), Description: svc.Description, Aliases: append([]string{}, svc.Aliases...),
+		Type: svc.Type, Language: svc.Language, Framework: svc.Framework, Source: string(svc.Source),
+		UpdatedAt: svc.UpdatedAt.UTC(), People: []Person{}, Links: []Link{}, Repos: []Repo{},
+		PagerDuty: PagerDutyLink{ServiceID: strPtr(svc.PagerDutyServiceID), Pageable: svc.PagerDutyServiceID != "" || svc.PagerDutyIntegrationKey != ""}}
+	out.MatchedBy = "name"
+	if l.Kind == catalog.MatchAlias {
+		out.MatchedBy = "alias"
+	}
+	channel := svc.SlackChannel
+	if p.Team != nil {
+		out.Owner = &TeamSummary{Name: p.Team.Name, Title: p.Team.Title, Channel: strPtr(p.Team.SlackChannel)}
+		channel = cmp.Or(channel, p.Team.SlackChannel)
+	}
+	out.Channel = strPtr(channel)
+	for _, m := range p.Members {
+		out.People = append(out.People, personOf(m))
+	}
+	for _, lk := range svc.Links {
+		out.Links = append(out.Links, Link{Kind: lk.Kind, Title: lk.Title, URL: lk.URL})
+	}
+	for _, rp := range p.Repos {
+		out.Repos = append(out.Repos, Repo{Path: rp.Path, WebURL: rp.WebURL, DefaultBranch: rp.DefaultBranch, Subpath: rp.Subpath,
+			DescriptorStatus: rp.DescriptorStatus, DescriptorPath: rp.DescriptorPath, LastActivityAt: timePtr(rp.LastActivityAt)})
+	}
+	if len(p.Repos) > 0 {
+		out.DescriptorStatus = strPtr(p.Repos[0].DescriptorStatus)
+	}
+	if out.Scorecard, err = r.level(ctx, svc.ID); err != nil {
+		return Service{}, err
+	}
+	return out, nil
+}
+
+// level is a service's scorecard level, as /whoowns's scorecard line
+// reads it; nil without a scorecard or a grade.
+func (r *Reader) level(ctx context.Context, id int64) (*ScorecardLevel, error) {
+	sc := r.Scorecards
+	if sc == nil || sc.Grades == nil || sc.Card == nil {
+		return nil, nil
+	}
+	g, err := sc.Grades.ServiceGrade(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("level of service %d: %w", id, err)
+	}
+	lv := &ScorecardLevel{Level: g.Grade.Level, LevelName: sc.LevelName(g.Grade.Level), GradedAt: g.GradedAt.UTC()}
+	if g.Grade.Next != 0 {
+		lv.Next = strPtr(sc.LevelName(g.Grade.Next))
+	}
+	return lv, nil
+}
+
+func personOf(m catalog.Person) Person {
+	return Person{Name: cmp.Or(m.Name, m.Email), Email: m.Email, SlackUserID: strPtr(m.SlackUserID)}
+}
+
+// ServiceQuery is a list of services' filters and page.
+type ServiceQuery struct {
+	Filter catalog.ServiceFilter
+	// Cursor is the last page's next_cursor; "" for the first page.
+	Cursor string
+	Limit  int
+}
+
+// Page limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ListServices is a page of the services matching q's filters.
+func (r *Reader) ListServices(ctx context.Context, q ServiceQuery) (Page[ServiceSummary], error) {
+	var after catalog.ServiceCursor
+	if q.Cursor != "" {
+		if err := decodeCursor(q.Cursor, "services", &after); err != nil {
+			return Page[ServiceSummary]{}, err
+		}
+	}
+	limit, err := pageLimit(q.Limit)
+	if err != nil {
+		return Page[ServiceSummary]{}, err
+	}
+	svcs, more, err := r.Catalog.ListServices(ctx, q.Filter, after, limit)
+	if err != nil {
+		return Page[ServiceSummary]{}, err
+	}
+	out := Page[ServiceSummary]{Items: make([]ServiceSummary, 0, len(svcs))}
+	for _, s := range svcs {
+		out.Items = append(out.Items, summaryOf(s))
+	}
+	if more {
+		c := encodeCursor("services", catalog.CursorOf(svcs[len(svcs)-1]))
+		out.NextCursor = &c
+	}
+	return out, nil
+}
+
+func pageLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultLimit, nil
+	case n < 1 || n > MaxLimit:
+		return 0, invalid("limit must be from 1 to %d, got %d", MaxLimit, n)
+	}
+	return n, nil
+}
+
+// findTeam finds a team by name as /team does ("@payments" and
+// "#payments" too); an unknown name is a not_found Error with the close
+// names.
+func (r *Reader) findTeam(ctx context.Context, name string) (catalog.Team, error) {
+	name = strings.TrimLeft(strings.TrimSpace(name), "@#")
+	if name == "" {
+		return catalog.Team{}, invalid("which team? Give its name")
+	}
+	t, err := r.Catalog.FindTeam(ctx, name)
+	if err == nil || !errors.Is(err, catalog.ErrNotFound) {
+		return t, err
+	}
+	close, err := r.Catalog.SuggestTeams(ctx, name)
+	if err != nil {
+		return catalog.Team{}, err
+	}
+	e := &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: fmt.Sprintf("no team named %q", name)}
+	for _, c := range close {
+		e.Suggestions = append(e.Suggestions, c.Name)
+	}
+	if len(e.Suggestions) > 0 {
+		e.Message += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
+	}
+	return catalog.Team{}, e
+}
+
+// Team is a team with its people, services and who is on call at every
+// level of its escalation policy.
+func (r *Reader) Team(ctx context.Context, name string) (Team, error) {
+	t, err := r.findTeam(ctx, name)
+	if err != nil {
+		return Team{}, err
+	}
+	roster, err := r.Catalog.Roster(ctx, t.ID)
+	if err != nil {
+		return Team{}, err
+	}
+	owned, err := r.Catalog.TeamServices(ctx, t.ID)
+	if err != nil {
+		return Team{}, err
+	}
+	out := Team{Name: t.Name, Title: t.Title, Description: t.Description, Channel: strPtr(t.SlackChannel),
+		GitLabGroup: strPtr(t.GitLabGroup), PagerDutyEscalationPolicy: strPtr(t.PagerDutyEscalationPolicy),
+		People: make([]Person, 0, len(roster)), Services: make([]ServiceSummary, 0, len(owned))}
+	for _, m := range roster {
+		p := personOf(m.Person)
+		p.Sources, p.Role = m.Sources, m.Role
+		out.People = append(out.People, p)
+	}
+	for _, o := range owned {
+		out.Services = append(out.Services, summaryOf(o.Service))
+	}
+	out.OnCall = r.teamOnCall(ctx, t)
+	return out, nil
+}
+
+// ServiceOnCall is who is on call for a service now.
+func (r *Reader) ServiceOnCall(ctx context.Context, ref string) (ServiceOnCall, error) {
+	p, _, err := r.resolve(ctx, ref)
+	if err != nil {
+		return ServiceOnCall{}, err
+	}
+	out := ServiceOnCall{Service: summaryOf(p.Service)}
+	if !r.OnCall.Configured() {
+		out.OnCall = notConfigured()
+		return out, nil
+	}
+	now, err := r.OnCall.ServiceOnCall(ctx, p)
+	out.OnCall = onCallAnswer(now, err)
+	return out, nil
+}
+
+// TeamOnCall is who is on call for a team now.
+func (r *Reader) TeamOnCall(ctx context.Context, name string) (TeamOnCall, error) {
+	t, err := r.findTeam(ctx, name)
+	if err != nil {
+		return TeamOnCall{}, err
+	}
+	return TeamOnCall{Team: t.Name, OnCall: r.teamOnCall(ctx, t)}, nil
+}
+
+func (r *Reader) teamOnCall(ctx context.Context, t catalog.Team) OnCall {
+	switch {
+	case !r.OnCall.Configured():
+		return notConfigured()
+	case t.PagerDutyEscalationPolicy == "":
+		return OnCall{Status: OnCallNotLinked, Levels: []OnCallLevel{},
+			Reason: fmt.Sprintf("team %s has no PagerDuty escalation policy in the catalog", t.Name)}
+	}
+	now, err := r.OnCall.PolicyOnCall(ctx, t.PagerDutyEscalationPolicy)
+	return onCallAnswer(now, err)
+}
+
+func notConfigured() OnCall {
+	return OnCall{Status: OnCallNotConfigured, Levels: []OnCallLevel{},
+		Reason: "PagerDuty is not configured in Switchboard (PAGERDUTY_TOKEN)"}
+}
+
+// onCallAnswer is PagerDuty's answer, or why there is none: unknown is
+// not a failure of the request.
+func onCallAnswer(now commands.OnCallNow, err error) OnCall {
+	switch {
+	case errors.Is(err, commands.ErrNoPagerDutyLink):
+		return OnCall{Status: OnCallNotLinked, Levels: []OnCallLevel{},
+			Reason: "the catalog links neither the service nor its team to PagerDuty (add the pagerduty.com/service-id annotation to catalog-info.yaml)"}
+	case err != nil:
+		return OnCall{Status: OnCallUnknown, Levels: []OnCallLevel{}, Reason: commands.PagerDutyProblem(err)}
+	}
+	return onCallOf(now)
+}

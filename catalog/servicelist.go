@@ -1,0 +1,101 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// ServiceFilter narrows ListServices. Empty fields do not filter; set ones
+// must all hold.
+type ServiceFilter struct {
+	// Team is the owning team's name, ignoring case.
+	Team string
+	// Tier and Lifecycle are matched ignoring case.
+	Tier      string
+	Lifecycle string
+	// Tag is one of the service's tags, exactly.
+	Tag string
+	// Query is text the service's name, an alias or its title contains,
+	// ignoring case (served by the trigram index on names). Full-text
+	// search (issue 15) replaces it.
+	Query string
+}
+
+// ServiceCursor is where a page of ListServices starts: after the service
+// with this lower-cased name and namespace (the list's order, unique).
+// The zero cursor starts at the beginning.
+type ServiceCursor struct {
+	Name      string
+	Namespace string
+}
+
+// CursorOf is the cursor of the page after svc.
+func CursorOf(svc Service) ServiceCursor {
+	return ServiceCursor{Name: strings.ToLower(svc.Name), Namespace: svc.Namespace}
+}
+
+// ListServices returns up to limit services matching f, by lower-cased
+// name then namespace, starting after the cursor; more reports whether
+// more follow. Pages are stable while the catalog does not change, and a
+// change never repeats nor skips a service that stays (keyset paging,
+// served by the index of migration 034).
+func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after ServiceCursor, limit int) (services []Service, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("%w: list services: limit %d", ErrInvalid, limit)
+	}
+	// Only the filters given are in the statement: a parameter that may
+	// be empty ("$3 = '' OR ...") would leave the planner's generic plan
+	// unable to use the list's index.
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if after != (ServiceCursor{}) {
+		where = append(where, fmt.Sprintf("(lower(s.name), s.namespace) > (%s, %s)", arg(after.Name), arg(after.Namespace)))
+	}
+	if f.Team != "" {
+		where = append(where, "s.team_id = (SELECT id FROM teams WHERE lower(name) = lower("+arg(f.Team)+"))")
+	}
+	if f.Tier != "" {
+		where = append(where, "lower(s.tier) = lower("+arg(f.Tier)+")")
+	}
+	if f.Lifecycle != "" {
+		where = append(where, "lower(s.lifecycle) = lower("+arg(f.Lifecycle)+")")
+	}
+	if f.Tag != "" {
+		where = append(where, arg(f.Tag)+" = ANY(s.tags)")
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		p := arg(likePattern(f.Query))
+		where = append(where, "(lower(s.name) LIKE "+p+" OR lower(s.title) LIKE "+p+
+			" OR EXISTS (SELECT 1 FROM service_aliases a WHERE a.service_id = s.id AND lower(a.alias) LIKE "+p+"))")
+	}
+	sql := serviceSelect
+	if len(where) > 0 {
+		sql += "\n\t\tWHERE " + strings.Join(where, "\n\t\t  AND ")
+	}
+	sql += "\n\t\tORDER BY lower(s.name), s.namespace LIMIT " + arg(limit+1)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list services: %w", err)
+	}
+	if services, err = collectServices(rows); err != nil {
+		return nil, false, fmt.Errorf("list services: %w", err)
+	}
+	if len(services) > limit {
+		return services[:limit], true, nil
+	}
+	return services, false, nil
+}
+
+// likePattern is a LIKE pattern matching text containing q (lower-cased),
+// q's own wildcards escaped.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
+}

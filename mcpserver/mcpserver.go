@@ -1,0 +1,275 @@
+// Package mcpserver is Switchboard's MCP server: read-only tools for AI
+// assistants (who owns a service, who is on call, which services match,
+// what depends on a package, a team's card), answering with structured
+// content and a short text summary. Each tool asks the API's Reader, so
+// an assistant gets the very answers the slash commands and the JSON API
+// give. No tool writes or pages.
+package mcpserver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/switchboard-dev/switchboard/api"
+	"github.com/switchboard-dev/switchboard/catalog"
+)
+
+// tools are the server's tools, each one registration: adding a tool
+// (blast, changes) is one more entry.
+func tools() []func(s *mcp.Server, r *api.Reader) {
+	return []func(s *mcp.Server, r *api.Reader){
+		addWhoOwns,
+		addOnCall,
+		addSearchServices,
+		addImpact,
+		addTeam,
+	}
+}
+
+// New returns the MCP server over r; version is Switchboard's.
+func New(r *api.Reader, version string) *mcp.Server {
+	s := mcp.NewServer(&mcp.Implementation{Name: "switchboard", Title: "Switchboard service catalog", Version: version}, &mcp.ServerOptions{
+		Instructions: "Switchboard is the organisation's service catalog and on-call switchboard. " +
+			"Ask it who owns a service and how to reach them (whoowns), who is on call (oncall), which services match a filter (search_services), " +
+			"which services depend on a package or are affected by an advisory (impact), and what a team owns (team). Every tool only reads.",
+	})
+	for _, add := range tools() {
+		add(s, r)
+	}
+	return s
+}
+
+// readOnly marks a tool as reading only, within the catalog.
+func readOnly(title string) *mcp.ToolAnnotations {
+	no := false
+	return &mcp.ToolAnnotations{Title: title, ReadOnlyHint: true, IdempotentHint: true, DestructiveHint: &no, OpenWorldHint: &no}
+}
+
+// text is a result whose text summary is summary (the structured content
+// is filled in by the SDK from the tool's output).
+func text(summary string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: summary}}}
+}
+
+// ServiceInput names a service.
+type ServiceInput struct {
+	Service string `json:"service" jsonschema:"the service's name, an alias, or namespace/name (e.g. checkout-api, storefront/frontend)"`
+}
+
+func addWhoOwns(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name: "whoowns",
+		Description: "Who owns a service and how to reach them: owning team, Slack channel, people, repos, runbook and other links, " +
+			"descriptor status and scorecard level. A misspelt name fails with the closest names; a name several services share fails with their namespace/name.",
+		Annotations: readOnly("Who owns a service"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ServiceInput) (*mcp.CallToolResult, api.Service, error) {
+		v, err := r.Service(ctx, in.Service)
+		if err != nil {
+			return nil, api.Service{}, toolError(err)
+		}
+		owner := "nobody"
+		if v.Owner != nil {
+			owner = "team " + v.Owner.Name
+		}
+		sum := fmt.Sprintf("%s is owned by %s", v.Ref, owner)
+		if v.Channel != nil {
+			sum += "; channel " + *v.Channel
+		}
+		var runbooks []string
+		for _, l := range v.Links {
+			if l.Kind == "runbook" {
+				runbooks = append(runbooks, l.URL)
+			}
+		}
+		if len(runbooks) > 0 {
+			sum += "; runbook " + strings.Join(runbooks, ", ")
+		}
+		if v.Scorecard != nil {
+			sum += "; scorecard level " + v.Scorecard.LevelName
+		}
+		return text(sum + "."), v, nil
+	})
+}
+
+// OnCallInput names a service or a team.
+type OnCallInput struct {
+	Service string `json:"service,omitempty" jsonschema:"a service's name, alias or namespace/name; give this or team"`
+	Team    string `json:"team,omitempty" jsonschema:"a team's name; give this or service"`
+}
+
+// OnCallOutput is who is on call for a service or a team.
+type OnCallOutput struct {
+	Service *api.ServiceSummary `json:"service,omitempty" jsonschema:"the service asked about"`
+	Team    string              `json:"team,omitempty" jsonschema:"the team asked about"`
+	OnCall  api.OnCall          `json:"on_call"`
+}
+
+func addOnCall(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name: "oncall",
+		Description: "Who is on call right now for a service or a team, at every escalation level of PagerDuty, with their Slack user and until when. " +
+			"When PagerDuty cannot answer, status is \"unknown\" with the reason; this tool never pages anyone.",
+		Annotations: readOnly("Who is on call"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in OnCallInput) (*mcp.CallToolResult, OnCallOutput, error) {
+		var out OnCallOutput
+		var what string
+		switch {
+		case (in.Service == "") == (in.Team == ""):
+			return nil, out, fmt.Errorf("give either service or team")
+		case in.Service != "":
+			v, err := r.ServiceOnCall(ctx, in.Service)
+			if err != nil {
+				return nil, out, toolError(err)
+			}
+			out.Service, out.OnCall, what = &v.Service, v.OnCall, v.Service.Ref
+		default:
+			v, err := r.TeamOnCall(ctx, in.Team)
+			if err != nil {
+				return nil, out, toolError(err)
+			}
+			out.Team, out.OnCall, what = v.Team, v.OnCall, "team "+v.Team
+		}
+		return text(onCallSummary(what, out.OnCall)), out, nil
+	})
+}
+
+func onCallSummary(what string, oc api.OnCall) string {
+	if oc.Status != api.OnCallOK {
+		return fmt.Sprintf("On call for %s: %s (%s).", what, oc.Status, oc.Reason)
+	}
+	if len(oc.Levels) == 0 {
+		return fmt.Sprintf("On call for %s: nobody right now.", what)
+	}
+	var parts []string
+	for _, l := range oc.Levels {
+		var names []string
+		for _, p := range l.People {
+			names = append(names, p.Name)
+		}
+		part := fmt.Sprintf("level %d %s", l.Level, strings.Join(names, ", "))
+		if l.Until != nil {
+			part += " until " + l.Until.Format("2006-01-02 15:04 UTC")
+		}
+		parts = append(parts, part)
+	}
+	sum := fmt.Sprintf("On call for %s: %s.", what, strings.Join(parts, "; "))
+	if oc.Stale {
+		sum += " (PagerDuty unreachable: an earlier answer)"
+	}
+	return sum
+}
+
+// SearchInput filters services.
+type SearchInput struct {
+	Query     string `json:"query,omitempty" jsonschema:"text the service's name, an alias or its title contains"`
+	Team      string `json:"team,omitempty" jsonschema:"the owning team's name"`
+	Tier      string `json:"tier,omitempty" jsonschema:"the tier, e.g. 1"`
+	Lifecycle string `json:"lifecycle,omitempty" jsonschema:"the lifecycle, e.g. production"`
+	Tag       string `json:"tag,omitempty" jsonschema:"one of the service's tags"`
+	Limit     int    `json:"limit,omitempty" jsonschema:"how many services to return, 1-200 (default 50)"`
+	Cursor    string `json:"cursor,omitempty" jsonschema:"next_cursor of an earlier call, for the next page"`
+}
+
+func addSearchServices(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name: "search_services",
+		Description: "Find services by text and filters (owning team, tier, lifecycle, tag), by name. " +
+			"Returns a page of services with their team; pass next_cursor back as cursor for more.",
+		Annotations: readOnly("Search services"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, api.Page[api.ServiceSummary], error) {
+		page, err := r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in)})
+		if err != nil {
+			return nil, page, toolError(err)
+		}
+		var refs []string
+		for _, it := range page.Items {
+			refs = append(refs, it.Ref)
+		}
+		sum := fmt.Sprintf("%d services: %s", len(page.Items), strings.Join(refs, ", "))
+		if len(page.Items) == 0 {
+			sum = "No service matches."
+		}
+		if page.NextCursor != nil {
+			sum += " (more: pass next_cursor)"
+		}
+		return text(sum), page, nil
+	})
+}
+
+// ImpactInput is an impact question: exactly one of package, advisory and
+// file.
+type ImpactInput struct {
+	Package    string `json:"package,omitempty" jsonschema:"a package name, e.g. log4j-core or org.apache.logging.log4j:log4j-core"`
+	Constraint string `json:"constraint,omitempty" jsonschema:"with package: a version constraint, e.g. <2.17.1 or >=2.0,<2.15.0"`
+	Advisory   string `json:"advisory,omitempty" jsonschema:"an advisory id: CVE-…, GHSA-…, GO-…"`
+	File       string `json:"file,omitempty" jsonschema:"a file name or glob repos may hold, e.g. log4j2.xml"`
+	Limit      int    `json:"limit,omitempty" jsonschema:"how many hits to return, 1-200 (default 50)"`
+	Cursor     string `json:"cursor,omitempty" jsonschema:"next_cursor of an earlier call, for the next page"`
+}
+
+func addImpact(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name: "impact",
+		Description: "Which repos and services (and their owning teams) depend on a package, optionally at versions matching a constraint, " +
+			"are affected by a security advisory (with the version to move to), or hold a file. Each hit says whether the dependency is direct or transitive, " +
+			"the chain bringing it in and the file:line to change. graph_gaps counts repos whose dependency graph is incomplete.",
+		Annotations: readOnly("Impact of a package, advisory or file"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ImpactInput) (*mcp.CallToolResult, api.Impact, error) {
+		v, err := r.Impact(ctx, api.ImpactQuery{Package: in.Package, Constraint: in.Constraint, Advisory: in.Advisory, File: in.File, Cursor: in.Cursor, Limit: in.Limit})
+		if err != nil {
+			return nil, api.Impact{}, toolError(err)
+		}
+		sum := fmt.Sprintf("%s: %d repos, %d services, %d teams", v.Question, v.Repos, v.Services, v.Teams)
+		if len(v.Unknown) > 0 {
+			sum += fmt.Sprintf("; %d of unknown version", len(v.Unknown))
+		}
+		if v.Gaps.Repos > 0 {
+			sum += fmt.Sprintf("; %d repos have incomplete dependency graphs", v.Gaps.Repos)
+		}
+		return text(sum + "."), v, nil
+	})
+}
+
+// TeamInput names a team.
+type TeamInput struct {
+	Name string `json:"name" jsonschema:"the team's name, e.g. payments"`
+}
+
+func addTeam(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name:        "team",
+		Description: "A team's card: its people (with Slack users), the services it owns, its channel, GitLab group, and who is on call now on its escalation policy.",
+		Annotations: readOnly("A team"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in TeamInput) (*mcp.CallToolResult, api.Team, error) {
+		v, err := r.Team(ctx, in.Name)
+		if err != nil {
+			return nil, api.Team{}, toolError(err)
+		}
+		sum := fmt.Sprintf("Team %s: %d people, %d services", v.Name, len(v.People), len(v.Services))
+		if v.Channel != nil {
+			sum += ", channel " + *v.Channel
+		}
+		return text(sum + ". " + onCallSummary("team "+v.Name, v.OnCall)), v, nil
+	})
+}
+
+// toolError is what an assistant reads when a tool fails: the API's
+// message (with suggestions or candidates) as it is, other failures
+// without internals.
+func toolError(err error) error {
+	if e, ok := err.(*api.Error); ok {
+		msg := e.Message
+		if len(e.Candidates) > 0 {
+			msg += " Candidates: " + strings.Join(e.Candidates, ", ") + "."
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	return fmt.Errorf("switchboard could not answer: %w", err)
+}
+
+func catalogFilter(in SearchInput) catalog.ServiceFilter {
+	return catalog.ServiceFilter{Query: in.Query, Team: strings.TrimLeft(in.Team, "@#"), Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}
+}
