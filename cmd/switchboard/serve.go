@@ -335,7 +335,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	for _, prefix := range []string{"/slack/", "/healthz", "/readyz"} {
 		mux.Handle(prefix, b.Handler())
 	}
-	if err := mountWeb(mux, cfg, d); err != nil {
+	if err := mountWeb(mux, cfg, d, router); err != nil {
 		return nil, err
 	}
 	if err := mountAPI(mux, cfg, d); err != nil {

@@ -1,0 +1,90 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboard-dev/switchboard/manifest"
+)
+
+// RepoDetail is what the web catalog shows of one of a service's repos: its
+// descriptor's status with findings, and the packages it depends on.
+type RepoDetail struct {
+	Repo Repo
+	// Findings are the descriptor's findings as the last sync stored them
+	// (empty when it is valid or unread).
+	Findings []manifest.Finding
+	// Dependencies are up to the limit asked for, direct ones first, then by
+	// ecosystem and name; DependencyCount is how many there are in all.
+	Dependencies    []Dependency
+	DependencyCount int
+}
+
+// RepoDetails returns the repos of the service with id serviceID with their
+// descriptor findings and up to depLimit dependencies each, in the order of
+// Profile's repos (by path).
+func (s *Store) RepoDetails(ctx context.Context, serviceID int64, depLimit int) ([]RepoDetail, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+repoColumns+`, sr.subpath, r.descriptor_errors,
+		       (SELECT count(*) FROM dependencies d WHERE d.repo_id = r.id)
+		FROM service_repos sr JOIN repos r ON r.id = sr.repo_id
+		WHERE sr.service_id = $1 AND r.deleted_at IS NULL
+		ORDER BY lower(r.path), sr.subpath`, serviceID)
+	if err != nil {
+		return nil, fmt.Errorf("repo details of service %d: %w", serviceID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RepoDetail, error) {
+		var (
+			d   RepoDetail
+			sub string
+			raw []byte
+		)
+		repo, err := scanRepo(row, &sub, &raw, &d.DependencyCount)
+		if err != nil {
+			return d, err
+		}
+		repo.Subpath = sub
+		d.Repo = repo
+		if err := json.Unmarshal(raw, &d.Findings); err != nil {
+			return d, fmt.Errorf("decode findings of %s: %w", repo.Path, err)
+		}
+		return d, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("repo details of service %d: %w", serviceID, err)
+	}
+	for i := range out {
+		if out[i].DependencyCount == 0 || depLimit <= 0 {
+			continue
+		}
+		deps, err := s.repoDependencies(ctx, out[i].Repo.ID, depLimit)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Dependencies = deps
+	}
+	return out, nil
+}
+
+func (s *Store) repoDependencies(ctx context.Context, repoID int64, limit int) ([]Dependency, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT ecosystem, name, version, file, line, source, direct, scope
+		FROM dependencies WHERE repo_id = $1
+		ORDER BY direct DESC, ecosystem, lower(name), version
+		LIMIT $2`, repoID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("dependencies of repo %d: %w", repoID, err)
+	}
+	deps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Dependency, error) {
+		var d Dependency
+		err := row.Scan(&d.Ecosystem, &d.Name, &d.Version, &d.File, &d.Line, &d.Source, &d.Direct, &d.Scope)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dependencies of repo %d: %w", repoID, err)
+	}
+	return deps, nil
+}
