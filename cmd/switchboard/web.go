@@ -106,6 +106,11 @@ func (c webCatalog) Profile(ctx context.Context, id int64) (catalog.Profile, err
 // the same commands as Slack (router). Nothing is mounted when no WEB_AUTH
 // was chosen.
 func mountWeb(mux *http.ServeMux, cfg serveConfig, d deps, router *commands.Router) error {
+	return mountWebOn(mux, cfg, d, router)
+}
+
+// mountWebOn is mountWeb on any registrar (tests record the routes).
+func mountWebOn(mux web.Registrar, cfg serveConfig, d deps, router *commands.Router) error {
 	if cfg.Web.Auth == "" || d.store == nil {
 		return nil
 	}
