@@ -119,7 +119,7 @@ func TestWebBrowser(t *testing.T) {
 	}
 	shot := func(t *testing.T, name string) {
 		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100) // 100: PNG)
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 		if err != nil {
 			t.Fatal(err)
 		}
