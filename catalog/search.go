@@ -13,14 +13,16 @@ import (
 // SearchHit is one service a search found, with why.
 type SearchHit struct {
 	Service Service
-	// Rank orders the hits, higher first. It adds: 3 for the exact name or
-	// an alias; the share of the query's words the service's document
-	// matches (0..1, so that a service matching more of the words comes
-	// first, whichever field they are in); 0.5 when it matches the query as
-	// websearch_to_tsquery reads it (every word, phrases, -exclusions);
-	// half of ts_rank with weights A..D (a word in the name counts more than
-	// one in the README); and the trigram similarity of the query to the
-	// name or an alias when at least 0.3.
+	// Rank orders the hits, higher first, in tiers: 100 for the exact
+	// name or an alias; then 10 times the share of the query's words the
+	// service matches (Coverage: a service matching more of the words comes
+	// first, whichever fields they are in); then, within a tier, a third
+	// of: 0.5 when it matches the query as websearch_to_tsquery reads it
+	// (every word, and "phrases" as phrases), half of ts_rank with weights
+	// D..A 0.1, 0.2, 0.4, 1.0 (a word in the name counts more than one in
+	// the README), and the trigram similarity of a one-word query to the
+	// name or an alias (misspellings). The last part stays under 0.7, less
+	// than one word of the twelve read moves the tier.
 	Rank float64
 	// Why says, field by field, what matched: `description: "Issues
 	// invoices and credit notes."`. Plain text: renderers escape it.
@@ -72,72 +74,102 @@ const (
 	SearchMaxLimit = 100
 )
 
-// searchSQL finds and ranks services. $1 the query's words, $2 the whole
-// query (trimmed), $3 the limit, $4 the least trigram similarity, $5 the
-// words a service must not match ("-word").
+// searchTermsSQL turns the query's words into tsqueries (stemmed, stop
+// words dropped): one per word that counts ($1), the words to exclude
+// ($2), and the whole query as websearch_to_tsquery reads it ($3).
+const searchTermsSQL = `
+SELECT coalesce((SELECT array_agg(q::text ORDER BY i) FROM (
+           SELECT plainto_tsquery('english', w) AS q, i FROM unnest($1::text[]) WITH ORDINALITY AS x(w, i)) x
+       WHERE numnode(q) > 0), '{}'),
+       coalesce((SELECT array_agg(q::text) FROM (
+           SELECT plainto_tsquery('english', w) AS q FROM unnest($2::text[]) AS w) x
+       WHERE numnode(q) > 0), '{}'),
+       websearch_to_tsquery('english', $3)::text`
+
+// searchSQL finds and ranks services; %[1]s is the number of the query's
+// words a document matches, as made by coverageExpr. $1 the number of
+// words that count, $2 any of them (a tsquery: OR), $3 the whole query
+// (trimmed), $4 the limit, $5 the least trigram similarity, $6 the
+// excluded words (OR; ” for none), $7 websearch_to_tsquery of the query,
+// $8 whether to look for names like the query by trigrams (a one-word
+// query), $9... each word's tsquery.
 //
 // Candidates come from three indexes: the GIN index on service_search.doc
 // for any of the words (OR: websearch_to_tsquery alone would ask for every
 // word, and "thing that sends invoices" would find nothing), the GiST
-// trigram indexes on names and aliases (k nearest, for misspellings), and
-// the b-tree on lower(name) for the exact name. Only the candidates are
-// ranked.
+// trigram indexes on names and aliases (k nearest, for misspellings: only
+// when the words found fewer than the limit and no name is exact), and
+// the b-tree on lower(name) for the exact name. Of the documents the words
+// find, only those in the best tiers of coverage are ranked (ts_rank costs
+// more than counting words, and with common words thousands match): those
+// at least as good as the limit-th best, which Rank's tiers make exact.
+// The tsqueries come as parameters, not computed in the query, so that
+// the planner sees them and uses the GIN index for rare words.
 const searchSQL = `
-WITH terms AS (
-	SELECT q FROM (SELECT plainto_tsquery('english', w) AS q FROM unnest($1::text[]) AS w) x
-	WHERE numnode(q) > 0
-), excl AS (
-	SELECT q FROM (SELECT plainto_tsquery('english', w) AS q FROM unnest($5::text[]) AS w) x
-	WHERE numnode(q) > 0
-), qs AS (
-	SELECT (SELECT string_agg('(' || q::text || ')', ' | ') FROM terms)::tsquery AS anyq,
-	       (SELECT count(*) FROM terms) AS n,
-	       websearch_to_tsquery('english', $2) AS webq
-), fts AS (
-	SELECT ss.service_id,
-	       (SELECT count(*) FROM terms t WHERE ss.doc @@ t.q)::float8 / greatest(qs.n, 1) AS coverage,
-	       ts_rank('{0.1, 0.2, 0.4, 1.0}', ss.doc, qs.anyq) AS rank,
-	       numnode(qs.webq) > 0 AND ss.doc @@ qs.webq AS every
-	FROM service_search ss, qs
-	WHERE ss.doc @@ qs.anyq
-), near AS (
-	(SELECT id AS service_id, 1 - (lower(name) <-> lower($2)) AS sim
-	 FROM services ORDER BY lower(name) <-> lower($2) LIMIT 10)
-	UNION ALL
-	(SELECT service_id, 1 - (lower(alias) <-> lower($2))
-	 FROM service_aliases ORDER BY lower(alias) <-> lower($2) LIMIT 10)
-), near_best AS (
-	SELECT service_id, max(sim) AS sim FROM near WHERE sim >= $4 GROUP BY service_id
+WITH fts AS (
+	SELECT ss.service_id, ss.doc, (%[1]s)::float8 / greatest($1::int, 1) AS coverage
+	FROM service_search ss
+	WHERE ss.doc @@ $2::tsquery AND ($6 = '' OR NOT ss.doc @@ $6::tsquery)
+), cut AS (
+	SELECT coalesce(min(coverage), 0) AS c FROM (SELECT coverage FROM fts ORDER BY coverage DESC LIMIT $4) x
+), top AS (
+	SELECT f.service_id, f.doc, f.coverage FROM fts f, cut WHERE f.coverage >= cut.c
 ), exact AS (
-	SELECT id AS service_id FROM services WHERE lower(name) >= lower($2) AND lower(name) <= lower($2)
+	SELECT id AS service_id FROM services WHERE lower(name) >= lower($3) AND lower(name) <= lower($3)
 	UNION
-	SELECT service_id FROM service_aliases WHERE lower(alias) >= lower($2) AND lower(alias) <= lower($2)
+	SELECT service_id FROM service_aliases WHERE lower(alias) >= lower($3) AND lower(alias) <= lower($3)
+), near AS (
+	(SELECT id AS service_id, 1 - (lower(name) <-> lower($3)) AS sim
+	 FROM services WHERE $8 AND NOT EXISTS (SELECT 1 FROM exact) AND (SELECT count(*) FROM fts) < $4
+	 ORDER BY lower(name) <-> lower($3) LIMIT 5)
+	UNION ALL
+	(SELECT service_id, 1 - (lower(alias) <-> lower($3))
+	 FROM service_aliases WHERE $8 AND NOT EXISTS (SELECT 1 FROM exact) AND (SELECT count(*) FROM fts) < $4
+	 ORDER BY lower(alias) <-> lower($3) LIMIT 5)
+), near_best AS (
+	SELECT service_id, max(sim) AS sim FROM near WHERE sim >= $5 GROUP BY service_id
 ), cand AS (
-	SELECT service_id FROM fts UNION SELECT service_id FROM near_best UNION SELECT service_id FROM exact
-), kept AS (
-	SELECT c.service_id FROM cand c
-	WHERE NOT EXISTS (SELECT 1 FROM service_search ss, excl WHERE ss.service_id = c.service_id AND ss.doc @@ excl.q)
+	SELECT coalesce(t.service_id, n.service_id, e.service_id) AS service_id, t.doc, t.coverage,
+	       coalesce(n.sim, 0) AS sim, e.service_id IS NOT NULL AS exact
+	FROM top t
+	FULL JOIN near_best n ON n.service_id = t.service_id
+	FULL JOIN exact e ON e.service_id = coalesce(t.service_id, n.service_id)
+), ranked AS (
+	SELECT c.service_id, c.sim, c.exact, d.doc,
+	       coalesce(c.coverage, CASE WHEN d.doc @@ $2::tsquery THEN (%[2]s)::float8 / greatest($1::int, 1) ELSE 0 END) AS coverage
+	FROM cand c
+	LEFT JOIN LATERAL (SELECT coalesce(c.doc, (SELECT doc FROM service_search WHERE service_id = c.service_id)) AS doc) d ON true
+	WHERE $6 = '' OR NOT coalesce(d.doc @@ $6::tsquery, false)
 ), scored AS (
-	SELECT c.service_id,
-	       CASE WHEN e.service_id IS NOT NULL THEN 3 ELSE 0 END
-	         + coalesce(f.coverage, 0) + CASE WHEN f.every THEN 0.5 ELSE 0 END
-	         + 0.5 * coalesce(f.rank, 0) + coalesce(n.sim, 0) AS score,
-	       coalesce(f.coverage, 0) AS coverage, coalesce(n.sim, 0) AS sim, e.service_id IS NOT NULL AS exact
-	FROM kept c
-	LEFT JOIN fts f USING (service_id)
-	LEFT JOIN near_best n USING (service_id)
-	LEFT JOIN exact e USING (service_id)
+	SELECT service_id, coverage, sim, exact,
+	       CASE WHEN exact THEN 100 ELSE 0 END + 10 * coverage
+	       + (CASE WHEN $7 <> '' AND coalesce(d.doc @@ $7::tsquery, false) THEN 0.5 ELSE 0 END
+	          + 0.5 * least(coalesce(ts_rank('{0.1, 0.2, 0.4, 1.0}', d.doc, $2::tsquery), 0), 1)
+	          + sim) / 3 AS score
+	FROM ranked r, LATERAL (SELECT r.doc) d
 	ORDER BY score DESC, service_id
-	LIMIT $3
+	LIMIT $4
 )
-SELECT sc.score, sc.coverage, sc.sim, sc.exact, coalesce((SELECT anyq::text FROM qs), ''),
-       coalesce(ss.readme, ''), coalesce(tm.title, ''), q.*
+SELECT sc.score, sc.coverage, sc.sim, sc.exact, coalesce(ss.readme, ''), coalesce(tm.title, ''), q.*
 FROM scored sc
 LEFT JOIN service_search ss ON ss.service_id = sc.service_id
 LEFT JOIN services s2 ON s2.id = sc.service_id
 LEFT JOIN teams tm ON tm.id = s2.team_id
 JOIN LATERAL (` + serviceSelect + ` WHERE s.id = sc.service_id) q ON true
 ORDER BY sc.score DESC, q.name, q.namespace`
+
+// coverageExpr counts, in SQL, how many of n words (parameters $9... with
+// their tsqueries) the tsvector column col matches.
+func coverageExpr(col string, n int) string {
+	if n == 0 {
+		return "0"
+	}
+	parts := make([]string, n)
+	for i := range n {
+		parts[i] = fmt.Sprintf("(%s @@ $%d::tsquery)::int", col, 9+i)
+	}
+	return strings.Join(parts, " + ")
+}
 
 // Search finds the services that match query, best first, at most limit
 // (1..SearchMaxLimit; 0 or less means 10). It searches names, aliases,
@@ -157,8 +189,13 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		limit = 10
 	}
 	limit = min(limit, SearchMaxLimit)
-	words, without := searchWords(query)
-	rows, err := s.pool.Query(ctx, searchSQL, words, query, limit, minSimilarity, without)
+	args, err := s.searchArgs(ctx, query, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	terms, anyq := args[0].([]string), args[1].(string)
+	sql := fmt.Sprintf(searchSQL, coverageExpr("ss.doc", len(terms)), coverageExpr("d.doc", len(terms)))
+	rows, err := s.pool.Query(ctx, sql, args[2:]...)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
 	}
@@ -171,7 +208,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 	}
 	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		svc, err := scanService(multiPrefixRow{row: r, first: []any{&x.hit.Rank, &x.hit.Coverage, &x.sim, &x.exact, &x.anyq, &x.readme, &x.teamTitle}})
+		svc, err := scanService(multiPrefixRow{row: r, first: []any{&x.hit.Rank, &x.hit.Coverage, &x.sim, &x.exact, &x.readme, &x.teamTitle}})
 		x.hit.Service = svc
 		return x, err
 	})
@@ -187,9 +224,8 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 	for i, x := range found {
 		fields = append(fields, hitFields(i, x.hit.Service, x.teamTitle, x.readme)...)
 	}
-	anyq := found[0].anyq
 	matches := make([][]SearchMatch, len(found))
-	if anyq != "" {
+	if len(terms) > 0 {
 		texts := make([]string, len(fields))
 		for i, f := range fields {
 			texts[i] = f.text
@@ -429,6 +465,32 @@ func clean(s string) string {
 	}, strings.ToValidUTF8(s, " "))
 }
 
+// searchArgs are the words' tsqueries and OR of them, then searchSQL's
+// arguments for query.
+func (s *Store) searchArgs(ctx context.Context, query string, limit int) ([]any, error) {
+	words, without := searchWords(query)
+	var terms, excluded []string
+	var webq string
+	if err := s.pool.QueryRow(ctx, searchTermsSQL, words, without, query).Scan(&terms, &excluded, &webq); err != nil {
+		return nil, err
+	}
+	anyq := orQuery(terms) // "": an empty tsquery, which matches nothing
+	names := len(strings.Fields(query)) == 1
+	args := []any{terms, anyq, len(terms), anyq, query, limit, minSimilarity, orQuery(excluded), webq, names}
+	for _, t := range terms {
+		args = append(args, t)
+	}
+	return args, nil
+}
+
+// orQuery joins tsqueries (as text) with OR; "" for none.
+func orQuery(qs []string) string {
+	if len(qs) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(qs, ") | (") + ")"
+}
+
 // searchWords are the query's words: each is matched on its own (stemmed
 // by Postgres), so that the share of them a service matches can rank it;
 // and the words after a "-", which a service must not match (as in
@@ -438,8 +500,17 @@ func searchWords(q string) (words, without []string) {
 		if i == searchMaxWords {
 			break
 		}
-		if len(w) > 1 && w[0] == '-' {
-			without = append(without, w[1:])
+		// A word made of parts ("payments-ledger", "svc.payments") is one
+		// term: all its parts, wherever they are.
+		exclude := len(w) > 1 && w[0] == '-'
+		w = strings.Map(func(r rune) rune {
+			if strings.ContainsRune("-_./:", r) {
+				return ' '
+			}
+			return r
+		}, strings.TrimPrefix(w, "-"))
+		if exclude {
+			without = append(without, w)
 			continue
 		}
 		words = append(words, w)

@@ -38,7 +38,10 @@ CREATE TABLE service_search (
     readme     text NOT NULL DEFAULT '',
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX service_search_doc_idx ON service_search USING gin (doc);
+-- fastupdate off: documents change a few at a time (a sync, an edit) and
+-- are read on every search; with a pending list, the planner (rightly)
+-- prices the index above a scan of the whole table until a vacuum.
+CREATE INDEX service_search_doc_idx ON service_search USING gin (doc) WITH (fastupdate = off);
 
 CREATE FUNCTION service_search_refresh(sid bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
