@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // ServiceCatalog is what /whoowns needs of the catalog.
@@ -35,6 +36,30 @@ func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
 // WhoOwnsWithScorecard is /whoowns with, when sc is set and the service
 // graded, its level in one line with the next step.
 func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) Command {
+	return WhoOwnsWith(WhoOwnsConfig{Catalog: cat, OnCall: oc, Scorecards: sc})
+}
+
+// WhoOwnsConfig is what /whoowns is built from.
+type WhoOwnsConfig struct {
+	Catalog ServiceCatalog
+	// OnCall adds the "On call" field (WhoOwnsWithOnCall); nil: none.
+	OnCall *OnCallLookup
+	// Scorecards adds the scorecard line; nil: none.
+	Scorecards *Scorecards
+	// Search answers text that names no service (no name, alias or close
+	// name: "/whoowns thing that sends invoices") with the services that
+	// match it best; nil: "no such service".
+	Search ServiceSearcher
+	// Links link the card to the service's page in the web catalog; zero:
+	// no links.
+	Links weblinks.Links
+}
+
+// WhoOwnsWith is /whoowns built from cfg. Text that names no service is
+// searched (cfg.Search), except one word close to a name: that is a
+// misspelt name, and gets "did you mean".
+func WhoOwnsWith(cfg WhoOwnsConfig) Command {
+	cat, oc, sc := cfg.Catalog, cfg.OnCall, cfg.Scorecards
 	return Command{
 		Name:    "/whoowns",
 		Usage:   "SERVICE",
@@ -45,8 +70,15 @@ func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) 
 				return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain("Which service? Usage: "), Code("/whoowns SERVICE"), Plain(" (a name, an alias, or namespace/name)."))}}}, nil
 			}
 			r, err := resolveService(ctx, cat, req.Text, func(ref string) string { return "/whoowns " + ref })
-			if err != nil || r.Profile == nil {
-				return r.Reply, err
+			if err != nil {
+				return Response{}, err
+			}
+			if r.Profile == nil && len(r.Lookup.Services) == 0 && cfg.Search != nil &&
+				!(nameLike(req.Text) && len(r.Lookup.Suggestions) > 0) {
+				return whoOwnsSearch(ctx, cfg, req.Text, r)
+			}
+			if r.Profile == nil {
+				return r.Reply, nil
 			}
 			var section *onCallSection
 			if oc.configured() {
@@ -63,12 +95,33 @@ func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) 
 					return Response{}, err
 				}
 			}
-			return ownerCard(*r.Profile, r.Lookup, section, level), nil
+			return ownerCard(*r.Profile, r.Lookup, section, level, cfg.Links), nil
 		},
 	}
 }
 
-func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Text) Response {
+// whoOwnsSearch answers text that names no service with the services that
+// match it best. When none does: "did you mean" if some name is close
+// (r.Reply), else that nothing is named or described so.
+func whoOwnsSearch(ctx context.Context, cfg WhoOwnsConfig, query string, r resolution) (Response, error) {
+	hits, err := cfg.Search.Search(ctx, query, searchShown)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(hits) == 0 {
+		if len(r.Lookup.Suggestions) > 0 {
+			return r.Reply, nil
+		}
+		msg := fmt.Sprintf("No service is named %s, and none matches those words.", query)
+		return Response{Text: msg, Blocks: append([]Block{
+			&Section{Text: T(Plain("No service is named "), Code(query), Plain(", and none matches those words (in names, descriptions, tags, teams, links or READMEs)."))},
+		}, unknownService(query).Blocks[1:]...)}, nil
+	}
+	intro := T(Plain("No service is named "), Code(query), Plain(". These match it best:"))
+	return searchAnswer(query, intro, "No service is named "+query+"; best matches", hits, cfg.Links), nil
+}
+
+func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Text, links weblinks.Links) Response {
 	svc := p.Service
 	title := svc.Ref()
 	if svc.Title != "" && !strings.EqualFold(svc.Title, svc.Name) {
@@ -156,7 +209,11 @@ func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Tex
 	if svc.Status == catalog.StatusOrphaned {
 		status = " · ORPHANED: its descriptor is gone from the repo"
 	}
-	blocks = append(blocks, &Context{Text: T(Plain("Catalog entry " + src + status))})
+	foot := T(Plain("Catalog entry " + src + status))
+	if u := links.Service(svc.Namespace, svc.Name); u != "" {
+		foot = append(foot, Plain(" · "), Link("Its page in the catalog", u))
+	}
+	blocks = append(blocks, &Context{Text: foot})
 
 	text := fmt.Sprintf("%s is owned by %s", svc.Ref(), owner.String())
 	return Response{Text: text, Blocks: blocks, Shareable: true}

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/standards"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // deps are what the slash commands are built from; serve and demo fill
@@ -52,6 +53,9 @@ type deps struct {
 	// osv is the OSV API, asked by /impact for advisories the store lacks;
 	// nil: only the store (OSV_API_URL=off, the demo).
 	osv *advisories.Client
+	// links are the web catalog's addresses (WEB_BASE_URL) that answers
+	// about a service link to; zero: no links.
+	links weblinks.Links
 }
 
 // advisoryIndex is /impact's view of the advisories: found in the store
@@ -86,7 +90,12 @@ func newRouter(d deps) *commands.Router {
 		teams = d.store
 	}
 	sc := scorecards(d)
-	router.Register(commands.WhoOwnsWithScorecard(d.lookups, oc, sc))
+	whoowns := commands.WhoOwnsConfig{Catalog: d.lookups, OnCall: oc, Scorecards: sc, Links: d.links}
+	if d.store != nil {
+		whoowns.Search = d.store
+		router.Register(commands.Search(d.store, d.links))
+	}
+	router.Register(commands.WhoOwnsWith(whoowns))
 	scCfg := commands.ScorecardConfig{Services: d.lookups, Notice: d.scorecardNotice}
 	if sc != nil {
 		scCfg.Scorecards, scCfg.Teams = *sc, d.store

@@ -28,6 +28,7 @@ import (
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // serveConfig is the configuration of "switchboard serve", from the
@@ -267,7 +268,8 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	metrics := bot.NewMetrics(reg)
 	directory := bot.NewDirectory(api, metrics, log)
 	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards,
-		scorecardNotice: x.scorecardNotice, slackUsers: directory, directMessages: directory, slackProfiles: directory}
+		scorecardNotice: x.scorecardNotice, slackUsers: directory, directMessages: directory, slackProfiles: directory,
+		links: weblinks.New(cfg.Web.BaseURL)}
 	if cfg.OSVAPIURL != "off" {
 		osv, err := advisories.NewClient(cfg.OSVAPIURL, nil)
 		if err != nil {
