@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -227,21 +228,29 @@ func (s *Server) service(w http.ResponseWriter, r *http.Request, u User) {
 	if p.Service.Namespace != "" {
 		full = p.Service.Namespace + "/" + p.Service.Name
 	}
-	d.Owner = s.ask(r.Context(), u, "/whoowns", full, 2)
-	d.Scorecard = s.ask(r.Context(), u, "/scorecard", full, 3)
-	if d.Repos, err = s.src.Catalog.RepoDetails(r.Context(), p.Service.ID, depLimit); err != nil {
-		s.failed(w, r, "the repos of "+ref, err)
-		return
-	}
+	// The parts are independent reads: asked at once, the page takes as
+	// long as the slowest.
+	var wg sync.WaitGroup
+	var repoErr error
+	wg.Go(func() { d.Owner = s.ask(r.Context(), u, "/whoowns", full, 2) })
+	wg.Go(func() { d.Scorecard = s.ask(r.Context(), u, "/scorecard", full, 3) })
+	wg.Go(func() { d.Repos, repoErr = s.src.Catalog.RepoDetails(r.Context(), p.Service.ID, depLimit) })
 	if s.src.Graph != nil {
 		d.GraphAvailable = true
-		deps, err1 := s.src.Graph.Dependencies(r.Context(), p.Service.ID)
-		dependents, err2 := s.src.Graph.Dependents(r.Context(), p.Service.ID)
-		if err := errors.Join(err1, err2); err != nil {
-			s.log.WarnContext(r.Context(), "web: service graph", "service", ref, "err", err)
-			d.GraphError = "The service graph could not be read just now."
-		}
-		d.Dependencies, d.Dependents = links(deps), links(dependents)
+		wg.Go(func() {
+			deps, err1 := s.src.Graph.Dependencies(r.Context(), p.Service.ID)
+			dependents, err2 := s.src.Graph.Dependents(r.Context(), p.Service.ID)
+			if err := errors.Join(err1, err2); err != nil {
+				s.log.WarnContext(r.Context(), "web: service graph", "service", ref, "err", err)
+				d.GraphError = "The service graph could not be read just now."
+			}
+			d.Dependencies, d.Dependents = links(deps), links(dependents)
+		})
+	}
+	wg.Wait()
+	if repoErr != nil {
+		s.failed(w, r, "the repos of "+ref, repoErr)
+		return
 	}
 	s.render(w, r, http.StatusOK, "service", d)
 }
@@ -268,12 +277,19 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, u User) {
 		s.failed(w, r, "the team "+name, err)
 		return
 	}
-	owned, err := s.src.Catalog.TeamServices(r.Context(), t.ID)
+	d := teamData{base: s.base(r, u, "Team "+t.Name, ""), Team: t}
+	var (
+		wg    sync.WaitGroup
+		owned []catalog.OwnedService
+	)
+	wg.Go(func() { owned, err = s.src.Catalog.TeamServices(r.Context(), t.ID) })
+	wg.Go(func() { d.Answer = s.ask(r.Context(), u, "/team", t.Name, 2) })
+	wg.Go(func() { d.Levels = s.ask(r.Context(), u, "/scorecard", t.Name, 3) })
+	wg.Wait()
 	if err != nil {
 		s.failed(w, r, "the services of "+name, err)
 		return
 	}
-	d := teamData{base: s.base(r, u, "Team "+t.Name, ""), Team: t}
 	for i, o := range owned {
 		if i == teamServiceMax {
 			d.More = len(owned) - i
@@ -281,8 +297,6 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, u User) {
 		}
 		d.Services = append(d.Services, serviceLink{URL: weblinks.ServicePath(o.Service.Namespace, o.Service.Name), Ref: o.Service.Ref()})
 	}
-	d.Answer = s.ask(r.Context(), u, "/team", t.Name, 2)
-	d.Levels = s.ask(r.Context(), u, "/scorecard", t.Name, 3)
 	s.render(w, r, http.StatusOK, "team", d)
 }
 
@@ -316,7 +330,7 @@ func row(label string, c catalog.Coverage) coverageRow {
 // the digests posted (digest_days) and now, the broken descriptors and the
 // uncatalogued repos by group, as the daily digest counts them.
 func (s *Server) coverage(w http.ResponseWriter, r *http.Request, u User) {
-	dg, err := s.src.Digest.Digest(r.Context(), catalog.DigestOptions{})
+	dg, err := s.coverageDigest(r.Context())
 	if err != nil {
 		s.failed(w, r, "the coverage", err)
 		return
@@ -339,6 +353,36 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request, u User) {
 		d.Broken = d.Broken[:brokenMax]
 	}
 	s.render(w, r, http.StatusOK, "coverage", d)
+}
+
+// coverageTTL is how long the coverage page reuses a digest read: reading
+// it walks every repo (a third of a second at 10,000), and coverage moves
+// by the sync, not by the second.
+const coverageTTL = 30 * time.Second
+
+// coverageMemo is the last digest read for the coverage page.
+type coverageMemo struct {
+	mu sync.Mutex
+	at time.Time
+	d  *catalog.Digest
+}
+
+// coverageDigest returns the digest, read at most coverageTTL ago; one
+// request reads it while the others wait for that read.
+func (s *Server) coverageDigest(ctx context.Context) (*catalog.Digest, error) {
+	m := &s.coverageMemo
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := s.cfg.Now()
+	if m.d != nil && now.Sub(m.at) < coverageTTL {
+		return m.d, nil
+	}
+	d, err := s.src.Digest.Digest(ctx, catalog.DigestOptions{})
+	if err != nil {
+		return nil, err
+	}
+	m.d, m.at = d, now
+	return d, nil
 }
 
 func coverageChart(rows []coverageRow) (template.HTML, string) {

@@ -118,6 +118,8 @@ type Server struct {
 	pages map[string]*template.Template
 	oidc  *oidcClient
 	log   *slog.Logger
+	// coverage is the coverage page's digest, reused for coverageTTL.
+	coverageMemo coverageMemo
 }
 
 // New checks cfg and returns the web catalog's server.
@@ -133,9 +135,6 @@ func New(cfg Config, src Sources) (*Server, error) {
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = DefaultIssuer
-	}
-	if src.Catalog == nil || src.Commands == nil || src.Digest == nil {
-		return nil, errors.New("web: catalog, commands and digest are required")
 	}
 	s := &Server{cfg: cfg, src: src, log: cfg.Log}
 	switch cfg.Auth {
@@ -154,6 +153,9 @@ func New(cfg Config, src Sources) (*Server, error) {
 		s.oidc = newOIDCClient(cfg)
 	default:
 		return nil, fmt.Errorf("web: unknown auth mode %q", cfg.Auth)
+	}
+	if src.Catalog == nil || src.Commands == nil || src.Digest == nil {
+		return nil, errors.New("web: catalog, commands and digest are required")
 	}
 	pages, err := parseTemplates()
 	if err != nil {
