@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -87,4 +88,43 @@ func (s *Store) repoDependencies(ctx context.Context, repoID int64, limit int) (
 		return nil, fmt.Errorf("dependencies of repo %d: %w", repoID, err)
 	}
 	return deps, nil
+}
+
+// RecordCoverageDay stores c as the coverage of at's day (UTC). A later
+// recording of the same day replaces an earlier one; an earlier one
+// arriving late (another replica's) does not replace a later one.
+func (s *Store) RecordCoverageDay(ctx context.Context, at time.Time, c Coverage) error {
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO coverage_days (day, recorded_at, active_repos, catalogued, no_descriptor, broken, ignored)
+		VALUES (($1::timestamptz AT TIME ZONE 'UTC')::date, $1, $2, $3, $4, $5, $6)
+		ON CONFLICT (day) DO UPDATE SET recorded_at = EXCLUDED.recorded_at,
+			active_repos = EXCLUDED.active_repos, catalogued = EXCLUDED.catalogued,
+			no_descriptor = EXCLUDED.no_descriptor, broken = EXCLUDED.broken, ignored = EXCLUDED.ignored
+		WHERE coverage_days.recorded_at < EXCLUDED.recorded_at`,
+		at.UTC(), c.Active, c.Catalogued, c.NoDescriptor, c.Broken, c.Ignored)
+	if err != nil {
+		return fmt.Errorf("record coverage of %s: %w", at.UTC().Format(time.DateOnly), err)
+	}
+	return nil
+}
+
+// CoverageHistory returns the coverage recorded each day since since,
+// oldest first.
+func (s *Store) CoverageHistory(ctx context.Context, since time.Time) ([]CoverageDay, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT day::timestamp AT TIME ZONE 'UTC', recorded_at, active_repos, catalogued, no_descriptor, broken, ignored
+		FROM coverage_days WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date ORDER BY day`, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("coverage history: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CoverageDay, error) {
+		var d CoverageDay
+		c := &d.Coverage
+		err := row.Scan(&d.Day, &d.PostedAt, &c.Active, &c.Catalogued, &c.NoDescriptor, &c.Broken, &c.Ignored)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coverage history: %w", err)
+	}
+	return out, nil
 }

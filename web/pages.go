@@ -330,15 +330,23 @@ func row(label string, c catalog.Coverage) coverageRow {
 // the digests posted (digest_days) and now, the broken descriptors and the
 // uncatalogued repos by group, as the daily digest counts them.
 func (s *Server) coverage(w http.ResponseWriter, r *http.Request, u User) {
-	dg, err := s.coverageDigest(r.Context())
+	dg, hist, err := s.coverageDigest(r.Context())
 	if err != nil {
 		s.failed(w, r, "the coverage", err)
 		return
 	}
 	d := coverageData{base: s.base(r, u, "Coverage", "coverage"), Coverage: dg.Coverage, Percent: fmt.Sprintf("%.0f%%", dg.Coverage.Percent()), GroupMax: groupRepoMax}
-	days := slices.Clone(dg.Trend)
+	// The days recorded (coverage_days), else the digests posted; today
+	// is the "now" row.
+	days := hist
+	if len(days) == 0 {
+		days = dg.Trend
+	}
+	today := dg.Now.UTC().Format(time.DateOnly)
 	for _, day := range days {
-		d.Rows = append(d.Rows, row(day.Day.Format(time.DateOnly), day.Coverage))
+		if label := day.Day.UTC().Format(time.DateOnly); label != today {
+			d.Rows = append(d.Rows, row(label, day.Coverage))
+		}
 	}
 	d.Rows = append(d.Rows, row("now", dg.Coverage))
 	d.Chart, d.ChartError = coverageChart(d.Rows)
@@ -360,29 +368,38 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request, u User) {
 // by the sync, not by the second.
 const coverageTTL = 30 * time.Second
 
-// coverageMemo is the last digest read for the coverage page.
+// coverageDays is how far back the coverage page looks.
+const coverageDays = 90
+
+// coverageMemo is the last digest and history read for the coverage page.
 type coverageMemo struct {
-	mu sync.Mutex
-	at time.Time
-	d  *catalog.Digest
+	mu   sync.Mutex
+	at   time.Time
+	d    *catalog.Digest
+	hist []catalog.CoverageDay
 }
 
-// coverageDigest returns the digest, read at most coverageTTL ago; one
-// request reads it while the others wait for that read.
-func (s *Server) coverageDigest(ctx context.Context) (*catalog.Digest, error) {
+// coverageDigest returns the digest and the coverage recorded over the
+// last coverageDays, read at most coverageTTL ago; one request reads them
+// while the others wait for that read.
+func (s *Server) coverageDigest(ctx context.Context) (*catalog.Digest, []catalog.CoverageDay, error) {
 	m := &s.coverageMemo
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := s.cfg.Now()
 	if m.d != nil && now.Sub(m.at) < coverageTTL {
-		return m.d, nil
+		return m.d, m.hist, nil
 	}
 	d, err := s.src.Digest.Digest(ctx, catalog.DigestOptions{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m.d, m.at = d, now
-	return d, nil
+	hist, err := s.src.Catalog.CoverageHistory(ctx, now.AddDate(0, 0, -coverageDays))
+	if err != nil {
+		return nil, nil, err
+	}
+	m.d, m.hist, m.at = d, hist, now
+	return d, hist, nil
 }
 
 func coverageChart(rows []coverageRow) (template.HTML, string) {
@@ -399,7 +416,7 @@ func coverageChart(rows []coverageRow) (template.HTML, string) {
 		return "", "No chart: " + err.Error()
 	}
 	return accessibleSVG(svg, "coverage-chart", "Coverage over time",
-		"Catalogued, flagged and ignored repos at each digest and now; the table below has the same numbers."), ""
+		"Catalogued, flagged and ignored repos each day recorded and now; the table below has the same numbers."), ""
 }
 
 // accessibleSVG gives a chart a title and description screen readers

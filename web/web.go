@@ -42,6 +42,9 @@ type Catalog interface {
 	FindTeam(ctx context.Context, name string) (catalog.Team, error)
 	TeamServices(ctx context.Context, teamID int64) ([]catalog.OwnedService, error)
 	Campaigns(ctx context.Context, open bool) ([]catalog.CampaignProgress, error)
+	// CoverageHistory is the coverage recorded each day since since,
+	// oldest first.
+	CoverageHistory(ctx context.Context, since time.Time) ([]catalog.CoverageDay, error)
 }
 
 // DigestReader reads the digest's coverage (digest.Source).

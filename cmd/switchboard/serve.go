@@ -320,6 +320,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		addDigest(w, poster, log)
 	}
 	addChores(w, store, log)
+	addCoverageSnapshots(w, digest.Source{Store: store, Standards: x.standards}, store, log)
 	if x.standards != nil && x.standards.Scorecard != nil {
 		if err := addScorecard(w, store, x.standards.Scorecard, x.pagerduty, grading.PublisherFunc(b.Notify), log); err != nil {
 			return nil, err
