@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/hmac"
+	"fmt"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
+	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/web"
 )
@@ -386,4 +389,78 @@ func fixSecureCookies(jar http.CookieJar, base string, resp *http.Response) {
 		cs = append(cs, &c2)
 	}
 	jar.SetCookies(u, cs)
+}
+
+// TestWebPagesOverStore: with WEB_AUTH=none, the coverage page shows the
+// days the coverage job recorded, a campaign's page its status and burn-down
+// as SVG, unknown services, teams and campaigns are 404 with a sentence,
+// and a database that is down is said as such.
+func TestWebPagesOverStore(t *testing.T) {
+	srv := testServer(t, envMap{"SLACK_BOT_TOKEN": fakeslack.Token, "SLACK_SIGNING_SECRET": "0123456789abcdef0123456789abcdef", "SLACK_API_URL": "http://127.0.0.1:1/api/"}, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	store := srv.store
+	// The coverage job, as River runs it.
+	job := &coverageWorker{digests: digest.Source{Store: store}, store: store, log: slog.New(slog.DiscardHandler)}
+	if err := store.RecordCoverageDay(ctx, time.Now().AddDate(0, 0, -3), catalog.Coverage{Active: 7, Catalogued: 3, NoDescriptor: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Work(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if hist, err := store.CoverageHistory(ctx, time.Now().AddDate(0, 0, -1)); err != nil || len(hist) != 1 {
+		t.Fatalf("the job recorded no day: %v %+v", err, hist)
+	}
+	team, err := store.PutTeam(ctx, catalog.Team{Name: "payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := store.PutService(ctx, catalog.Service{Name: "checkout-api", Team: team.Name, Source: catalog.SourceImport, Description: "Takes <b>orders</b>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.CreateCampaign(ctx, catalog.Campaign{Name: "ci", Title: "CI everywhere",
+		Condition: catalog.CampaignCondition{Kind: catalog.ConditionFile, FileGlob: ".gitlab-ci.yml"}, Deadline: time.Now().Add(72 * time.Hour)},
+		[]catalog.CampaignService{{Service: svc, Status: catalog.CampaignOpen}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux, _ := mountForTest(t, srv, envMap{"WEB_AUTH": "none"})
+	get := func(path string) (int, string) {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		return w.Code, w.Body.String()
+	}
+	tests := []struct {
+		path string
+		code int
+		want []string
+	}{
+		{"/coverage", 200, []string{"<svg", `<title id="coverage-chart-t">`, time.Now().AddDate(0, 0, -3).UTC().Format(time.DateOnly), "<th scope=\"row\">now</th>"}},
+		{"/campaigns", 200, []string{`href="/campaigns/` + fmt.Sprint(c.ID) + `"`, "CI everywhere"}},
+		{"/campaigns/" + fmt.Sprint(c.ID), 200, []string{"CI everywhere", `<title id="burndown-t">`, "Services left each day"}},
+		{"/services/default/checkout-api", 200, []string{"Takes &lt;b&gt;orders&lt;/b&gt;", `href="/teams/payments"`, "service graph is not available"}},
+		{"/teams/payments", 200, []string{"Team payments", `href="/services/default/checkout-api"`}},
+		{"/services/default/nothing-here", 404, []string{"There is no service default/nothing-here"}},
+		{"/teams/nobody", 404, []string{"There is no team nobody"}},
+		{"/campaigns/999999", 404, []string{"There is no campaign 999999"}},
+		{"/campaigns/x", 404, []string{"ends with its number"}},
+		{"/search?q=orders&partial=1", 200, []string{`href="/services/default/checkout-api"`}},
+	}
+	for _, tt := range tests {
+		code, body := get(tt.path)
+		if code != tt.code {
+			t.Errorf("%s: %d, want %d\n%.500s", tt.path, code, tt.code, body)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", tt.path, w)
+			}
+		}
+	}
+	// The database down: a sentence saying so, not a stack.
+	srv.store.Pool().Close()
+	if code, body := get("/teams/payments"); code != http.StatusServiceUnavailable || !strings.Contains(body, "could not be read") {
+		t.Errorf("database closed: %d %.300s", code, body)
+	}
 }
