@@ -83,7 +83,9 @@ func BenchmarkWebPages(b *testing.B) {
 		{"search-partial", func(i int) string {
 			return "/search?partial=1&q=" + url.QueryEscape(webBenchNouns[i%len(webBenchNouns)]+" "+webBenchWhom[i%len(webBenchWhom)])
 		}},
-		{"team", func(i int) string { return weblinks.TeamPath([]string{"payments", "identity", "search", "platform", "data"}[i%5]) }},
+		{"team", func(i int) string {
+			return weblinks.TeamPath([]string{"payments", "identity", "search", "platform", "data"}[i%5])
+		}},
 		{"coverage", func(int) string { return "/coverage" }},
 	}
 	for _, p := range pages {

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"crypto/hmac"
-	"fmt"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
