@@ -543,3 +543,22 @@ func (s *Store) SetRepoReadme(ctx context.Context, repoID int64, path, paragraph
 	}
 	return nil
 }
+
+// RepoReadme is what a sync read of a repo's README: the file (README.md,
+// README.rst...; "" when the repo has none) and its first prose paragraph.
+type RepoReadme struct {
+	Path      string
+	Paragraph string
+}
+
+// applyReadme stores r on the repo with id; nil stores nothing.
+func applyReadme(ctx context.Context, tx pgx.Tx, repoID int64, r *RepoReadme) error {
+	if r == nil {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE repos SET readme = $2, readme_path = $3 WHERE id = $1`,
+		repoID, clean(r.Paragraph), r.Path); err != nil {
+		return fmt.Errorf("readme: %w", err)
+	}
+	return nil
+}
