@@ -128,3 +128,35 @@ func (s *Store) CoverageHistory(ctx context.Context, since time.Time) ([]Coverag
 	}
 	return out, nil
 }
+
+// ServiceRef names a service: what a link to its page needs.
+type ServiceRef struct {
+	Namespace, Name string
+	// Orphaned is true when its descriptor disappeared from its repo.
+	Orphaned bool
+}
+
+// TeamServiceRefs returns up to limit of the services the team with id
+// teamID owns, in TeamServices' order (active first, then by tier and
+// name), and how many it owns in all: the web catalog's team page links
+// them without reading their repos.
+func (s *Store) TeamServiceRefs(ctx context.Context, teamID int64, limit int) ([]ServiceRef, int, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.namespace, s.name, s.status = 'orphaned', count(*) OVER ()
+		FROM services s WHERE s.team_id = $1
+		ORDER BY s.status = 'orphaned', s.tier = '', s.tier, lower(s.name), s.namespace
+		LIMIT $2`, teamID, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("services of team %d: %w", teamID, err)
+	}
+	total := 0
+	refs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ServiceRef, error) {
+		var r ServiceRef
+		err := row.Scan(&r.Namespace, &r.Name, &r.Orphaned, &total)
+		return r, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("services of team %d: %w", teamID, err)
+	}
+	return refs, total, nil
+}

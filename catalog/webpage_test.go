@@ -88,3 +88,32 @@ func TestRepoDetails(t *testing.T) {
 		t.Errorf("unknown service: %v %+v", err, none)
 	}
 }
+
+// TestTeamServiceRefs: up to the limit, in TeamServices' order, with the
+// count of all.
+func TestTeamServiceRefs(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	team, err := s.PutTeam(ctx, catalog.Team{Name: "payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"zeta", "alpha", "mid"} {
+		mustPutService(t, s, catalog.Service{Name: n, Team: team.Name})
+	}
+	mustPutService(t, s, catalog.Service{Name: "other"})
+	refs, total, err := s.TeamServiceRefs(ctx, team.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned, err := s.TeamServices(ctx, team.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 3 || len(refs) != 2 || refs[0].Name != owned[0].Service.Name || refs[1].Name != owned[1].Service.Name {
+		t.Fatalf("refs %+v of %d; TeamServices order %s, %s", refs, total, owned[0].Service.Name, owned[1].Service.Name)
+	}
+	if refs, total, err := s.TeamServiceRefs(ctx, team.ID+99, 2); err != nil || total != 0 || len(refs) != 0 {
+		t.Fatalf("unknown team: %v %d %+v", err, total, refs)
+	}
+}

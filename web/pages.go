@@ -164,7 +164,10 @@ func toHit(svc catalog.Service, why []string) hit {
 	return h
 }
 
-type serviceLink struct{ URL, Ref, Team string }
+type serviceLink struct {
+	URL, Ref, Team string
+	Orphaned       bool
+}
 
 type serviceData struct {
 	base
@@ -280,9 +283,10 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, u User) {
 	d := teamData{base: s.base(r, u, "Team "+t.Name, ""), Team: t}
 	var (
 		wg    sync.WaitGroup
-		owned []catalog.OwnedService
+		owned []catalog.ServiceRef
+		total int
 	)
-	wg.Go(func() { owned, err = s.src.Catalog.TeamServices(r.Context(), t.ID) })
+	wg.Go(func() { owned, total, err = s.src.Catalog.TeamServiceRefs(r.Context(), t.ID, teamServiceMax) })
 	wg.Go(func() { d.Answer = s.ask(r.Context(), u, "/team", t.Name, 2) })
 	wg.Go(func() { d.Levels = s.ask(r.Context(), u, "/scorecard", t.Name, 3) })
 	wg.Wait()
@@ -290,12 +294,10 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, u User) {
 		s.failed(w, r, "the services of "+name, err)
 		return
 	}
-	for i, o := range owned {
-		if i == teamServiceMax {
-			d.More = len(owned) - i
-			break
-		}
-		d.Services = append(d.Services, serviceLink{URL: weblinks.ServicePath(o.Service.Namespace, o.Service.Name), Ref: o.Service.Ref()})
+	d.More = total - len(owned)
+	for _, o := range owned {
+		svc := catalog.Service{Namespace: o.Namespace, Name: o.Name}
+		d.Services = append(d.Services, serviceLink{URL: weblinks.ServicePath(o.Namespace, o.Name), Ref: svc.Ref(), Orphaned: o.Orphaned})
 	}
 	s.render(w, r, http.StatusOK, "team", d)
 }

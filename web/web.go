@@ -40,7 +40,7 @@ type Catalog interface {
 	Profile(ctx context.Context, id int64) (catalog.Profile, error)
 	RepoDetails(ctx context.Context, serviceID int64, depLimit int) ([]catalog.RepoDetail, error)
 	FindTeam(ctx context.Context, name string) (catalog.Team, error)
-	TeamServices(ctx context.Context, teamID int64) ([]catalog.OwnedService, error)
+	TeamServiceRefs(ctx context.Context, teamID int64, limit int) ([]catalog.ServiceRef, int, error)
 	Campaigns(ctx context.Context, open bool) ([]catalog.CampaignProgress, error)
 	// CoverageHistory is the coverage recorded each day since since,
 	// oldest first.
