@@ -307,8 +307,13 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(f.Next), http.StatusSeeOther)
 }
 
-// logout ends the session.
+// logout ends the session. Another site's form cannot sign people out: a
+// browser marks such a POST Sec-Fetch-Site: cross-site.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		s.errorPage(w, r, http.StatusForbidden, "Signing out is done from the catalog's own pages.")
+		return
+	}
 	clearCookie(w, sessionCookie)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
