@@ -17,6 +17,9 @@ type Series struct {
 	Values []float64
 }
 
+// maxSymbols is the most points a line chart marks each of.
+const maxSymbols = 14
+
 // LinesSVG renders a line chart titled title with one point per label and
 // one line per series, as a Width×Height SVG (the web catalog's coverage
 // over time). Every series must have a value per label.
@@ -38,6 +41,11 @@ func LinesSVG(title string, labels []string, series []Series) ([]byte, error) {
 	opt.Legend.SeriesNames = names
 	opt.Legend.Offset = gocharts.OffsetRight
 	opt.LineStrokeWidth = 2
+	if len(labels) > maxSymbols {
+		// Points are marked only while few: a line of 90 days reads
+		// without them, and the SVG stays small.
+		opt.Symbol.Shape = gocharts.SymbolNone
+	}
 	opt.YAxis = []gocharts.YAxisOption{{Min: gocharts.Ptr(0.0)}}
 	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: gocharts.ChartOutputSVG, Width: Width, Height: Height})
 	if err := p.LineChart(opt); err != nil {
