@@ -92,15 +92,6 @@ func searchAnswer(query string, intro Text, summary string, hits []catalog.Searc
 	return Response{Text: text, Blocks: blocks, Shareable: true}
 }
 
-// serviceName is a service's reference, linked to its page in the web
-// catalog when one is configured, else in bold.
-func serviceName(links weblinks.Links, svc catalog.Service) Span {
-	if u := links.Service(svc.Namespace, svc.Name); u != "" {
-		return Link(svc.Ref(), u)
-	}
-	return Bold(svc.Ref())
-}
-
 // nameLike reports whether query looks like one name rather than words:
 // one word, as names are ("checkout-api", "storefront/frontend"). A
 // misspelt name gets "did you mean"; words get a search.

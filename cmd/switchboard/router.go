@@ -73,8 +73,8 @@ func (a advisoryIndex) Packages(ctx context.Context, id string) ([]advisories.Af
 // newRouter registers every slash command.
 func newRouter(d deps) *commands.Router {
 	router := commands.NewRouter(d.log, 10*time.Second)
-	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
-	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log}
+	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log, Links: d.links}
+	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log, Links: d.links}
 	if d.store != nil {
 		// Assigned only when set: a nil *catalog.Store in an interface
 		// would not be nil.
@@ -106,7 +106,7 @@ func newRouter(d deps) *commands.Router {
 	if d.store != nil {
 		advStore := advisories.NewStore(d.store.Pool())
 		finder := &advisories.Finder{Store: advStore, API: d.osv}
-		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}))
+		router.Register(commands.ImpactCommand(commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil, Links: d.links}))
 		commands.RegisterCampaignCommand(router, commands.CampaignConfig{Store: d.store, Policy: d.campaignPolicy,
 			Starter: &campaigns.Evaluator{Store: d.store, Advisories: advStore, QueueSweep: d.queueCampaignSweep, Log: d.log}})
 	} else {
@@ -144,5 +144,5 @@ func scorecards(d deps) *commands.Scorecards {
 	if d.store == nil || std.Scorecard == nil {
 		return nil
 	}
-	return &commands.Scorecards{Grades: d.store, Card: std.Scorecard}
+	return &commands.Scorecards{Grades: d.store, Card: std.Scorecard, Links: d.links}
 }

@@ -328,7 +328,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	}
 	addCampaigns(w, store, b, log)
 	if x.pagerduty != nil {
-		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
+		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log, Links: d.links}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)
 	}
 	// One mux with every route under its method, and no catch-all: a known
