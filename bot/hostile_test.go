@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/standards"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // hostileEnv is every command, the App Home and the digest over the sample
@@ -65,7 +66,10 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	dir := bot.NewDirectory(api, nil, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 10*time.Second)
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store, Slack: dir}
-	router.Register(commands.WhoOwnsWithOnCall(store, oc))
+	links := weblinks.New("https://sb.example")
+	oc.Links = links
+	router.Register(commands.WhoOwnsWith(commands.WhoOwnsConfig{Catalog: store, OnCall: oc, Search: store, Links: links}))
+	router.Register(commands.Search(store, links))
 	router.Register(commands.OnCall(store, store, oc))
 	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc}))
 	router.Register(commands.Impact(store))
@@ -307,7 +311,7 @@ func TestHostileTextNeverLive(t *testing.T) {
 			e.t = t
 			v := h.Value
 			for _, line := range []string{
-				"/whoowns " + v, fmt.Sprintf("/whoowns hsvc-%d", i), fmt.Sprintf("/whoowns synced-%d", i), fmt.Sprintf("/whoowns broken-%d", i),
+				"/whoowns " + v, "/whoowns the thing that " + v, "/search " + v, "/search hsvc " + v, fmt.Sprintf("/whoowns hsvc-%d", i), fmt.Sprintf("/whoowns synced-%d", i), fmt.Sprintf("/whoowns broken-%d", i),
 				"/oncall " + v, fmt.Sprintf("/oncall hsvc-%d", i), fmt.Sprintf("/oncall hteam-%d", i), fmt.Sprintf("/oncall synced-team-%d", i),
 				"/impact " + v, "/impact org.hostile:lib", "/impact org.hostile:lib " + v, "/impact file:" + v, "/impact file:*.xml",
 				"/service show " + v, fmt.Sprintf("/service show hsvc-%d", i), "/service add " + v, "/service " + v,
