@@ -185,3 +185,41 @@ func TestSearchFails(t *testing.T) {
 		t.Errorf("reply %q", resp.Text)
 	}
 }
+
+// TestTeamLinksServices: /team lists its services linked to their pages
+// when a web catalog is configured, in bold without.
+func TestTeamLinksServices(t *testing.T) {
+	ctx := context.Background()
+	s := catalog.NewStore(pgtest.New(t), nil)
+	if err := sampleorg.Load(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		base string
+		want []string
+	}{
+		{"https://sb.test", []string{"https://sb.test/services/default/invoice-service", "https://sb.test/services/backoffice/frontend"}},
+		{"", nil},
+	} {
+		r := commands.NewRouter(nil, 0)
+		r.Register(commands.Team(s, &commands.OnCallLookup{Links: weblinks.New(tt.base)}))
+		resp, err := r.Dispatch(ctx, commands.Request{Command: "/team", Text: "backoffice", User: commands.User{ID: "U1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := urls(resp)
+		for _, w := range tt.want {
+			if !contains(got, w) {
+				t.Errorf("base %q: links %q lack %s", tt.base, got, w)
+			}
+		}
+		for _, u := range got {
+			if tt.base == "" && strings.Contains(u, "/services/") {
+				t.Errorf("no web catalog, yet a link to %s", u)
+			}
+		}
+		if !strings.Contains(flatten(resp), "invoice-service") {
+			t.Errorf("base %q: no invoice-service in\n%s", tt.base, flatten(resp))
+		}
+	}
+}
