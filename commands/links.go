@@ -17,6 +17,15 @@ func serviceName(links weblinks.Links, svc catalog.Service) Span {
 	return refName(links, svc.Ref())
 }
 
+// serviceCode is a service's reference linked to its page, or as code
+// without a web catalog (where a list shows names as code).
+func serviceCode(links weblinks.Links, svc catalog.Service) Span {
+	if u := links.Service(svc.Namespace, svc.Name); u != "" {
+		return Link(svc.Ref(), u)
+	}
+	return Code(svc.Ref())
+}
+
 // refName is a service reference ("name" or "namespace/name"), linked to
 // the service's page when a web catalog is configured, else in bold.
 func refName(links weblinks.Links, ref string) Span {

@@ -353,7 +353,7 @@ func (s Scorecards) TeamLevels(ctx context.Context, team string, limit int) (Tex
 			parts = append(parts, T(Plain(fmt.Sprintf("…and %d more", len(grades)-limit))))
 			break
 		}
-		parts = append(parts, T(serviceName(s.Links, g.Service), Plain(" "+s.LevelName(g.Grade.Level))))
+		parts = append(parts, T(serviceCode(s.Links, g.Service), Plain(" "+s.LevelName(g.Grade.Level))))
 	}
 	line := append(T(Plain("Scorecard levels, worst first: ")), Join(parts, " · ")...)
 	return append(line, Plain(" — "), Code("/scorecard @"+team)), nil
@@ -671,7 +671,7 @@ func failures(g scorecard.Grade) int {
 // serviceLine is a service in a team's list: its name and what its next
 // level misses.
 func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade) Text {
-	line := T(Plain("• "), serviceName(s.Links, svc))
+	line := T(Plain("• "), serviceCode(s.Links, svc))
 	if g.Next == 0 {
 		return line
 	}

@@ -101,16 +101,17 @@ func WhoOwnsWith(cfg WhoOwnsConfig) Command {
 }
 
 // whoOwnsSearch answers text that names no service with the services that
-// match it best. When none does: "did you mean" if some name is close
-// (r.Reply), else that nothing is named or described so.
+// match it best. When none does: "did you mean" if some name is close,
+// "no service named" for one word (r.Reply), else that nothing is named
+// or described so.
 func whoOwnsSearch(ctx context.Context, cfg WhoOwnsConfig, query string, r resolution) (Response, error) {
 	hits, err := cfg.Search.Search(ctx, query, searchShown)
 	if err != nil {
 		return Response{}, err
 	}
 	if len(hits) == 0 {
-		if len(r.Lookup.Suggestions) > 0 {
-			return r.Reply, nil
+		if len(r.Lookup.Suggestions) > 0 || nameLike(query) {
+			return r.Reply, nil // "did you mean", or no such name
 		}
 		msg := fmt.Sprintf("No service is named %s, and none matches those words.", query)
 		return Response{Text: msg, Blocks: append([]Block{
