@@ -225,7 +225,11 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		fields = append(fields, hitFields(i, x.hit.Service, x.teamTitle, x.readme)...)
 	}
 	matches := make([][]SearchMatch, len(found))
-	if len(terms) > 0 {
+	words := false // a hit matched by its words (not only its name's trigrams)
+	for _, x := range found {
+		words = words || x.hit.Coverage > 0
+	}
+	if len(terms) > 0 && words {
 		texts := make([]string, len(fields))
 		for i, f := range fields {
 			texts[i] = f.text

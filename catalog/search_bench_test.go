@@ -122,6 +122,15 @@ func BenchmarkSearch(b *testing.B) {
 		{"question", func(i int) string { return "which thing " + strings.ToLower(descWords(i)) + " for us?" }, both},
 		{"common-word", func(i int) string { return benchWhom[i%len(benchWhom)] }, every},
 	}
+	// mixed: the five kinds in turn, as people ask, each checked as above.
+	kinds := cases
+	cases = append(cases, struct {
+		name  string
+		query func(i int) string
+		check func(i int, h catalog.SearchHit) bool
+	}{"mixed",
+		func(i int) string { return kinds[i%len(kinds)].query(i) },
+		func(i int, h catalog.SearchHit) bool { return kinds[i%len(kinds)].check(i, h) }})
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
