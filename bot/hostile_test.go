@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 	"github.com/switchboard-dev/switchboard/standards"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // hostileEnv is every command, the App Home and the digest over the sample
@@ -67,7 +68,10 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	dir := bot.NewDirectory(api, nil, nil)
 	router := commands.NewRouter(slog.New(slog.DiscardHandler), 10*time.Second)
 	oc := &commands.OnCallLookup{PagerDuty: client, People: store, Slack: dir}
-	router.Register(commands.WhoOwnsWithIncidents(store, oc, nil, incidents))
+	links := weblinks.New("https://sb.example")
+	oc.Links = links
+	router.Register(commands.WhoOwnsWith(commands.WhoOwnsConfig{Catalog: store, OnCall: oc, Search: store, Incidents: incidents, Links: links}))
+	router.Register(commands.Search(store, links))
 	router.Register(commands.OnCall(store, store, oc))
 	router.Register(commands.Page(commands.PageConfig{Catalog: store, Pages: store, Pager: client, OnCall: oc,
 		Context: &commands.PageContext{Dependents: store, History: store, Graph: store}}))
@@ -334,7 +338,7 @@ func TestHostileTextNeverLive(t *testing.T) {
 			e.t = t
 			v := h.Value
 			for _, line := range []string{
-				"/whoowns " + v, fmt.Sprintf("/whoowns hsvc-%d", i), fmt.Sprintf("/whoowns synced-%d", i), fmt.Sprintf("/whoowns broken-%d", i),
+				"/whoowns " + v, "/whoowns the thing that " + v, "/search " + v, "/search hsvc " + v, fmt.Sprintf("/whoowns hsvc-%d", i), fmt.Sprintf("/whoowns synced-%d", i), fmt.Sprintf("/whoowns broken-%d", i),
 				"/oncall " + v, fmt.Sprintf("/oncall hsvc-%d", i), fmt.Sprintf("/oncall hteam-%d", i), fmt.Sprintf("/oncall synced-team-%d", i),
 				"/changes " + v, fmt.Sprintf("/changes hsvc-%d", i), fmt.Sprintf("/changes hsvc-%d --since ", i) + v,
 				"/impact " + v, "/impact org.hostile:lib", "/impact org.hostile:lib " + v, "/impact file:" + v, "/impact file:*.xml",

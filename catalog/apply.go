@@ -60,6 +60,10 @@ type RepoSnapshot struct {
 	// GitLab are the project's last merge and branch protection as read
 	// with this snapshot; nil leaves what is stored.
 	GitLab *GitLabFacts
+
+	// Readme is the first paragraph of the repo's README as read with this
+	// snapshot; nil leaves what is stored (the README did not change).
+	Readme *RepoReadme
 }
 
 // Conflict is a service name claimed by two repos.
@@ -157,6 +161,9 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	}
 
 	if err := applyGitLabFacts(ctx, tx, repoID, snap.GitLab); err != nil {
+		return res, err
+	}
+	if err := applyReadme(ctx, tx, repoID, snap.Readme); err != nil {
 		return res, err
 	}
 	if err := applyFiles(ctx, tx, repoID, snap); err != nil {

@@ -33,6 +33,10 @@ type RepoState struct {
 	// failed). See GitLabFacts.
 	MergeRead        bool
 	ProtectionReadAt time.Time
+	// ReadmeRead is true once a sync has looked for the repo's README
+	// (since migration 025); ReadmePath is the file it read, "" for none.
+	ReadmeRead bool
+	ReadmePath string
 }
 
 // RepoStates returns the state of every known repo, by GitLab id; only
@@ -42,7 +46,8 @@ func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoSta
 		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error,
 		       descriptor_status, descriptor_path, dependency_files_unread,
 		       last_merge_read_at IS NOT NULL AND last_merge_error = '',
-		       CASE WHEN protection_error = '' THEN protection_read_at END
+		       CASE WHEN protection_error = '' THEN protection_read_at END,
+		       readme_path IS NOT NULL, coalesce(readme_path, '')
 		FROM repos WHERE gitlab_id IS NOT NULL AND (coalesce(cardinality($1::bigint[]), 0) = 0 OR gitlab_id = ANY($1))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
@@ -54,7 +59,7 @@ func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoSta
 		var st RepoState
 		var last, protRead *time.Time
 		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath, &st.DependencyFilesUnread,
-			&st.MergeRead, &protRead); err != nil {
+			&st.MergeRead, &protRead, &st.ReadmeRead, &st.ReadmePath); err != nil {
 			return nil, fmt.Errorf("repo states: %w", err)
 		}
 		if last != nil {
@@ -406,7 +411,7 @@ func (s *Store) SyncGens(ctx context.Context, ids ...int64) (map[int64]int64, er
 // the same round trip. Call EndRepoSync (or RecordRunRepo) when done.
 func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bool, known RepoState, err error) {
 	var last *time.Time
-	var path, commit, serr, dstatus, dpath *string
+	var path, commit, serr, dstatus, dpath, readme *string
 	var archived, synced *bool
 	var unread *int
 	err = s.pool.QueryRow(ctx, `
@@ -417,8 +422,8 @@ func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bo
 			   OR NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = g.running_job AND j.state = 'running')
 			RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM b), r.path, r.last_activity_at, r.last_commit, r.archived, r.synced_at IS NOT NULL,
-		       r.sync_error, r.descriptor_status, r.descriptor_path, r.dependency_files_unread
-		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(&ok, &path, &last, &commit, &archived, &synced, &serr, &dstatus, &dpath, &unread)
+		       r.sync_error, r.descriptor_status, r.descriptor_path, r.dependency_files_unread, r.readme_path
+		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(&ok, &path, &last, &commit, &archived, &synced, &serr, &dstatus, &dpath, &unread, &readme)
 	if err != nil {
 		return false, RepoState{}, fmt.Errorf("begin sync of project %d: %w", gitlabID, err)
 	}
@@ -427,6 +432,9 @@ func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bo
 			DescriptorStatus: *dstatus, DescriptorPath: *dpath, DependencyFilesUnread: *unread}
 		if last != nil {
 			known.LastActivityAt = *last
+		}
+		if readme != nil {
+			known.ReadmeRead, known.ReadmePath = true, *readme
 		}
 	}
 	return ok, known, nil

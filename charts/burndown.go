@@ -46,7 +46,10 @@ const maxChartDays = 3 * 366
 // PNG renders b as a Width×Height PNG: the remaining services a day, the
 // ideal line from the first day's count to zero at the deadline, and the
 // deadline named in the subtitle and on the x axis.
-func PNG(b BurnDown) ([]byte, error) {
+func PNG(b BurnDown) ([]byte, error) { return burnDown(b, gocharts.ChartOutputPNG) }
+
+// burnDown renders b in format (gocharts.ChartOutputPNG or SVG).
+func burnDown(b BurnDown, format string) ([]byte, error) {
 	if len(b.Days) == 0 {
 		return nil, errors.New("burn-down chart: no days to draw")
 	}
@@ -86,13 +89,13 @@ func PNG(b BurnDown) ([]byte, error) {
 	opt.Symbol.Shape = gocharts.SymbolNone
 	opt.LineStrokeWidth = 2
 	opt.YAxis = []gocharts.YAxisOption{{Min: gocharts.Ptr(0.0)}}
-	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: gocharts.ChartOutputPNG, Width: Width, Height: Height})
+	p := gocharts.NewPainter(gocharts.PainterOptions{OutputFormat: format, Width: Width, Height: Height})
 	if err := p.LineChart(opt); err != nil {
 		return nil, fmt.Errorf("burn-down chart: %w", err)
 	}
 	buf, err := p.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("burn-down chart: encoding PNG: %w", err)
+		return nil, fmt.Errorf("burn-down chart: encoding %s: %w", format, err)
 	}
 	return buf, nil
 }

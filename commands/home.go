@@ -123,7 +123,7 @@ func (h HomeView) Build(ctx context.Context, user User) (Response, error) {
 		head = append(head, Plain(" · on call now: "))
 		head = append(head, teamOnCallText(ctx, h.OnCall, t)...)
 		blocks = append(blocks, &Divider{}, &Section{Text: head})
-		blocks = append(blocks, servicesBlocks(services, maxHomeTeamServices)...)
+		blocks = append(blocks, servicesBlocks(services, maxHomeTeamServices, h.OnCall.links())...)
 		if h.Scorecards != nil {
 			levels, err := h.Scorecards.TeamLevels(ctx, t.Name, maxHomeTeamServices)
 			if err != nil {

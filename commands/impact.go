@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/depfile"
 	"github.com/switchboard-dev/switchboard/internal/csvsafe"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // ImpactIndex is what /impact needs of the catalog: the dependency and file
@@ -48,6 +49,9 @@ type ImpactConfig struct {
 	// Online says the OSV API is asked for ids the store lacks (said when
 	// an id is not found).
 	Online bool
+	// Links link each service named to its page in the web catalog; zero:
+	// no links.
+	Links weblinks.Links
 }
 
 // maxImpactLines is how many lines (hits) a page of an /impact answer lists.
@@ -213,7 +217,7 @@ func (cfg ImpactConfig) answer(ctx context.Context, text string, view impactView
 			return impactAnswer{}, nil, err
 		}
 		// A file answer shows no graph, nor its gaps.
-		a := impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true, view: view}
+		a := impactAnswer{what: "file " + pattern, rows: rowsOf(hits), files: true, view: view, links: cfg.Links}
 		sortByTeam(a.rows)
 		return a, nil, nil
 	}
@@ -279,7 +283,7 @@ func (cfg ImpactConfig) answer(ctx context.Context, text string, view impactView
 		what += " " + constraint
 	}
 	return finishImpact(ctx, idx, gapsc, impactAnswer{what: what, kind: ImpactPackage, rows: matched, unknown: unknown,
-		unknownTitle: "Version not known from the file", view: view})
+		unknownTitle: "Version not known from the file", view: view, links: cfg.Links})
 }
 
 // gapsResult is GraphGaps' answer, from a goroutine.
@@ -424,7 +428,7 @@ func advisoryImpact(ctx context.Context, cfg ImpactConfig, id string, view impac
 		rows = append(rows, impactRow{hit: h, fix: v.fixed, advisory: true})
 	}
 	return finishImpact(ctx, cfg.Index, gapsc, impactAnswer{what: id, kind: ImpactAdvisory, rows: rows, unknown: unknown, about: advisoryAbout(id, recs, pkgs),
-		recs: recs, pkgs: pkgs, unknownTitle: "Version cannot be compared with the advisory's ranges", view: view})
+		recs: recs, pkgs: pkgs, unknownTitle: "Version cannot be compared with the advisory's ranges", view: view, links: cfg.Links})
 }
 
 // finishImpact completes a package or advisory answer: the graphs' gaps
@@ -671,6 +675,8 @@ type impactAnswer struct {
 	files bool
 	// view is the page asked for, or the CSV file.
 	view impactView
+	// links are ImpactConfig.Links.
+	links weblinks.Links
 }
 
 // transitive says whether a hit comes in only through other packages:
@@ -772,7 +778,7 @@ func impactResponse(a impactAnswer) Response {
 		}
 		sec.add(T(Bold(title), Plain(count)))
 		for _, i := range rows {
-			sec.add(impactLine(a.rows[i], a.files))
+			sec.add(impactLine(a.rows[i], a.files, a.links))
 		}
 	}
 	blocks = append(blocks, sec.flush()...)
@@ -794,7 +800,7 @@ func impactResponse(a impactAnswer) Response {
 				sec.add(T(Plain(fmt.Sprintf("…and %d more", len(a.unknown)-20))))
 				break
 			}
-			line := impactLine(r, false)
+			line := impactLine(r, false, a.links)
 			if r.why != "" && r.hit.Dependency.Version != "" {
 				line = append(line, Plain(" ("+r.why+")"))
 			}
@@ -815,7 +821,7 @@ func impactResponse(a impactAnswer) Response {
 			if listed[g.Repo.ID] && !gapUnread(g) {
 				continue // in the answer already, from its own declaration
 			}
-			lines = append(lines, gapLine(g))
+			lines = append(lines, gapLine(g, a.links))
 		}
 		if more := a.gaps.Repos - len(a.gaps.List); more > 0 {
 			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more repos", more))))
@@ -908,8 +914,8 @@ func gapUnread(g catalog.RepoGap) bool {
 }
 
 // gapLine renders a repo with an incomplete graph and why.
-func gapLine(g catalog.RepoGap) Text {
-	line := repoLead(g.Services, g.Repo)
+func gapLine(g catalog.RepoGap, links weblinks.Links) Text {
+	line := repoLead(g.Services, g.Repo, links)
 	for i, f := range g.Files {
 		if i == 3 {
 			line = append(line, Plain(fmt.Sprintf("; and %d more files", len(g.Files)-3)))
@@ -927,9 +933,9 @@ func gapLine(g catalog.RepoGap) Text {
 // impactLine renders one hit: service (or repo), version, file and line,
 // direct or the chain that brings it in, and for an advisory the version
 // to move to.
-func impactLine(r impactRow, files bool) Text {
+func impactLine(r impactRow, files bool, links weblinks.Links) Text {
 	h := r.hit
-	line := repoLead(h.Services, h.Repo)
+	line := repoLead(h.Services, h.Repo, links)
 	if files {
 		return append(line, Plain(" "), Code(h.File))
 	}
@@ -982,10 +988,16 @@ func impactLine(r impactRow, files bool) Text {
 
 // repoLead begins a line about a repo: "• ", the services living in it
 // (when any), and a link to it.
-func repoLead(services []catalog.Service, repo catalog.Repo) Text {
+func repoLead(services []catalog.Service, repo catalog.Repo, links weblinks.Links) Text {
 	line := T(Plain("• "))
 	if len(services) > 0 {
-		line = append(line, Bold(strings.Join(serviceRefs(services), ", ")), Plain(" — "))
+		for i, s := range services {
+			if i > 0 {
+				line = append(line, Plain(", "))
+			}
+			line = append(line, serviceName(links, s))
+		}
+		line = append(line, Plain(" — "))
 	}
 	return append(line, Link(repo.Path, repo.WebURL))
 }

@@ -708,7 +708,7 @@ func (o *onboarder) welcome(ctx context.Context, ob catalog.Onboarding) (Respons
 			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more: ", len(services)-maxTeamServices)), Code("/team "+t.Name)))
 			break
 		}
-		lines = append(lines, serviceLine(s, true))
+		lines = append(lines, serviceLine(s, true, o.cfg.OnCall.links()))
 	}
 	blocks = append(blocks, linesBlocks(lines)...)
 

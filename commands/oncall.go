@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/oncall"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // OnCallSource is who is on call now, from PagerDuty (*pagerduty.Client).
@@ -67,6 +68,17 @@ type OnCallLookup struct {
 	CardTimeout time.Duration
 	// Log receives the failures that are shown to users only in short.
 	Log *slog.Logger
+	// Links are the web catalog's addresses: /oncall, /team and the App
+	// Home link the services they name to their pages; zero: no links.
+	Links weblinks.Links
+}
+
+// links are o's Links; none when o is nil.
+func (o *OnCallLookup) links() weblinks.Links {
+	if o == nil {
+		return weblinks.Links{}
+	}
+	return o.Links
 }
 
 // configured reports whether there is a PagerDuty to ask.
@@ -309,10 +321,10 @@ func notConfigured(what string) Response {
 }
 
 // noLink says a service is not linked to PagerDuty, and how to link it.
-func noLink(p catalog.Profile) Response {
+func noLink(p catalog.Profile, links weblinks.Links) Response {
 	ref := p.Service.Ref()
 	text := fmt.Sprintf("%s has no PagerDuty link: the catalog has no PagerDuty service for it", ref)
-	spans := T(Bold(ref), Plain(" has no PagerDuty link: the catalog has no PagerDuty service for it"))
+	spans := T(refName(links, ref), Plain(" has no PagerDuty link: the catalog has no PagerDuty service for it"))
 	if p.Team != nil {
 		text += fmt.Sprintf(" and its team, %s, no escalation policy", p.Team.Name)
 		spans = append(spans, Plain(", and its team, "), Bold(p.Team.Name), Plain(", no escalation policy"))
@@ -337,7 +349,7 @@ func (o *OnCallLookup) serviceReply(ctx context.Context, p catalog.Profile) Resp
 	c, err := o.forService(ctx, p)
 	switch {
 	case errors.Is(err, errNoLink):
-		return noLink(p)
+		return noLink(p, o.links())
 	case err != nil:
 		return o.unavailable(ctx, "On call for "+ref, err)
 	}
@@ -346,6 +358,7 @@ func (o *OnCallLookup) serviceReply(ctx context.Context, p catalog.Profile) Resp
 		title += " (team " + p.Team.Name + ")"
 	}
 	resp := o.levelsReply(title, c)
+	resp.Blocks = appendBlock(resp.Blocks, pageLink(o.links(), p.Service))
 	if pageable(p.Service) {
 		resp.Blocks = append(resp.Blocks, &Actions{Buttons: []Button{{Label: "Page on call", Command: "/page " + ref}}})
 	}

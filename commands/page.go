@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/oncall"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // Pager sends pages to PagerDuty (*pagerduty.Client). Trigger succeeds only
@@ -93,6 +94,9 @@ type PageConfig struct {
 	// depends on the service, with "Tell their channels"; its last
 	// changes) and the changes to the PagerDuty incident; nil: none.
 	Context *PageContext
+	// Links link the confirmation, the announcement and the outcomes to
+	// the service's page in the web catalog; zero: no links.
+	Links weblinks.Links
 }
 
 const (
@@ -499,7 +503,7 @@ func (c *pageCommand) send(ctx context.Context, req Request, page catalog.Page, 
 	}
 	detail["created"] = inc.Created
 	c.audit(wctx, page.RequesterID, page.ServiceRef, auditSent, detail)
-	resp := announcement(page)
+	resp := announcement(page, c.cfg.Links)
 	if !inc.Created {
 		resp.Blocks = append(resp.Blocks, &Context{Text: T(Plain("PagerDuty already had this page open (a repeated click or retry); it opened no second incident."))})
 	}

@@ -175,7 +175,7 @@ func (c *pageCommand) lookUp(ctx context.Context, page catalog.Page, svc catalog
 func (c *pageCommand) settledReply(page catalog.Page, settled bool, lookupErr error) Response {
 	switch {
 	case page.State == catalog.PageSent && settled:
-		resp := announcement(page)
+		resp := announcement(page, c.cfg.Links)
 		resp.Blocks = append(resp.Blocks, &Context{Text: T(Plain("PagerDuty did not confirm this page in time; Switchboard found its incident afterwards, by the page's dedup key."))})
 		return resp
 	case page.State == catalog.PageFailed && settled:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/oncall"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // What /page answers: the confirmation, the announcement, and the
@@ -33,9 +34,9 @@ func (c *pageCommand) confirmation(page catalog.Page, prof catalog.Profile, ocEr
 			who = T(Plain("whoever is on call in PagerDuty"))
 		}
 	}
-	owner := ref
+	owner := T(serviceName(c.cfg.Links, prof.Service))
 	if prof.Team != nil {
-		owner += " (team " + prof.Team.Name + ")"
+		owner = append(owner, Plain(" (team "+prof.Team.Name+")"))
 	}
 	how := "PagerDuty Events API, with the service's integration key"
 	if prof.Service.PagerDutyIntegrationKey == "" {
@@ -43,7 +44,7 @@ func (c *pageCommand) confirmation(page catalog.Page, prof catalog.Profile, ocEr
 	}
 	blocks = append(blocks,
 		&Section{Fields: []Field{
-			{Label: "Service", Value: T(Plain(owner))},
+			{Label: "Service", Value: owner},
 			{Label: "Pages (on call now)", Value: who},
 			{Label: "Message", Value: T(Plain(page.Message))},
 			{Label: "How", Value: T(Plain(how))},
@@ -108,10 +109,10 @@ func firstTime(ts ...time.Time) time.Time {
 }
 
 // announcement tells the channel who paged whom.
-func announcement(page catalog.Page) Response {
+func announcement(page catalog.Page, links weblinks.Links) Response {
 	line := T(Mention(page.RequesterID, page.RequesterName), Plain(" paged "))
 	line = append(line, targetsOr(page.OnCall, "the on-call of "+page.ServiceRef)...)
-	line = append(line, Plain(" for "), Bold(page.ServiceRef), Plain(": "+page.Message))
+	line = append(line, Plain(" for "), refName(links, page.ServiceRef), Plain(": "+page.Message))
 	blocks := []Block{&Section{Text: line}}
 	if l := incidentLink(page); len(l) > 0 {
 		blocks = append(blocks, &Context{Text: l})
@@ -125,7 +126,7 @@ func announcement(page catalog.Page) Response {
 func (c *pageCommand) notPaged(page catalog.Page) Response {
 	why := firstNonEmpty(page.Error, "PagerDuty did not accept the page")
 	text := fmt.Sprintf("NOT paged: %s — %s.", page.ServiceRef, why)
-	blocks := []Block{&Section{Text: T(Bold("NOT paged"), Plain(": "), Bold(page.ServiceRef), Plain(" — "+why+"."))}}
+	blocks := []Block{&Section{Text: T(Bold("NOT paged"), Plain(": "), refName(c.cfg.Links, page.ServiceRef), Plain(" — "+why+"."))}}
 	if len(page.OnCall) > 0 {
 		reach := T(Plain("Reach the on-call directly: "))
 		reach = append(reach, peopleText(page.OnCall)...)
@@ -149,7 +150,7 @@ func (c *pageCommand) notPaged(page catalog.Page) Response {
 func (c *pageCommand) noPageLink(ctx context.Context, p catalog.Profile) Response {
 	ref := p.Service.Ref()
 	text := fmt.Sprintf("%s has no PagerDuty service in the catalog, so Switchboard cannot page it. Nothing was paged.", ref)
-	blocks := []Block{&Section{Text: T(Bold(ref), Plain(" has no PagerDuty service in the catalog, so Switchboard cannot page it. "), Bold("Nothing was paged"), Plain("."))}}
+	blocks := []Block{&Section{Text: T(serviceName(c.cfg.Links, p.Service), Plain(" has no PagerDuty service in the catalog, so Switchboard cannot page it. "), Bold("Nothing was paged"), Plain("."))}}
 	var reach Text
 	if targets, err := c.onCall(ctx, p); err == nil && len(targets) > 0 && p.Team != nil {
 		reach = append(peopleText(targets), Plain(" (on call for team "+p.Team.Name+")"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/scorecard"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // GradeSource is what /scorecard, /whoowns's level line and the App Home
@@ -40,6 +41,9 @@ type Scorecards struct {
 	Card *scorecard.Card
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Links link the services named to their pages in the web catalog;
+	// zero: no links.
+	Links weblinks.Links
 }
 
 // ScorecardConfig is what /scorecard is built from.
@@ -349,7 +353,7 @@ func (s Scorecards) TeamLevels(ctx context.Context, team string, limit int) (Tex
 			parts = append(parts, T(Plain(fmt.Sprintf("…and %d more", len(grades)-limit))))
 			break
 		}
-		parts = append(parts, T(Code(g.Service.Ref()), Plain(" "+s.LevelName(g.Grade.Level))))
+		parts = append(parts, T(serviceCode(s.Links, g.Service), Plain(" "+s.LevelName(g.Grade.Level))))
 	}
 	line := append(T(Plain("Scorecard levels, worst first: ")), Join(parts, " · ")...)
 	return append(line, Plain(" — "), Code("/scorecard @"+team)), nil
@@ -389,7 +393,7 @@ func (s Scorecards) service(ctx context.Context, p catalog.Profile) (Response, e
 	passed, failed, unknown := gr.Counts()
 	levels := len(s.Card.Levels())
 
-	blocks := []Block{&Header{Text: "Scorecard: " + ref}}
+	blocks := appendBlock([]Block{&Header{Text: "Scorecard: " + ref}}, pageLink(s.Links, p.Service))
 	head := T(Bold(upperFirst(s.LevelName(gr.Level))))
 	if gr.Level > 0 {
 		head = append(head, Plain(fmt.Sprintf(" (level %d of %d)", gr.Level, levels)))
@@ -667,7 +671,7 @@ func failures(g scorecard.Grade) int {
 // serviceLine is a service in a team's list: its name and what its next
 // level misses.
 func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade) Text {
-	line := T(Plain("• "), Code(svc.Ref()))
+	line := T(Plain("• "), serviceCode(s.Links, svc))
 	if g.Next == 0 {
 		return line
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // TeamDirectory is what /team, /onboard and the App Home read of teams
@@ -214,7 +215,7 @@ func teamCard(ctx context.Context, dir TeamDirectory, oc *OnCallLookup, t catalo
 	blocks = append(blocks, &Section{Fields: fields})
 
 	blocks = append(blocks, &Section{Text: rosterText(roster)})
-	blocks = append(blocks, servicesBlocks(services, maxTeamServices)...)
+	blocks = append(blocks, servicesBlocks(services, maxTeamServices, oc.links())...)
 
 	var buttons []Button
 	if oc.configured() && t.PagerDutyEscalationPolicy != "" {
@@ -249,7 +250,7 @@ func rosterText(roster []catalog.RosterMember) Text {
 }
 
 // servicesBlocks lists services one a line: name, tier, repo, runbook.
-func servicesBlocks(services []catalog.OwnedService, limit int) []Block {
+func servicesBlocks(services []catalog.OwnedService, limit int, links weblinks.Links) []Block {
 	if len(services) == 0 {
 		return []Block{&Section{Text: T(Bold("Services:"), Plain(" none in the catalog yet"))}}
 	}
@@ -259,7 +260,7 @@ func servicesBlocks(services []catalog.OwnedService, limit int) []Block {
 			lines = append(lines, T(Plain(fmt.Sprintf("…and %d more", len(services)-limit))))
 			break
 		}
-		lines = append(lines, serviceLine(s, false))
+		lines = append(lines, serviceLine(s, false, links))
 	}
 	return linesBlocks(lines)
 }
@@ -281,9 +282,9 @@ func linesBlocks(lines []Text) []Block {
 
 // serviceLine is one service: "• name · tier 1 · repo · runbook", with docs
 // and dashboards too when full.
-func serviceLine(s catalog.OwnedService, full bool) Text {
+func serviceLine(s catalog.OwnedService, full bool, links weblinks.Links) Text {
 	svc := s.Service
-	line := T(Plain("• "), Bold(svc.Ref()))
+	line := T(Plain("• "), serviceName(links, svc))
 	if svc.Tier != "" {
 		line = append(line, Plain(" · tier "+svc.Tier))
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // ServiceCatalog is what /whoowns needs of the catalog.
@@ -36,7 +37,7 @@ func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
 // WhoOwnsWithScorecard is /whoowns with, when sc is set and the service
 // graded, its level in one line with the next step.
 func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) Command {
-	return WhoOwnsWithIncidents(cat, oc, sc, nil)
+	return WhoOwnsWith(WhoOwnsConfig{Catalog: cat, OnCall: oc, Scorecards: sc})
 }
 
 // IncidentCounts are the PagerDuty incident counts (catalog.IncidentCounts).
@@ -46,10 +47,37 @@ type IncidentCounts interface {
 }
 
 // WhoOwnsWithIncidents is /whoowns with, when inc is set, an "Incidents"
-// line: "7 incidents in 30 days (3 out of hours) · 19 in 90 days", or
-// "unknown" with why (never "0" when unknown); the rest of the card is
-// the same whatever the counts say.
+// line (WhoOwnsConfig.Incidents).
 func WhoOwnsWithIncidents(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards, inc IncidentCounts) Command {
+	return WhoOwnsWith(WhoOwnsConfig{Catalog: cat, OnCall: oc, Scorecards: sc, Incidents: inc})
+}
+
+// WhoOwnsConfig is what /whoowns is built from.
+type WhoOwnsConfig struct {
+	Catalog ServiceCatalog
+	// OnCall adds the "On call" field (WhoOwnsWithOnCall); nil: none.
+	OnCall *OnCallLookup
+	// Scorecards adds the scorecard line; nil: none.
+	Scorecards *Scorecards
+	// Search answers text that names no service (no name, alias or close
+	// name: "/whoowns thing that sends invoices") with the services that
+	// match it best; nil: "no such service".
+	Search ServiceSearcher
+	// Incidents adds an "Incidents" line: "7 incidents in 30 days (3 out
+	// of hours) · 19 in 90 days", or "unknown" with why (never "0" when
+	// unknown); the rest of the card is the same whatever the counts say.
+	// nil: no line.
+	Incidents IncidentCounts
+	// Links link the card to the service's page in the web catalog; zero:
+	// no links.
+	Links weblinks.Links
+}
+
+// WhoOwnsWith is /whoowns built from cfg. Text that names no service is
+// searched (cfg.Search), except one word close to a name: that is a
+// misspelt name, and gets "did you mean".
+func WhoOwnsWith(cfg WhoOwnsConfig) Command {
+	cat, oc, sc, inc := cfg.Catalog, cfg.OnCall, cfg.Scorecards, cfg.Incidents
 	return Command{
 		Name:    "/whoowns",
 		Usage:   "SERVICE",
@@ -60,8 +88,15 @@ func WhoOwnsWithIncidents(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards, 
 				return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain("Which service? Usage: "), Code("/whoowns SERVICE"), Plain(" (a name, an alias, or namespace/name)."))}}}, nil
 			}
 			r, err := resolveService(ctx, cat, req.Text, func(ref string) string { return "/whoowns " + ref })
-			if err != nil || r.Profile == nil {
-				return r.Reply, err
+			if err != nil {
+				return Response{}, err
+			}
+			if r.Profile == nil && len(r.Lookup.Services) == 0 && cfg.Search != nil &&
+				!(nameLike(req.Text) && len(r.Lookup.Suggestions) > 0) {
+				return whoOwnsSearch(ctx, cfg, req.Text, r)
+			}
+			if r.Profile == nil {
+				return r.Reply, nil
 			}
 			var section *onCallSection
 			if oc.configured() {
@@ -78,7 +113,7 @@ func WhoOwnsWithIncidents(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards, 
 					return Response{}, err
 				}
 			}
-			resp := ownerCard(*r.Profile, r.Lookup, section, level)
+			resp := ownerCard(*r.Profile, r.Lookup, section, level, cfg.Links)
 			if inc != nil {
 				line := serviceIncidentLine(ctx, inc, r.Profile.Service.ID)
 				resp.Blocks = slices.Insert(resp.Blocks, incidentLineAt(resp.Blocks), Block(&Section{Text: line}))
@@ -138,7 +173,29 @@ func incidentLineAt(blocks []Block) int {
 	return at
 }
 
-func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Text) Response {
+// whoOwnsSearch answers text that names no service with the services that
+// match it best. When none does: "did you mean" if some name is close,
+// "no service named" for one word (r.Reply), else that nothing is named
+// or described so.
+func whoOwnsSearch(ctx context.Context, cfg WhoOwnsConfig, query string, r resolution) (Response, error) {
+	hits, err := cfg.Search.Search(ctx, query, searchShown)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(hits) == 0 {
+		if len(r.Lookup.Suggestions) > 0 || nameLike(query) {
+			return r.Reply, nil // "did you mean", or no such name
+		}
+		msg := fmt.Sprintf("No service is named %s, and none matches those words.", query)
+		return Response{Text: msg, Blocks: append([]Block{
+			&Section{Text: T(Plain("No service is named "), Code(query), Plain(", and none matches those words (in names, descriptions, tags, teams, links or READMEs)."))},
+		}, unknownService(query).Blocks[1:]...)}, nil
+	}
+	intro := T(Plain("No service is named "), Code(query), Plain(". These match it best:"))
+	return searchAnswer(query, intro, "No service is named "+query+"; best matches", hits, cfg.Links), nil
+}
+
+func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Text, links weblinks.Links) Response {
 	svc := p.Service
 	title := svc.Ref()
 	if svc.Title != "" && !strings.EqualFold(svc.Title, svc.Name) {
@@ -226,7 +283,11 @@ func ownerCard(p catalog.Profile, l catalog.Lookup, oc *onCallSection, level Tex
 	if svc.Status == catalog.StatusOrphaned {
 		status = " · ORPHANED: its descriptor is gone from the repo"
 	}
-	blocks = append(blocks, &Context{Text: T(Plain("Catalog entry " + src + status))})
+	foot := T(Plain("Catalog entry " + src + status))
+	if u := links.Service(svc.Namespace, svc.Name); u != "" {
+		foot = append(foot, Plain(" · "), Link("Its page in the catalog", u))
+	}
+	blocks = append(blocks, &Context{Text: foot})
 
 	text := fmt.Sprintf("%s is owned by %s", svc.Ref(), owner.String())
 	return Response{Text: text, Blocks: blocks, Shareable: true}

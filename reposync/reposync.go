@@ -338,7 +338,7 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 		snap, updated, err = s.update(ctx, p, known)
 	}
 	if !updated && err == nil {
-		snap, err = s.read(ctx, p)
+		snap, err = s.read(ctx, p, known)
 	}
 	if err == nil {
 		err = s.addSBOMArtifact(ctx, p, &snap)
@@ -412,6 +412,14 @@ func (s *Syncer) update(ctx context.Context, p gitlab.Project, known catalog.Rep
 	snap := catalog.RepoSnapshot{Repo: repoOf(p), Partial: true, KeepDescriptor: true}
 	snap.Repo.LastCommit = cmp.Head
 	if cmp.Same || len(cmp.Changes) == 0 {
+		if !known.ReadmeRead {
+			// Synced before READMEs were read: once, from the stored tree.
+			tree, err := s.store.RepoFiles(ctx, p.ID)
+			if err != nil {
+				return snap, false, err
+			}
+			snap.Readme = s.readme(ctx, p, pickReadme(tree), cmp.Head)
+		}
 		return snap, true, nil
 	}
 	old, err := s.store.RepoFiles(ctx, p.ID)
@@ -461,6 +469,12 @@ func (s *Syncer) update(ctx context.Context, p gitlab.Project, known catalog.Rep
 			}
 			s.describe(&snap, descriptor, f.Content)
 		}
+	}
+
+	// The README: read again when it changed, or another file is now the
+	// README, or it was never read.
+	if readme := pickReadme(tree); !known.ReadmeRead || readme != known.ReadmePath || readme != "" && changed[readme] {
+		snap.Readme = s.readme(ctx, p, readme, cmp.Head)
 	}
 
 	// Dependencies: a folder whose dependency files changed, or were added
@@ -524,11 +538,23 @@ func repoOf(p gitlab.Project) catalog.Repo {
 	}
 }
 
+// sameCommit reports whether a full read at commit (the descriptor's; ""
+// when the repo has none) reads the repo as it was last stored: the same
+// commit, or, with no commit known, a last activity that has not moved.
+func sameCommit(p gitlab.Project, known catalog.RepoState, commit string) bool {
+	if commit != "" || known.LastCommit != "" {
+		return commit == known.LastCommit
+	}
+	return !known.LastActivityAt.IsZero() && known.LastActivityAt.Equal(p.LastActivityAt)
+}
+
 // read fetches what the catalog keeps of a project: its tree, and the
-// descriptor and dependency files in it. Requests: the tree's pages, plus
-// one per file read.
-func (s *Syncer) read(ctx context.Context, p gitlab.Project) (catalog.RepoSnapshot, error) {
-	snap := catalog.RepoSnapshot{Repo: repoOf(p), DescriptorStatus: catalog.DescriptorMissing}
+// descriptor, README and dependency files in it. Requests: the tree's
+// pages, plus one per file read. The README is not read again when the
+// repo is read as it was last stored (sameCommit: a repo read whole again
+// for dependency files left unread, or at the daily verification).
+func (s *Syncer) read(ctx context.Context, p gitlab.Project, known catalog.RepoState) (catalog.RepoSnapshot, error) {
+	snap := catalog.RepoSnapshot{Repo: repoOf(p), DescriptorStatus: catalog.DescriptorMissing, Readme: &catalog.RepoReadme{}}
 	if p.EmptyRepo || p.DefaultBranch == "" {
 		return snap, nil
 	}
@@ -557,6 +583,11 @@ func (s *Syncer) read(ctx context.Context, p gitlab.Project) (catalog.RepoSnapsh
 	ref := p.DefaultBranch
 	if snap.Repo.LastCommit != "" {
 		ref = snap.Repo.LastCommit
+	}
+	if readme := pickReadme(tree); !(known.ReadmeRead && readme == known.ReadmePath && sameCommit(p, known, snap.Repo.LastCommit)) {
+		snap.Readme = s.readme(ctx, p, readme, ref)
+	} else {
+		snap.Readme = nil // as stored: same file, same commit
 	}
 	snap.Dependencies, snap.DependencySources, snap.Packages, err = s.dependencies(ctx, p, depfile.SelectGraph(skipVendored(tree)), ref)
 	if err != nil {

@@ -247,9 +247,13 @@ func TestIncrementalSync(t *testing.T) {
 	// (a scorecard fact; its protection, read minutes ago, is kept).
 	const facts = 1
 
-	push(fakegitlab.Change{Files: map[string][]byte{"README.md": []byte("docs only")}})
-	if sum := run(); sum.Requests != pages+1+facts {
-		t.Errorf("README-only push: got %d requests, want %d (listing + comparison + GitLab facts)", sum.Requests, pages+1+facts)
+	// The README changed: read again (its first paragraph feeds search).
+	push(fakegitlab.Change{Files: map[string][]byte{"README.md": []byte("# checkout\n\nTakes the basket to a paid order, retrying declined cards.\n")}})
+	if sum := run(); sum.Requests != pages+2+facts {
+		t.Errorf("README-only push: got %d requests, want %d (listing + comparison + README + GitLab facts)", sum.Requests, pages+2+facts)
+	}
+	if hits, err := e.store.Search(ctx, "declined cards", 1); err != nil || len(hits) == 0 || hits[0].Service.Name != "checkout-api" {
+		t.Errorf("search for the README's words: %v %v, want checkout-api", hits, err)
 	}
 
 	push(fakegitlab.Change{Files: map[string][]byte{

@@ -83,7 +83,9 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 	id := int64(1000)
 	add := func(path string, files map[string][]byte, archived bool) {
 		id++
-		files["README.md"] = []byte("# " + path + "\n")
+		if _, ok := files["README.md"]; !ok {
+			files["README.md"] = []byte("# " + path + "\n")
+		}
 		p := &fakegitlab.Project{
 			ID: id, Path: path, DefaultBranch: "main", Archived: archived,
 			CreatedAt: now.Add(-400 * 24 * time.Hour), LastActivity: now.Add(-time.Duration(id%90) * time.Hour), Files: files,
@@ -112,6 +114,11 @@ func GitLabOrg(now time.Time) *fakegitlab.Org {
 		}
 		if s.ci {
 			files[".gitlab-ci.yml"] = []byte(ciConfig)
+		}
+		if s.readme != "" {
+			// A README as real ones start: a title, badges, a paragraph.
+			files["README.md"] = []byte("# " + s.name + "\n\n[![pipeline](https://gitlab." + Domain + "/" + repoPath(s) +
+				"/badges/main/pipeline.svg)](https://gitlab." + Domain + "/" + repoPath(s) + "/-/pipelines)\n\n" + s.readme + "\n\n## Running it\n\n    make run\n")
 		}
 		if s.name == SpringBootService {
 			files["pom.xml"] = []byte(springBootPOM)

@@ -65,6 +65,9 @@ type service struct {
 	// not the service id, so who is on call cannot be asked: the
 	// scorecard's on-call check is unknown, not failed.
 	pdKeyOnly bool
+	// readme: the first paragraph of its repo's README (GitLabOrg), words
+	// the catalog's search finds that are not in the description.
+	readme string
 	// fixture: the repo's dependency files are those under
 	// testdata/<repo path> (see fixtures.go), made by the real package
 	// managers, instead of addSources' plausible ones.
@@ -75,7 +78,8 @@ var services = []service{
 	{name: "checkout-api", team: "payments", tier: "1", lifecycle: "production", language: "go", framework: "grpc", description: "Takes the basket to a paid order.", aliases: []string{"checkout"}, runbook: true, docs: true, channel: "#checkout", ci: true},
 	{name: "payment-gateway", team: "payments", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Talks to card processors.", aliases: []string{"pgw"}, runbook: true, docs: true},
 	{name: "ledger", team: "payments", tier: "1", lifecycle: "production", language: "java", framework: "spring-boot", description: "Double-entry ledger of every money movement.", runbook: true, docs: true},
-	{name: "refunds-worker", team: "payments", tier: "2", lifecycle: "production", language: "go", description: "Processes refund requests from the queue.", runbook: true},
+	{name: "refunds-worker", team: "payments", tier: "2", lifecycle: "production", language: "go", description: "Processes refund requests from the queue.", runbook: true,
+		readme: "Consumes refund requests from the payments queue and pays the money back through the card processor; chargebacks come here too."},
 	{name: "fraud-scoring", team: "payments", tier: "2", lifecycle: "experimental", language: "python", framework: "fastapi", description: "Scores orders for fraud risk.", docs: true},
 	{name: "auth-service", team: "identity", tier: "1", lifecycle: "production", language: "go", description: "Login, sessions and tokens.", aliases: []string{"auth", "login"}, runbook: true, docs: true},
 	{name: "user-profile", team: "identity", tier: "2", lifecycle: "production", language: "kotlin", framework: "ktor", description: "User profiles and preferences.", runbook: true},
@@ -92,7 +96,8 @@ var services = []service{
 	{name: "ci-runners", team: "platform", tier: "2", lifecycle: "production", language: "shell", description: "Autoscaled GitLab runners."},
 	{name: "redis", team: "platform", tier: "1", lifecycle: "production", description: "The shared Redis cluster (a generic name: see the naming rules).", runbook: true},
 	{name: "events-pipeline", team: "data", tier: "2", lifecycle: "production", language: "scala", framework: "spark", description: "Clickstream events into the lake.", runbook: true, docs: true},
-	{name: "warehouse-loader", team: "data", tier: "3", lifecycle: "production", language: "python", framework: "airflow", description: "Nightly warehouse loads."},
+	{name: "warehouse-loader", team: "data", tier: "3", lifecycle: "production", language: "python", framework: "airflow", description: "Nightly warehouse loads.",
+		readme: "Copies yesterday's orders, payments and clickstream tables from the production replicas into the BigQuery warehouse every night at 02:00 UTC."},
 	{name: "reporting-api", team: "data", tier: "3", lifecycle: "production", language: "python", framework: "django", description: "Finance and ops reports.", docs: true},
 	{name: "ios-app", team: "mobile", tier: "1", lifecycle: "production", language: "swift", description: "The iOS app.", runbook: true, docs: true},
 	{name: "android-app", team: "mobile", tier: "1", lifecycle: "production", language: "kotlin", description: "The Android app.", runbook: true, docs: true},
@@ -114,7 +119,8 @@ var services = []service{
 	// POM published from another repo, a BOM import, a vulnerable package
 	// deep in an npm, yarn, pnpm, poetry lockfile, an indirect Go module.
 	{name: "java-parent", kind: "library", team: "platform", lifecycle: "production", language: "java", description: "The parent POM every Java service inherits its dependency versions from.", docs: true, fixture: true},
-	{name: "invoice-service", team: "backoffice", tier: "2", lifecycle: "production", language: "java", framework: "spring-boot", description: "Issues invoices and credit notes.", runbook: true, fixture: true},
+	{name: "invoice-service", team: "backoffice", tier: "2", lifecycle: "production", language: "java", framework: "spring-boot", description: "Issues invoices and credit notes.", runbook: true, fixture: true,
+		readme: "Renders the monthly invoice PDFs and sends them to customers by email, with reminders for the ones left unpaid after thirty days."},
 	{name: "audit-trail", team: "identity", tier: "2", lifecycle: "production", language: "java", description: "Append-only log of who did what.", runbook: true, fixture: true},
 	{name: "notification-center", team: "mobile", tier: "2", lifecycle: "production", language: "javascript", framework: "express", description: "Push notifications to the apps.", runbook: true, fixture: true},
 	{name: "partner-api", team: "backoffice", tier: "3", lifecycle: "production", language: "typescript", framework: "nestjs", description: "API for resellers and marketplaces.", fixture: true},

@@ -78,6 +78,7 @@ type Server struct {
 	files     map[string]*File
 	fileOrder []string
 	fileSeq   int
+	oidc      *oidcState // Sign in with Slack (oidc.go); nil until EnableOIDC
 }
 
 // SetUserGroup makes the user group id (S0123...) have members.
@@ -180,6 +181,9 @@ func (s *Server) record(c Call) {
 
 // ServeHTTP implements the fake's endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveOIDC(w, r) {
+		return
+	}
 	switch r.URL.Path {
 	case "/api/apps.connections.open":
 		s.openConnection(w, r)

@@ -410,6 +410,12 @@ func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Lo
 	fake.OnCall(func(c fakeslack.Call) {
 		info.Info("slack web api call", "method", c.Method, "params", callSummary(c))
 	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "switchboard demo: --listen %s: %v\n", addr, err)
+		return 1
+	}
+	webEnv := demoWebEnv(env.Getenv, fake, users, "http://"+ln.Addr().String())
 	cfg, err := loadServeConfig(func(k string) string {
 		switch k {
 		case "SLACK_BOT_TOKEN":
@@ -421,23 +427,24 @@ func serveDemo(ctx context.Context, env *Env, d *demo, addr string, log *slog.Lo
 		case "SLACK_SIGNING_SECRET":
 			return secret
 		}
+		if v, ok := webEnv[k]; ok {
+			return v
+		}
 		return env.Getenv(k)
 	})
 	if err != nil {
+		ln.Close()
 		fmt.Fprintf(env.Stderr, "switchboard demo: %v\n", err)
 		return 2
 	}
 	srv, err := newServer(cfg, d.db, info, x)
 	if err != nil {
+		ln.Close()
 		fmt.Fprintln(env.Stderr, "switchboard demo:", err)
 		return 1
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "switchboard demo: --listen %s: %v\n", addr, err)
-		return 1
-	}
 	fmt.Fprintf(env.Stdout, "Serving Slack's endpoints over the demo catalog on http://%s/slack/{commands,interactions,events,options}; fake Slack Web API at %s. Ctrl-C stops.\n", ln.Addr(), fake.APIURL())
+	fmt.Fprintf(env.Stdout, "Web catalog at %s/ (sign-in: %s).\n", cfg.Web.BaseURL, demoWebAuth(cfg.Web.Auth))
 	_, token, err := d.store.CreateAPIToken(ctx, "demo", "demo")
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "switchboard demo: API token:", err)

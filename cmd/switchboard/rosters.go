@@ -47,7 +47,7 @@ func checklist(std *standards.Standards) []standards.ChecklistItem {
 // call, broken descriptors and onboarding. The bot calls its Build when a
 // user opens the Home tab.
 func newHome(d deps) commands.HomeView {
-	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log, Links: d.links}
 	if d.store != nil {
 		oc.People = d.store
 	}

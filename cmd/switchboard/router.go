@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/standards"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // deps are what the slash commands are built from; serve and demo fill
@@ -59,6 +60,9 @@ type deps struct {
 	// osv is the OSV API, asked by /impact for advisories the store lacks;
 	// nil: only the store (OSV_API_URL=off, the demo).
 	osv *advisories.Client
+	// links are the web catalog's addresses (WEB_BASE_URL) that answers
+	// about a service link to; zero: no links.
+	links weblinks.Links
 }
 
 // advisoryIndex is /impact's view of the advisories: found in the store
@@ -77,7 +81,7 @@ func (a advisoryIndex) Packages(ctx context.Context, id string) ([]advisories.Af
 func newRouter(d deps) *commands.Router {
 	router := commands.NewRouter(d.log, 10*time.Second)
 	oc := onCallLookup(d)
-	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log}
+	page := commands.PageConfig{Catalog: d.lookups, OnCall: oc, Policy: d.pagePolicy, Log: d.log, Links: d.links}
 	if d.store != nil {
 		page.Pages = d.store
 		page.Context = pageContext(d)
@@ -90,7 +94,12 @@ func newRouter(d deps) *commands.Router {
 		teams = d.store
 	}
 	sc := scorecards(d)
-	router.Register(commands.WhoOwnsWithIncidents(d.lookups, oc, sc, incidentCounts(d)))
+	whoowns := commands.WhoOwnsConfig{Catalog: d.lookups, OnCall: oc, Scorecards: sc, Incidents: incidentCounts(d), Links: d.links}
+	if d.store != nil {
+		whoowns.Search = d.store
+		router.Register(commands.Search(d.store, d.links))
+	}
+	router.Register(commands.WhoOwnsWith(whoowns))
 	scCfg := commands.ScorecardConfig{Services: d.lookups, Notice: d.scorecardNotice}
 	if sc != nil {
 		scCfg.Scorecards, scCfg.Teams = *sc, d.store
@@ -164,7 +173,7 @@ func changesConfig(d deps) commands.ChangesConfig {
 // onCallLookup is the on-call lookup of /oncall, /whoowns, /page and the
 // API: PagerDuty, then people by email in the catalog and Slack.
 func onCallLookup(d deps) *commands.OnCallLookup {
-	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log}
+	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log, Links: d.links}
 	if d.store != nil {
 		// Assigned only when set: a nil *catalog.Store in an interface
 		// would not be nil.
@@ -181,7 +190,7 @@ func onCallLookup(d deps) *commands.OnCallLookup {
 // one. d.store must be set.
 func impactConfig(d deps) commands.ImpactConfig {
 	finder := &advisories.Finder{Store: advisories.NewStore(d.store.Pool()), API: d.osv}
-	return commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil}
+	return commands.ImpactConfig{Index: d.store, Advisories: advisoryIndex{finder}, Online: d.osv != nil, Links: d.links}
 }
 
 // scorecards reads the stored grades against the standards' scorecard
@@ -195,5 +204,5 @@ func scorecards(d deps) *commands.Scorecards {
 	if d.store == nil || std.Scorecard == nil {
 		return nil
 	}
-	return &commands.Scorecards{Grades: d.store, Card: std.Scorecard}
+	return &commands.Scorecards{Grades: d.store, Card: std.Scorecard, Links: d.links}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // serveConfig is the configuration of "switchboard serve", from the
@@ -267,7 +268,8 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	metrics := bot.NewMetrics(reg)
 	directory := bot.NewDirectory(api, metrics, log)
 	d := deps{log: log, store: store, lookups: cache, pagerduty: x.pagerduty, standards: x.standards,
-		scorecardNotice: x.scorecardNotice, slackUsers: directory, directMessages: directory, slackProfiles: directory}
+		scorecardNotice: x.scorecardNotice, slackUsers: directory, directMessages: directory, slackProfiles: directory,
+		links: weblinks.New(cfg.Web.BaseURL)}
 	if cfg.OSVAPIURL != "off" {
 		osv, err := advisories.NewClient(cfg.OSVAPIURL, nil)
 		if err != nil {
@@ -326,6 +328,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 		addDigest(w, poster, log)
 	}
 	addChores(w, store, log)
+	addCoverageSnapshots(w, digest.Source{Store: store, Standards: x.standards}, store, log)
 	if x.standards != nil && x.standards.Scorecard != nil {
 		if err := addScorecard(w, store, x.standards.Scorecard, x.pagerduty, grading.PublisherFunc(b.Notify), log); err != nil {
 			return nil, err
@@ -334,7 +337,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	addCampaigns(w, store, b, log)
 	addIncidents(w, store, x.pagerduty, x.standards, log)
 	if x.pagerduty != nil {
-		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log}
+		pages := commands.PageConfig{Catalog: cache, Pages: store, Pager: x.pagerduty, Log: log, Links: d.links}
 		addPageLookups(w, store, commands.NewPageLookups(pages, b.AnswerAt), log)
 	}
 	// One mux with every route under its method, and no catch-all: a known
@@ -344,7 +347,7 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	for _, prefix := range []string{"/slack/", "/healthz", "/readyz"} {
 		mux.Handle(prefix, b.Handler())
 	}
-	if err := mountWeb(mux, cfg, d); err != nil {
+	if err := mountWeb(mux, cfg, d, router); err != nil {
 		return nil, err
 	}
 	if err := mountAPI(mux, cfg, d); err != nil {

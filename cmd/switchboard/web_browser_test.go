@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/switchboard-dev/switchboard/bot/fakeslack"
+	"github.com/switchboard-dev/switchboard/sampleorg"
+)
+
+// envScreenshots overrides where the browser test writes its screenshots.
+const envScreenshots = "SWITCHBOARD_SCREENSHOTS"
+
+// findBrowser returns the path of a Chromium or Chrome on PATH, or "".
+func findBrowser() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// screenshotDir is $SWITCHBOARD_SCREENSHOTS, else testoutput/screenshots at
+// the repository's root (gitignored).
+func screenshotDir(t *testing.T) string {
+	dir := os.Getenv(envScreenshots)
+	if dir == "" {
+		dir = filepath.Join("..", "..", "testoutput", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	return abs
+}
+
+// TestWebBrowser drives a real headless Chromium through the web catalog
+// served as serve serves it (newServer over the demo's sample organisation
+// in a real Postgres, Sign in with Slack through the fake Slack): sign in,
+// search by words of a description (not the name) with the keyboard, open
+// the first hit, follow its team link, see the coverage chart. It writes a
+// screenshot of each page.
+func TestWebBrowser(t *testing.T) {
+	browser := findBrowser()
+	if browser == "" {
+		t.Skip("no Chromium or Chrome on PATH (looked for chromium, chromium-browser, google-chrome): the browser test needs one; `apt-get install chromium` (.ci/run installs it)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	env, _, _ := testEnv(t, map[string]string{})
+	d, err := startDemo(ctx, dbFlags{}, env, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	pd, stopPD, err := startDemoPagerDuty(time.Now(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopPD()
+	if err := runDemoRosters(ctx, d.store, d.gitlabClient, pd, log); err != nil {
+		t.Fatal(err)
+	}
+	if err := gradeDemo(ctx, d, pd, log); err != nil {
+		t.Fatal(err)
+	}
+	var users []fakeslack.User
+	for _, p := range sampleorg.People() {
+		users = append(users, fakeslack.User{ID: p.SlackUserID, Name: strings.Split(p.Email, "@")[0], RealName: p.Name, Email: p.Email})
+	}
+	fake := fakeslack.NewForTest(t, users, nil)
+	if err := fake.EnableOIDC(webTestClientID, webTestClientSecret, users[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg, err := loadServeConfig(envMap{"SLACK_BOT_TOKEN": fakeslack.Token, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": fake.APIURL(),
+		"WEB_AUTH": "slack", "SLACK_CLIENT_ID": webTestClientID, "SLACK_CLIENT_SECRET": webTestClientSecret, "WEB_SESSION_KEY": webTestSessionKey,
+		"WEB_BASE_URL": base, "SLACK_OIDC_URL": fake.Issuer()}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := newServer(cfg, d.db, log, extras{pagerduty: pd, standards: d.standards, scorecardNotice: d.scorecardNotice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(sctx, ln) }()
+	defer func() { stop(); <-done }()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.WindowSize(1280, 1000))
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	dir := screenshotDir(t)
+	do := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shot := func(t *testing.T, name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name+".png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+	evalString := func(t *testing.T, js string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	evalInt := func(t *testing.T, js string) int {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[int](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	location := func(t *testing.T) string {
+		t.Helper()
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	// tabTo presses Tab until the focused element el satisfies cond (a JS
+	// boolean expression), at most max times, and fails if it never does.
+	tabTo := func(t *testing.T, cond string, max int) {
+		t.Helper()
+		for range max {
+			do(t, chromedp.KeyEvent(kb.Tab))
+			ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool]("(function(el){return !!el && ("+cond+");})(document.activeElement)"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				return
+			}
+		}
+		t.Fatalf("%d Tabs never reached %s; focus is on %s", max, cond,
+			evalString(t, "document.activeElement ? document.activeElement.outerHTML.slice(0,200) : ''"))
+	}
+
+	t.Run("sign in", func(t *testing.T) {
+		do(t, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#q")))
+		if loc := location(t); loc != base+"/" {
+			t.Fatalf("after sign-in at %s, want %s/", loc, base)
+		}
+		if who := evalString(t, `document.querySelector('.who').textContent`); !strings.Contains(who, users[0].RealName) {
+			t.Fatalf("header says %q, want the signed-in %s", who, users[0].RealName)
+		}
+		if len(fake.Calls("openid.connect.token")) == 0 {
+			t.Fatal("signed in without asking the fake Slack's openid.connect.token")
+		}
+	})
+	t.Run("search by keyboard", func(t *testing.T) {
+		// The skip link is the first stop.
+		tabTo(t, `el.classList.contains('skip')`, 1)
+		tabTo(t, `el.id === 'q'`, 10)
+		// Words of invoice-service's description ("Issues invoices and
+		// credit notes."), not its name; results come as one types.
+		do(t, chromedp.KeyEvent("credit notes"), chromedp.WaitVisible(chromedp.CSS(`#results ol.hits li a`)))
+		if first := evalString(t, `document.querySelector('#results ol.hits li a').getAttribute('href')`); first != "/services/default/invoice-service" {
+			t.Fatalf("first hit %q, want invoice-service's page", first)
+		}
+		// Enter submits the plain form (the page works without script).
+		do(t, chromedp.KeyEvent(kb.Enter), chromedp.Sleep(300*time.Millisecond), chromedp.WaitVisible(chromedp.CSS(`ol.hits`)))
+		if loc := location(t); !strings.Contains(loc, "/search?q=credit+notes") {
+			t.Fatalf("after Enter at %s", loc)
+		}
+		shot(t, "search")
+	})
+	t.Run("service page", func(t *testing.T) {
+		// Keyboard again: Tab to the first hit, Enter follows it.
+		tabTo(t, `el.getAttribute('href') === '/services/default/invoice-service'`, 15)
+		do(t, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`#team-link`)))
+		if h1 := evalString(t, `document.querySelector('h1').textContent`); h1 != "invoice-service" {
+			t.Fatalf("service page h1 %q", h1)
+		}
+		text := evalString(t, `document.querySelector('main').innerText`)
+		for _, want := range []string{"Owner", "On call", "Scorecard", "log4j-core", "Descriptor: ok"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("service page lacks %q", want)
+			}
+		}
+		shot(t, "service")
+	})
+	t.Run("team page", func(t *testing.T) {
+		do(t, chromedp.Click(chromedp.CSS("#team-link")), chromedp.Sleep(200*time.Millisecond), chromedp.WaitVisible(chromedp.CSS(`#svc-h`)))
+		if h1 := evalString(t, `document.querySelector('h1').textContent`); h1 != "Team backoffice" {
+			t.Fatalf("team page h1 %q", h1)
+		}
+		if n := evalInt(t, `document.querySelectorAll('a[href="/services/default/invoice-service"]').length`); n == 0 {
+			t.Error("the team page does not link back to invoice-service")
+		}
+		shot(t, "team")
+	})
+	t.Run("coverage chart", func(t *testing.T) {
+		do(t, chromedp.Navigate(base+"/coverage"), chromedp.WaitVisible(chromedp.CSS(`figure svg`)))
+		paths := evalInt(t, `document.querySelectorAll('figure svg path').length`)
+		title := evalString(t, `document.querySelector('figure svg title').textContent`)
+		rows := evalInt(t, `document.querySelectorAll('table tbody tr').length`)
+		if paths < 5 || title == "" || rows == 0 {
+			t.Fatalf("coverage chart: %d paths, title %q, %d table rows", paths, title, rows)
+		}
+		shot(t, "coverage")
+	})
+	t.Run("sign out", func(t *testing.T) {
+		do(t, chromedp.Click(chromedp.CSS(`header form button`)), chromedp.Sleep(300*time.Millisecond),
+			chromedp.Navigate(base+"/coverage"), chromedp.WaitVisible(chromedp.CSS(`figure`)))
+		// Signed out, a page goes through the sign-in again (which the
+		// fake Slack completes at once) and lands back on it.
+		if loc := location(t); !strings.HasSuffix(loc, "/coverage") {
+			t.Fatalf("after sign-out: %s", loc)
+		}
+		if n := len(fake.Calls("openid.connect.token")); n < 2 {
+			t.Fatalf("%d sign-ins, want a second after signing out", n)
+		}
+	})
+}
