@@ -518,6 +518,23 @@ func pathInGroup(path, group string) bool {
 	return group == "" || len(path) > len(group) && strings.EqualFold(path[:len(group)], group) && path[len(group)] == '/'
 }
 
+// groupTeams is the set of the (lower-cased) names of the teams whose
+// GitLab group lies in a group's digest's group; nil for a digest of the
+// whole organisation (every team is in it).
+func (d *Digest) groupTeams() map[string]bool {
+	if d.Group == "" {
+		return nil
+	}
+	in := map[string]bool{}
+	for _, t := range d.Teams {
+		g := strings.Trim(t.GitLabGroup, "/")
+		if strings.EqualFold(g, d.Group) || pathInGroup(g, d.Group) {
+			in[strings.ToLower(t.Name)] = true
+		}
+	}
+	return in
+}
+
 // keepIf returns the elements of xs that keep accepts.
 func keepIf[T any](xs []T, keep func(T) bool) []T {
 	var out []T

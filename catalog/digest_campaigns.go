@@ -43,16 +43,7 @@ func (s *Store) digestOverdueCampaigns(ctx context.Context, d *Digest) error {
 		return err
 	}
 	defer rows.Close()
-	var inGroup map[string]bool
-	if d.Group != "" {
-		inGroup = map[string]bool{}
-		for _, t := range d.Teams {
-			g := strings.Trim(t.GitLabGroup, "/")
-			if strings.EqualFold(g, d.Group) || pathInGroup(g, d.Group) {
-				inGroup[strings.ToLower(t.Name)] = true
-			}
-		}
-	}
+	inGroup := d.groupTeams()
 	var out []OverdueCampaign
 	for rows.Next() {
 		var o OverdueCampaign

@@ -65,13 +65,7 @@ func (s *Store) digestLevelChanges(ctx context.Context, d *Digest) error {
 		return err
 	}
 	if d.Group != "" {
-		inGroup := map[string]bool{}
-		for _, t := range d.Teams {
-			g := strings.Trim(t.GitLabGroup, "/")
-			if strings.EqualFold(g, d.Group) || pathInGroup(g, d.Group) {
-				inGroup[strings.ToLower(t.Name)] = true
-			}
-		}
+		inGroup := d.groupTeams()
 		changes = keepIf(changes, func(c LevelChange) bool { return inGroup[strings.ToLower(c.Service.Team)] })
 	}
 	d.LevelChanges = changes

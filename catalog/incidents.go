@@ -436,13 +436,7 @@ func (s *Store) digestNoisyServices(ctx context.Context, d *Digest) error {
 		return err
 	}
 	if d.Group != "" {
-		inGroup := map[string]bool{}
-		for _, t := range d.Teams {
-			g := strings.Trim(t.GitLabGroup, "/")
-			if strings.EqualFold(g, d.Group) || pathInGroup(g, d.Group) {
-				inGroup[strings.ToLower(t.Name)] = true
-			}
-		}
+		inGroup := d.groupTeams()
 		all = keepIf(all, func(n NoisyService) bool { return inGroup[strings.ToLower(n.Team)] })
 	}
 	d.NoisyServices = all
