@@ -241,9 +241,12 @@ func (s *Store) StoreIncidents(ctx context.Context, incs []Incident) error {
 func (s *Store) FinishIncidentRefresh(ctx context.Context, replica string, from, until time.Time, requests int, readErr error) error {
 	now := s.Now()
 	if readErr != nil {
-		msg := readErr.Error()
+		// Postgres refuses a text that is not UTF-8 or holds a NUL: an
+		// error quoting a response must not stop the failure being
+		// recorded (and the claim released). Cut on a character boundary.
+		msg := strings.ReplaceAll(strings.ToValidUTF8(readErr.Error(), "\uFFFD"), "\x00", "")
 		if len(msg) > 500 {
-			msg = msg[:500]
+			msg = strings.ToValidUTF8(msg[:500], "")
 		}
 		_, err := s.pool.Exec(ctx, `
 			UPDATE pd_incident_refresh SET last_error = $2, last_error_at = $3,

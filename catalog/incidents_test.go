@@ -434,3 +434,41 @@ func TestDigestNoisyServices(t *testing.T) {
 		t.Errorf("acme/search's digest: %s, want %s", got, want)
 	}
 }
+
+// TestFinishIncidentRefreshOddError: a read's error that is long, not
+// UTF-8 or holds a NUL is still recorded and the claim released: cut
+// inside a character (or kept as it was), Postgres refused the text, the
+// failure went unrecorded and the claim stayed held.
+func TestFinishIncidentRefreshOddError(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Date(2026, 6, 10, 14, 2, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	for _, tc := range []struct{ name, msg, want string }{
+		{"long", strings.Repeat("a", 499) + strings.Repeat("é", 100), strings.Repeat("a", 499)},
+		{"not utf-8", "PagerDuty said \xff\xfe", "PagerDuty said \uFFFD"},
+		{"nul", "bad\x00body", "badbody"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok, err := s.ClaimIncidentRefresh(ctx, "r1", time.Hour); err != nil || !ok {
+				t.Fatalf("claim: %v %v", ok, err)
+			}
+			if err := s.FinishIncidentRefresh(ctx, "r1", now, now, 1, fmt.Errorf("%s", tc.msg)); err != nil {
+				t.Fatalf("finish: %v", err)
+			}
+			st, err := s.IncidentRefresh(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.LastError != tc.want || st.LastErrorAt.IsZero() {
+				t.Errorf("last error %q at %v, want %q", st.LastError, st.LastErrorAt, tc.want)
+			}
+			if _, ok, err := s.ClaimIncidentRefresh(ctx, "r2", time.Hour); err != nil || !ok {
+				t.Errorf("claim by another replica after the failure: %v %v, want released", ok, err)
+			}
+			if err := s.FinishIncidentRefresh(ctx, "r2", now, now, 1, fmt.Errorf("x")); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
