@@ -65,10 +65,12 @@ type incidentContext struct {
 	depErr     error
 	changes    []catalog.Change
 	changesErr error
-	// gaps says where the history is partial or unread (gapNote).
-	gaps  Text
-	names map[int64]string
-	self  int64
+	// gaps says where the history is partial or unread (gapNote);
+	// depNote that the dependencies' changes are missing (changeScope).
+	gaps    Text
+	depNote Text
+	names   map[int64]string
+	self    int64
 }
 
 // readContext reads the service's dependents and last changes, within
@@ -85,8 +87,8 @@ func (c *pageCommand) readContext(ctx context.Context, svc catalog.Service, time
 		ic.dependents, ic.depErr = pc.Dependents.Dependents(ctx, svc.ID)
 	}
 	if pc.History != nil {
-		ids, names, _ := changeScope(ctx, pc.Graph, svc)
-		ic.names = names
+		ids, names, note := changeScope(ctx, pc.Graph, svc)
+		ic.names, ic.depNote = names, note
 		ic.changes, ic.changesErr = pc.History.RecentChanges(ctx, ids, time.Time{}, pageChanges)
 		if ic.changesErr == nil && len(ic.changes) < pageChanges {
 			ic.gaps = gapNote(ctx, pc.History, ids)
@@ -162,6 +164,9 @@ func (ic incidentContext) blocks(c *pageCommand, page catalog.Page, now time.Tim
 			}
 			text = append(text, "Last change: "+changeLine(ic.changes[0], ic.self, ic.names, now).String())
 		}
+		if ic.changesErr == nil && len(ic.depNote) > 0 {
+			lines = append(lines, ic.depNote)
+		}
 		blocks = append(blocks, &Section{Text: append(T(Bold("Last changes"), Plain("\n")), Join(lines, "\n")...)})
 	}
 	return blocks, strings.Join(text, " ")
@@ -197,6 +202,9 @@ func (ic incidentContext) changeDetails(now time.Time) map[string]string {
 				l += " (" + ch.WebURL + ")"
 			}
 			lines = append(lines, l)
+		}
+		if len(ic.depNote) > 0 {
+			lines = append(lines, ic.depNote.String())
 		}
 		out["recent_changes"] = strings.Join(lines, "\n")
 	}

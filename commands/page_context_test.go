@@ -253,3 +253,20 @@ func TestPageTellTheirChannels(t *testing.T) {
 		t.Errorf("cancelled page:\n%s", got)
 	}
 }
+
+// TestPageConfirmationGraphDown: when what the service depends on cannot
+// be read, the confirmation's last changes say they are the service's own
+// only, not leave the dependencies' out silently.
+func TestPageConfirmationGraphDown(t *testing.T) {
+	e, _ := contextPageEnv(t)
+	e.cfg.Context.Graph = failingGraph{}
+	e.router.Register(commands.Page(e.cfg))
+	_, checkout := projectOf(t, e.store, "checkout-api")
+	if err := e.store.RecordChanges(context.Background(), []catalog.Change{
+		{Kind: catalog.ChangeMerge, ProjectID: checkout, Ref: "41", At: e.clock.Now().Add(-5 * time.Hour), Title: "Retry card authorisations", Source: catalog.ChangeFromWebhook},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := flatten(e.page(t, ada, "/page checkout-api disk full"))
+	checkReply(t, got, []string{"Retry card authorisations", "Its dependencies could not be read: only its own changes are shown."}, nil)
+}
