@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
@@ -103,10 +104,35 @@ func (w *incidentRefreshWorker) Work(ctx context.Context, _ *river.Job[incidentR
 	if err != nil {
 		return fmt.Errorf("queue grading after the incidents' refresh: %w", err)
 	}
-	if _, err := client.Insert(ctx, grading.GradeAllArgs{}, nil); err != nil {
-		return fmt.Errorf("queue grading after the incidents' refresh: %w", err)
+	return queueGradeAllAfter(ctx, client, regradePoll)
+}
+
+// regradePoll is how often queueGradeAllAfter tries again while a grading
+// of every service runs.
+const regradePoll = time.Second
+
+// queueGradeAllAfter queues a grading of every service that reads the
+// facts as they are now. GradeAllArgs is unique while it waits or runs, so
+// an insert while one runs is skipped, and the running one may have read
+// the facts before they changed (the daily grading, or the one a leader
+// runs when it starts, alongside the incidents' first refresh): then it
+// waits, every poll, until that one has ended and inserts again. One
+// waiting (not yet running) reads the facts as they are when it runs.
+func queueGradeAllAfter(ctx context.Context, client *river.Client[pgx.Tx], poll time.Duration) error {
+	for {
+		res, err := client.Insert(ctx, grading.GradeAllArgs{}, nil)
+		if err != nil {
+			return fmt.Errorf("queue grading after the incidents' refresh: %w", err)
+		}
+		if !res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateRunning {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("queue grading after the incidents' refresh: grading %d still running: %w", res.Job.ID, ctx.Err())
+		case <-time.After(poll):
+		}
 	}
-	return nil
 }
 
 // addIncidents reads PagerDuty's incidents every incidentRefreshInterval
