@@ -217,20 +217,36 @@ func (ic incidentContext) changeDetails(now time.Time) map[string]string {
 // noticeChannels are the channels of the dependents' teams and of the
 // dependents themselves, each once, with the dependents each is told
 // about, in the dependents' order (nearest first).
+// A channel is keyed as noticeChannel writes it, so that one written two
+// ways ("#team-web", "team-web", "#Team-Web") is told once.
 func noticeChannels(deps []catalog.Dependent) map[string][]catalog.Dependent {
 	out := map[string][]catalog.Dependent{}
 	for _, d := range deps {
 		seen := map[string]bool{}
 		for _, ch := range []string{d.TeamChannel, d.Service.SlackChannel} {
-			ch = strings.TrimSpace(ch)
-			if ch == "" || seen[strings.ToLower(ch)] {
+			ch = noticeChannel(ch)
+			if ch == "" || seen[ch] {
 				continue
 			}
-			seen[strings.ToLower(ch)] = true
+			seen[ch] = true
 			out[ch] = append(out[ch], d)
 		}
 	}
 	return out
+}
+
+// noticeChannel is a catalog channel as a notice is posted to it: a
+// channel id as it is, a name as "#name" in lower case (Slack's channel
+// names are); "" for none.
+func noticeChannel(ch string) string {
+	ch = strings.TrimSpace(ch)
+	switch {
+	case strings.TrimPrefix(ch, "#") == "":
+		return ""
+	case channelID(ch) != "":
+		return ch
+	}
+	return strings.ToLower(slackChannelName(ch))
 }
 
 // tell is "/page --tell TOKEN": the "Tell their channels" button. It posts

@@ -270,3 +270,29 @@ func TestPageConfirmationGraphDown(t *testing.T) {
 	got := flatten(e.page(t, ada, "/page checkout-api disk full"))
 	checkReply(t, got, []string{"Retry card authorisations", "Its dependencies could not be read: only its own changes are shown."}, nil)
 }
+
+// TestPageTellChannelOnce: a channel the catalog writes two ways (a
+// team's "#team-storefront", a service's "Team-Storefront") is one
+// channel, told once.
+func TestPageTellChannelOnce(t *testing.T) {
+	e, pub := contextPageEnv(t)
+	if _, err := e.store.ApplyRepo(context.Background(), catalog.RepoSnapshot{
+		Repo:             catalog.Repo{GitLabID: 90100, Path: "acme/dependents/cart-ui", DefaultBranch: "main", LastCommit: "c1"},
+		DescriptorStatus: catalog.DescriptorOK, DescriptorPath: "catalog-info.yaml",
+		Entities: []manifest.Entity{{APIVersion: "backstage.io/v1alpha1", Kind: manifest.KindComponent, Name: "cart-ui", Namespace: "default",
+			Owner: "group:mobile", Lifecycle: "production", Type: "service", SlackChannel: "Team-Storefront", DependsOn: []string{"component:checkout-api"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tok := confirmToken(t, e.page(t, ada, "/page checkout-api disk full"))
+	e.page(t, ada, "/page --tell "+tok)
+	var storefront []string
+	for ch, n := range pub.counts() {
+		if strings.EqualFold(strings.TrimPrefix(ch, "#"), "team-storefront") {
+			storefront = append(storefront, fmt.Sprintf("%s×%d", ch, n))
+		}
+	}
+	if len(storefront) != 1 || !strings.HasSuffix(storefront[0], "×1") {
+		t.Errorf("#team-storefront told as %v, want once", storefront)
+	}
+}
