@@ -338,7 +338,7 @@ func (s *Store) ServiceIncidents(ctx context.Context, serviceIDs []int64, hours 
 }
 
 // IncidentCounts counts incidents with the organisation's business hours:
-// what /whoowns, /team and the digest read.
+// what /whoowns and /team read.
 type IncidentCounts struct {
 	Store *Store
 	Hours BusinessHours
@@ -347,12 +347,6 @@ type IncidentCounts struct {
 // ServiceIncidents counts the incidents of services (Store.ServiceIncidents).
 func (c IncidentCounts) ServiceIncidents(ctx context.Context, serviceIDs []int64) (IncidentSummary, error) {
 	return c.Store.ServiceIncidents(ctx, serviceIDs, c.Hours)
-}
-
-// NoisiestServices are the services with the most incidents since
-// (Store.NoisiestServices).
-func (c IncidentCounts) NoisiestServices(ctx context.Context, since time.Time, limit int) ([]NoisyService, bool, error) {
-	return c.Store.NoisiestServices(ctx, since, limit)
 }
 
 // NoisyService is a service with its incidents over a period.
