@@ -1,6 +1,7 @@
 package reposync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,7 +60,7 @@ func mergeChange(projectID int64, m gitlab.MergedMR, source string) catalog.Chan
 	return catalog.Change{
 		Kind: catalog.ChangeMerge, ProjectID: projectID, Ref: strconv.FormatInt(m.IID, 10), At: m.MergedAt,
 		AuthorName: m.MergedByName, AuthorUsername: m.MergedBy, Title: m.Title, WebURL: m.WebURL,
-		SHA: firstOf(m.MergeCommit, m.SquashCommit, m.Head), MergeCommits: nonEmpty(m.MergeCommit, m.SquashCommit, m.Head),
+		SHA: cmp.Or(m.MergeCommit, m.SquashCommit, m.Head), MergeCommits: nonEmpty(m.MergeCommit, m.SquashCommit, m.Head),
 		Source: source,
 	}
 }
@@ -96,22 +97,13 @@ func deploymentChange(projectID int64, webURL string, d gitlab.Deployment, sourc
 	}
 	title := d.Title
 	if title == "" {
-		title = "deploy " + firstOf(d.Ref, shortSHA(d.SHA))
+		title = "deploy " + cmp.Or(d.Ref, shortSHA(d.SHA))
 	}
 	return catalog.Change{
 		Kind: catalog.ChangeDeployment, ProjectID: projectID, Ref: strconv.FormatInt(d.ID, 10), At: d.UpdatedAt,
 		AuthorName: d.UserName, AuthorUsername: d.User, Title: title, WebURL: link,
 		Environment: d.Environment, Status: d.Status, SHA: d.SHA, Source: source,
 	}, true
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func nonEmpty(s ...string) []string {
@@ -179,7 +171,7 @@ func mergeFromHook(body []byte, now time.Time) (catalog.Change, bool, error) {
 	if a.Action != "merge" {
 		return catalog.Change{}, false, nil
 	}
-	pid := firstID(h.Project.ID, a.TargetProjectID)
+	pid := cmp.Or(h.Project.ID, a.TargetProjectID)
 	if pid == 0 || a.IID == 0 {
 		return catalog.Change{}, false, errors.New("merge request event without project id or iid")
 	}
@@ -261,7 +253,7 @@ func pushFromHook(body []byte, now time.Time) (catalog.Change, bool, error) {
 	if err := json.Unmarshal(body, &h); err != nil {
 		return catalog.Change{}, false, err
 	}
-	pid := firstID(h.ProjectID, h.Project.ID)
+	pid := cmp.Or(h.ProjectID, h.Project.ID)
 	if pid == 0 {
 		return catalog.Change{}, false, errors.New("push event without project_id")
 	}
@@ -271,12 +263,12 @@ func pushFromHook(body []byte, now time.Time) (catalog.Change, bool, error) {
 	title := ""
 	for _, c := range h.Commits {
 		if c.ID == h.After {
-			title = firstOf(c.Title, firstLine(c.Message))
+			title = cmp.Or(c.Title, firstLine(c.Message))
 		}
 	}
 	if title == "" && len(h.Commits) > 0 {
 		last := h.Commits[len(h.Commits)-1]
-		title = firstOf(last.Title, firstLine(last.Message))
+		title = cmp.Or(last.Title, firstLine(last.Message))
 	}
 	return pushChange(pid, h.Project.WebURL, gitlab.PushEvent{
 		Ref: h.Project.DefaultBranch, Head: h.After, Before: h.Before, CommitCount: max(h.TotalCommitsCount, 1),
@@ -287,15 +279,6 @@ func pushFromHook(body []byte, now time.Time) (catalog.Change, bool, error) {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(s)
-}
-
-func firstID(ids ...int64) int64 {
-	for _, id := range ids {
-		if id != 0 {
-			return id
-		}
-	}
-	return 0
 }
 
 // hookTime is the first of the webhook's times that reads, else now.

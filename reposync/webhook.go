@@ -73,14 +73,11 @@ func NewWebhook(secret string, jobs Inserter, gens Gens, log *slog.Logger) (*Web
 
 // hookEvent holds the fields of push and system hooks the handler reads.
 type hookEvent struct {
-	ObjectKind string `json:"object_kind"`
-	EventName  string `json:"event_name"`
-	Ref        string `json:"ref"`
-	ProjectID  int64  `json:"project_id"`
-	Project    struct {
-		ID            int64  `json:"id"`
-		DefaultBranch string `json:"default_branch"`
-	} `json:"project"`
+	ObjectKind string      `json:"object_kind"`
+	EventName  string      `json:"event_name"`
+	Ref        string      `json:"ref"`
+	ProjectID  int64       `json:"project_id"`
+	Project    hookProject `json:"project"`
 }
 
 // ServeHTTP implements POST /gitlab/webhook.
