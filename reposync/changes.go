@@ -86,9 +86,10 @@ func pushChange(projectID int64, webURL string, p gitlab.PushEvent, source strin
 }
 
 // deploymentChange is a finished deployment as a change; ok false for one
-// that did not finish.
+// that did not finish, or that GitLab gave no time (the store refuses a
+// change without one, and with it the whole batch of the backfill).
 func deploymentChange(projectID int64, webURL string, d gitlab.Deployment, source string) (catalog.Change, bool) {
-	if !recordedStatuses[d.Status] || d.ID == 0 {
+	if !recordedStatuses[d.Status] || d.ID == 0 || d.UpdatedAt.IsZero() {
 		return catalog.Change{}, false
 	}
 	link := ""
