@@ -38,6 +38,13 @@ func TestEndpoints(t *testing.T) {
 		{"list", "/api/v1/services?limit=5", 200, []string{`"items":[`, `"next_cursor":"`}},
 		{"list by team", "/api/v1/services?team=payments&limit=200", 200, []string{`"ref":"checkout-api"`, `"next_cursor":null`}},
 		{"list by text", "/api/v1/services?q=checkout", 200, []string{`"ref":"checkout-api"`}},
+		// Words of invoice-service's description, not its name: /search's
+		// ranked search, first, saying why; one page, no cursor.
+		{"search by words", "/api/v1/services?q=credit+notes", 200, []string{`"items":[{"ref":"invoice-service"`, `"why":["description: `, `"next_cursor":null`}},
+		{"search, filtered", "/api/v1/services?q=credit+notes&team=backoffice", 200, []string{`"items":[{"ref":"invoice-service"`}},
+		{"search, filtered out", "/api/v1/services?q=credit+notes&team=payments&tier=1", 200, []string{`"items":[]`, `"next_cursor":null`}},
+		{"search with a cursor", "/api/v1/services?q=credit&cursor=abc", 400, []string{`"code":"invalid_request"`, "no cursor"}},
+		{"search with too large a limit", "/api/v1/services?q=credit&limit=150", 400, []string{"limit must be from 1 to 100"}},
 		{"list by tier", "/api/v1/services?tier=1&lifecycle=production", 200, []string{`"tier":"1"`}},
 		{"list, nothing", "/api/v1/services?tag=no-such-tag", 200, []string{`"items":[]`, `"next_cursor":null`}},
 		{"bad cursor", "/api/v1/services?cursor=garbage", 400, []string{`"code":"invalid_request"`, "cursor"}},

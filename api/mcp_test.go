@@ -34,6 +34,7 @@ var mcpCalls = []struct {
 	{"oncall", map[string]any{}, []string{"give either service or team"}, nil, true},
 	{"search_services", map[string]any{"team": "payments", "limit": 3}, []string{"3 services", "more: pass next_cursor"}, []string{`"next_cursor":"`}, false},
 	{"search_services", map[string]any{"query": "checkout"}, []string{"checkout-api"}, []string{`"ref":"checkout-api"`}, false},
+	{"search_services", map[string]any{"query": "credit notes"}, []string{"invoice-service"}, []string{`"ref":"invoice-service"`, `"why":["description: `}, false},
 	{"impact", map[string]any{"package": "log4j-core", "constraint": "<2.17.1"}, []string{"1 repos, 1 services, 1 teams"}, []string{`"repo":"acme/payments/ledger-batch"`}, false},
 	{"impact", map[string]any{"advisory": "CVE-2099-0001"}, []string{"No advisory", "CVE-2099-0001"}, nil, true},
 	{"team", map[string]any{"name": "payments"}, []string{"Team payments:", "people", "On call for team payments"}, []string{`"services":[`}, false},

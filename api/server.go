@@ -318,7 +318,7 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.cfg.Reader.ListServices(r.Context(), ServiceQuery{Cursor: q.Get("cursor"), Limit: limit, Filter: catalog.ServiceFilter{
-		Team: strings.TrimLeft(q.Get("team"), "@#"), Tier: q.Get("tier"), Lifecycle: q.Get("lifecycle"), Tag: q.Get("tag"), Query: q.Get("q")}})
+		Team: strings.TrimLeft(q.Get("team"), "@#"), Tier: q.Get("tier"), Lifecycle: q.Get("lifecycle"), Tag: q.Get("tag")}, Text: q.Get("q")})
 	s.reply(w, r, page, err)
 }
 

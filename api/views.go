@@ -24,6 +24,8 @@ type ServiceSummary struct {
 	Lifecycle string   `json:"lifecycle,omitempty"`
 	Tags      []string `json:"tags"`
 	Status    string   `json:"status" jsonschema:"active, or orphaned when its descriptor disappeared"`
+	// Why says, field by field, what a text search matched (with q only).
+	Why []string `json:"why,omitempty" jsonschema:"with a text search only: what matched, field by field"`
 }
 
 // ServiceRef names a service where an answer lists many (impact hits).

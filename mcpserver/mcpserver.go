@@ -164,7 +164,7 @@ func onCallSummary(what string, oc api.OnCall) string {
 
 // SearchInput filters services.
 type SearchInput struct {
-	Query     string `json:"query,omitempty" jsonschema:"text the service's name, an alias or its title contains"`
+	Query     string `json:"query,omitempty" jsonschema:"words to search for, as /search does: names, aliases, titles, descriptions, tags, owning teams, READMEs, provided API names; the answer is then ranked, says why each matched, and has no cursor"`
 	Team      string `json:"team,omitempty" jsonschema:"the owning team's name"`
 	Tier      string `json:"tier,omitempty" jsonschema:"the tier, e.g. 1"`
 	Lifecycle string `json:"lifecycle,omitempty" jsonschema:"the lifecycle, e.g. production"`
@@ -176,11 +176,11 @@ type SearchInput struct {
 func addSearchServices(s *mcp.Server, r *api.Reader) {
 	mcp.AddTool(s, &mcp.Tool{
 		Name: "search_services",
-		Description: "Find services by text and filters (owning team, tier, lifecycle, tag), by name. " +
-			"Returns a page of services with their team; pass next_cursor back as cursor for more.",
+		Description: "Find services by words (ranked full-text search, as /search: each hit says why it matched, best first, at most 100) " +
+			"and filters (owning team, tier, lifecycle, tag). Without words: services by name, a page at a time; pass next_cursor back as cursor for more.",
 		Annotations: readOnly("Search services"),
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, api.Page[api.ServiceSummary], error) {
-		page, err := r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in)})
+		page, err := r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in), Text: in.Query})
 		if err != nil {
 			return nil, page, toolError(err)
 		}
@@ -271,5 +271,5 @@ func toolError(err error) error {
 }
 
 func catalogFilter(in SearchInput) catalog.ServiceFilter {
-	return catalog.ServiceFilter{Query: in.Query, Team: strings.TrimLeft(in.Team, "@#"), Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}
+	return catalog.ServiceFilter{Team: strings.TrimLeft(in.Team, "@#"), Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}
 }
