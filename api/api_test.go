@@ -21,7 +21,7 @@ import (
 // through the validating client: every response is checked against
 // openapi.json.
 func TestEndpoints(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{rate: 1e9, burst: 1e9})
 	tests := []struct {
 		name   string
 		path   string
@@ -67,6 +67,18 @@ func TestEndpoints(t *testing.T) {
 		{"digest of a team", "/api/v1/digest?team=payments", 200, []string{`"team":"payments"`}},
 		{"uncatalogued", "/api/v1/digest/uncatalogued", 200, []string{`"path":"acme/data/old-etl"`, `"descriptor_status":"missing"`}},
 		{"broken", "/api/v1/digest/broken", 200, []string{`"path":"acme/payments/broken-thing"`, `"first_error":{"line":4,"column":3,"rule":"required"`}},
+		{"blast", "/api/v1/blast/checkout-api", 200, []string{`"total":1`, `"by_depth":[1]`, `"service":{"ref":"ledger-batch","team":"payments"},"depth":1`,
+			`"origin":"descriptor: dependencies component:checkout-api"`, `"to":"checkout-api"`, `"on_call":{"status":"`}},
+		{"blast, dependencies", "/api/v1/blast/ledger-batch", 200, []string{`"total":0`, `"dependencies":[{"service":{"ref":"checkout-api"`, `"service":null,"target":"resource:default/ledger-db"`}},
+		{"blast by alias, page past the end", "/api/v1/blast/checkout-api?page=99", 200, []string{`"page":1`, `"ref":"ledger-batch"`}},
+		{"blast, bad page", "/api/v1/blast/auth-service?page=0x", 400, []string{"page must be a whole number"}},
+		{"blast of unknown service", "/api/v1/blast/auth-servce", 404, []string{`"suggestions":["auth-service"`}},
+		{"changes", "/api/v1/changes/ledger-batch?since=7d", 200, []string{`"window":"7d"`, `"scope":["ledger-batch","checkout-api"]`,
+			`"changes":[{"service":"ledger-batch","kind":"merge_request","ref":"7"`, `"author":"Ada (@ada)"`, `"more":false`}},
+		{"changes, none in the window", "/api/v1/changes/ledger-batch?since=30m", 200, []string{`"changes":[]`, `"last_before":{"service":"ledger-batch"`}},
+		{"changes, bad since", "/api/v1/changes/auth-service?since=yesterday", 400, []string{"not a duration such as 30m, 24h, 7d or 2w"}},
+		{"changes, too far back", "/api/v1/changes/auth-service?since=20w", 400, []string{"90 days"}},
+		{"changes of unknown service", "/api/v1/changes/auth-servce", 404, []string{`"suggestions":["auth-service"`}},
 		{"openapi", "/api/v1/openapi.json", 200, []string{`"openapi": "3.1.0"`}},
 		{"unknown path", "/api/v1/nothing", 404, []string{`"code":"not_found"`, "no such API path"}},
 	}

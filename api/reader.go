@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
@@ -48,6 +49,14 @@ type Reader struct {
 	Scorecards *commands.Scorecards
 	// Digest reads the digest's data; nil: unavailable.
 	Digest DigestSource
+	// Graph is the service graph /blast reads (a catalog.Cache in
+	// serve, else the store); nil: blast is unavailable and changes
+	// lists the service's own only.
+	Graph commands.ServiceGraph
+	// History is /changes' change history; nil: unavailable.
+	History commands.ChangeHistory
+	// Now is the clock of the changes' window (default time.Now).
+	Now func() time.Time
 }
 
 // Error is an answer that is not a result: what the API sends as

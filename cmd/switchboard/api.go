@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/switchboard-dev/switchboard/api"
+	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/mcpserver"
 )
@@ -58,6 +59,11 @@ func apiReader(d deps) *api.Reader {
 		r.Catalog = d.store
 		r.ImpactConfig = impactConfig(d)
 		r.Digest = digest.Source{Store: d.store, Standards: d.standards}
+		// /blast's and /changes' sources (newRouter, changesConfig).
+		r.Graph, r.History = d.store, d.store
+	}
+	if g, ok := d.lookups.(commands.ServiceGraph); ok {
+		r.Graph = g
 	}
 	return r
 }
