@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // Catalog is what the API reads of the catalog beyond a service's
@@ -57,6 +58,12 @@ type Reader struct {
 	History commands.ChangeHistory
 	// Now is the clock of the changes' window (default time.Now).
 	Now func() time.Time
+	// Incidents are /whoowns's PagerDuty incident counts; nil: a
+	// service's incidents are "not_configured".
+	Incidents commands.IncidentCounts
+	// Links are the web catalog's links (WEB_BASE_URL): a service's
+	// web_url; none when no base URL is set.
+	Links weblinks.Links
 }
 
 // Error is an answer that is not a result: what the API sends as
@@ -162,7 +169,22 @@ func (r *Reader) Service(ctx context.Context, ref string) (Service, error) {
 	if out.Scorecard, err = r.level(ctx, svc.ID); err != nil {
 		return Service{}, err
 	}
+	out.Incidents = r.incidents(ctx, svc.ID)
+	out.WebURL = strPtr(r.Links.Service(svc.Namespace, svc.Name))
 	return out, nil
+}
+
+// incidents are the service's incident counts as /whoowns's line reads
+// them (commands.ServiceIncidentCount), or why they are unknown.
+func (r *Reader) incidents(ctx context.Context, id int64) Incidents {
+	if r.Incidents == nil {
+		return Incidents{Status: IncidentsNotConfigured, Reason: "PagerDuty is not configured in Switchboard (PAGERDUTY_TOKEN): no incidents are counted"}
+	}
+	c, unknown := commands.ServiceIncidentCount(ctx, r.Incidents, id)
+	if unknown != "" {
+		return Incidents{Status: IncidentsUnknown, Reason: unknown}
+	}
+	return Incidents{Status: IncidentsKnown, Last30Days: &c.Last30, OutOfHours30Days: &c.OutOfHours30, Last90Days: &c.Last90}
 }
 
 // level is a service's scorecard level, as /whoowns's scorecard line

@@ -34,6 +34,24 @@ type ServiceRef struct {
 	Team *string `json:"team"`
 }
 
+// Incidents are a service's PagerDuty incident counts, as /whoowns's
+// "Incidents" line: known, or unknown with why (never a failure).
+type Incidents struct {
+	Status string `json:"status" jsonschema:"known, unknown (see reason) or not_configured"`
+	Reason string `json:"reason,omitempty"`
+	// The counts, null unless known.
+	Last30Days       *int `json:"last_30_days"`
+	OutOfHours30Days *int `json:"out_of_hours_30_days" jsonschema:"those of the last 30 days created out of business hours"`
+	Last90Days       *int `json:"last_90_days"`
+}
+
+// Incidents statuses.
+const (
+	IncidentsKnown         = "known"
+	IncidentsUnknown       = "unknown"
+	IncidentsNotConfigured = "not_configured"
+)
+
 // Service is one service with everything /whoowns shows.
 type Service struct {
 	ServiceSummary
@@ -60,6 +78,11 @@ type Service struct {
 	// is not graded yet.
 	Scorecard *ScorecardLevel `json:"scorecard" jsonschema:"the service's scorecard level; null when not graded"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Incidents are its PagerDuty incident counts, as /whoowns shows.
+	Incidents Incidents `json:"incidents"`
+	// WebURL is its page in the web catalog; null when WEB_BASE_URL is
+	// not set.
+	WebURL *string `json:"web_url" jsonschema:"the service's page in the web catalog; null when no web catalog address is configured"`
 }
 
 // TeamSummary is a team where a service names it.

@@ -66,7 +66,7 @@ func addWhoOwns(s *mcp.Server, r *api.Reader) {
 	mcp.AddTool(s, &mcp.Tool{
 		Name: "whoowns",
 		Description: "Who owns a service and how to reach them: owning team, Slack channel, people, repos, runbook and other links, " +
-			"descriptor status and scorecard level. A misspelt name fails with the closest names; a name several services share fails with their namespace/name.",
+			"descriptor status, scorecard level, PagerDuty incident counts (30 and 90 days, out of hours; unknown with why) and its web catalog page. A misspelt name fails with the closest names; a name several services share fails with their namespace/name.",
 		Annotations: readOnly("Who owns a service"),
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ServiceInput) (*mcp.CallToolResult, api.Service, error) {
 		v, err := r.Service(ctx, in.Service)
@@ -92,6 +92,15 @@ func addWhoOwns(s *mcp.Server, r *api.Reader) {
 		}
 		if v.Scorecard != nil {
 			sum += "; scorecard level " + v.Scorecard.LevelName
+		}
+		switch in := v.Incidents; in.Status {
+		case api.IncidentsKnown:
+			sum += fmt.Sprintf("; incidents: %d in 30 days (%d out of hours), %d in 90 days", *in.Last30Days, *in.OutOfHours30Days, *in.Last90Days)
+		case api.IncidentsUnknown:
+			sum += "; incidents unknown (" + in.Reason + ")"
+		}
+		if v.WebURL != nil {
+			sum += "; page " + *v.WebURL
 		}
 		return text(sum + "."), v, nil
 	})

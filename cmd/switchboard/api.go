@@ -54,7 +54,7 @@ func loadAPIConfig(getenv func(string) string) (apiConfig, error) {
 // apiReader is the API's and the MCP server's reader over the same parts
 // the slash commands are built from (newRouter).
 func apiReader(d deps) *api.Reader {
-	r := &api.Reader{Services: d.lookups, OnCall: onCallLookup(d), Scorecards: scorecards(d)}
+	r := &api.Reader{Services: d.lookups, OnCall: onCallLookup(d), Scorecards: scorecards(d), Incidents: incidentCounts(d), Links: d.links}
 	if d.store != nil {
 		r.Catalog = d.store
 		r.ImpactConfig = impactConfig(d)
