@@ -21,7 +21,7 @@ import (
 // through the validating client: every response is checked against
 // openapi.json.
 func TestEndpoints(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{rate: 1e9, burst: 1e9})
 	tests := []struct {
 		name   string
 		path   string
@@ -38,6 +38,13 @@ func TestEndpoints(t *testing.T) {
 		{"list", "/api/v1/services?limit=5", 200, []string{`"items":[`, `"next_cursor":"`}},
 		{"list by team", "/api/v1/services?team=payments&limit=200", 200, []string{`"ref":"checkout-api"`, `"next_cursor":null`}},
 		{"list by text", "/api/v1/services?q=checkout", 200, []string{`"ref":"checkout-api"`}},
+		// Words of invoice-service's description, not its name: /search's
+		// ranked search, first, saying why; one page, no cursor.
+		{"search by words", "/api/v1/services?q=credit+notes", 200, []string{`"items":[{"ref":"invoice-service"`, `"why":["description: `, `"next_cursor":null`}},
+		{"search, filtered", "/api/v1/services?q=credit+notes&team=backoffice", 200, []string{`"items":[{"ref":"invoice-service"`}},
+		{"search, filtered out", "/api/v1/services?q=credit+notes&team=payments&tier=1", 200, []string{`"items":[]`, `"next_cursor":null`}},
+		{"search with a cursor", "/api/v1/services?q=credit&cursor=abc", 400, []string{`"code":"invalid_request"`, "no cursor"}},
+		{"search with too large a limit", "/api/v1/services?q=credit&limit=150", 400, []string{"limit must be from 1 to 100"}},
 		{"list by tier", "/api/v1/services?tier=1&lifecycle=production", 200, []string{`"tier":"1"`}},
 		{"list, nothing", "/api/v1/services?tag=no-such-tag", 200, []string{`"items":[]`, `"next_cursor":null`}},
 		{"bad cursor", "/api/v1/services?cursor=garbage", 400, []string{`"code":"invalid_request"`, "cursor"}},
@@ -60,6 +67,18 @@ func TestEndpoints(t *testing.T) {
 		{"digest of a team", "/api/v1/digest?team=payments", 200, []string{`"team":"payments"`}},
 		{"uncatalogued", "/api/v1/digest/uncatalogued", 200, []string{`"path":"acme/data/old-etl"`, `"descriptor_status":"missing"`}},
 		{"broken", "/api/v1/digest/broken", 200, []string{`"path":"acme/payments/broken-thing"`, `"first_error":{"line":4,"column":3,"rule":"required"`}},
+		{"blast", "/api/v1/blast/checkout-api", 200, []string{`"total":1`, `"by_depth":[1]`, `"service":{"ref":"ledger-batch","team":"payments"},"depth":1`,
+			`"origin":"descriptor: dependencies component:checkout-api"`, `"to":"checkout-api"`, `"on_call":{"status":"`}},
+		{"blast, dependencies", "/api/v1/blast/ledger-batch", 200, []string{`"total":0`, `"dependencies":[{"service":{"ref":"checkout-api"`, `"service":null,"target":"resource:default/ledger-db"`}},
+		{"blast by alias, page past the end", "/api/v1/blast/checkout-api?page=99", 200, []string{`"page":1`, `"ref":"ledger-batch"`}},
+		{"blast, bad page", "/api/v1/blast/auth-service?page=0x", 400, []string{"page must be a whole number"}},
+		{"blast of unknown service", "/api/v1/blast/auth-servce", 404, []string{`"suggestions":["auth-service"`}},
+		{"changes", "/api/v1/changes/ledger-batch?since=7d", 200, []string{`"window":"7d"`, `"scope":["ledger-batch","checkout-api"]`,
+			`"changes":[{"service":"ledger-batch","kind":"merge_request","ref":"7"`, `"author":"Ada (@ada)"`, `"more":false`}},
+		{"changes, none in the window", "/api/v1/changes/ledger-batch?since=30m", 200, []string{`"changes":[]`, `"last_before":{"service":"ledger-batch"`}},
+		{"changes, bad since", "/api/v1/changes/auth-service?since=yesterday", 400, []string{"not a duration such as 30m, 24h, 7d or 2w"}},
+		{"changes, too far back", "/api/v1/changes/auth-service?since=20w", 400, []string{"90 days"}},
+		{"changes of unknown service", "/api/v1/changes/auth-servce", 404, []string{`"suggestions":["auth-service"`}},
 		{"openapi", "/api/v1/openapi.json", 200, []string{`"openapi": "3.1.0"`}},
 		{"unknown path", "/api/v1/nothing", 404, []string{`"code":"not_found"`, "no such API path"}},
 	}

@@ -138,3 +138,21 @@ func BenchmarkAPIServiceList(b *testing.B) {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) { runClients(b, clients, h, token, path) })
 	}
 }
+
+// BenchmarkAPIServiceSearch: GET /api/v1/services?q=… at 10,000 services,
+// one client: a service's name (its exact hit first), a team's name
+// (a common word: many candidates), and words filtered by team (the 100
+// best hits, then the list's filter over their ids).
+func BenchmarkAPIServiceSearch(b *testing.B) {
+	h, token, names := benchAPI(b)
+	for _, tc := range []struct {
+		name string
+		path func(i int) string
+	}{
+		{"name", func(i int) string { return "/api/v1/services?limit=20&q=" + names[(i*7919)%len(names)] }},
+		{"common-word", func(int) string { return "/api/v1/services?limit=20&q=payments" }},
+		{"filtered", func(int) string { return "/api/v1/services?limit=20&q=search&team=payments" }},
+	} {
+		b.Run(tc.name, func(b *testing.B) { runClients(b, 1, h, token, tc.path) })
+	}
+}

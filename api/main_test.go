@@ -79,7 +79,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	finder := &advisories.Finder{Store: advisories.NewStore(read.Pool())}
 	reader := &api.Reader{Services: read, Catalog: read, ImpactConfig: commands.ImpactConfig{Index: read, Advisories: advisoryIndex{finder}},
-		OnCall: &commands.OnCallLookup{PagerDuty: pdc, People: read}, Digest: digest.Source{Store: read}}
+		OnCall: &commands.OnCallLookup{PagerDuty: pdc, People: read}, Digest: digest.Source{Store: read}, Graph: read, History: read}
 	mcpSrv := mcpserver.New(reader, "test")
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return mcpSrv }, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
 	a := api.New(api.Config{Reader: reader, Tokens: store, Rate: o.rate, Burst: o.burst, MCP: mcpHandler, Log: log})
@@ -117,7 +117,8 @@ func seedRepos(t *testing.T, s *catalog.Store) {
 	for _, snap := range []catalog.RepoSnapshot{
 		{Repo: catalog.Repo{GitLabID: 9001, Path: "acme/payments/ledger-batch", WebURL: "https://gitlab.example/acme/payments/ledger-batch", LastActivityAt: now},
 			Files: []string{"pom.xml", "src/main/resources/log4j2.xml"}, DescriptorStatus: catalog.DescriptorOK,
-			Entities:     []manifest.Entity{{Kind: manifest.KindComponent, Name: "ledger-batch", Namespace: "default", Owner: "group:payments"}},
+			Entities: []manifest.Entity{{Kind: manifest.KindComponent, Name: "ledger-batch", Namespace: "default", Owner: "group:payments",
+				DependsOn: []string{"component:checkout-api", "resource:default/ledger-db"}}},
 			Dependencies: []catalog.Dependency{{Ecosystem: "maven", Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", File: "pom.xml", Line: 12, Direct: true}}},
 		{Repo: catalog.Repo{GitLabID: 9002, Path: "acme/data/old-etl", WebURL: "https://gitlab.example/acme/data/old-etl", LastActivityAt: now},
 			Files: []string{"pom.xml"}, DescriptorStatus: catalog.DescriptorMissing,
@@ -129,6 +130,12 @@ func seedRepos(t *testing.T, s *catalog.Store) {
 		if _, err := s.ApplyRepo(ctx, snap); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A merge an hour ago in ledger-batch's repo (for changes).
+	if err := s.RecordChanges(ctx, []catalog.Change{{Kind: catalog.ChangeMerge, ProjectID: 9001, Ref: "7", At: now.Add(-time.Hour),
+		AuthorName: "Ada", AuthorUsername: "ada", Title: "Retry ledger writes", WebURL: "https://gitlab.example/acme/payments/ledger-batch/-/merge_requests/7",
+		Source: catalog.ChangeFromWebhook}}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -34,9 +34,20 @@ var mcpCalls = []struct {
 	{"oncall", map[string]any{}, []string{"give either service or team"}, nil, true},
 	{"search_services", map[string]any{"team": "payments", "limit": 3}, []string{"3 services", "more: pass next_cursor"}, []string{`"next_cursor":"`}, false},
 	{"search_services", map[string]any{"query": "checkout"}, []string{"checkout-api"}, []string{`"ref":"checkout-api"`}, false},
+	{"search_services", map[string]any{"query": "credit notes"}, []string{"invoice-service"}, []string{`"ref":"invoice-service"`, `"why":["description: `}, false},
 	{"impact", map[string]any{"package": "log4j-core", "constraint": "<2.17.1"}, []string{"1 repos, 1 services, 1 teams"}, []string{`"repo":"acme/payments/ledger-batch"`}, false},
 	{"impact", map[string]any{"advisory": "CVE-2099-0001"}, []string{"No advisory", "CVE-2099-0001"}, nil, true},
 	{"team", map[string]any{"name": "payments"}, []string{"Team payments:", "people", "On call for team payments"}, []string{`"services":[`}, false},
+	{"blast", map[string]any{"service": "checkout-api"}, []string{"1 services in 1 teams depend on checkout-api, 1 directly", "It depends directly on 0."},
+		[]string{`"ref":"ledger-batch"`, `"origin":"descriptor: dependencies component:checkout-api"`, `"on_call":{`}, false},
+	{"blast", map[string]any{"service": "ledger-batch"}, []string{"Nothing in the catalog depends on ledger-batch", "It depends directly on 2."},
+		[]string{`"target":"resource:default/ledger-db"`}, false},
+	{"blast", map[string]any{"service": "chekout-api"}, []string{"no service named", "did you mean checkout-api"}, nil, true},
+	{"changes", map[string]any{"service": "ledger-batch", "since": "7d"}, []string{"1 changes to ledger-batch and its 1 dependencies in the last 7d", "Retry ledger writes"},
+		[]string{`"kind":"merge_request"`, `"author":"Ada (@ada)"`}, false},
+	{"changes", map[string]any{"service": "ledger-batch", "since": "30m"}, []string{"0 changes", "the last before: merge_request Retry ledger writes"}, []string{`"last_before":{`}, false},
+	{"changes", map[string]any{"service": "ledger-batch", "since": "yesterday"}, []string{"not a duration such as 30m, 24h, 7d or 2w"}, nil, true},
+	{"changes", map[string]any{"service": "ledgr-batch"}, []string{"no service named", "did you mean ledger-batch"}, nil, true},
 }
 
 // checkSession lists the tools, every one read-only with an input schema,
@@ -59,7 +70,7 @@ func checkSession(t *testing.T, cs *mcp.ClientSession) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"impact", "oncall", "search_services", "team", "whoowns"}; !slices.Equal(names, want) {
+	if want := []string{"blast", "changes", "impact", "oncall", "search_services", "team", "whoowns"}; !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
 	}
 	for _, c := range mcpCalls {

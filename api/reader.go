@@ -7,15 +7,19 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/weblinks"
 )
 
 // Catalog is what the API reads of the catalog beyond a service's
 // lookup (*catalog.Store).
 type Catalog interface {
 	ListServices(ctx context.Context, f catalog.ServiceFilter, after catalog.ServiceCursor, limit int) ([]catalog.Service, bool, error)
+	// Search is /search's full-text search.
+	commands.ServiceSearcher
 	commands.TeamDirectory
 }
 
@@ -46,6 +50,20 @@ type Reader struct {
 	Scorecards *commands.Scorecards
 	// Digest reads the digest's data; nil: unavailable.
 	Digest DigestSource
+	// Graph is the service graph /blast reads (a catalog.Cache in
+	// serve, else the store); nil: blast is unavailable and changes
+	// lists the service's own only.
+	Graph commands.ServiceGraph
+	// History is /changes' change history; nil: unavailable.
+	History commands.ChangeHistory
+	// Now is the clock of the changes' window (default time.Now).
+	Now func() time.Time
+	// Incidents are /whoowns's PagerDuty incident counts; nil: a
+	// service's incidents are "not_configured".
+	Incidents commands.IncidentCounts
+	// Links are the web catalog's links (WEB_BASE_URL): a service's
+	// web_url; none when no base URL is set.
+	Links weblinks.Links
 }
 
 // Error is an answer that is not a result: what the API sends as
@@ -151,7 +169,22 @@ func (r *Reader) Service(ctx context.Context, ref string) (Service, error) {
 	if out.Scorecard, err = r.level(ctx, svc.ID); err != nil {
 		return Service{}, err
 	}
+	out.Incidents = r.incidents(ctx, svc.ID)
+	out.WebURL = strPtr(r.Links.Service(svc.Namespace, svc.Name))
 	return out, nil
+}
+
+// incidents are the service's incident counts as /whoowns's line reads
+// them (commands.ServiceIncidentCount), or why they are unknown.
+func (r *Reader) incidents(ctx context.Context, id int64) Incidents {
+	if r.Incidents == nil {
+		return Incidents{Status: IncidentsNotConfigured, Reason: "PagerDuty is not configured in Switchboard (PAGERDUTY_TOKEN): no incidents are counted"}
+	}
+	c, unknown := commands.ServiceIncidentCount(ctx, r.Incidents, id)
+	if unknown != "" {
+		return Incidents{Status: IncidentsUnknown, Reason: unknown}
+	}
+	return Incidents{Status: IncidentsKnown, Last30Days: &c.Last30, OutOfHours30Days: &c.OutOfHours30, Last90Days: &c.Last90}
 }
 
 // level is a service's scorecard level, as /whoowns's scorecard line
@@ -182,6 +215,11 @@ func personOf(m catalog.Person) Person {
 // ServiceQuery is a list of services' filters and page.
 type ServiceQuery struct {
 	Filter catalog.ServiceFilter
+	// Text, when set, is searched as /search searches it: the answer is
+	// the best matches in rank order, each saying why it matched, those
+	// the Filter keeps, at most Limit (up to catalog.SearchMaxLimit) in
+	// one page with no cursor.
+	Text string
 	// Cursor is the last page's next_cursor; "" for the first page.
 	Cursor string
 	Limit  int
@@ -195,6 +233,9 @@ const (
 
 // ListServices is a page of the services matching q's filters.
 func (r *Reader) ListServices(ctx context.Context, q ServiceQuery) (Page[ServiceSummary], error) {
+	if strings.TrimSpace(q.Text) != "" && q.Cursor != "" {
+		return Page[ServiceSummary]{}, invalid("a text search (q) answers one ranked page: it takes no cursor")
+	}
 	var after catalog.ServiceCursor
 	if q.Cursor != "" {
 		if err := decodeCursor(q.Cursor, "services", &after); err != nil {
@@ -204,6 +245,12 @@ func (r *Reader) ListServices(ctx context.Context, q ServiceQuery) (Page[Service
 	limit, err := pageLimit(q.Limit)
 	if err != nil {
 		return Page[ServiceSummary]{}, err
+	}
+	if strings.TrimSpace(q.Text) != "" {
+		if limit > catalog.SearchMaxLimit {
+			return Page[ServiceSummary]{}, invalid("with q (a text search), limit must be from 1 to %d, got %d", catalog.SearchMaxLimit, limit)
+		}
+		return r.searchServices(ctx, q.Text, q.Filter, limit)
 	}
 	svcs, more, err := r.Catalog.ListServices(ctx, q.Filter, after, limit)
 	if err != nil {
@@ -216,6 +263,50 @@ func (r *Reader) ListServices(ctx context.Context, q ServiceQuery) (Page[Service
 	if more {
 		c := encodeCursor("services", catalog.CursorOf(svcs[len(svcs)-1]))
 		out.NextCursor = &c
+	}
+	return out, nil
+}
+
+// searchServices is /search's ranked search (catalog.Store.Search) of
+// text: the best catalog.SearchMaxLimit matches when other filters are
+// set (so that the filters keep enough), else limit of them; the filters
+// keep those they match (ListServices over the hits' ids: the same
+// filters as the list), in rank order, at most limit.
+func (r *Reader) searchServices(ctx context.Context, text string, f catalog.ServiceFilter, limit int) (Page[ServiceSummary], error) {
+	filtered := f.Team != "" || f.Tier != "" || f.Lifecycle != "" || f.Tag != ""
+	n := limit
+	if filtered {
+		n = catalog.SearchMaxLimit
+	}
+	hits, err := r.Catalog.Search(ctx, text, n)
+	if err != nil {
+		return Page[ServiceSummary]{}, err
+	}
+	keep := map[int64]bool{}
+	if filtered && len(hits) > 0 {
+		f.IDs = make([]int64, len(hits))
+		for i, h := range hits {
+			f.IDs[i] = h.Service.ID
+		}
+		svcs, _, err := r.Catalog.ListServices(ctx, f, catalog.ServiceCursor{}, len(hits))
+		if err != nil {
+			return Page[ServiceSummary]{}, err
+		}
+		for _, s := range svcs {
+			keep[s.ID] = true
+		}
+	}
+	out := Page[ServiceSummary]{Items: []ServiceSummary{}}
+	for _, h := range hits {
+		if len(out.Items) == limit {
+			break
+		}
+		if filtered && !keep[h.Service.ID] {
+			continue
+		}
+		s := summaryOf(h.Service)
+		s.Why = append([]string{}, h.Why...)
+		out.Items = append(out.Items, s)
 	}
 	return out, nil
 }

@@ -104,6 +104,8 @@ func New(cfg Config) *Server {
 		{Method: http.MethodGet, Path: "/api/v1/teams/{name}", OpenAPIPath: "/api/v1/teams/{name}", handler: s.getTeam},
 		{Method: http.MethodGet, Path: "/api/v1/oncall/services/{ref...}", OpenAPIPath: "/api/v1/oncall/services/{ref}", handler: s.serviceOnCall},
 		{Method: http.MethodGet, Path: "/api/v1/oncall/teams/{name}", OpenAPIPath: "/api/v1/oncall/teams/{name}", handler: s.teamOnCall},
+		{Method: http.MethodGet, Path: "/api/v1/blast/{ref...}", OpenAPIPath: "/api/v1/blast/{ref}", handler: s.blast},
+		{Method: http.MethodGet, Path: "/api/v1/changes/{ref...}", OpenAPIPath: "/api/v1/changes/{ref}", handler: s.changes},
 		{Method: http.MethodGet, Path: "/api/v1/impact", OpenAPIPath: "/api/v1/impact", handler: s.impact},
 		{Method: http.MethodGet, Path: "/api/v1/digest", OpenAPIPath: "/api/v1/digest", handler: s.digestSummary},
 		{Method: http.MethodGet, Path: "/api/v1/digest/uncatalogued", OpenAPIPath: "/api/v1/digest/uncatalogued", handler: s.uncatalogued},
@@ -318,7 +320,7 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.cfg.Reader.ListServices(r.Context(), ServiceQuery{Cursor: q.Get("cursor"), Limit: limit, Filter: catalog.ServiceFilter{
-		Team: strings.TrimLeft(q.Get("team"), "@#"), Tier: q.Get("tier"), Lifecycle: q.Get("lifecycle"), Tag: q.Get("tag"), Query: q.Get("q")}})
+		Team: strings.TrimLeft(q.Get("team"), "@#"), Tier: q.Get("tier"), Lifecycle: q.Get("lifecycle"), Tag: q.Get("tag")}, Text: q.Get("q")})
 	s.reply(w, r, page, err)
 }
 
@@ -339,6 +341,26 @@ func (s *Server) serviceOnCall(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) teamOnCall(w http.ResponseWriter, r *http.Request) {
 	v, err := s.cfg.Reader.TeamOnCall(r.Context(), r.PathValue("name"))
+	s.reply(w, r, v, err)
+}
+
+func (s *Server) blast(w http.ResponseWriter, r *http.Request) {
+	page, err := intParam(r, "page")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.cfg.Reader.Blast(r.Context(), r.PathValue("ref"), page)
+	s.reply(w, r, v, err)
+}
+
+func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
+	limit, err := intParam(r, "limit")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.cfg.Reader.Changes(r.Context(), ChangesQuery{Service: r.PathValue("ref"), Since: r.URL.Query().Get("since"), Limit: limit})
 	s.reply(w, r, v, err)
 }
 

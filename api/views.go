@@ -24,6 +24,8 @@ type ServiceSummary struct {
 	Lifecycle string   `json:"lifecycle,omitempty"`
 	Tags      []string `json:"tags"`
 	Status    string   `json:"status" jsonschema:"active, or orphaned when its descriptor disappeared"`
+	// Why says, field by field, what a text search matched (with q only).
+	Why []string `json:"why,omitempty" jsonschema:"with a text search only: what matched, field by field"`
 }
 
 // ServiceRef names a service where an answer lists many (impact hits).
@@ -31,6 +33,24 @@ type ServiceRef struct {
 	Ref  string  `json:"ref"`
 	Team *string `json:"team"`
 }
+
+// Incidents are a service's PagerDuty incident counts, as /whoowns's
+// "Incidents" line: known, or unknown with why (never a failure).
+type Incidents struct {
+	Status string `json:"status" jsonschema:"known, unknown (see reason) or not_configured"`
+	Reason string `json:"reason,omitempty"`
+	// The counts, null unless known.
+	Last30Days       *int `json:"last_30_days"`
+	OutOfHours30Days *int `json:"out_of_hours_30_days" jsonschema:"those of the last 30 days created out of business hours"`
+	Last90Days       *int `json:"last_90_days"`
+}
+
+// Incidents statuses.
+const (
+	IncidentsKnown         = "known"
+	IncidentsUnknown       = "unknown"
+	IncidentsNotConfigured = "not_configured"
+)
 
 // Service is one service with everything /whoowns shows.
 type Service struct {
@@ -58,6 +78,11 @@ type Service struct {
 	// is not graded yet.
 	Scorecard *ScorecardLevel `json:"scorecard" jsonschema:"the service's scorecard level; null when not graded"`
 	UpdatedAt time.Time       `json:"updated_at"`
+	// Incidents are its PagerDuty incident counts, as /whoowns shows.
+	Incidents Incidents `json:"incidents"`
+	// WebURL is its page in the web catalog; null when WEB_BASE_URL is
+	// not set.
+	WebURL *string `json:"web_url" jsonschema:"the service's page in the web catalog; null when no web catalog address is configured"`
 }
 
 // TeamSummary is a team where a service names it.

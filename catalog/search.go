@@ -36,8 +36,9 @@ type SearchHit struct {
 
 // SearchMatch is one field of a service that matched a search.
 type SearchMatch struct {
-	// Field is "name", "alias", "title", "team", "description", "tag",
-	// "link", "language", "framework" or "readme".
+	// Field is "name", "alias", "title", "team", "api" (an API it
+	// provides), "description", "tag", "link", "language", "framework" or
+	// "readme".
 	Field string
 	// Text is the field's text, or an excerpt of it around the words that
 	// matched, with "…" where it was cut.
@@ -150,7 +151,7 @@ WITH fts AS (
 	ORDER BY score DESC, service_id
 	LIMIT $4
 )
-SELECT sc.score, sc.coverage, sc.sim, sc.exact, coalesce(ss.readme, ''), coalesce(tm.title, ''), q.*
+SELECT sc.score, sc.coverage, sc.sim, sc.exact, coalesce(ss.readme, ''), coalesce(ss.apis, ''), coalesce(tm.title, ''), q.*
 FROM scored sc
 LEFT JOIN service_search ss ON ss.service_id = sc.service_id
 LEFT JOIN services s2 ON s2.id = sc.service_id
@@ -173,8 +174,9 @@ func coverageExpr(col string, n int) string {
 
 // Search finds the services that match query, best first, at most limit
 // (1..SearchMaxLimit; 0 or less means 10). It searches names, aliases,
-// titles, descriptions, tags, link titles, owning teams and the first
-// paragraph of each repo's README (see migrations/025_search.sql), by
+// titles, descriptions, tags, link titles, owning teams, the names of the
+// APIs it provides and the first paragraph of each repo's README (see
+// migrations/025_search.sql and 027_search_api_names.sql), by
 // words (stemmed: "invoices" finds "invoice") and by trigram similarity of
 // names (misspellings). Words need not all match: a service matching more
 // of them ranks higher, so a question in plain words ("thing that sends
@@ -204,11 +206,12 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		sim          float64
 		exact        bool
 		anyq, readme string
+		apis         string
 		teamTitle    string
 	}
 	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		svc, err := scanService(multiPrefixRow{row: r, first: []any{&x.hit.Rank, &x.hit.Coverage, &x.sim, &x.exact, &x.readme, &x.teamTitle}})
+		svc, err := scanService(multiPrefixRow{row: r, first: []any{&x.hit.Rank, &x.hit.Coverage, &x.sim, &x.exact, &x.readme, &x.apis, &x.teamTitle}})
 		x.hit.Service = svc
 		return x, err
 	})
@@ -222,7 +225,7 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 	// excerpt around the words, in one query.
 	var fields []searchField
 	for i, x := range found {
-		fields = append(fields, hitFields(i, x.hit.Service, x.teamTitle, x.readme)...)
+		fields = append(fields, hitFields(i, x.hit.Service, x.teamTitle, x.apis, x.readme)...)
 	}
 	matches := make([][]SearchMatch, len(found))
 	words := false // a hit matched by its words (not only its name's trigrams)
@@ -292,7 +295,7 @@ type searchField struct {
 
 // hitFields lists the fields of svc that why looks at, in the order they
 // are shown.
-func hitFields(hit int, svc Service, teamTitle, readme string) []searchField {
+func hitFields(hit int, svc Service, teamTitle, apis, readme string) []searchField {
 	var fs []searchField
 	add := func(field, text string) {
 		text = strings.TrimSpace(clean(text))
@@ -306,6 +309,9 @@ func hitFields(hit int, svc Service, teamTitle, readme string) []searchField {
 	}
 	add("title", svc.Title)
 	add("team", strings.TrimSpace(svc.Team+" "+teamTitle))
+	for _, a := range strings.Split(apis, "\n") {
+		add("api", a)
+	}
 	add("description", svc.Description)
 	for _, t := range svc.Tags {
 		add("tag", t)

@@ -16,10 +16,9 @@ type ServiceFilter struct {
 	Lifecycle string
 	// Tag is one of the service's tags, exactly.
 	Tag string
-	// Query is text the service's name, an alias or its title contains,
-	// ignoring case (served by the trigram index on names). Full-text
-	// search (issue 15) replaces it.
-	Query string
+	// IDs, when set, keeps only these services (the ranked hits of a
+	// full-text Search, which callers then order by rank).
+	IDs []int64
 }
 
 // ServiceCursor is where a page of ListServices starts: after the service
@@ -70,10 +69,8 @@ func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after Service
 	if f.Tag != "" {
 		where = append(where, arg(f.Tag)+" = ANY(s.tags)")
 	}
-	if strings.TrimSpace(f.Query) != "" {
-		p := arg(likePattern(f.Query))
-		where = append(where, "(lower(s.name) LIKE "+p+" OR lower(s.title) LIKE "+p+
-			" OR EXISTS (SELECT 1 FROM service_aliases a WHERE a.service_id = s.id AND lower(a.alias) LIKE "+p+"))")
+	if f.IDs != nil {
+		where = append(where, "s.id = ANY("+arg(f.IDs)+"::bigint[])")
 	}
 	sql := serviceSelect
 	if len(where) > 0 {
@@ -91,11 +88,4 @@ func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after Service
 		return services[:limit], true, nil
 	}
 	return services, false, nil
-}
-
-// likePattern is a LIKE pattern matching text containing q (lower-cased),
-// q's own wildcards escaped.
-func likePattern(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
 }

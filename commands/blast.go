@@ -122,6 +122,16 @@ func (b blastAnswer) pages() int { return max(1, (b.radius.Total+maxBlastLines-1
 
 func (b blastAnswer) pageNo() int { return min(max(b.page, 1), b.pages()) }
 
+// BlastPageSize is how many dependents a /blast page lists (the API's
+// and the MCP server's pages are the same).
+const BlastPageSize = maxBlastLines
+
+// ViaNames are the references of svc, the dependents rows and the
+// services their edges lead to: what /blast names them by.
+func ViaNames(ctx context.Context, cat ServiceCatalog, svc catalog.Service, rows []catalog.Dependent) (map[int64]string, error) {
+	return viaNames(ctx, cat, svc, rows)
+}
+
 // viaNames are the references of svc, the dependents listed, and the
 // services their edges lead to (at depth 2 and more, dependents of the
 // page before).
@@ -228,6 +238,13 @@ func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows
 		oc.log().WarnContext(ctx, "profiles for /blast on call", "err", profErr)
 	}
 	return out
+}
+
+// BlastTeams are the owning teams of a radius's dependents as /blast
+// orders them (most dependents first, then by name), their counts, and
+// how many dependents have no owner.
+func BlastTeams(radius catalog.Radius) (names []string, counts map[string]int, unowned int) {
+	return blastAnswer{radius: radius}.teams()
 }
 
 // teams are the owning teams of the dependents, most dependents first,

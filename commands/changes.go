@@ -384,3 +384,30 @@ func formatWindow(d time.Duration) string {
 func narrower(d time.Duration) time.Duration {
 	return max((d / 4).Truncate(time.Hour), 30*time.Minute)
 }
+
+// ParseSince reads a --since window as /changes does (30m, 24h, 7d, 2w; at
+// most 90 days); "" is /changes' default, 24 hours. For the API and the
+// MCP server, which take the same window.
+func ParseSince(v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "" {
+		return defaultChangesWindow, nil
+	}
+	return parseWindow(strings.TrimSpace(v))
+}
+
+// FormatSince writes a window the way --since takes it ("24h", "7d").
+func FormatSince(d time.Duration) string { return formatWindow(d) }
+
+// ChangeScope is /changes' scope: the service and its direct, catalogued
+// dependencies (ids, the service first, and references by id), and a
+// note when the dependencies could not be read ("" otherwise).
+func ChangeScope(ctx context.Context, g DependencyLister, svc catalog.Service) ([]int64, map[int64]string, string) {
+	ids, names, note := changeScope(ctx, g, svc)
+	return ids, names, note.String()
+}
+
+// ChangeGapNote is /changes' note on the repos whose history is partial
+// or not read yet; "" when complete (or unreadable).
+func ChangeGapNote(ctx context.Context, h ChangeHistory, ids []int64) string {
+	return gapNote(ctx, h, ids).String()
+}

@@ -127,18 +127,30 @@ func WhoOwnsWith(cfg WhoOwnsConfig) Command {
 // serviceIncidentLine is a service's "Incidents:" line.
 func serviceIncidentLine(ctx context.Context, inc IncidentCounts, id int64) Text {
 	label := T(Bold("Incidents:"), Plain(" "))
+	c, unknown := ServiceIncidentCount(ctx, inc, id)
+	if unknown != "" {
+		return append(label, Plain("unknown — "+unknown))
+	}
+	return append(label, Plain(incidentCountText(c)))
+}
+
+// ServiceIncidentCount is a service's incident counts as /whoowns shows
+// them, or why they are unknown ("" when known): the catalog could not
+// count them, no PagerDuty service is linked, the incidents' refresh is
+// behind, or the service is not found.
+func ServiceIncidentCount(ctx context.Context, inc IncidentCounts, id int64) (catalog.IncidentCount, string) {
 	sum, err := inc.ServiceIncidents(ctx, []int64{id})
 	switch c, ok := sum.Counts[id]; {
 	case err != nil:
-		return append(label, Plain("unknown — the catalog could not count them"))
+		return c, "the catalog could not count them"
 	case slices.Contains(sum.Unlinked, id):
-		return append(label, Plain("unknown — no PagerDuty service in the descriptor"))
+		return c, "no PagerDuty service in the descriptor"
 	case !sum.Known():
-		return append(label, Plain("unknown — "+sum.State.UnknownReason(sum.Now, sum.Location)))
+		return c, sum.State.UnknownReason(sum.Now, sum.Location)
 	case !ok:
-		return append(label, Plain("unknown — service not found"))
+		return c, "service not found"
 	default:
-		return append(label, Plain(incidentCountText(c)))
+		return c, ""
 	}
 }
 

@@ -17,8 +17,8 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 )
 
-// tools are the server's tools, each one registration: adding a tool
-// (blast, changes) is one more entry.
+// tools are the server's tools, each one registration: adding a tool is
+// one more entry.
 func tools() []func(s *mcp.Server, r *api.Reader) {
 	return []func(s *mcp.Server, r *api.Reader){
 		addWhoOwns,
@@ -26,6 +26,8 @@ func tools() []func(s *mcp.Server, r *api.Reader) {
 		addSearchServices,
 		addImpact,
 		addTeam,
+		addBlast,
+		addChanges,
 	}
 }
 
@@ -34,7 +36,8 @@ func New(r *api.Reader, version string) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "switchboard", Title: "Switchboard service catalog", Version: version}, &mcp.ServerOptions{
 		Instructions: "Switchboard is the organisation's service catalog and on-call switchboard. " +
 			"Ask it who owns a service and how to reach them (whoowns), who is on call (oncall), which services match a filter (search_services), " +
-			"which services depend on a package or are affected by an advisory (impact), and what a team owns (team). Every tool only reads.",
+			"which services depend on a package or are affected by an advisory (impact), what a team owns (team), " +
+			"what depends on a service and what it depends on (blast), and what changed recently in a service and its dependencies (changes). Every tool only reads.",
 	})
 	for _, add := range tools() {
 		add(s, r)
@@ -63,7 +66,7 @@ func addWhoOwns(s *mcp.Server, r *api.Reader) {
 	mcp.AddTool(s, &mcp.Tool{
 		Name: "whoowns",
 		Description: "Who owns a service and how to reach them: owning team, Slack channel, people, repos, runbook and other links, " +
-			"descriptor status and scorecard level. A misspelt name fails with the closest names; a name several services share fails with their namespace/name.",
+			"descriptor status, scorecard level, PagerDuty incident counts (30 and 90 days, out of hours; unknown with why) and its web catalog page. A misspelt name fails with the closest names; a name several services share fails with their namespace/name.",
 		Annotations: readOnly("Who owns a service"),
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ServiceInput) (*mcp.CallToolResult, api.Service, error) {
 		v, err := r.Service(ctx, in.Service)
@@ -89,6 +92,15 @@ func addWhoOwns(s *mcp.Server, r *api.Reader) {
 		}
 		if v.Scorecard != nil {
 			sum += "; scorecard level " + v.Scorecard.LevelName
+		}
+		switch in := v.Incidents; in.Status {
+		case api.IncidentsKnown:
+			sum += fmt.Sprintf("; incidents: %d in 30 days (%d out of hours), %d in 90 days", *in.Last30Days, *in.OutOfHours30Days, *in.Last90Days)
+		case api.IncidentsUnknown:
+			sum += "; incidents unknown (" + in.Reason + ")"
+		}
+		if v.WebURL != nil {
+			sum += "; page " + *v.WebURL
 		}
 		return text(sum + "."), v, nil
 	})
@@ -164,7 +176,7 @@ func onCallSummary(what string, oc api.OnCall) string {
 
 // SearchInput filters services.
 type SearchInput struct {
-	Query     string `json:"query,omitempty" jsonschema:"text the service's name, an alias or its title contains"`
+	Query     string `json:"query,omitempty" jsonschema:"words to search for, as /search does: names, aliases, titles, descriptions, tags, owning teams, READMEs, provided API names; the answer is then ranked, says why each matched, and has no cursor"`
 	Team      string `json:"team,omitempty" jsonschema:"the owning team's name"`
 	Tier      string `json:"tier,omitempty" jsonschema:"the tier, e.g. 1"`
 	Lifecycle string `json:"lifecycle,omitempty" jsonschema:"the lifecycle, e.g. production"`
@@ -176,11 +188,11 @@ type SearchInput struct {
 func addSearchServices(s *mcp.Server, r *api.Reader) {
 	mcp.AddTool(s, &mcp.Tool{
 		Name: "search_services",
-		Description: "Find services by text and filters (owning team, tier, lifecycle, tag), by name. " +
-			"Returns a page of services with their team; pass next_cursor back as cursor for more.",
+		Description: "Find services by words (ranked full-text search, as /search: each hit says why it matched, best first, at most 100) " +
+			"and filters (owning team, tier, lifecycle, tag). Without words: services by name, a page at a time; pass next_cursor back as cursor for more.",
 		Annotations: readOnly("Search services"),
 	}, func(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, api.Page[api.ServiceSummary], error) {
-		page, err := r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in)})
+		page, err := r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in), Text: in.Query})
 		if err != nil {
 			return nil, page, toolError(err)
 		}
@@ -270,6 +282,78 @@ func toolError(err error) error {
 	return fmt.Errorf("switchboard could not answer: %w", err)
 }
 
+// BlastInput names a service and a page of its dependents.
+type BlastInput struct {
+	Service string `json:"service" jsonschema:"the service's name, an alias, or namespace/name"`
+	Page    int    `json:"page,omitempty" jsonschema:"page of dependents, from 1 (20 a page)"`
+}
+
+func addBlast(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name: "blast",
+		Description: "Blast radius of a service, as /blast: every service that depends on it, directly or through others, counted by depth and owning team; " +
+			"one page of them (by depth, then name) with the edges that bring each in (where declared: descriptor dependsOn, consumed APIs, packages) and who is on call there; " +
+			"the dependents on a cycle with it; and what it depends on directly.",
+		Annotations: readOnly("Blast radius of a service"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in BlastInput) (*mcp.CallToolResult, api.Blast, error) {
+		v, err := r.Blast(ctx, in.Service, in.Page)
+		if err != nil {
+			return nil, api.Blast{}, toolError(err)
+		}
+		sum := fmt.Sprintf("Nothing in the catalog depends on %s", v.Service.Ref)
+		if v.Total > 0 {
+			direct := 0
+			if len(v.ByDepth) > 0 {
+				direct = v.ByDepth[0]
+			}
+			sum = fmt.Sprintf("%d services in %d teams depend on %s, %d directly", v.Total, len(v.Teams), v.Service.Ref, direct)
+			if v.Pages > 1 {
+				sum += fmt.Sprintf("; page %d of %d", v.Page, v.Pages)
+			}
+		}
+		if v.CycleTotal > 0 {
+			sum += fmt.Sprintf("; %d on a cycle with it", v.CycleTotal)
+		}
+		return text(sum + fmt.Sprintf(". It depends directly on %d.", len(v.Dependencies))), v, nil
+	})
+}
+
+// ChangesInput names a service and a window.
+type ChangesInput struct {
+	Service string `json:"service" jsonschema:"the service's name, an alias, or namespace/name"`
+	Since   string `json:"since,omitempty" jsonschema:"the window as /changes --since takes it: 30m, 24h, 7d, 2w (at most 90 days; default 24h)"`
+	Limit   int    `json:"limit,omitempty" jsonschema:"how many changes at most, 1-200 (default 50)"`
+}
+
+func addChanges(s *mcp.Server, r *api.Reader) {
+	mcp.AddTool(s, &mcp.Tool{
+		Name: "changes",
+		Description: "What changed recently in a service and the services it depends on directly, as /changes: merged merge requests, direct pushes, " +
+			"deployments per environment, owner and tier changes, newest first, each with when, who and a link. With nothing in the window, last_before is the last change before it.",
+		Annotations: readOnly("Recent changes of a service"),
+	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ChangesInput) (*mcp.CallToolResult, api.Changes, error) {
+		v, err := r.Changes(ctx, api.ChangesQuery{Service: in.Service, Since: in.Since, Limit: in.Limit})
+		if err != nil {
+			return nil, api.Changes{}, toolError(err)
+		}
+		scope := v.Service.Ref
+		if n := len(v.Scope) - 1; n > 0 {
+			scope += fmt.Sprintf(" and its %d dependencies", n)
+		}
+		sum := fmt.Sprintf("%d changes to %s in the last %s", len(v.Changes), scope, v.Window)
+		if v.More {
+			sum = "More than " + sum
+		}
+		if len(v.Changes) > 0 {
+			c := v.Changes[0]
+			sum += fmt.Sprintf("; newest: %s %s in %s at %s", c.Kind, c.Title, c.Service, c.At.Format("2006-01-02 15:04 MST"))
+		} else if v.LastBefore != nil {
+			sum += fmt.Sprintf("; the last before: %s %s at %s", v.LastBefore.Kind, v.LastBefore.Title, v.LastBefore.At.Format("2006-01-02 15:04 MST"))
+		}
+		return text(sum + "."), v, nil
+	})
+}
+
 func catalogFilter(in SearchInput) catalog.ServiceFilter {
-	return catalog.ServiceFilter{Query: in.Query, Team: strings.TrimLeft(in.Team, "@#"), Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}
+	return catalog.ServiceFilter{Team: strings.TrimLeft(in.Team, "@#"), Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}
 }

@@ -6,26 +6,9 @@
 -- with what another repo publishes (repo_packages), so that an edge
 -- appears and disappears with either side without a sync of the other.
 
--- One row per reference a descriptor service makes: spec.dependsOn,
--- spec.dependencyOf (the other way round), spec.consumesApis,
--- spec.providesApis, OpsLevel dependencies. The target is the reference
--- as Backstage resolves it (kind and namespace lower case, the namespace
--- of the declaring entity when none is written); written is the text of
--- the descriptor, file the descriptor it comes from. by_alias: the target
--- may be found by a service alias too (OpsLevel names dependencies by
--- alias). Replaced whenever the descriptor is applied.
-CREATE TABLE service_relations (
-    service_id       bigint NOT NULL REFERENCES services (id) ON DELETE CASCADE,
-    relation         text NOT NULL CHECK (relation IN ('dependsOn', 'dependencyOf', 'consumesApi', 'providesApi')),
-    target_kind      text NOT NULL CHECK (target_kind <> ''),
-    target_namespace text NOT NULL CHECK (target_namespace <> ''),
-    target_name      text NOT NULL CHECK (target_name <> ''),
-    written          text NOT NULL,
-    file             text NOT NULL DEFAULT '',
-    by_alias         boolean NOT NULL DEFAULT false,
-    PRIMARY KEY (service_id, relation, target_kind, target_namespace, target_name)
-);
-CREATE INDEX service_relations_target_idx ON service_relations (target_kind, target_namespace, lower(target_name));
+-- service_relations, one row per reference a descriptor service makes, is
+-- created by migration 027 (search over the names of the APIs a service
+-- provides), which runs first.
 
 -- What a repo publishes, one row per package file that names one: the
 -- Maven groupId:artifactId of a pom.xml (groupId inherited from its

@@ -179,15 +179,54 @@ type serviceData struct {
 	Repos          []catalog.RepoDetail
 	GraphAvailable bool
 	GraphError     string
-	Dependencies   []serviceLink
-	Dependents     []serviceLink
-	DepLimit       int
+	Dependencies   []graphLink
+	Dependents     []graphLink
+	// DependentsTotal and DirectDependents count every service that
+	// depends on this one, and those that do directly.
+	DependentsTotal, DirectDependents int
+	DepLimit                          int
 }
 
-func links(svcs []catalog.Service) []serviceLink {
-	out := make([]serviceLink, len(svcs))
-	for i, svc := range svcs {
-		out[i] = serviceLink{URL: weblinks.ServicePath(svc.Namespace, svc.Name), Ref: svc.Ref(), Team: svc.Team}
+// graphLink is a service of the graph (or, URL "", a reference naming
+// nothing in the catalog) with where each edge to it comes from.
+type graphLink struct {
+	serviceLink
+	Depth   int
+	Cycle   bool
+	Origins []string
+}
+
+func origins(edges []catalog.Edge) []string {
+	out := make([]string, 0, len(edges))
+	for _, e := range edges {
+		o := e.Origin
+		if o == "" {
+			o = e.Kind + " " + e.Target
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func dependencyLinks(deps []catalog.ServiceDependency) []graphLink {
+	out := make([]graphLink, len(deps))
+	for i, d := range deps {
+		l := graphLink{Cycle: d.Cycle, Origins: origins(d.Edges), Depth: 1}
+		if d.Resolved() {
+			l.serviceLink = serviceLink{URL: weblinks.ServicePath(d.Service.Namespace, d.Service.Name), Ref: d.Service.Ref(), Team: d.Service.Team}
+		} else {
+			l.Ref = d.Target
+		}
+		out[i] = l
+	}
+	return out
+}
+
+func dependentLinks(deps []catalog.Dependent) []graphLink {
+	out := make([]graphLink, len(deps))
+	for i, d := range deps {
+		out[i] = graphLink{serviceLink: serviceLink{URL: weblinks.ServicePath(d.Service.Namespace, d.Service.Name), Ref: d.Service.Ref(), Team: d.Service.Team},
+			Depth: d.Depth, Cycle: d.Cycle, Origins: origins(d.Via)}
 	}
 	return out
 }
@@ -242,12 +281,16 @@ func (s *Server) service(w http.ResponseWriter, r *http.Request, u User) {
 		d.GraphAvailable = true
 		wg.Go(func() {
 			deps, err1 := s.src.Graph.Dependencies(r.Context(), p.Service.ID)
-			dependents, err2 := s.src.Graph.Dependents(r.Context(), p.Service.ID)
+			radius, err2 := s.src.Graph.Radius(r.Context(), p.Service.ID, 0, depLimit)
 			if err := errors.Join(err1, err2); err != nil {
 				s.log.WarnContext(r.Context(), "web: service graph", "service", ref, "err", err)
 				d.GraphError = "The service graph could not be read just now."
 			}
-			d.Dependencies, d.Dependents = links(deps), links(dependents)
+			d.Dependencies, d.Dependents = dependencyLinks(deps), dependentLinks(radius.Page)
+			d.DependentsTotal = radius.Total
+			if len(radius.ByDepth) > 0 {
+				d.DirectDependents = radius.ByDepth[0]
+			}
 		})
 	}
 	wg.Wait()

@@ -57,11 +57,13 @@ type Searcher interface {
 	Search(ctx context.Context, query string, limit int) ([]catalog.SearchHit, error)
 }
 
-// Graph is the service graph (issue 16): the services a service depends on
-// and those depending on it, by service id. Optional.
+// Graph is the service graph (*catalog.Cache from memory, or
+// *catalog.Store), the one /blast reads: what depends on a service,
+// summarised with a page of them, and what it depends on directly, each
+// edge saying where it comes from. Optional.
 type Graph interface {
-	Dependencies(ctx context.Context, serviceID int64) ([]catalog.Service, error)
-	Dependents(ctx context.Context, serviceID int64) ([]catalog.Service, error)
+	Radius(ctx context.Context, serviceID int64, offset, limit int) (catalog.Radius, error)
+	Dependencies(ctx context.Context, serviceID int64) ([]catalog.ServiceDependency, error)
 }
 
 // Sources are what the pages are built from.
@@ -70,8 +72,8 @@ type Sources struct {
 	Catalog  Catalog
 	Digest   DigestReader
 	Search   Searcher
-	// Graph is nil until the service graph is wired: the service page
-	// then says the graph is not available.
+	// Graph is the service graph; nil: the service page says the graph
+	// is not available.
 	Graph Graph
 }
 

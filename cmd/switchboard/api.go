@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/switchboard-dev/switchboard/api"
+	"github.com/switchboard-dev/switchboard/commands"
 	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/mcpserver"
 )
@@ -53,11 +54,16 @@ func loadAPIConfig(getenv func(string) string) (apiConfig, error) {
 // apiReader is the API's and the MCP server's reader over the same parts
 // the slash commands are built from (newRouter).
 func apiReader(d deps) *api.Reader {
-	r := &api.Reader{Services: d.lookups, OnCall: onCallLookup(d), Scorecards: scorecards(d)}
+	r := &api.Reader{Services: d.lookups, OnCall: onCallLookup(d), Scorecards: scorecards(d), Incidents: incidentCounts(d), Links: d.links}
 	if d.store != nil {
 		r.Catalog = d.store
 		r.ImpactConfig = impactConfig(d)
 		r.Digest = digest.Source{Store: d.store, Standards: d.standards}
+		// /blast's and /changes' sources (newRouter, changesConfig).
+		r.Graph, r.History = d.store, d.store
+	}
+	if g, ok := d.lookups.(commands.ServiceGraph); ok {
+		r.Graph = g
 	}
 	return r
 }

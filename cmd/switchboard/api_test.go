@@ -124,7 +124,7 @@ func TestMCPStdio(t *testing.T) {
 		t.Fatalf("connect: %v; stderr: %s", err, errb)
 	}
 	tools, err := cs.ListTools(ctx, nil)
-	if err != nil || len(tools.Tools) != 5 {
+	if err != nil || len(tools.Tools) != 7 {
 		t.Fatalf("tools: %v, %v", tools, err)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoowns", Arguments: map[string]any{"service": "checkout-api"}})

@@ -118,6 +118,12 @@ func mountWebOn(mux web.Registrar, cfg serveConfig, d deps, router *commands.Rou
 	if lookups == nil {
 		lookups = d.store
 	}
+	// The service graph /blast reads: from memory with a catalog.Cache,
+	// else the store.
+	var graph web.Graph = d.store
+	if g, ok := lookups.(web.Graph); ok {
+		graph = g
+	}
 	w, err := web.New(web.Config{
 		Auth: cfg.Web.Auth, Header: cfg.Web.Header, BaseURL: cfg.Web.BaseURL,
 		SessionKey: []byte(cfg.Web.SessionKey), ClientID: cfg.Web.ClientID, ClientSecret: cfg.Web.ClientSecret,
@@ -127,6 +133,7 @@ func mountWebOn(mux web.Registrar, cfg serveConfig, d deps, router *commands.Rou
 		Catalog:  webCatalog{Store: d.store, lookups: lookups},
 		Digest:   digest.Source{Store: d.store, Standards: d.standards},
 		Search:   d.store,
+		Graph:    graph,
 	})
 	if err != nil {
 		return err

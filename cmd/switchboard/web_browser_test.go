@@ -225,6 +225,20 @@ func TestWebBrowser(t *testing.T) {
 		}
 		shot(t, "team")
 	})
+	t.Run("service graph", func(t *testing.T) {
+		// auth-service: 17 dependents (11 direct), each with its edges.
+		do(t, chromedp.Navigate(base+"/services/default/auth-service"), chromedp.WaitVisible(chromedp.CSS(`#dependents`)))
+		if n := evalInt(t, `document.querySelectorAll('#dependents > li').length`); n != 17 {
+			t.Errorf("%d dependents shown, want 17", n)
+		}
+		if n := evalInt(t, `document.querySelectorAll('#dependencies > li').length`); n == 0 {
+			t.Error("no dependencies shown")
+		}
+		if text := evalString(t, `document.querySelector('#dependents').innerText`); !strings.Contains(text, "opslevel.yml: dependencies auth") {
+			t.Errorf("the dependents do not say where their edges come from:\n%s", text)
+		}
+		shot(t, "service-graph")
+	})
 	t.Run("coverage chart", func(t *testing.T) {
 		do(t, chromedp.Navigate(base+"/coverage"), chromedp.WaitVisible(chromedp.CSS(`figure svg`)))
 		paths := evalInt(t, `document.querySelectorAll('figure svg path').length`)

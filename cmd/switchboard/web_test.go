@@ -438,7 +438,7 @@ func TestWebPagesOverStore(t *testing.T) {
 		{"/coverage", 200, []string{"<svg", `<title id="coverage-chart-t">`, time.Now().AddDate(0, 0, -3).UTC().Format(time.DateOnly), "<th scope=\"row\">now</th>"}},
 		{"/campaigns", 200, []string{`href="/campaigns/` + fmt.Sprint(c.ID) + `"`, "CI everywhere"}},
 		{"/campaigns/" + fmt.Sprint(c.ID), 200, []string{"CI everywhere", `<title id="burndown-t">`, "Services left each day"}},
-		{"/services/default/checkout-api", 200, []string{"Takes &lt;b&gt;orders&lt;/b&gt;", `href="/teams/payments"`, "service graph is not available"}},
+		{"/services/default/checkout-api", 200, []string{"Takes &lt;b&gt;orders&lt;/b&gt;", `href="/teams/payments"`, "No known dependents."}},
 		{"/teams/payments", 200, []string{"Team payments", `href="/services/default/checkout-api"`}},
 		{"/services/default/nothing-here", 404, []string{"There is no service default/nothing-here"}},
 		{"/teams/nobody", 404, []string{"There is no team nobody"}},

@@ -1,3 +1,0 @@
--- Reserved for issue 15 (filled in by its work; a no-op until then so that
--- the numbering has no gap).
-SELECT 1;
