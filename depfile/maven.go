@@ -22,6 +22,8 @@ type pom struct {
 	profileProps map[string]string // <properties> of profiles, used when the top level has none
 	builtin      map[string]string // project.version and friends
 	deps         []*pomDep
+	// artifactLine is the line of the project's own <artifactId>.
+	artifactLine int
 }
 
 // parsePom reads a Maven POM: <dependencies> of the project and of its
@@ -29,6 +31,16 @@ type pom struct {
 // from the POM's own <properties> and project coordinates. Plugin
 // dependencies are build tooling and are left out.
 func parsePom(file string, data []byte) ([]Dependency, error) {
+	p, err := readPom(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return p.resolve(file), nil
+}
+
+// readPom walks a POM once, collecting what parsePom and Publishes read:
+// the dependencies as written, properties and project coordinates.
+func readPom(file string, data []byte) (*pom, error) {
 	p := &pom{
 		props:        map[string]string{},
 		profileProps: map[string]string{},
@@ -65,6 +77,9 @@ func parsePom(file string, data []byte) ([]Dependency, error) {
 			}
 			stack = append(stack, t.Name.Local)
 			text.Reset()
+			if len(stack) == 2 && t.Name.Local == "artifactId" {
+				p.artifactLine, _ = dec.InputPos()
+			}
 			if t.Name.Local == "dependency" && len(stack) <= 6 {
 				var d *pomDep
 				switch strings.Join(stack, "/") {
@@ -103,7 +118,7 @@ func parsePom(file string, data []byte) ([]Dependency, error) {
 	if !sawRoot {
 		return nil, &Error{File: file, Line: 1, Msg: "no <project> element"}
 	}
-	return p.resolve(file), nil
+	return p, nil
 }
 
 // collect records the text of a closed element where it matters.

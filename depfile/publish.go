@@ -1,9 +1,7 @@
 package depfile
 
 import (
-	"bytes"
-	"encoding/xml"
-	"io"
+	"cmp"
 	"path"
 	"strings"
 
@@ -60,56 +58,18 @@ func Publishes(p string, data []byte) (Published, bool) {
 }
 
 // pomCoordinates reads project/groupId (or project/parent/groupId) and
-// project/artifactId; Line is the artifactId's.
+// project/artifactId, as parsePom reads them; Line is the artifactId's.
 func pomCoordinates(data []byte) (Published, bool) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Entity = xml.HTMLEntity
-	dec.CharsetReader = CharsetReader
-	var (
-		stack                        []string
-		text                         strings.Builder
-		group, parentGroup, artifact string
-		line, startLine              int
-	)
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Published{}, false
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			stack = append(stack, t.Name.Local)
-			text.Reset()
-			startLine, _ = dec.InputPos()
-		case xml.CharData:
-			text.Write(t)
-		case xml.EndElement:
-			if len(stack) == 0 {
-				return Published{}, false
-			}
-			v := strings.TrimSpace(text.String())
-			switch strings.Join(stack, "/") {
-			case "project/groupId":
-				group = v
-			case "project/parent/groupId":
-				parentGroup = v
-			case "project/artifactId":
-				artifact, line = v, startLine
-			}
-			stack = stack[:len(stack)-1]
-			text.Reset()
-		}
+	p, err := readPom("", data)
+	if err != nil {
+		return Published{}, false
 	}
-	if group == "" {
-		group = parentGroup
-	}
+	group := cmp.Or(p.builtin["project.groupId"], p.builtin["project.parent.groupId"])
+	artifact := p.builtin["project.artifactId"]
 	if group == "" || artifact == "" {
 		return Published{}, false
 	}
-	return Published{Name: group + ":" + artifact, Line: line}, true
+	return Published{Name: group + ":" + artifact, Line: p.artifactLine}, true
 }
 
 // packageName reads a package.json's top-level "name", unless it declares
