@@ -572,10 +572,7 @@ func readEdges(ctx context.Context, tx pgx.Tx) ([]Edge, error) {
 			return nil
 		}
 		seen[k] = true
-		at := dfile
-		if dline > 0 {
-			at = fmt.Sprintf("%s:%d", dfile, dline)
-		}
+		at := fileLine(dfile, dline)
 		how := "depends on " + pkg
 		if !direct {
 			if len(via) > 0 {
@@ -584,10 +581,7 @@ func readEdges(ctx context.Context, tx pgx.Tx) ([]Edge, error) {
 				how = "depends (maybe transitively) on " + pkg
 			}
 		}
-		pub := path.Clean(src)
-		if pline > 0 {
-			pub = fmt.Sprintf("%s:%d", pub, pline)
-		}
+		pub := fileLine(path.Clean(src), pline)
 		edges = append(edges, Edge{From: dependentID, To: provider, Kind: EdgePackage, Target: eco + " " + pubName,
 			File: dfile, Line: dline, Transitive: !direct,
 			Origin: fmt.Sprintf("%s %s, published by %s (%s)", at, how, publisher, pub)})
@@ -605,14 +599,7 @@ func readEdges(ctx context.Context, tx pgx.Tx) ([]Edge, error) {
 		if seen[pairKey{dependentID, provider, "maven " + strings.ToLower(pubName)}] {
 			return nil // it uses the artifact itself too: that edge says more
 		}
-		at := dfile
-		if dline > 0 {
-			at = fmt.Sprintf("%s:%d", dfile, dline)
-		}
-		pub := path.Clean(src)
-		if pline > 0 {
-			pub = fmt.Sprintf("%s:%d", pub, pline)
-		}
+		at, pub := fileLine(dfile, dline), fileLine(path.Clean(src), pline)
 		edges = append(edges, Edge{From: dependentID, To: provider, Kind: EdgePackage, Target: "maven " + pubName,
 			File: dfile, Line: dline,
 			Origin: fmt.Sprintf("%s takes versions from %s, published by %s (%s)", at, versionFrom, publisher, pub)})
@@ -622,6 +609,14 @@ func readEdges(ctx context.Context, tx pgx.Tx) ([]Edge, error) {
 		return nil, fmt.Errorf("parent POM edges: %w", err)
 	}
 	return edges, nil
+}
+
+// fileLine is "file:line", or the file when the line is unknown (0).
+func fileLine(file string, line int) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return file
 }
 
 // Package is a package a repo publishes (repo_packages): what other repos'
