@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -360,24 +359,6 @@ func (s *Store) FinishPageNotice(ctx context.Context, token, channel string, pos
 		return fmt.Errorf("finish page notice %s to %s: %w", token, channel, err)
 	}
 	return nil
-}
-
-// PageNotices returns the notices of a page by channel: their states.
-func (s *Store) PageNotices(ctx context.Context, token string) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT channel, state FROM page_dependent_notices WHERE page_token = $1`, token)
-	if err != nil {
-		return nil, fmt.Errorf("page notices of %s: %w", token, err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var ch, st string
-		if err := rows.Scan(&ch, &st); err != nil {
-			return nil, fmt.Errorf("page notices of %s: %w", token, err)
-		}
-		out[strings.TrimSpace(ch)] = st
-	}
-	return out, rows.Err()
 }
 
 // ChangeGaps says which of the services' repos have a change history that
