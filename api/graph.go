@@ -2,9 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -78,16 +78,15 @@ type GraphEdge struct {
 	Transitive bool   `json:"transitive"`
 }
 
-// blastOnCallWorkers bounds the on-call lookups of a blast page made at once.
-const blastOnCallWorkers = 4
-
 func (r *Reader) graphUnavailable() error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "the service graph is not available here"}
 }
 
-// Blast is /blast's answer for ref, page (from 1) of its dependents: the
-// same catalog calls (Radius, Dependencies) and the same on-call lookup.
-// A page past the end is the last page.
+// Blast is /blast's answer for ref, page (from 1) of its dependents:
+// commands.BlastOf computes it for both (the graph's radius and
+// dependencies, on call asked once per PagerDuty service or escalation
+// policy within the card timeout); this only shapes it. A page past the
+// end is the last page.
 func (r *Reader) Blast(ctx context.Context, ref string, page int) (Blast, error) {
 	if page == 0 {
 		page = 1
@@ -102,26 +101,14 @@ func (r *Reader) Blast(ctx context.Context, ref string, page int) (Blast, error)
 	if err != nil {
 		return Blast{}, err
 	}
-	id, size := p.Service.ID, commands.BlastPageSize
-	radius, err := r.Graph.Radius(ctx, id, (page-1)*size, size)
-	if err == nil && page > 1 && len(radius.Page) == 0 && radius.Total > 0 {
-		page = (radius.Total + size - 1) / size
-		radius, err = r.Graph.Radius(ctx, id, (page-1)*size, size)
-	}
+	data, err := commands.BlastOf(ctx, r.Services, r.Graph, r.OnCall, p.Service, page)
 	if err != nil {
-		return Blast{}, fmt.Errorf("blast %s: %w", p.Service.Ref(), err)
+		return Blast{}, err
 	}
-	deps, err := r.Graph.Dependencies(ctx, id)
-	if err != nil {
-		return Blast{}, fmt.Errorf("blast %s: %w", p.Service.Ref(), err)
-	}
-	names, err := commands.ViaNames(ctx, r.Services, p.Service, radius.Page)
-	if err != nil {
-		return Blast{}, fmt.Errorf("blast %s: %w", p.Service.Ref(), err)
-	}
+	radius, names := data.Radius, data.Names
 	out := Blast{Service: summaryOf(p.Service), Total: radius.Total, ByDepth: append([]int{}, radius.ByDepth...), Teams: []TeamCount{},
-		Cycle: []string{}, CycleTotal: radius.CycleTotal, Page: page, Pages: max(1, (radius.Total+size-1)/size),
-		Dependents: make([]BlastDependent, len(radius.Page)), Dependencies: make([]Dependency, 0, len(deps))}
+		Cycle: []string{}, CycleTotal: radius.CycleTotal, Page: data.Page, Pages: data.Pages,
+		Dependents: make([]BlastDependent, len(radius.Page)), Dependencies: make([]Dependency, 0, len(data.Dependencies))}
 	teams, counts, unowned := commands.BlastTeams(radius)
 	for _, t := range teams {
 		out.Teams = append(out.Teams, TeamCount{Team: strPtr(t), Services: counts[t]})
@@ -132,7 +119,7 @@ func (r *Reader) Blast(ctx context.Context, ref string, page int) (Blast, error)
 	for _, c := range radius.Cycle {
 		out.Cycle = append(out.Cycle, c.Ref())
 	}
-	for _, d := range deps {
+	for _, d := range data.Dependencies {
 		dep := Dependency{Target: d.Target, Cycle: d.Cycle, Edges: edgesOf(d.Edges, names)}
 		if d.Resolved() {
 			dep.Service = &ServiceRef{Ref: d.Service.Ref(), Team: strPtr(d.Service.Team)}
@@ -144,35 +131,26 @@ func (r *Reader) Blast(ctx context.Context, ref string, page int) (Blast, error)
 		}
 		out.Dependencies = append(out.Dependencies, dep)
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, blastOnCallWorkers)
 	for i, d := range radius.Page {
 		out.Dependents[i] = BlastDependent{Service: ServiceRef{Ref: d.Service.Ref(), Team: strPtr(d.Service.Team)},
-			Depth: d.Depth, Cycle: d.Cycle, Via: edgesOf(d.Via, names)}
-		if !r.OnCall.Configured() {
-			out.Dependents[i].OnCall = notConfigured()
-			continue
-		}
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out.Dependents[i].OnCall = r.serviceOnCall(ctx, d.Service.ID)
-		})
+			Depth: d.Depth, Cycle: d.Cycle, Via: edgesOf(d.Via, names), OnCall: blastOnCallOf(data.OnCall, d.Service.ID)}
 	}
-	wg.Wait()
 	return out, nil
 }
 
-// serviceOnCall is who is on call for the service id now, through the
-// on-call lookup of /oncall and /blast; unknown with why when the service
-// cannot be read.
-func (r *Reader) serviceOnCall(ctx context.Context, id int64) OnCall {
-	p, err := r.Services.Profile(ctx, id)
-	if err != nil {
-		return OnCall{Status: OnCallUnknown, Levels: []OnCallLevel{}, Reason: "the service could not be read from the catalog"}
+// blastOnCallOf is the on-call part of a dependent of BlastOf's answer.
+func blastOnCallOf(answers map[int64]commands.BlastOnCall, id int64) OnCall {
+	if answers == nil {
+		return notConfigured()
 	}
-	now, err := r.OnCall.ServiceOnCall(ctx, p)
-	return onCallAnswer(now, err)
+	c, ok := answers[id]
+	switch {
+	case !ok:
+		return OnCall{Status: OnCallUnknown, Levels: []OnCallLevel{}, Reason: "not asked"}
+	case errors.Is(c.Err, commands.ErrServiceUnread):
+		return OnCall{Status: OnCallUnknown, Levels: []OnCallLevel{}, Reason: c.Err.Error()}
+	}
+	return onCallAnswer(c.Now, c.Err)
 }
 
 func edgesOf(edges []catalog.Edge, names map[int64]string) []GraphEdge {

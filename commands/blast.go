@@ -64,25 +64,12 @@ func Blast(cat ServiceCatalog, graph ServiceGraph, oc *OnCallLookup) Command {
 			if err != nil || r.Profile == nil {
 				return r.Reply, err
 			}
-			id := r.Profile.Service.ID
-			radius, err := graph.Radius(ctx, id, (page-1)*maxBlastLines, maxBlastLines)
-			if err == nil && page > 1 && len(radius.Page) == 0 && radius.Total > 0 {
-				// Past the end: the last page.
-				page = (radius.Total + maxBlastLines - 1) / maxBlastLines
-				radius, err = graph.Radius(ctx, id, (page-1)*maxBlastLines, maxBlastLines)
-			}
+			data, err := BlastOf(ctx, cat, graph, oc, r.Profile.Service, page)
 			if err != nil {
-				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
+				return Response{}, err
 			}
-			dependencies, err := graph.Dependencies(ctx, id)
-			if err != nil {
-				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
-			}
-			b := blastAnswer{svc: r.Profile.Service, radius: radius, dependencies: dependencies, page: page}
-			b.onCall = blastOnCall(ctx, cat, oc, radius.Page)
-			if b.names, err = viaNames(ctx, cat, r.Profile.Service, radius.Page); err != nil {
-				return Response{}, fmt.Errorf("blast %s: %w", r.Profile.Service.Ref(), err)
-			}
+			b := blastAnswer{svc: data.Service, radius: data.Radius, dependencies: data.Dependencies, page: data.Page,
+				onCall: data.onCallTexts(), names: data.Names}
 			return b.render(r.Lookup), nil
 		},
 	}
@@ -122,16 +109,6 @@ func (b blastAnswer) pages() int { return max(1, (b.radius.Total+maxBlastLines-1
 
 func (b blastAnswer) pageNo() int { return min(max(b.page, 1), b.pages()) }
 
-// BlastPageSize is how many dependents a /blast page lists (the API's
-// and the MCP server's pages are the same).
-const BlastPageSize = maxBlastLines
-
-// ViaNames are the references of svc, the dependents rows and the
-// services their edges lead to: what /blast names them by.
-func ViaNames(ctx context.Context, cat ServiceCatalog, svc catalog.Service, rows []catalog.Dependent) (map[int64]string, error) {
-	return viaNames(ctx, cat, svc, rows)
-}
-
 // viaNames are the references of svc, the dependents listed, and the
 // services their edges lead to (at depth 2 and more, dependents of the
 // page before).
@@ -155,13 +132,96 @@ func viaNames(ctx context.Context, cat ServiceCatalog, svc catalog.Service, rows
 	return names, nil
 }
 
+// BlastData is /blast's answer as data, for the Slack answer and the
+// JSON API and MCP server alike: the radius (counts by depth and team,
+// one page of dependents), what the service depends on, who is on call
+// for the page's dependents and the names their edges are given.
+type BlastData struct {
+	Service      catalog.Service
+	Radius       catalog.Radius
+	Dependencies []catalog.ServiceDependency
+	// Page is the page of Radius.Page (from 1; a page past the end is
+	// the last), Pages how many there are.
+	Page, Pages int
+	// OnCall is, by service id, who is on call for each dependent of the
+	// page; nil when there is no PagerDuty to ask.
+	OnCall map[int64]BlastOnCall
+	// Names are the references of the service, the page's dependents and
+	// the services their edges lead to.
+	Names map[int64]string
+}
+
+// BlastOnCall is who is on call for one dependent, or why it is not
+// known: Err is ErrNoPagerDutyLink (no link), ErrServiceUnread (its
+// profile could not be read) or PagerDuty's error (PagerDutyProblem says
+// it in words; the lookup is bounded by the card timeout).
+type BlastOnCall struct {
+	Now OnCallNow
+	Err error
+}
+
+// ErrServiceUnread is a BlastOnCall's error when the dependent's profile
+// could not be read from the catalog.
+var ErrServiceUnread = errors.New("the service could not be read from the catalog")
+
+// BlastOf computes /blast's answer for svc, page (from 1) of its
+// dependents: the graph's radius and dependencies and the on-call lookup
+// of the page's dependents (blastOnCall). oc may be nil (no on-call part).
+func BlastOf(ctx context.Context, cat ServiceCatalog, graph ServiceGraph, oc *OnCallLookup, svc catalog.Service, page int) (BlastData, error) {
+	page = max(page, 1)
+	id := svc.ID
+	radius, err := graph.Radius(ctx, id, (page-1)*maxBlastLines, maxBlastLines)
+	if err == nil && page > 1 && len(radius.Page) == 0 && radius.Total > 0 {
+		// Past the end: the last page.
+		page = (radius.Total + maxBlastLines - 1) / maxBlastLines
+		radius, err = graph.Radius(ctx, id, (page-1)*maxBlastLines, maxBlastLines)
+	}
+	if err != nil {
+		return BlastData{}, fmt.Errorf("blast %s: %w", svc.Ref(), err)
+	}
+	dependencies, err := graph.Dependencies(ctx, id)
+	if err != nil {
+		return BlastData{}, fmt.Errorf("blast %s: %w", svc.Ref(), err)
+	}
+	names, err := viaNames(ctx, cat, svc, radius.Page)
+	if err != nil {
+		return BlastData{}, fmt.Errorf("blast %s: %w", svc.Ref(), err)
+	}
+	return BlastData{Service: svc, Radius: radius, Dependencies: dependencies, Page: page,
+		Pages: max(1, (radius.Total+maxBlastLines-1)/maxBlastLines), OnCall: blastOnCall(ctx, cat, oc, radius.Page), Names: names}, nil
+}
+
+// onCallTexts are the on-call parts of /blast's lines: who is on call at
+// the first level, "nobody right now", "no PagerDuty link" or "unknown
+// (why)".
+func (d BlastData) onCallTexts() map[int64]Text {
+	if d.OnCall == nil {
+		return nil
+	}
+	out := make(map[int64]Text, len(d.OnCall))
+	for id, c := range d.OnCall {
+		switch {
+		case errors.Is(c.Err, ErrNoPagerDutyLink):
+			out[id] = T(Plain("no PagerDuty link"))
+		case errors.Is(c.Err, ErrServiceUnread):
+			out[id] = T(Plain("unknown (" + c.Err.Error() + ")"))
+		case c.Err != nil:
+			out[id] = T(Plain("unknown (" + pagerDutyProblem(c.Err) + ")"))
+		case len(c.Now.Levels) > 0:
+			out[id] = peopleText(c.Now.Levels[0].People)
+		default:
+			out[id] = T(Plain("nobody right now"))
+		}
+	}
+	return out
+}
+
 // blastOnCall asks who is on call for each listed dependent (its
 // PagerDuty service, else its team's escalation policy), the same way
 // /whoowns does, a few at a time and within the card timeout; asking
-// once per PagerDuty service or policy. A failure reads "unknown" with
-// why; a dependent with no PagerDuty link reads "no PagerDuty link".
-func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows []catalog.Dependent) map[int64]Text {
-	if !oc.configured() || len(rows) == 0 {
+// once per PagerDuty service or policy. nil when there is no PagerDuty.
+func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows []catalog.Dependent) map[int64]BlastOnCall {
+	if !oc.configured() {
 		return nil
 	}
 	timeout := oc.CardTimeout
@@ -171,21 +231,21 @@ func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type result struct {
-		text Text
-		done chan struct{}
+		answer BlastOnCall
+		done   chan struct{}
 	}
 	var (
-		mu      sync.Mutex
-		byKey   = map[string]*result{}
-		out     = map[int64]Text{}
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, blastOnCallWorkers)
-		profErr error
+		mu    sync.Mutex
+		byKey = map[string]*result{}
+		out   = map[int64]BlastOnCall{}
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, blastOnCallWorkers)
 	)
 	for _, d := range rows {
 		p, err := cat.Profile(cctx, d.Service.ID)
 		if err != nil {
-			profErr = err
+			oc.log().WarnContext(ctx, "profile for /blast on call", "service", d.Service.Ref(), "err", err)
+			out[d.Service.ID] = BlastOnCall{Err: ErrServiceUnread}
 			continue
 		}
 		key := "svc:" + p.Service.PagerDutyServiceID
@@ -196,7 +256,7 @@ func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows
 			}
 		}
 		if key == "" {
-			out[d.Service.ID] = T(Plain("no PagerDuty link"))
+			out[d.Service.ID] = BlastOnCall{Err: ErrNoPagerDutyLink}
 			continue
 		}
 		mu.Lock()
@@ -214,29 +274,19 @@ func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows
 				sem <- struct{}{}
 				c, err := oc.forService(cctx, p)
 				<-sem
-				switch {
-				case err != nil:
+				if err != nil {
 					oc.log().WarnContext(ctx, "on call for /blast", "service", p.Service.Ref(), "err", err)
-					r.text = T(Plain("unknown (" + pagerDutyProblem(err) + ")"))
-				default:
-					if l, ok := c.first(); ok {
-						r.text = peopleText(l.people)
-					} else {
-						r.text = T(Plain("nobody right now"))
-					}
 				}
+				r.answer = BlastOnCall{Now: c.export(), Err: err}
 				close(r.done)
 			}
 			<-r.done
 			mu.Lock()
-			out[id] = r.text
+			out[id] = r.answer
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	if profErr != nil {
-		oc.log().WarnContext(ctx, "profiles for /blast on call", "err", profErr)
-	}
 	return out
 }
 
