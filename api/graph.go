@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -211,8 +210,10 @@ type ChangesQuery struct {
 	Limit   int
 }
 
-// Changes is /changes' answer: the same scope (the service and its
-// direct dependencies), window parsing and history reads.
+// Changes is /changes' answer, computed by commands.ChangesOf as for
+// Slack (scope: the service and its direct dependencies; window parsing;
+// history reads; the last change before an empty window; notes); this
+// only shapes it, at most limit changes.
 func (r *Reader) Changes(ctx context.Context, q ChangesQuery) (Changes, error) {
 	window, err := commands.ParseSince(q.Since)
 	if err != nil {
@@ -233,35 +234,25 @@ func (r *Reader) Changes(ctx context.Context, q ChangesQuery) (Changes, error) {
 	if r.Graph != nil {
 		graph = r.Graph
 	}
-	ids, names, depNote := commands.ChangeScope(ctx, graph, p.Service)
-	since := r.now().Add(-window)
-	list, err := r.History.RecentChanges(ctx, ids, since, limit+1)
+	data, err := commands.ChangesOf(ctx, r.History, graph, p.Service, window, r.now(), limit)
 	if err != nil {
-		return Changes{}, fmt.Errorf("changes of %s: %w", p.Service.Ref(), err)
+		return Changes{}, err
 	}
-	out := Changes{Service: summaryOf(p.Service), Since: since.UTC(), Window: commands.FormatSince(window), Changes: []Change{}, Notes: []string{}}
-	for _, id := range ids {
-		out.Scope = append(out.Scope, names[id])
+	out := Changes{Service: summaryOf(p.Service), Since: data.Since.UTC(), Window: commands.FormatSince(window), Changes: []Change{}, Notes: []string{},
+		More: data.More}
+	for _, id := range data.IDs {
+		out.Scope = append(out.Scope, data.Names[id])
 	}
-	if len(list) > limit {
-		list, out.More = list[:limit], true
+	for _, c := range data.Changes {
+		out.Changes = append(out.Changes, changeOf(c, data.Names))
 	}
-	for _, c := range list {
-		out.Changes = append(out.Changes, changeOf(c, names))
+	if data.LastBefore != nil {
+		c := changeOf(*data.LastBefore, data.Names)
+		out.LastBefore = &c
 	}
-	if len(list) == 0 {
-		before, err := r.History.ChangesBefore(ctx, ids, since, 1)
-		if err != nil {
-			return Changes{}, fmt.Errorf("changes of %s: %w", p.Service.Ref(), err)
-		}
-		if len(before) > 0 {
-			c := changeOf(before[0], names)
-			out.LastBefore = &c
-		}
-	}
-	for _, n := range []string{depNote, commands.ChangeGapNote(ctx, r.History, ids)} {
-		if n != "" {
-			out.Notes = append(out.Notes, n)
+	for _, n := range []commands.Text{data.DepNote, data.GapNote} {
+		if len(n) > 0 {
+			out.Notes = append(out.Notes, n.String())
 		}
 	}
 	return out, nil

@@ -107,40 +107,32 @@ func changes(ctx context.Context, cfg ChangesConfig, req Request) (Response, err
 		return r.Reply, err
 	}
 	svc := r.Profile.Service
-	ids, names, depNote := changeScope(ctx, cfg.Graph, svc)
 	now := cfg.Now()
-	since := now.Add(-window)
-	list, err := cfg.History.RecentChanges(ctx, ids, since, maxChangeLines+1)
+	data, err := ChangesOf(ctx, cfg.History, cfg.Graph, svc, window, now, maxChangeLines)
 	if err != nil {
-		return Response{}, fmt.Errorf("changes of %s: %w", svc.Ref(), err)
+		return Response{}, err
 	}
+	ids, names, list, depNote := data.IDs, data.Names, data.Changes, data.DepNote
 	scope := svc.Ref()
 	if n := len(ids) - 1; n > 0 {
 		scope += fmt.Sprintf(" and its %d %s", n, plural(n, "dependency", "dependencies"))
 	}
 	head := &Header{Text: "Changes: " + scope + ", last " + formatWindow(window)}
 	if len(list) == 0 {
-		before, err := cfg.History.ChangesBefore(ctx, ids, since, 1)
-		if err != nil {
-			return Response{}, fmt.Errorf("changes of %s: %w", svc.Ref(), err)
-		}
 		text := fmt.Sprintf("No recorded changes to %s in the last %s.", scope, formatWindow(window))
 		blocks := []Block{head, &Section{Text: T(Plain("No recorded changes to "), Bold(scope), Plain(" in the last "+formatWindow(window)+"."))}}
-		if len(before) > 0 {
-			line := changeLine(before[0], svc.ID, names, now)
+		if data.LastBefore != nil {
+			line := changeLine(*data.LastBefore, svc.ID, names, now)
 			blocks = append(blocks, &Section{Text: append(T(Plain("The last one before: ")), line...)})
 			text += " The last one before: " + line.String()
 		} else {
 			blocks = append(blocks, &Context{Text: T(Plain("Nothing is recorded at all: changes come from GitLab's webhooks (merge request, deployment and push events) and the sync's backfill of the last 30 days."))})
 		}
 		blocks = appendNote(blocks, depNote)
-		blocks = appendNote(blocks, gapNote(ctx, cfg.History, ids))
+		blocks = appendNote(blocks, data.GapNote)
 		return Response{Text: text, Blocks: blocks}, nil
 	}
-	more := len(list) > maxChangeLines
-	if more {
-		list = list[:maxChangeLines]
-	}
+	more := data.More
 	blocks := []Block{head}
 	var lines []Text
 	flush := func() {
@@ -161,7 +153,7 @@ func changes(ctx context.Context, cfg ChangesConfig, req Request) (Response, err
 			Code("/changes "+svc.Ref()+" --since "+formatWindow(narrower(window))), Plain("."))})
 	}
 	blocks = appendNote(blocks, depNote)
-	blocks = appendNote(blocks, gapNote(ctx, cfg.History, ids))
+	blocks = appendNote(blocks, data.GapNote)
 	count := strconv.Itoa(len(list))
 	if more {
 		count = "More than " + count
@@ -398,16 +390,52 @@ func ParseSince(v string) (time.Duration, error) {
 // FormatSince writes a window the way --since takes it ("24h", "7d").
 func FormatSince(d time.Duration) string { return formatWindow(d) }
 
-// ChangeScope is /changes' scope: the service and its direct, catalogued
-// dependencies (ids, the service first, and references by id), and a
-// note when the dependencies could not be read ("" otherwise).
-func ChangeScope(ctx context.Context, g DependencyLister, svc catalog.Service) ([]int64, map[int64]string, string) {
-	ids, names, note := changeScope(ctx, g, svc)
-	return ids, names, note.String()
+// ChangesData is /changes' answer as data, for the Slack answer and the
+// JSON API and MCP server alike.
+type ChangesData struct {
+	// Since is the window's start.
+	Since time.Time
+	// IDs are the scope: the service, then its direct, catalogued
+	// dependencies; Names their references by id.
+	IDs   []int64
+	Names map[int64]string
+	// Changes are the newest in the window, at most the limit asked;
+	// More: the window holds more.
+	Changes []catalog.Change
+	More    bool
+	// LastBefore is the last change before the window when there is none
+	// in it (nil when there is none at all or some in the window).
+	LastBefore *catalog.Change
+	// DepNote says the dependencies could not be read, GapNote which
+	// repos' history is partial or not read yet; nil when nothing is
+	// missing.
+	DepNote, GapNote Text
 }
 
-// ChangeGapNote is /changes' note on the repos whose history is partial
-// or not read yet; "" when complete (or unreadable).
-func ChangeGapNote(ctx context.Context, h ChangeHistory, ids []int64) string {
-	return gapNote(ctx, h, ids).String()
+// ChangesOf computes /changes' answer for svc over the window before now:
+// its scope (the service and its direct dependencies; graph may be nil),
+// the newest limit changes in it, the last one before when there is none,
+// and the notes on what the history may lack.
+func ChangesOf(ctx context.Context, h ChangeHistory, graph DependencyLister, svc catalog.Service, window time.Duration, now time.Time, limit int) (ChangesData, error) {
+	ids, names, depNote := changeScope(ctx, graph, svc)
+	out := ChangesData{Since: now.Add(-window), IDs: ids, Names: names, DepNote: depNote}
+	list, err := h.RecentChanges(ctx, ids, out.Since, limit+1)
+	if err != nil {
+		return ChangesData{}, fmt.Errorf("changes of %s: %w", svc.Ref(), err)
+	}
+	if len(list) > limit {
+		list, out.More = list[:limit], true
+	}
+	out.Changes = list
+	if len(list) == 0 {
+		before, err := h.ChangesBefore(ctx, ids, out.Since, 1)
+		if err != nil {
+			return ChangesData{}, fmt.Errorf("changes of %s: %w", svc.Ref(), err)
+		}
+		if len(before) > 0 {
+			out.LastBefore = &before[0]
+		}
+	}
+	out.GapNote = gapNote(ctx, h, ids)
+	return out, nil
 }
