@@ -7,7 +7,7 @@ import (
 
 // NoisiestServices (for the benchmark: the digest reads them through
 // digestNoisyServices) are the active services with the most incidents
-// created in [since, now), most first (then by name), at most limit. ok is
+// created in [since, now], most first (then by name), at most limit. ok is
 // false when the counts are unknown (then nothing is listed).
 func (s *Store) NoisiestServices(ctx context.Context, since time.Time, limit int) (out []NoisyService, ok bool, err error) {
 	st, err := s.IncidentRefresh(ctx)
