@@ -18,8 +18,9 @@ import (
 // lookup (*catalog.Store).
 type Catalog interface {
 	ListServices(ctx context.Context, f catalog.ServiceFilter, after catalog.ServiceCursor, limit int) ([]catalog.Service, bool, error)
-	// Search is /search's full-text search.
-	commands.ServiceSearcher
+	// SearchFiltered is /search's full-text search (catalog.Store.Search)
+	// among the services that match the list's filters.
+	SearchFiltered(ctx context.Context, query string, f catalog.ServiceFilter, limit int) ([]catalog.SearchHit, error)
 	commands.TeamDirectory
 }
 
@@ -216,9 +217,9 @@ func personOf(m catalog.Person) Person {
 type ServiceQuery struct {
 	Filter catalog.ServiceFilter
 	// Text, when set, is searched as /search searches it: the answer is
-	// the best matches in rank order, each saying why it matched, those
-	// the Filter keeps, at most Limit (up to catalog.SearchMaxLimit) in
-	// one page with no cursor.
+	// the best matches among the services the Filter keeps, in rank
+	// order, each saying why it matched, at most Limit (up to
+	// catalog.SearchMaxLimit) in one page with no cursor.
 	Text string
 	// Cursor is the last page's next_cursor; "" for the first page.
 	Cursor string
@@ -268,42 +269,16 @@ func (r *Reader) ListServices(ctx context.Context, q ServiceQuery) (Page[Service
 }
 
 // searchServices is /search's ranked search (catalog.Store.Search) of
-// text: the best catalog.SearchMaxLimit matches when other filters are
-// set (so that the filters keep enough), else limit of them; the filters
-// keep those they match (ListServices over the hits' ids: the same
-// filters as the list), in rank order, at most limit.
+// text among the services that match f's filters (SearchFiltered: the
+// filters narrow the ranking query itself), at most limit, best first,
+// each with why it matched.
 func (r *Reader) searchServices(ctx context.Context, text string, f catalog.ServiceFilter, limit int) (Page[ServiceSummary], error) {
-	filtered := f.Team != "" || f.Tier != "" || f.Lifecycle != "" || f.Tag != ""
-	n := limit
-	if filtered {
-		n = catalog.SearchMaxLimit
-	}
-	hits, err := r.Catalog.Search(ctx, text, n)
+	hits, err := r.Catalog.SearchFiltered(ctx, text, f, limit)
 	if err != nil {
 		return Page[ServiceSummary]{}, err
 	}
-	keep := map[int64]bool{}
-	if filtered && len(hits) > 0 {
-		f.IDs = make([]int64, len(hits))
-		for i, h := range hits {
-			f.IDs[i] = h.Service.ID
-		}
-		svcs, _, err := r.Catalog.ListServices(ctx, f, catalog.ServiceCursor{}, len(hits))
-		if err != nil {
-			return Page[ServiceSummary]{}, err
-		}
-		for _, s := range svcs {
-			keep[s.ID] = true
-		}
-	}
-	out := Page[ServiceSummary]{Items: []ServiceSummary{}}
+	out := Page[ServiceSummary]{Items: make([]ServiceSummary, 0, len(hits))}
 	for _, h := range hits {
-		if len(out.Items) == limit {
-			break
-		}
-		if filtered && !keep[h.Service.ID] {
-			continue
-		}
 		s := summaryOf(h.Service)
 		s.Why = append([]string{}, h.Why...)
 		out.Items = append(out.Items, s)

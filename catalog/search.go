@@ -87,13 +87,16 @@ SELECT coalesce((SELECT array_agg(q::text ORDER BY i) FROM (
        WHERE numnode(q) > 0), '{}'),
        websearch_to_tsquery('english', $3)::text`
 
-// searchSQL finds and ranks services; %[1]s is the number of the query's
-// words a document matches, as made by coverageExpr. $1 the number of
+// searchSQL finds and ranks services; %[1]s and %[2]s are the number of
+// the query's words a document matches, as made by coverageExpr; %[3]s,
+// %[4]s and %[5]s the filters (searchFilter) on service_search, services
+// and service_aliases rows, "" for none: they narrow the candidates, so
+// that the ranking and the limit apply to the services that match them. $1 the number of
 // words that count, $2 any of them (a tsquery: OR), $3 the whole query
 // (trimmed), $4 the limit, $5 the least trigram similarity, $6 the
 // excluded words (OR; ” for none), $7 websearch_to_tsquery of the query,
 // $8 whether to look for names like the query by trigrams (a one-word
-// query), $9... each word's tsquery.
+// query), $9... each word's tsquery, then the filters' values.
 //
 // Candidates come from three indexes: the GIN index on service_search.doc
 // for any of the words (OR: websearch_to_tsquery alone would ask for every
@@ -110,22 +113,22 @@ const searchSQL = `
 WITH fts AS (
 	SELECT ss.service_id, ss.doc, (%[1]s)::float8 / greatest($1::int, 1) AS coverage
 	FROM service_search ss
-	WHERE ss.doc @@ $2::tsquery AND ($6 = '' OR NOT ss.doc @@ $6::tsquery)
+	WHERE ss.doc @@ $2::tsquery AND ($6 = '' OR NOT ss.doc @@ $6::tsquery)%[3]s
 ), cut AS (
 	SELECT coalesce(min(coverage), 0) AS c FROM (SELECT coverage FROM fts ORDER BY coverage DESC LIMIT $4) x
 ), top AS (
 	SELECT f.service_id, f.doc, f.coverage FROM fts f, cut WHERE f.coverage >= cut.c
 ), exact AS (
-	SELECT id AS service_id FROM services WHERE lower(name) >= lower($3) AND lower(name) <= lower($3)
+	SELECT id AS service_id FROM services WHERE lower(name) >= lower($3) AND lower(name) <= lower($3)%[4]s
 	UNION
-	SELECT service_id FROM service_aliases WHERE lower(alias) >= lower($3) AND lower(alias) <= lower($3)
+	SELECT service_id FROM service_aliases WHERE lower(alias) >= lower($3) AND lower(alias) <= lower($3)%[5]s
 ), near AS (
 	(SELECT id AS service_id, 1 - (lower(name) <-> lower($3)) AS sim
-	 FROM services WHERE $8 AND NOT EXISTS (SELECT 1 FROM exact) AND (SELECT count(*) FROM fts) < $4
+	 FROM services WHERE $8 AND NOT EXISTS (SELECT 1 FROM exact) AND (SELECT count(*) FROM fts) < $4%[4]s
 	 ORDER BY lower(name) <-> lower($3) LIMIT 5)
 	UNION ALL
 	(SELECT service_id, 1 - (lower(alias) <-> lower($3))
-	 FROM service_aliases WHERE $8 AND NOT EXISTS (SELECT 1 FROM exact) AND (SELECT count(*) FROM fts) < $4
+	 FROM service_aliases WHERE $8 AND NOT EXISTS (SELECT 1 FROM exact) AND (SELECT count(*) FROM fts) < $4%[5]s
 	 ORDER BY lower(alias) <-> lower($3) LIMIT 5)
 ), near_best AS (
 	SELECT service_id, max(sim) AS sim FROM near WHERE sim >= $5 GROUP BY service_id
@@ -183,6 +186,15 @@ func coverageExpr(col string, n int) string {
 // invoices") finds the service whose description says so. Each hit says
 // why it matched. An empty query finds nothing.
 func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHit, error) {
+	return s.SearchFiltered(ctx, query, ServiceFilter{}, limit)
+}
+
+// SearchFiltered is Search among the services that match f (ListServices'
+// filters: team, tier, lifecycle, tag, ids): the filters narrow the
+// candidates in the ranking query itself, so the best limit of the
+// services that match them come back, wherever they rank among all, and
+// the why is made for those only.
+func (s *Store) SearchFiltered(ctx context.Context, query string, f ServiceFilter, limit int) ([]SearchHit, error) {
 	query = searchQuery(query)
 	if query == "" {
 		return nil, nil
@@ -196,8 +208,11 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		return nil, fmt.Errorf("search %q: %w", query, err)
 	}
 	terms, anyq := args[0].([]string), args[1].(string)
-	sql := fmt.Sprintf(searchSQL, coverageExpr("ss.doc", len(terms)), coverageExpr("d.doc", len(terms)))
-	rows, err := s.pool.Query(ctx, sql, args[2:]...)
+	args = args[2:]
+	filter := searchFilter(f, &args)
+	sql := fmt.Sprintf(searchSQL, coverageExpr("ss.doc", len(terms)), coverageExpr("d.doc", len(terms)),
+		filter("ss.service_id"), filter("id"), filter("service_id"))
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
 	}
@@ -279,6 +294,25 @@ func (s *Store) Search(ctx context.Context, query string, limit int) ([]SearchHi
 		out[i] = h
 	}
 	return out, nil
+}
+
+// searchFilter adds f's values to args and returns, for a column holding
+// a service id, the condition (" AND col IN (...)") that keeps the
+// services matching f (ServiceFilter.conds, ListServices' conditions);
+// "" for no filter.
+func searchFilter(f ServiceFilter, args *[]any) func(col string) string {
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	where := f.conds(arg)
+	if len(where) == 0 {
+		return func(string) string { return "" }
+	}
+	cond := strings.Join(where, " AND ")
+	return func(col string) string {
+		return " AND " + col + " IN (SELECT s.id FROM services s WHERE " + cond + ")"
+	}
 }
 
 // headlineOptions make ts_headline mark the words with control characters

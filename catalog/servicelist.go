@@ -34,29 +34,13 @@ func CursorOf(svc Service) ServiceCursor {
 	return ServiceCursor{Name: strings.ToLower(svc.Name), Namespace: svc.Namespace}
 }
 
-// ListServices returns up to limit services matching f, by lower-cased
-// name then namespace, starting after the cursor; more reports whether
-// more follow. Pages are stable while the catalog does not change, and a
-// change never repeats nor skips a service that stays (keyset paging,
-// served by the index of migration 034).
-func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after ServiceCursor, limit int) (services []Service, more bool, err error) {
-	if limit <= 0 {
-		return nil, false, fmt.Errorf("%w: list services: limit %d", ErrInvalid, limit)
-	}
-	// Only the filters given are in the statement: a parameter that may
-	// be empty ("$3 = '' OR ...") would leave the planner's generic plan
-	// unable to use the list's index.
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	if after != (ServiceCursor{}) {
-		where = append(where, fmt.Sprintf("(lower(s.name), s.namespace) > (%s, %s)", arg(after.Name), arg(after.Namespace)))
-	}
+// conds are the SQL conditions on services s that f's set fields make,
+// their values added through arg (which returns the parameter's $n).
+// Only the filters given are in the statement: a parameter that may be
+// empty (tested with "OR") would leave the planner's generic plan unable
+// to use the list's index.
+func (f ServiceFilter) conds(arg func(any) string) []string {
+	var where []string
 	if f.Team != "" {
 		where = append(where, "s.team_id = (SELECT id FROM teams WHERE lower(name) = lower("+arg(f.Team)+"))")
 	}
@@ -72,6 +56,30 @@ func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after Service
 	if f.IDs != nil {
 		where = append(where, "s.id = ANY("+arg(f.IDs)+"::bigint[])")
 	}
+	return where
+}
+
+// ListServices returns up to limit services matching f, by lower-cased
+// name then namespace, starting after the cursor; more reports whether
+// more follow. Pages are stable while the catalog does not change, and a
+// change never repeats nor skips a service that stays (keyset paging,
+// served by the index of migration 034).
+func (s *Store) ListServices(ctx context.Context, f ServiceFilter, after ServiceCursor, limit int) (services []Service, more bool, err error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("%w: list services: limit %d", ErrInvalid, limit)
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if after != (ServiceCursor{}) {
+		where = append(where, fmt.Sprintf("(lower(s.name), s.namespace) > (%s, %s)", arg(after.Name), arg(after.Namespace)))
+	}
+	where = append(where, f.conds(arg)...)
 	sql := serviceSelect
 	if len(where) > 0 {
 		sql += "\n\t\tWHERE " + strings.Join(where, "\n\t\t  AND ")
