@@ -10,9 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/commands"
+	"github.com/switchboard-dev/switchboard/grading"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
+	"github.com/switchboard-dev/switchboard/jobs"
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 	"github.com/switchboard-dev/switchboard/sampleorg"
@@ -210,4 +214,75 @@ func serviceID(t *testing.T, store *catalog.Store, name string) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestRegradeWaitsForRunningGrading: the grading owed once the incident
+// counts turned is not lost to a grading of every service already running
+// (it read the counts before): queueGradeAllAfter waits for that one to
+// end and queues another; a grading still waiting is enough as it is.
+func TestRegradeWaitsForRunningGrading(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool := pgtest.New(t)
+	client, err := jobs.New(pool, jobs.Config{}) // inserts only
+	if err != nil {
+		t.Fatal(err)
+	}
+	gradeAlls := func() map[string]int {
+		rows, err := pool.Query(ctx, `SELECT state::text FROM river_job WHERE kind = $1`, grading.GradeAllArgs{}.Kind())
+		if err != nil {
+			t.Fatal(err)
+		}
+		states, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[string]int{}
+		for _, s := range states {
+			n[s]++
+		}
+		return n
+	}
+
+	// One waiting: it reads the counts when it runs; nothing more queued.
+	if err := queueGradeAllAfter(ctx, client.Client, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := queueGradeAllAfter(ctx, client.Client, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if got := gradeAlls(); !reflect.DeepEqual(got, map[string]int{"available": 1}) {
+		t.Fatalf("with one waiting: grade-all jobs %v, want one available", got)
+	}
+
+	// One running: another is queued once it has ended, not before.
+	if _, err := pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() WHERE kind = $1`, grading.GradeAllArgs{}.Kind()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- queueGradeAllAfter(ctx, client.Client, 10*time.Millisecond) }()
+	select {
+	case err := <-done:
+		t.Fatalf("returned (%v) while the grading that read the old counts runs; jobs %v", err, gradeAlls())
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE kind = $1`, grading.GradeAllArgs{}.Kind()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := gradeAlls(); !reflect.DeepEqual(got, map[string]int{"completed": 1, "available": 1}) {
+		t.Fatalf("after the running one ended: grade-all jobs %v, want it completed and another available", got)
+	}
+
+	// Still running when the job's context ends: an error, not silence.
+	if _, err := pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() WHERE kind = $1 AND state = 'available'`, grading.GradeAllArgs{}.Kind()); err != nil {
+		t.Fatal(err)
+	}
+	short, stop := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer stop()
+	if err := queueGradeAllAfter(short, client.Client, 10*time.Millisecond); err == nil {
+		t.Fatal("grading still running at the deadline: no error")
+	}
 }
