@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -765,27 +766,19 @@ func listOf(s string) []string {
 }
 
 // parseReminders reads "7d,1d,12h": durations before the deadline, in
-// days or hours, each once, longest first. Empty is no reminder (a
-// non-nil empty list).
+// days or hours (either case), each once, longest first. Empty is no
+// reminder (a non-nil empty list).
 func parseReminders(s string) ([]time.Duration, error) {
 	out := []time.Duration{}
 	for _, f := range listOf(s) {
 		f = strings.ToLower(f)
-		unit := time.Duration(0)
+		d, err := parseAmount(f, "dh", 365*24*time.Hour)
 		switch {
-		case strings.HasSuffix(f, "d"):
-			unit = 24 * time.Hour
-		case strings.HasSuffix(f, "h"):
-			unit = time.Hour
-		default:
+		case errors.Is(err, errNoUnit):
 			return nil, fmt.Errorf("%q wants a unit: days (7d) or hours (12h)", f)
-		}
-		var n int
-		if _, err := fmt.Sscanf(f[:len(f)-1], "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != f[:len(f)-1] {
+		case errors.Is(err, errNotWhole):
 			return nil, fmt.Errorf("%q is not a whole number of days or hours before the deadline, e.g. 7d", f)
-		}
-		d := time.Duration(n) * unit
-		if d > 365*24*time.Hour {
+		case errors.Is(err, errTooLong):
 			return nil, fmt.Errorf("%q is more than a year before the deadline", f)
 		}
 		if slices.Contains(out, d) {
@@ -795,6 +788,51 @@ func parseReminders(s string) ([]time.Duration, error) {
 	}
 	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	return out, nil
+}
+
+// The ways parseAmount refuses a duration, for its callers to word.
+var (
+	errNoUnit   = errors.New("no unit")
+	errNotWhole = errors.New("not a whole positive number")
+	errTooLong  = errors.New("longer than allowed")
+)
+
+// amountUnits are the units parseAmount knows, by their lower-case letter.
+var amountUnits = map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+
+// parseAmount reads a number+unit duration such as "30m", "24h", "7d" or
+// "2W": a whole positive number of decimal digits and one unit letter
+// among units ("mhdw" or a subset), in either case, at most max. It is
+// the one such parser of the package: campaign reminders and /changes'
+// --since both read theirs with it. Its errors are errNoUnit, errNotWhole
+// and errTooLong, which the caller words for its own field.
+func parseAmount(s, units string, max time.Duration) (time.Duration, error) {
+	if s == "" {
+		return 0, errNoUnit
+	}
+	letter := s[len(s)-1]
+	if 'A' <= letter && letter <= 'Z' {
+		letter += 'a' - 'A'
+	}
+	unit := amountUnits[letter]
+	if unit == 0 || !strings.ContainsRune(units, rune(letter)) {
+		return 0, errNoUnit
+	}
+	digits := s[:len(s)-1]
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, errNotWhole
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, errNotWhole
+	}
+	if n <= 0 && err == nil {
+		return 0, errNotWhole
+	}
+	if err != nil || n > int(max/unit) {
+		return 0, errTooLong
+	}
+	return time.Duration(n) * unit, nil
 }
 
 // formatReminders writes rs as parseReminders reads them.

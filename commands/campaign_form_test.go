@@ -119,6 +119,8 @@ func TestCampaignFormSubmit(t *testing.T) {
 		{"reminder not a number", with("reminders", "xd"), map[string]string{"reminders": `"xd" is not a whole number`}},
 		{"reminder zero", with("reminders", "0d"), map[string]string{"reminders": `"0d" is not a whole number`}},
 		{"reminder twice", with("reminders", "1d,24h"), map[string]string{"reminders": `"24h" is given twice`}},
+		{"reminder in minutes", with("reminders", "30m"), map[string]string{"reminders": `"30m" wants a unit: days (7d) or hours (12h)`}},
+		{"reminder over a year", with("reminders", "400d"), map[string]string{"reminders": `"400d" is more than a year`}},
 		{"long title", with("title", strings.Repeat("x", 151)), map[string]string{"title": "At most 150 characters"}},
 		{"unknown teams", with("teams", "payments, nope,zilch"), map[string]string{"teams": "No team nope, zilch in the catalog"}},
 		{"every error at once", with("question", "", "deadline", "", "reminders", "soon"), map[string]string{"question": "Say what", "deadline": "Choose the day", "reminders": `"soon" wants a unit`}},
@@ -155,7 +157,7 @@ func TestCampaignFormSubmit(t *testing.T) {
 		want   catalog.Campaign
 		text   []string
 	}{
-		{"everything", with("title", "Log4Shell", "teams", "payments, search", "tiers", "tier-1", "lifecycles", "production", "reminders", "1d, 14d,12h"),
+		{"everything", with("title", "Log4Shell", "teams", "payments, search", "tiers", "tier-1", "lifecycles", "production", "reminders", "1D, 14d,12H"),
 			catalog.Campaign{Name: "cve-2021-44228", Title: "Log4Shell", Condition: catalog.CampaignCondition{Kind: catalog.ConditionAdvisory, Advisory: "CVE-2021-44228"},
 				Filter:   catalog.CampaignFilter{Teams: []string{"payments", "search"}, Tiers: []string{"tier-1"}, Lifecycles: []string{"production"}},
 				Deadline: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), UpdatesChannel: "C0LOG4J", CreatedBy: "U-ALLOWED",

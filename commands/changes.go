@@ -276,20 +276,6 @@ func changeKindText(c catalog.Change) string {
 	return c.Kind
 }
 
-// agoText is "5m ago", "3h ago", "2d ago"; "just now" under a minute.
-func agoText(t, now time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
-}
-
 func truncateRunes(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -298,6 +284,9 @@ func truncateRunes(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// plural is one when n is 1, else many: the word only, the caller writes
+// the number (manifest's plural, for lint findings, writes "3 many"; the
+// two are not merged since commands does not import manifest for text).
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -339,24 +328,16 @@ func parseChangesArgs(text string) (query string, window time.Duration, err erro
 	return strings.Join(rest, " "), window, nil
 }
 
-// parseWindow reads 30m, 24h, 7d, 2w.
+// parseWindow reads 30m, 24h, 7d, 2w (either case) with parseAmount.
 func parseWindow(v string) (time.Duration, error) {
-	bad := fmt.Errorf("--since %q is not a duration such as 30m, 24h, 7d or 2w.", v)
-	if len(v) < 2 {
-		return 0, bad
-	}
-	n, err := strconv.Atoi(v[:len(v)-1])
-	if err != nil || n <= 0 {
-		return 0, bad
-	}
-	unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
-	if unit == 0 {
-		return 0, bad
-	}
-	if n > int(maxChangesWindow/unit) {
+	d, err := parseAmount(v, "mhdw", maxChangesWindow)
+	switch {
+	case errors.Is(err, errTooLong):
 		return 0, fmt.Errorf("--since %s is further back than Switchboard looks (90 days).", v)
+	case err != nil:
+		return 0, fmt.Errorf("--since %q is not a duration such as 30m, 24h, 7d or 2w.", v)
 	}
-	return time.Duration(n) * unit, nil
+	return d, nil
 }
 
 // formatWindow writes a window the way --since takes it.

@@ -187,18 +187,40 @@ func (c onCall) first() (onCallLevel, bool) {
 	return c.levels[0], true
 }
 
+// onCallTarget is what PagerDuty is asked about for a service: its
+// PagerDuty service, else its team's escalation policy; the zero value
+// when it has neither link. Lookups for many services ask once per target.
+type onCallTarget struct{ service, policy string }
+
+// onCallTargetOf is p's onCallTarget: the one place that says a PagerDuty
+// service comes before the team's escalation policy.
+func onCallTargetOf(p catalog.Profile) onCallTarget {
+	switch {
+	case p.Service.PagerDutyServiceID != "":
+		return onCallTarget{service: p.Service.PagerDutyServiceID}
+	case p.Team != nil && p.Team.PagerDutyEscalationPolicy != "":
+		return onCallTarget{policy: p.Team.PagerDutyEscalationPolicy}
+	}
+	return onCallTarget{}
+}
+
 // forService asks who is on call for a service: its PagerDuty service, else
 // its team's escalation policy. Returns errNoLink when it has neither.
 func (o *OnCallLookup) forService(ctx context.Context, p catalog.Profile) (onCall, error) {
+	return o.forTarget(ctx, onCallTargetOf(p))
+}
+
+// forTarget asks who is on call for t; errNoLink for the zero target.
+func (o *OnCallLookup) forTarget(ctx context.Context, t onCallTarget) (onCall, error) {
 	switch {
-	case p.Service.PagerDutyServiceID != "":
-		now, err := o.PagerDuty.OnCall(ctx, p.Service.PagerDutyServiceID)
+	case t.service != "":
+		now, err := o.PagerDuty.OnCall(ctx, t.service)
 		if err != nil {
 			return onCall{}, err
 		}
 		return o.resolvePeople(ctx, now), nil
-	case p.Team != nil && p.Team.PagerDutyEscalationPolicy != "":
-		return o.forPolicy(ctx, p.Team.PagerDutyEscalationPolicy)
+	case t.policy != "":
+		return o.forPolicy(ctx, t.policy)
 	}
 	return onCall{}, errNoLink
 }
@@ -521,6 +543,13 @@ func clockText(t, now time.Time) string {
 		return t.Format("15:04 UTC")
 	}
 	return t.Format("Mon 2 Jan 15:04 UTC")
+}
+
+// agoText is how long before now t was, in humanDuration's words: "30m
+// ago", "3h 20m ago", "2d 4h ago" ("less than a minute ago"). The one
+// relative-time text of the package (/changes and scorecards).
+func agoText(t, now time.Time) string {
+	return humanDuration(now.Sub(t)) + " ago"
 }
 
 // humanDuration is a duration in words a person reads at a glance: "45m",

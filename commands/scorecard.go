@@ -556,7 +556,7 @@ func (s Scorecards) ago(t time.Time) string {
 	if s.Now != nil {
 		now = s.Now()
 	}
-	return humanDuration(now.Sub(t)) + " ago"
+	return agoText(t, now)
 }
 
 // teamAnswer is a team's services by level, worst first, and the change
