@@ -216,10 +216,15 @@ func (d BlastData) onCallTexts() map[int64]Text {
 	return out
 }
 
-// blastOnCall asks who is on call for each listed dependent (its
-// PagerDuty service, else its team's escalation policy), the same way
-// /whoowns does, a few at a time and within the card timeout; asking
-// once per PagerDuty service or policy. nil when there is no PagerDuty.
+// blastOnCall asks who is on call for each listed dependent the way
+// /whoowns does (OnCallLookup's onCallTargetOf: its PagerDuty service,
+// else its team's escalation policy), a few at a time and within the card
+// timeout, asking once per PagerDuty service or policy. A dependent's
+// PagerDuty service comes with the radius; only a dependent without one
+// needs its team's policy, read from the catalog once per team (the
+// catalog has no batch profile read; Profile of one of the team's
+// dependents gives the team), those reads made at once, a few at a time.
+// nil when there is no PagerDuty.
 func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows []catalog.Dependent) map[int64]BlastOnCall {
 	if !oc.configured() {
 		return nil
@@ -230,61 +235,83 @@ func blastOnCall(ctx context.Context, cat ServiceCatalog, oc *OnCallLookup, rows
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	type result struct {
-		answer BlastOnCall
-		done   chan struct{}
+	out := make(map[int64]BlastOnCall, len(rows))
+	targets := make(map[int64]onCallTarget, len(rows))
+	byTeam := map[string][]catalog.Dependent{}
+	var teams []string
+	for _, d := range rows {
+		switch t := onCallTargetOf(catalog.Profile{Service: d.Service}); {
+		case t != onCallTarget{}:
+			targets[d.Service.ID] = t
+		case d.Service.Team == "":
+			// No PagerDuty service and no owner: no policy either.
+			out[d.Service.ID] = BlastOnCall{Err: ErrNoPagerDutyLink}
+		default:
+			if _, ok := byTeam[d.Service.Team]; !ok {
+				teams = append(teams, d.Service.Team)
+			}
+			byTeam[d.Service.Team] = append(byTeam[d.Service.Team], d)
+		}
 	}
 	var (
-		mu    sync.Mutex
-		byKey = map[string]*result{}
-		out   = map[int64]BlastOnCall{}
-		wg    sync.WaitGroup
-		sem   = make(chan struct{}, blastOnCallWorkers)
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, blastOnCallWorkers)
 	)
-	for _, d := range rows {
-		p, err := cat.Profile(cctx, d.Service.ID)
-		if err != nil {
-			oc.log().WarnContext(ctx, "profile for /blast on call", "service", d.Service.Ref(), "err", err)
-			out[d.Service.ID] = BlastOnCall{Err: ErrServiceUnread}
-			continue
-		}
-		key := "svc:" + p.Service.PagerDutyServiceID
-		if p.Service.PagerDutyServiceID == "" {
-			key = ""
-			if p.Team != nil && p.Team.PagerDutyEscalationPolicy != "" {
-				key = "ep:" + p.Team.PagerDutyEscalationPolicy
+	for _, team := range teams {
+		deps := byTeam[team]
+		wg.Go(func() {
+			sem <- struct{}{}
+			p, err := cat.Profile(cctx, deps[0].Service.ID)
+			<-sem
+			if err != nil {
+				oc.log().WarnContext(ctx, "profile for /blast on call", "service", deps[0].Service.Ref(), "team", team, "err", err)
 			}
-		}
-		if key == "" {
-			out[d.Service.ID] = BlastOnCall{Err: ErrNoPagerDutyLink}
-			continue
-		}
-		mu.Lock()
-		r, asked := byKey[key]
-		if !asked {
-			r = &result{done: make(chan struct{})}
-			byKey[key] = r
-		}
-		mu.Unlock()
-		id := d.Service.ID
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if !asked {
-				sem <- struct{}{}
-				c, err := oc.forService(cctx, p)
-				<-sem
-				if err != nil {
-					oc.log().WarnContext(ctx, "on call for /blast", "service", p.Service.Ref(), "err", err)
-				}
-				r.answer = BlastOnCall{Now: c.export(), Err: err}
-				close(r.done)
-			}
-			<-r.done
 			mu.Lock()
-			out[id] = r.answer
-			mu.Unlock()
-		}()
+			defer mu.Unlock()
+			for _, d := range deps {
+				if err != nil {
+					out[d.Service.ID] = BlastOnCall{Err: ErrServiceUnread}
+					continue
+				}
+				t := onCallTargetOf(catalog.Profile{Service: d.Service, Team: p.Team})
+				if t == (onCallTarget{}) {
+					out[d.Service.ID] = BlastOnCall{Err: ErrNoPagerDutyLink}
+					continue
+				}
+				targets[d.Service.ID] = t
+			}
+		})
+	}
+	wg.Wait()
+	byTarget := map[onCallTarget][]int64{}
+	var order []onCallTarget
+	for _, d := range rows {
+		t, ok := targets[d.Service.ID]
+		if !ok {
+			continue
+		}
+		if _, seen := byTarget[t]; !seen {
+			order = append(order, t)
+		}
+		byTarget[t] = append(byTarget[t], d.Service.ID)
+	}
+	for _, t := range order {
+		ids := byTarget[t]
+		wg.Go(func() {
+			sem <- struct{}{}
+			c, err := oc.forTarget(cctx, t)
+			<-sem
+			if err != nil {
+				oc.log().WarnContext(ctx, "on call for /blast", "pagerduty_service", t.service, "escalation_policy", t.policy, "err", err)
+			}
+			answer := BlastOnCall{Now: c.export(), Err: err}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, id := range ids {
+				out[id] = answer
+			}
+		})
 	}
 	wg.Wait()
 	return out

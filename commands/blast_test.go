@@ -162,3 +162,55 @@ func TestBlastCatalogDown(t *testing.T) {
 		t.Fatalf("reply: got %q, want an explanation", got)
 	}
 }
+
+// TestBlastTeamPolicy: dependents without a PagerDuty service get their
+// team's escalation policy's on call (as /whoowns does), PagerDuty asked
+// once for the policy however many of the team's services depend; a team
+// without a policy is "no PagerDuty link".
+func TestBlastTeamPolicy(t *testing.T) {
+	e := blastEnv(t, pdOptions{}, 0)
+	ctx := context.Background()
+	bare := func(id int64, name, team string) {
+		t.Helper()
+		ent := manifest.Entity{Kind: manifest.KindComponent, APIVersion: "backstage.io/v1alpha1", Name: name, Namespace: "default",
+			Owner: "group:" + team, Lifecycle: "production", Type: "service", DependsOn: []string{"component:auth-service"}}
+		if _, err := e.store.ApplyRepo(ctx, catalog.RepoSnapshot{
+			Repo:             catalog.Repo{GitLabID: 60000 + id, Path: fmt.Sprintf("acme/%s/%s", team, name), DefaultBranch: "main", LastCommit: "c1"},
+			DescriptorStatus: catalog.DescriptorOK, DescriptorPath: "catalog-info.yaml", Entities: []manifest.Entity{ent},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bare(1, "sso-a", "mobile")
+	bare(2, "sso-b", "mobile")
+	bare(3, "sso-c", "mobile")
+	policy := fakepd.SampleEscalationPolicyID("mobile")
+	if tm, err := e.store.FindTeam(ctx, "mobile"); err != nil || tm.PagerDutyEscalationPolicy != policy {
+		t.Fatalf("team mobile: %+v, %v; want policy %s", tm, err, policy)
+	}
+	now, err := e.pd.OnCallForPolicy(ctx, policy)
+	if err != nil || len(now.Levels) == 0 || len(now.Levels[0].Users) == 0 {
+		t.Fatalf("on call for %s: %+v, %v", policy, now, err)
+	}
+	name := now.Levels[0].Users[0].Name
+	e.clock.Advance(20 * time.Minute) // past the adapter's cache
+	e.fake.ResetRequests()
+	got := flatten(e.run(t, ada, "/blast auth-service"))
+	for _, svc := range []string{"sso-a", "sso-b", "sso-c"} {
+		checkReply(t, got, []string{"• " + svc + " — team mobile · on call: " + name}, nil)
+	}
+	checkReply(t, got, nil, []string{"no PagerDuty link"})
+	// The policy is read once (the on-call lookups of mobile's own
+	// PagerDuty services ask about it too, by its id, so only this read
+	// counts the policy lookups).
+	if n := e.fake.CountRequests("GET", "/escalation_policies/"+policy); n != 1 {
+		t.Errorf("PagerDuty was asked %d times for policy %s, want once", n, policy)
+	}
+
+	// Without the team's policy: no link, said so.
+	if _, err := e.store.Pool().Exec(ctx, `UPDATE teams SET pagerduty_escalation_policy = '' WHERE name = 'mobile'`); err != nil {
+		t.Fatal(err)
+	}
+	got = flatten(e.run(t, ada, "/blast auth-service"))
+	checkReply(t, got, []string{"• sso-a — team mobile · on call: no PagerDuty link"}, nil)
+}
