@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboard-dev/switchboard/scorecard"
+	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // Incident windows and freshness.
@@ -42,8 +43,9 @@ type Incident struct {
 }
 
 // BusinessHours are the organisation's working hours: an incident created
-// outside them is "out of hours". Zero value: 09:00-18:00, Monday to
-// Friday, UTC.
+// outside them is "out of hours". Zero value: the standards' defaults
+// (standards.DefaultWorkdayStart to DefaultWorkdayEnd, DefaultWeekdays:
+// 09:00-18:00, Monday to Friday), UTC.
 type BusinessHours struct {
 	// Location is the time zone the hours are in (nil: UTC).
 	Location *time.Location
@@ -59,10 +61,10 @@ func (b BusinessHours) withDefaults() BusinessHours {
 		b.Location = time.UTC
 	}
 	if b.Start == 0 && b.End == 0 {
-		b.Start, b.End = 9*time.Hour, 18*time.Hour
+		b.Start, b.End = standards.DefaultWorkdayStart, standards.DefaultWorkdayEnd
 	}
 	if len(b.Weekdays) == 0 {
-		b.Weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+		b.Weekdays = standards.DefaultWeekdays()
 	}
 	return b
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-dev/switchboard/pagerduty"
 	"github.com/switchboard-dev/switchboard/pagerduty/fakepd"
 	"github.com/switchboard-dev/switchboard/scorecard"
+	"github.com/switchboard-dev/switchboard/standards"
 )
 
 // pdSource is the PagerDuty adapter as the refresh reads it (serve's
@@ -473,5 +474,26 @@ func TestFinishIncidentRefreshOddError(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestBusinessHoursZeroIsStandardsDefault: the zero BusinessHours are the
+// hours standards.Hours gives when the standards say none (UTC), at every
+// half hour of a week.
+func TestBusinessHoursZeroIsStandardsDefault(t *testing.T) {
+	start, end, days, _ := standards.Default().Hours()
+	def := catalog.BusinessHours{Location: time.UTC, Start: start, End: end, Weekdays: days}
+	monday := time.Date(2026, 7, 13, 0, 0, 0, 0, time.UTC)
+	out := 0
+	for at := monday; at.Before(monday.AddDate(0, 0, 7)); at = at.Add(30 * time.Minute) {
+		if got, want := (catalog.BusinessHours{}).OutOfHours(at), def.OutOfHours(at); got != want {
+			t.Errorf("%s: zero value says out of hours %v, the standards' defaults %v", at, got, want)
+		}
+		if def.OutOfHours(at) {
+			out++
+		}
+	}
+	if in := 7*48 - out; in != 5*18 {
+		t.Errorf("%d working half hours a week, want 90 (09:00-18:00, Monday to Friday)", in)
 	}
 }

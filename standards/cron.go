@@ -21,9 +21,14 @@ func cronFields() []cronField {
 		{name: "hour", min: 0, max: 23},
 		{name: "day of month", min: 1, max: 31},
 		{name: "month", min: 1, max: 12, names: []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
-		{name: "day of week", min: 0, max: 7, names: []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}},
+		{name: "day of week", min: 0, max: 7, names: weekdayNames},
 	}
 }
+
+// weekdayNames are the days' three-letter lower-case names, Sunday first
+// as time.Weekday numbers them: cron's day-of-week names and the names
+// incidents.weekdays takes.
+var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
 // validCron checks a standard five-field cron expression (minute hour
 // day-of-month month day-of-week, with *, lists, ranges, steps and month and

@@ -28,10 +28,22 @@ type Incidents struct {
 	Timezone string `json:"timezone"`
 }
 
-// DefaultBusinessHours are the business hours when the standards give none.
-const DefaultBusinessHours = "09:00-18:00"
+// The business hours when the standards give none: 09:00-18:00, Monday
+// to Friday. The one source of these defaults: Hours uses them, and so
+// does catalog.BusinessHours' zero value.
+const (
+	// DefaultWorkdayStart is when the working day starts, since local
+	// midnight.
+	DefaultWorkdayStart = 9 * time.Hour
+	// DefaultWorkdayEnd is when it ends (excluded).
+	DefaultWorkdayEnd = 18 * time.Hour
+)
 
-var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+// DefaultWeekdays are the working days when the standards give none,
+// Monday to Friday (a new slice each call).
+func DefaultWeekdays() []time.Weekday {
+	return []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+}
 
 // Hours returns the business hours' bounds since local midnight, the
 // working days and the time zone (the digest's when Timezone is empty;
@@ -40,7 +52,7 @@ var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 func (s *Standards) Hours() (start, end time.Duration, days []time.Weekday, loc *time.Location) {
 	start, end, err := parseHours(s.Incidents.BusinessHours)
 	if err != nil {
-		start, end, _ = parseHours(DefaultBusinessHours)
+		start, end = DefaultWorkdayStart, DefaultWorkdayEnd
 	}
 	for _, d := range s.Incidents.Weekdays {
 		if i := slices.Index(weekdayNames, strings.ToLower(strings.TrimSpace(d))); i >= 0 && !slices.Contains(days, time.Weekday(i)) {
@@ -48,7 +60,7 @@ func (s *Standards) Hours() (start, end time.Duration, days []time.Weekday, loc 
 		}
 	}
 	if len(days) == 0 {
-		days = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+		days = DefaultWeekdays()
 	}
 	loc = s.Digest.Location()
 	if l, err := time.LoadLocation(s.Incidents.Timezone); err == nil && s.Incidents.Timezone != "" && s.Incidents.Timezone != "Local" {
@@ -61,7 +73,7 @@ func (s *Standards) Hours() (start, end time.Duration, days []time.Weekday, loc 
 func parseHours(v string) (start, end time.Duration, err error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		v = DefaultBusinessHours
+		return DefaultWorkdayStart, DefaultWorkdayEnd, nil
 	}
 	a, b, ok := strings.Cut(v, "-")
 	if !ok {
