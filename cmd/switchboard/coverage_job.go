@@ -9,7 +9,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/digest"
 	"github.com/switchboard-dev/switchboard/jobs"
+	"github.com/switchboard-dev/switchboard/sampleorg"
 )
 
 // coverageArgs is the River job recording today's coverage for the web
@@ -56,4 +58,25 @@ const coverageInterval = time.Hour
 func addCoverageSnapshots(w *work, digests coverageReader, store *catalog.Store, log *slog.Logger) {
 	addWorker(w, &coverageWorker{digests: digests, store: store, log: log})
 	addPeriodic(w, coverageArgs{}, coverageInterval, true)
+}
+
+// demoCoverageDays is how many days of coverage the demo records: the web
+// catalog's coverage page looks 90 days back.
+const demoCoverageDays = 90
+
+// recordDemoCoverage gives the demo's new database a coverage history, as
+// if the coverage job had run for demoCoverageDays: the sample
+// organisation's (sampleorg.CoverageHistory), ending today at the coverage
+// the digest counts now, recorded as the job records a day.
+func recordDemoCoverage(ctx context.Context, d *demo) error {
+	dg, err := digest.Source{Store: d.store, Standards: d.standards}.Digest(ctx, catalog.DigestOptions{})
+	if err != nil {
+		return fmt.Errorf("demo coverage history: %w", err)
+	}
+	for _, day := range sampleorg.CoverageHistory(dg.Now, dg.Coverage, demoCoverageDays) {
+		if err := d.store.RecordCoverageDay(ctx, day.PostedAt, day.Coverage); err != nil {
+			return fmt.Errorf("demo coverage history: %w", err)
+		}
+	}
+	return nil
 }

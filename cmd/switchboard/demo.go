@@ -199,7 +199,8 @@ type demo struct {
 
 // startDemo makes a database of the demo's own, named after this process so
 // that two demos never share one, on the server of DATABASE_URL or the
-// embedded one, and loads the sample organisation into it.
+// embedded one, and loads the sample organisation into it, with its
+// coverage history.
 func startDemo(ctx context.Context, dbf dbFlags, env *Env, log *slog.Logger) (*demo, error) {
 	name := fmt.Sprintf("switchboard_demo_%d", os.Getpid())
 	cfg, srv, err := serverConfig(ctx, dbf, env, log, "postgres")
@@ -235,6 +236,10 @@ func startDemo(ctx context.Context, dbf dbFlags, env *Env, log *slog.Logger) (*d
 		return nil, err
 	}
 	if err := loadDemoAdvisories(ctx, advisories.NewStore(d.db.Pool), log); err != nil {
+		d.close()
+		return nil, err
+	}
+	if err := recordDemoCoverage(ctx, d); err != nil {
 		d.close()
 		return nil, err
 	}

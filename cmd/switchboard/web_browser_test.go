@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"log/slog"
 	"net"
@@ -18,6 +19,9 @@ import (
 	"github.com/switchboard-dev/switchboard/bot/fakeslack"
 	"github.com/switchboard-dev/switchboard/sampleorg"
 )
+
+// maxPageBytes is the most a page of the web catalog may weigh.
+const maxPageBytes = 100 << 10
 
 // envScreenshots overrides where the browser test writes its screenshots.
 const envScreenshots = "SWITCHBOARD_SCREENSHOTS"
@@ -145,6 +149,16 @@ func TestWebBrowser(t *testing.T) {
 		}
 		return v
 	}
+	// pageWeight fetches path as the browser does and fails when its
+	// HTML weighs over maxPageBytes.
+	pageWeight := func(t *testing.T, path string) {
+		t.Helper()
+		n := evalInt(t, `(function(){var x=new XMLHttpRequest();x.open('GET','`+path+`',false);x.send();return x.status===200?new Blob([x.responseText]).size:-x.status;})()`)
+		t.Logf("%s: %d bytes", path, n)
+		if n <= 0 || n > maxPageBytes {
+			t.Errorf("%s weighs %d bytes, want 1..%d", path, n, maxPageBytes)
+		}
+	}
 	location := func(t *testing.T) string {
 		t.Helper()
 		loc, err := chromedp.Run(bctx, chromedp.Location())
@@ -241,12 +255,28 @@ func TestWebBrowser(t *testing.T) {
 	})
 	t.Run("coverage chart", func(t *testing.T) {
 		do(t, chromedp.Navigate(base+"/coverage"), chromedp.WaitVisible(chromedp.CSS(`figure svg`)))
-		paths := evalInt(t, `document.querySelectorAll('figure svg path').length`)
 		title := evalString(t, `document.querySelector('figure svg title').textContent`)
-		rows := evalInt(t, `document.querySelectorAll('table tbody tr').length`)
-		if paths < 5 || title == "" || rows == 0 {
-			t.Fatalf("coverage chart: %d paths, title %q, %d table rows", paths, title, rows)
+		// The demo recorded 90 days (sampleorg.CoverageHistory): the table
+		// has a row for each, today's being "now".
+		rows := evalInt(t, `document.querySelector('figure').nextElementSibling.querySelectorAll('tbody tr').length`)
+		if title == "" || rows != demoCoverageDays {
+			t.Fatalf("coverage chart: title %q, %d table rows, want %d days", title, rows, demoCoverageDays)
 		}
+		// Each series (catalogued, flagged, ignored) is a line through a
+		// point a day: the three paths with the most points have one
+		// per row.
+		points := evalString(t, `[].map.call(document.querySelectorAll('figure svg path'), function(p){
+			return ((p.getAttribute('d')||'').match(/[ML]/g)||[]).length;}).sort(function(a,b){return b-a;}).slice(0,3).join(',')`)
+		if want := strings.Repeat(fmt.Sprint(rows)+",", 3); points+"," != want {
+			t.Fatalf("the chart's longest paths have %s points, want three lines of %d", points, rows)
+		}
+		// The line rises: the first day's catalogued are fewer than now.
+		first := evalInt(t, `+document.querySelector('figure').nextElementSibling.querySelector('tbody tr td:nth-child(3)').textContent`)
+		now := evalInt(t, `+document.querySelector('figure').nextElementSibling.querySelector('tbody tr:last-child td:nth-child(3)').textContent`)
+		if first >= now {
+			t.Errorf("catalogued %d 90 days ago and %d now: no rise", first, now)
+		}
+		pageWeight(t, "/coverage")
 		shot(t, "coverage")
 	})
 	t.Run("sign out", func(t *testing.T) {
