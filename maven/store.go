@@ -23,6 +23,18 @@ type Store struct {
 // NewStore returns a store over pool, whose schema is migrated.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
+// storeTimeout bounds each claim, fill and release. They run on a context
+// detached from the caller's: a caller whose context ended while the
+// claim's COMMIT was on its way would hold a committed claim it does not
+// know of, and every replica's need of that POM would wait ClaimTimeout
+// for it; likewise a fill or release cut short leaves the claim behind.
+const storeTimeout = 10 * time.Second
+
+// detach returns ctx without its cancellation, bounded by storeTimeout.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+}
+
 // claim is the outcome of claimPOM.
 type claim int
 
@@ -35,8 +47,16 @@ const (
 	pending
 )
 
-// claimPOM returns the cached POM of coordinate, or claims its fetch.
+// claimPOM returns the cached POM of coordinate, or claims its fetch. It
+// does not start once ctx is done, but once started it completes whatever
+// ctx does (within storeTimeout), so that its outcome is known: the caller
+// then releases a claim it no longer wants.
 func (s *Store) claimPOM(ctx context.Context, coordinate string) (claim, []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, nil, fmt.Errorf("claim POM %s: %w", coordinate, err)
+	}
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	timeout := s.ClaimTimeout
 	if timeout <= 0 {
 		timeout = time.Minute
@@ -89,8 +109,11 @@ func (s *Store) claimPOM(ctx context.Context, coordinate string) (claim, []byte,
 	return out, data, nil
 }
 
-// fill stores the fetched POM of a claimed coordinate.
+// fill stores the fetched POM of a claimed coordinate, whether or not ctx
+// has ended (within storeTimeout): the POM is in hand and others wait for it.
 func (s *Store) fill(ctx context.Context, coordinate string, pom []byte) error {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO pom_cache (coordinate, pom, fetched_at, fetches) VALUES ($1, $2, now(), 1)
 		ON CONFLICT (coordinate) DO UPDATE SET pom = $2, fetched_at = now(), fetches = pom_cache.fetches + 1
 		WHERE pom_cache.pom IS NULL`, coordinate, pom)
@@ -100,9 +123,12 @@ func (s *Store) fill(ctx context.Context, coordinate string, pom []byte) error {
 	return nil
 }
 
-// release drops a claim whose fetch failed, so that the next need tries
-// again.
+// release drops a claim that was not filled, so that the next need tries
+// again at once; it runs whether or not ctx has ended (within
+// storeTimeout).
 func (s *Store) release(ctx context.Context, coordinate string) error {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	if _, err := s.pool.Exec(ctx, `DELETE FROM pom_cache WHERE coordinate = $1 AND pom IS NULL`, coordinate); err != nil {
 		return fmt.Errorf("release POM claim %s: %w", coordinate, err)
 	}
@@ -228,16 +254,16 @@ func (r *Cached) fetchShared(ctx context.Context, c Coord, key string, poll time
 		case cached:
 			return data, nil
 		case claimed:
-			data, err := r.Repo.FetchPOM(ctx, c)
+			data, err := r.fetchClaimed(ctx, c, key)
 			if err != nil {
-				// A fresh context: the claim must go even when ctx is done.
-				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				_ = r.Store.release(rctx, key) // a stale claim is taken over anyway
-				cancel()
+				// Whatever went wrong (ctx ended after the claim
+				// committed, the fetch or the fill failed), the claim
+				// must not wait ClaimTimeout for a fill that will not come.
+				if rerr := r.Store.release(ctx, key); rerr != nil {
+					// A stale claim is taken over anyway.
+					err = fmt.Errorf("%w (and %w)", err, rerr)
+				}
 				return nil, err
-			}
-			if err := r.Store.fill(ctx, key, data); err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 			}
 			return data, nil
 		}
@@ -247,6 +273,22 @@ func (r *Cached) fetchShared(ctx context.Context, c Coord, key string, poll time
 			return nil, fmt.Errorf("wait for POM %s: %w", key, ctx.Err())
 		}
 	}
+}
+
+// fetchClaimed fetches the POM of c, claimed by this caller, and fills the
+// claim with it.
+func (r *Cached) fetchClaimed(ctx context.Context, c Coord, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("fetch POM %s: %w", key, err)
+	}
+	data, err := r.Repo.FetchPOM(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Store.fill(ctx, key, data); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return data, nil
 }
 
 // Versions lists versions from Repo (a version list changes; never
