@@ -75,13 +75,15 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, what string, err
 	s.errorPage(w, r, http.StatusServiceUnavailable, msg)
 }
 
-// ask runs a slash command as the signed-in user and renders its answer.
-func (s *Server) ask(ctx context.Context, u User, command, text string, level int) template.HTML {
+// ask runs a slash command as the signed-in user and renders its answer
+// where v says.
+func (s *Server) ask(ctx context.Context, u User, command, text string, v view) answer {
 	resp, err := s.src.Commands.Dispatch(ctx, commands.Request{Command: command, Text: text, User: commands.User{ID: u.ID, Name: u.Name, Email: u.Email}})
 	if err != nil {
 		s.log.ErrorContext(ctx, "web: command failed", "command", command, "text", text, "err", err)
 	}
-	return answerHTML(resp, level)
+	v.base = s.cfg.BaseURL
+	return answerHTML(resp, v)
 }
 
 type homeData struct {
@@ -171,11 +173,13 @@ type serviceLink struct {
 
 type serviceData struct {
 	base
-	Service        catalog.Service
-	Team           *catalog.Team
-	TeamURL        string
-	Owner          template.HTML
-	Scorecard      template.HTML
+	Service catalog.Service
+	Team    *catalog.Team
+	TeamURL string
+	// Owner is the /whoowns answer, its header the page's heading.
+	Owner answer
+	// Scorecard is the /scorecard answer, its header the section's.
+	Scorecard      answer
 	Repos          []catalog.RepoDetail
 	GraphAvailable bool
 	GraphError     string
@@ -274,8 +278,11 @@ func (s *Server) service(w http.ResponseWriter, r *http.Request, u User) {
 	// long as the slowest.
 	var wg sync.WaitGroup
 	var repoErr error
-	wg.Go(func() { d.Owner = s.ask(r.Context(), u, "/whoowns", full, 2) })
-	wg.Go(func() { d.Scorecard = s.ask(r.Context(), u, "/scorecard", full, 3) })
+	self := weblinks.ServicePath(p.Service.Namespace, p.Service.Name)
+	wg.Go(func() { d.Owner = s.ask(r.Context(), u, "/whoowns", full, view{level: 2, self: self, heading: true}) })
+	wg.Go(func() {
+		d.Scorecard = s.ask(r.Context(), u, "/scorecard", full, view{level: 3, self: self, heading: true})
+	})
 	wg.Go(func() { d.Repos, repoErr = s.src.Catalog.RepoDetails(r.Context(), p.Service.ID, depLimit) })
 	if s.src.Graph != nil {
 		d.GraphAvailable = true
@@ -303,10 +310,15 @@ func (s *Server) service(w http.ResponseWriter, r *http.Request, u User) {
 
 type teamData struct {
 	base
-	Team     catalog.Team
-	Answer   template.HTML
-	Levels   template.HTML
+	Team catalog.Team
+	// Answer is the /team answer, its header the page's heading.
+	Answer answer
+	// Levels is the team's /scorecard answer, its header the section's.
+	Levels answer
+	// Services are the team's services Answer does not link to (all of
+	// them when it links none); Listed is how many it does.
 	Services []serviceLink
+	Listed   int
 	More     int
 }
 
@@ -330,17 +342,27 @@ func (s *Server) team(w http.ResponseWriter, r *http.Request, u User) {
 		total int
 	)
 	wg.Go(func() { owned, total, err = s.src.Catalog.TeamServiceRefs(r.Context(), t.ID, teamServiceMax) })
-	wg.Go(func() { d.Answer = s.ask(r.Context(), u, "/team", t.Name, 2) })
-	wg.Go(func() { d.Levels = s.ask(r.Context(), u, "/scorecard", t.Name, 3) })
+	self := weblinks.TeamPath(t.Name)
+	wg.Go(func() { d.Answer = s.ask(r.Context(), u, "/team", t.Name, view{level: 2, self: self, heading: true}) })
+	wg.Go(func() {
+		d.Levels = s.ask(r.Context(), u, "/scorecard", t.Name, view{level: 3, self: self, heading: true})
+	})
 	wg.Wait()
 	if err != nil {
 		s.failed(w, r, "the services of "+name, err)
 		return
 	}
 	d.More = total - len(owned)
+	// The /team answer lists the first services with links to their
+	// pages; the page lists the others it does not.
 	for _, o := range owned {
 		svc := catalog.Service{Namespace: o.Namespace, Name: o.Name}
-		d.Services = append(d.Services, serviceLink{URL: weblinks.ServicePath(o.Namespace, o.Name), Ref: svc.Ref(), Orphaned: o.Orphaned})
+		url := weblinks.ServicePath(o.Namespace, o.Name)
+		if d.Answer.linked[url] {
+			d.Listed++
+			continue
+		}
+		d.Services = append(d.Services, serviceLink{URL: url, Ref: svc.Ref(), Orphaned: o.Orphaned})
 	}
 	s.render(w, r, http.StatusOK, "team", d)
 }
@@ -506,8 +528,10 @@ func (s *Server) campaigns(w http.ResponseWriter, r *http.Request, u User) {
 
 type campaignData struct {
 	base
-	Campaign   catalog.Campaign
-	Answer     template.HTML
+	Campaign catalog.Campaign
+	// Answer is the /campaign status answer, its header the page's
+	// heading.
+	Answer     answer
 	Chart      template.HTML
 	ChartError string
 	Days       []catalog.CampaignDay
@@ -533,7 +557,7 @@ func (s *Server) campaign(w http.ResponseWriter, r *http.Request, u User) {
 	}
 	p := all[i]
 	d := campaignData{base: s.base(r, u, p.Campaign.Title, "campaigns"), Campaign: p.Campaign, Days: p.Days}
-	d.Answer = s.ask(r.Context(), u, "/campaign", "status "+p.Campaign.Name, 2)
+	d.Answer = s.ask(r.Context(), u, "/campaign", "status "+p.Campaign.Name, view{level: 2, self: weblinks.CampaignPath(p.Campaign.ID), heading: true})
 	if len(p.Days) > 0 {
 		days := make([]charts.Day, len(p.Days))
 		for i, day := range p.Days {

@@ -18,7 +18,7 @@ func TestAnswerHTML(t *testing.T) {
 		&commands.Context{Text: commands.T(commands.Code("`x`<"))},
 		&commands.Actions{Buttons: []commands.Button{{Label: "Page", Command: "/page x"}, {Label: "Open <it>", URL: "https://x.example"}}},
 	}}
-	got := string(answerHTML(resp, 2))
+	got := string(answerHTML(resp, view{level: 2}).Body)
 	for _, want := range []string{
 		"<h2>&lt;script&gt;alert(1)&lt;/script&gt;</h2>",
 		"<strong>a&amp;b</strong><br>line",
@@ -35,6 +35,63 @@ func TestAnswerHTML(t *testing.T) {
 		if strings.Contains(got, bad) {
 			t.Errorf("answer has %q:\n%s", bad, got)
 		}
+	}
+}
+
+// TestAnswerOnItsPage: drawn on the page it links to, an answer loses
+// those links (with the separator before them, and a block left empty by
+// that), keeps the others, gives its header to the page when asked, and
+// says which catalog pages it links to; drawn elsewhere, it keeps them.
+func TestAnswerOnItsPage(t *testing.T) {
+	const base = "https://sb.example"
+	self := base + "/services/default/invoice-service"
+	resp := commands.Response{Blocks: []commands.Block{
+		&commands.Header{Text: "invoice-service"},
+		&commands.Section{Fields: []commands.Field{{Label: "Owner", Value: commands.T(commands.Bold("backoffice"))}, {Label: "Page", Value: commands.T(commands.Link("here", self))}}},
+		&commands.Context{Text: commands.T(commands.Link("invoice-service in the catalog", self))},
+		&commands.Section{Text: commands.T(commands.Plain("• "), commands.Link("ledger", base+"/services/default/ledger"), commands.Plain(" · "), commands.Link("team", base+"/teams/backoffice"))},
+		&commands.Context{Text: commands.T(commands.Plain("Catalog entry from its repo's descriptor"), commands.Plain(" · "), commands.Link("Its page in the catalog", self+"?x=1"))},
+		&commands.Actions{Buttons: []commands.Button{{Label: "Open", URL: self}, {Label: "Runbook", URL: "https://wiki.example/rb"}}},
+	}}
+	tests := []struct {
+		name      string
+		v         view
+		heading   string
+		want, not []string
+		linked    []string
+	}{
+		{"on its page", view{level: 2, base: base, self: "/services/default/invoice-service", heading: true}, "invoice-service",
+			[]string{`<p class="note">Catalog entry from its repo&#39;s descriptor</p>`, `href="https://sb.example/services/default/ledger"`, `<dt>Owner</dt>`, `<a href="https://wiki.example/rb">Runbook</a>`},
+			[]string{"in the catalog", "<h2>", `href="` + self, "Catalog entry from its repo&#39;s descriptor ·", "<dt>Page</dt>"},
+			[]string{"/services/default/ledger", "/teams/backoffice"}},
+		{"elsewhere", view{level: 3, base: base, self: "/teams/backoffice"}, "",
+			[]string{"<h3>invoice-service</h3>", "Its page in the catalog", "invoice-service in the catalog", `<dt>Page</dt>`, `>Open</a>`},
+			[]string{`href="https://sb.example/teams/backoffice"`},
+			[]string{"/services/default/ledger", "/services/default/invoice-service"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := answerHTML(resp, tt.v)
+			got := string(a.Body)
+			if a.Heading != tt.heading {
+				t.Errorf("heading %q, want %q", a.Heading, tt.heading)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("lacks %s:\n%s", w, got)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(got, n) {
+					t.Errorf("has %s:\n%s", n, got)
+				}
+			}
+			for _, l := range tt.linked {
+				if !a.linked[l] {
+					t.Errorf("linked %v lacks %s", a.linked, l)
+				}
+			}
+		})
 	}
 }
 

@@ -167,6 +167,17 @@ func TestWebBrowser(t *testing.T) {
 		}
 		return loc
 	}
+	// noRepeats fails when the page links to itself (the answers' links
+	// to a page belong in Slack) or says a heading twice.
+	noRepeats := func(t *testing.T) {
+		t.Helper()
+		if bad := evalString(t, `(function(){var out=[],here=location.href.split('#')[0],seen={};
+			[].forEach.call(document.querySelectorAll('main a[href]'),function(a){if(a.href.split('#')[0]===here)out.push('link to itself: '+a.textContent);});
+			[].forEach.call(document.querySelectorAll('main h1,main h2,main h3'),function(h){var k=h.textContent.trim();if(seen[k])out.push('heading twice: '+k);seen[k]=1;});
+			return out.join('; ');})()`); bad != "" {
+			t.Errorf("%s: %s", location(t), bad)
+		}
+	}
 	// tabTo presses Tab until the focused element el satisfies cond (a JS
 	// boolean expression), at most max times, and fails if it never does.
 	tabTo := func(t *testing.T, cond string, max int) {
@@ -227,16 +238,24 @@ func TestWebBrowser(t *testing.T) {
 				t.Errorf("service page lacks %q", want)
 			}
 		}
+		noRepeats(t)
+		pageWeight(t, "/services/default/invoice-service")
 		shot(t, "service")
 	})
 	t.Run("team page", func(t *testing.T) {
-		do(t, chromedp.Click(chromedp.CSS("#team-link")), chromedp.Sleep(200*time.Millisecond), chromedp.WaitVisible(chromedp.CSS(`#svc-h`)))
-		if h1 := evalString(t, `document.querySelector('h1').textContent`); h1 != "Team backoffice" {
+		do(t, chromedp.Click(chromedp.CSS("#team-link")), chromedp.Sleep(200*time.Millisecond), chromedp.WaitVisible(chromedp.CSS(`#lvl-h`)))
+		// The /team answer's header is the page's.
+		if h1 := evalString(t, `document.querySelector('h1').textContent`); h1 != "Back Office Tools (backoffice)" {
 			t.Fatalf("team page h1 %q", h1)
 		}
-		if n := evalInt(t, `document.querySelectorAll('a[href="/services/default/invoice-service"]').length`); n == 0 {
-			t.Error("the team page does not link back to invoice-service")
+		// It links back to invoice-service, once among its services (the
+		// /team answer lists its four: the page does not list them again)
+		// and once among its levels.
+		if n := evalInt(t, `document.querySelectorAll('main a[href$="/services/default/invoice-service"]').length`); n != 2 {
+			t.Errorf("the team page links invoice-service %d times, want 2 (its services, its levels)", n)
 		}
+		noRepeats(t)
+		pageWeight(t, "/teams/backoffice")
 		shot(t, "team")
 	})
 	t.Run("service graph", func(t *testing.T) {
@@ -251,6 +270,8 @@ func TestWebBrowser(t *testing.T) {
 		if text := evalString(t, `document.querySelector('#dependents').innerText`); !strings.Contains(text, "opslevel.yml: dependencies auth") {
 			t.Errorf("the dependents do not say where their edges come from:\n%s", text)
 		}
+		noRepeats(t)
+		pageWeight(t, "/services/default/auth-service")
 		shot(t, "service-graph")
 	})
 	t.Run("coverage chart", func(t *testing.T) {
@@ -276,6 +297,7 @@ func TestWebBrowser(t *testing.T) {
 		if first >= now {
 			t.Errorf("catalogued %d 90 days ago and %d now: no rise", first, now)
 		}
+		noRepeats(t)
 		pageWeight(t, "/coverage")
 		shot(t, "coverage")
 	})
