@@ -115,6 +115,15 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 	if err != nil {
 		return res, fmt.Errorf("encode findings: %w", err)
 	}
+	// Applies of one repo (its project id, or its path: a project deleted
+	// and recreated) take turns, so that two replicas storing the same new
+	// repo at once do not collide on the path's unique index, which INSERT
+	// ... ON CONFLICT (gitlab_id) does not arbitrate. Always id then path:
+	// no two applies wait on each other in a cycle.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('switchboard:repo:' || $1::bigint, 0)),
+		pg_advisory_xact_lock(hashtextextended('switchboard:repo-path:' || lower($2), 0))`, r.GitLabID, r.Path); err != nil {
+		return res, fmt.Errorf("lock repo: %w", err)
+	}
 	var last any
 	if !r.LastActivityAt.IsZero() {
 		last = r.LastActivityAt
