@@ -11,3 +11,7 @@ func (c *Cache) GraphState() (gen uint64, current bool) {
 	defer c.graph.mu.Unlock()
 	return gen, c.graph.g != nil && c.graph.gen == gen
 }
+
+// GraphLoads returns how many times the cache has started reading the
+// service graph.
+func (c *Cache) GraphLoads() int64 { return c.graph.loaded.Load() }

@@ -2,10 +2,12 @@ package catalog_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/manifest"
@@ -236,5 +238,72 @@ func TestServiceGraph(t *testing.T) {
 	// A service with no edges has no dependents and no dependencies.
 	if d, err := s.Dependents(ctx, findID(t, s, "storefront/web")); err != nil || len(d) != 0 {
 		t.Errorf("isolated: %v, %v", d, err)
+	}
+}
+
+// TestCacheGraphLoadOutlivesCaller: the graph is read once, detached from
+// the callers waiting on it. A caller whose deadline passes while the read
+// is held back (a transaction locks service_relations) gives up with its
+// deadline; the read goes on, and the callers after it get the graph from
+// that same read.
+func TestCacheGraphLoadOutlivesCaller(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	api := bsComponent("default", "api", "platform")
+	mustApply(t, s, graphRepo(1, "acme/platform/api", nil, nil, api))
+	web := bsComponent("default", "web", "platform")
+	web.DependsOn = []string{"component:api"}
+	mustApply(t, s, graphRepo(2, "acme/platform/web", nil, nil, web))
+	apiID := findID(t, s, "default/api")
+
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := catalog.NewCache(s)
+	go c.Run(cctx)
+	waitFor(t, "the cache to listen", c.Live)
+
+	lock, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback(ctx)
+	if _, err := lock.Exec(ctx, `LOCK TABLE service_relations IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = c.Dependents(short, apiID)
+	cancelShort()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a caller whose deadline passed during the read: %v, want its deadline", err)
+	}
+
+	// Callers meanwhile, with generous deadlines, wait on the same read.
+	const waiting = 3
+	results := make(chan error, waiting)
+	for range waiting {
+		go func() {
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			d, err := c.Dependents(wctx, apiID)
+			if err == nil && !slices.Equal(describeDependents(d), []string{"1:web"}) {
+				err = fmt.Errorf("dependents %v", describeDependents(d))
+			}
+			results <- err
+		}()
+	}
+	if err := lock.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range waiting {
+		if err := <-results; err != nil {
+			t.Errorf("a caller after the first gave up: %v", err)
+		}
+	}
+	d, err := c.Dependents(ctx, apiID)
+	if err != nil || !slices.Equal(describeDependents(d), []string{"1:web"}) {
+		t.Errorf("dependents once read: %v, %v", describeDependents(d), err)
+	}
+	if n := c.GraphLoads(); n != 1 {
+		t.Errorf("the graph was read %d times, want once", n)
 	}
 }
