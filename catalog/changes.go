@@ -306,14 +306,29 @@ const (
 // counts as dead and another click may claim it.
 const noticeStale = time.Minute
 
+// ErrNoticeClaimLost is FinishPageNotice's answer when the caller no
+// longer holds its claim: its post took longer than the claim's staleness
+// and someone else (another click, another replica) claimed the notice
+// again, so the outcome is theirs to record and the notice may be posted
+// twice.
+var ErrNoticeClaimLost = errors.New("page notice claimed again by someone else")
+
+// NoticeClaim is a claim on one channel's notice of a page. ClaimedAt
+// identifies the claim: a notice claimed again gets a later one, so
+// FinishPageNotice records the outcome only for the claim's holder.
+type NoticeClaim struct {
+	Channel   string
+	ClaimedAt time.Time
+}
+
 // ClaimPageNotices claims, for a page, the channels among channels whose
 // notice nobody posted or is posting: those are the caller's to post,
 // then to record with FinishPageNotice. A channel already sent, or being
 // sent by someone else (a double click, another replica), is not
 // returned; one whose post failed, or whose sender died, is claimed
 // again. An unknown page is ErrNotFound.
-func (s *Store) ClaimPageNotices(ctx context.Context, token string, channels []string) ([]string, error) {
-	var claimed []string
+func (s *Store) ClaimPageNotices(ctx context.Context, token string, channels []string) ([]NoticeClaim, error) {
+	var claimed []NoticeClaim
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM pages WHERE token = $1`, token).Scan(&one); err != nil {
@@ -328,11 +343,11 @@ func (s *Store) ClaimPageNotices(ctx context.Context, token string, channels []s
 			ON CONFLICT (page_token, channel) DO UPDATE SET state = 'sending', claimed_at = now(), error = ''
 			WHERE page_dependent_notices.state = 'failed'
 			   OR page_dependent_notices.state = 'sending' AND page_dependent_notices.claimed_at < now() - make_interval(secs => $3)
-			RETURNING channel`, token, channels, noticeStale.Seconds())
+			RETURNING channel, claimed_at`, token, channels, noticeStale.Seconds())
 		if err != nil {
 			return err
 		}
-		claimed, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		claimed, err = pgx.CollectRows(rows, pgx.RowToStructByPos[NoticeClaim])
 		return err
 	})
 	if err != nil {
@@ -345,18 +360,25 @@ func (s *Store) ClaimPageNotices(ctx context.Context, token string, channels []s
 }
 
 // FinishPageNotice records the outcome of a claimed notice: sent, or
-// failed with why (which a later click may claim again).
-func (s *Store) FinishPageNotice(ctx context.Context, token, channel string, postErr error) error {
+// failed with why (which a later click may claim again). Only the claim's
+// holder records it: if the notice was claimed again since (the post took
+// longer than the claim's staleness), nothing changes and the answer is
+// ErrNoticeClaimLost.
+func (s *Store) FinishPageNotice(ctx context.Context, token string, claim NoticeClaim, postErr error) error {
 	state, reason := NoticeSent, ""
 	if postErr != nil {
 		state, reason = NoticeFailed, postErr.Error()
 	}
-	_, err := s.pool.Exec(ctx, `
+	tag, err := s.pool.Exec(ctx, `
 		UPDATE page_dependent_notices SET state = $3, error = $4,
 			sent_at = CASE WHEN $3 = 'sent' THEN now() END
-		WHERE page_token = $1 AND channel = $2`, token, channel, state, reason)
+		WHERE page_token = $1 AND channel = $2 AND state = 'sending' AND claimed_at = $5`,
+		token, claim.Channel, state, reason, claim.ClaimedAt)
 	if err != nil {
-		return fmt.Errorf("finish page notice %s to %s: %w", token, channel, err)
+		return fmt.Errorf("finish page notice %s to %s: %w", token, claim.Channel, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("finish page notice %s to %s (claimed at %s): %w", token, claim.Channel, claim.ClaimedAt.Format(time.RFC3339Nano), ErrNoticeClaimLost)
 	}
 	return nil
 }

@@ -130,8 +130,9 @@ func TestChangeWatermarks(t *testing.T) {
 
 // TestPageNoticeClaims: each channel's notice of a page is claimed once,
 // whatever the concurrent clicks; a failed post, or one whose sender died
-// (sending for over a minute), is claimed again; an unknown page is
-// ErrNotFound.
+// (sending for over a minute), is claimed again, and the sender that lost
+// its claim cannot record an outcome over the new claimant's; an unknown
+// page is ErrNotFound.
 func TestPageNoticeClaims(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -139,7 +140,7 @@ func TestPageNoticeClaims(t *testing.T) {
 	page := mustCreatePage(t, s, serviceID(t, s, "checkout"), time.Now())
 	channels := []string{"#a", "#b", "#c"}
 	var mu sync.Mutex
-	got := map[string]int{}
+	got := map[string][]catalog.NoticeClaim{}
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -149,38 +150,62 @@ func TestPageNoticeClaims(t *testing.T) {
 			}
 			mu.Lock()
 			for _, c := range claimed {
-				got[c]++
+				got[c.Channel] = append(got[c.Channel], c)
 			}
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	for _, c := range channels {
-		if got[c] != 1 {
-			t.Errorf("%s claimed %d times", c, got[c])
+		if len(got[c]) != 1 {
+			t.Fatalf("%s claimed %d times", c, len(got[c]))
 		}
 	}
-	if err := s.FinishPageNotice(ctx, page.Token, "#a", nil); err != nil {
+	if err := s.FinishPageNotice(ctx, page.Token, got["#a"][0], nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishPageNotice(ctx, page.Token, "#b", errors.New("channel_not_found")); err != nil {
+	if err := s.FinishPageNotice(ctx, page.Token, got["#b"][0], errors.New("channel_not_found")); err != nil {
 		t.Fatal(err)
 	}
-	// #c is still sending: its sender dies; after a minute it is free.
+	channelsOf := func(cs []catalog.NoticeClaim) string {
+		var names []string
+		for _, c := range cs {
+			names = append(names, c.Channel)
+		}
+		return strings.Join(names, ",")
+	}
+	// #c is still sending: its sender is slow; after a minute it is free.
 	again, err := s.ClaimPageNotices(ctx, page.Token, channels)
-	if err != nil || strings.Join(again, ",") != "#b" {
+	if err != nil || channelsOf(again) != "#b" {
 		t.Errorf("second click: %v, %v", again, err)
 	}
-	if _, err := s.Pool().Exec(ctx, `UPDATE page_dependent_notices SET claimed_at = now() - interval '2 minutes' WHERE channel = '#c'`); err != nil {
+	if _, err := s.Pool().Exec(ctx, `UPDATE page_dependent_notices SET claimed_at = claimed_at - interval '2 minutes' WHERE channel = '#c'`); err != nil {
 		t.Fatal(err)
 	}
+	stale := got["#c"][0]
+	stale.ClaimedAt = stale.ClaimedAt.Add(-2 * time.Minute) // the slow sender's claim, as the database now has it
 	again, err = s.ClaimPageNotices(ctx, page.Token, channels)
-	if err != nil || strings.Join(again, ",") != "#c" {
-		t.Errorf("after the sender died: %v, %v", again, err)
+	if err != nil || channelsOf(again) != "#c" {
+		t.Fatalf("after the sender went stale: %v, %v", again, err)
+	}
+	// The slow sender finishes after all: the notice is the new
+	// claimant's, and stays sending until it finishes.
+	if err := s.FinishPageNotice(ctx, page.Token, stale, nil); !errors.Is(err, catalog.ErrNoticeClaimLost) {
+		t.Errorf("finish by the sender that lost its claim: %v, want ErrNoticeClaimLost", err)
 	}
 	states, err := s.PageNotices(ctx, page.Token)
-	if err != nil || states["#a"] != catalog.NoticeSent || states["#b"] != catalog.NoticeSending {
+	if err != nil || states["#a"] != catalog.NoticeSent || states["#b"] != catalog.NoticeSending || states["#c"] != catalog.NoticeSending {
 		t.Errorf("states: %v, %v", states, err)
+	}
+	if err := s.FinishPageNotice(ctx, page.Token, again[0], errors.New("rate_limited")); err != nil {
+		t.Errorf("finish by the new claimant: %v", err)
+	}
+	// Finishing twice: the claim ended with the first.
+	if err := s.FinishPageNotice(ctx, page.Token, again[0], nil); !errors.Is(err, catalog.ErrNoticeClaimLost) {
+		t.Errorf("finish twice: %v, want ErrNoticeClaimLost", err)
+	}
+	if states, err := s.PageNotices(ctx, page.Token); err != nil || states["#c"] != catalog.NoticeFailed {
+		t.Errorf("#c once its new claimant failed: %v, %v", states, err)
 	}
 	if _, err := s.ClaimPageNotices(ctx, "no-such-page", channels); !errors.Is(err, catalog.ErrNotFound) {
 		t.Errorf("unknown page: %v", err)

@@ -23,11 +23,12 @@ type DependentLister interface {
 // PageNoticeStore claims the "Tell their channels" notices of a page
 // (*catalog.Store): each channel's once, whatever the clicks and replicas.
 type PageNoticeStore interface {
-	// ClaimPageNotices returns the channels among channels that are the
+	// ClaimPageNotices returns the claims on the channels among channels that are the
 	// caller's to post to (never posted, or the post failed).
-	ClaimPageNotices(ctx context.Context, token string, channels []string) ([]string, error)
-	// FinishPageNotice records a claimed notice's outcome.
-	FinishPageNotice(ctx context.Context, token, channel string, postErr error) error
+	ClaimPageNotices(ctx context.Context, token string, channels []string) ([]catalog.NoticeClaim, error)
+	// FinishPageNotice records a claimed notice's outcome, if the claim
+	// is still the caller's (catalog.ErrNoticeClaimLost otherwise).
+	FinishPageNotice(ctx context.Context, token string, claim catalog.NoticeClaim, postErr error) error
 }
 
 // PageContext is what the /page confirmation tells about the incident's
@@ -291,10 +292,14 @@ func (c *pageCommand) tell(ctx context.Context, req Request, token string) (Resp
 		return Response{}, fmt.Errorf("tell the channels of %s's dependents: %w", page.ServiceRef, err)
 	}
 	var told, failed []string
-	for _, ch := range claimed {
+	for _, claim := range claimed {
+		ch := claim.Channel
 		perr := pc.Publisher.Publish(ctx, ch, dependentNotice(page, byChannel[ch]))
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
-		if ferr := pc.Notices.FinishPageNotice(wctx, page.Token, ch, perr); ferr != nil {
+		switch ferr := pc.Notices.FinishPageNotice(wctx, page.Token, claim, perr); {
+		case errors.Is(ferr, catalog.ErrNoticeClaimLost):
+			c.cfg.Log.WarnContext(ctx, "page notice claimed again while it was being posted: its outcome is the new claimant's, and the channel may be told twice", "page", page.Token, "channel", ch, "posted", perr == nil, "err", ferr)
+		case ferr != nil:
 			c.cfg.Log.ErrorContext(ctx, "record page notice", "page", page.Token, "channel", ch, "err", ferr)
 		}
 		cancel()
