@@ -19,7 +19,7 @@ import (
 
 // benchAPI is the API over 10,000 services as serve builds it: lookups
 // from the live catalog cache, the token checked in the database once a
-// second (TokenCache), the rate limit out of the way (one token, many
+// second (a TokenCache hearing revocations), the rate limit out of the way (one token, many
 // clients).
 func benchAPI(b *testing.B) (http.Handler, string, []string) {
 	b.Helper()
@@ -54,7 +54,18 @@ func benchAPI(b *testing.B) (http.Handler, string, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a := api.New(api.Config{Reader: &api.Reader{Services: cache, Catalog: store}, Tokens: api.NewTokenCache(store), Rate: 1e9, Burst: 1e9})
+	// The token cache as serve runs it: trusted while it hears
+	// revocations (its Run ends with the cache's, above).
+	tokens := api.NewTokenCache(store, store)
+	tokensRan := make(chan struct{})
+	go func() { _ = tokens.Run(ctx); close(tokensRan) }()
+	b.Cleanup(func() { cancel(); <-tokensRan })
+	for deadline := time.Now().Add(30 * time.Second); !tokens.Live(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the token cache did not listen")
+		}
+	}
+	a := api.New(api.Config{Reader: &api.Reader{Services: cache, Catalog: store}, Tokens: tokens, Rate: 1e9, Burst: 1e9})
 	mux := http.NewServeMux()
 	a.Mount(mux)
 	return mux, token, names

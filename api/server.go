@@ -50,7 +50,8 @@ const (
 type Config struct {
 	Reader *Reader
 	// Tokens checks bearer tokens: a TokenCache in front of the store in
-	// serve (a revoked token is refused within DefaultTokenTTL).
+	// serve (a revoked token is refused as soon as its revocation is
+	// heard).
 	Tokens Authenticator
 	// Rate and Burst are each token's limit (requests a second, burst);
 	// DefaultRate and DefaultBurst when zero. The limit is per replica.

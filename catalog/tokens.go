@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -25,6 +26,13 @@ const apiTokenBytes = 32
 // APITokenTouchEvery is how often a token's last-used time is written at
 // most: a busy client costs one write a minute, not one per request.
 const APITokenTouchEvery = time.Minute
+
+// APITokenRevokedChannel is the Postgres notification channel
+// RevokeAPIToken signals on, in the revocation's transaction, so that the
+// notification is delivered when (and only if) the revocation commits. Its
+// payload is the revoked token's hash in hex (HashAPIToken), never the
+// token.
+const APITokenRevokedChannel = "api_token_revoked"
 
 // apiTokenName is what a token may be called (migration 033 checks it too).
 var apiTokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -138,9 +146,11 @@ func (s *Store) CreateAPIToken(ctx context.Context, name, by string) (APIToken, 
 }
 
 // RevokeAPIToken revokes the valid token named name (ignoring case), for
-// by, and audits it. The API refuses it from the next request on, on every
-// replica: tokens are looked up in the database on each request. Returns
-// ErrNotFound when no valid token has the name.
+// by, and audits it. It notifies APITokenRevokedChannel in the same
+// transaction: replicas that remember valid tokens (api.TokenCache) forget
+// it as the revocation commits, so the API refuses it from the next
+// request on, on every replica. Returns ErrNotFound when no valid token
+// has the name.
 func (s *Store) RevokeAPIToken(ctx context.Context, name, by string) (APIToken, error) {
 	var t APIToken
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -151,6 +161,10 @@ func (s *Store) RevokeAPIToken(ctx context.Context, name, by string) (APIToken, 
 			RETURNING `+apiTokenColumns, strings.TrimSpace(name), by))
 		if err != nil {
 			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, encode(hash, 'hex')) FROM api_tokens WHERE id = $2`,
+			APITokenRevokedChannel, t.ID); err != nil {
+			return fmt.Errorf("notify: %w", err)
 		}
 		return appendAudit(ctx, tx, AuditEntry{Actor: by, Action: "api_token.revoke", Subject: "api_token:" + t.Name,
 			Detail: map[string]any{"token_id": t.ID, "prefix": t.Prefix}})
@@ -163,6 +177,49 @@ func (s *Store) RevokeAPIToken(ctx context.Context, name, by string) (APIToken, 
 		return APIToken{}, fmt.Errorf("revoke api token %q: %w", name, err)
 	}
 	return t, nil
+}
+
+// ListenAPITokenRevocations LISTENs on APITokenRevokedChannel on a
+// connection of its own (taken out of the pool, as catalog.Cache's is),
+// calls listening once LISTEN holds, then revoked with each revoked
+// token's hash (HashAPIToken) as its revocation commits; with a nil hash
+// when a payload is not one (some token was revoked, which is unknown).
+// It returns when ctx ends (nil) or the connection is lost (why): every
+// revocation from listening until then was passed to revoked, none after,
+// so a caller that trusts what it remembers only in between misses none.
+// The caller reconnects.
+func (s *Store) ListenAPITokenRevocations(ctx context.Context, listening func(), revoked func(hash []byte)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("listen for api token revocations: acquire connection: %w", err)
+	}
+	// The connection ends in LISTEN state: take it out of the pool for good.
+	pc := conn.Hijack()
+	defer pc.Close(context.Background())
+	if _, err := pc.Exec(ctx, "LISTEN "+APITokenRevokedChannel); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("listen for api token revocations: %w", err)
+	}
+	listening()
+	for {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("wait for api token revocations: %w", err)
+		}
+		h, err := hex.DecodeString(n.Payload)
+		if err != nil || len(h) != sha256.Size {
+			h = nil
+		}
+		revoked(h)
+	}
 }
 
 // APITokens lists the tokens, valid ones first, then by name; revoked ones

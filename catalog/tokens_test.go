@@ -14,7 +14,7 @@ import (
 )
 
 // TestAPITokens: a token is stored as its hash only, authenticates until
-// revoked (at once: no cache), its name is unique among valid tokens and
+// revoked (at once: the store has no cache), its name is unique among valid tokens and
 // free again once revoked, and bad names are refused.
 func TestAPITokens(t *testing.T) {
 	ctx := context.Background()
@@ -139,5 +139,59 @@ func TestAPITokenLastUsed(t *testing.T) {
 	list, err := s.APITokens(ctx, false)
 	if err != nil || len(list) != 1 || time.Since(list[0].LastUsedAt) > 10*time.Second {
 		t.Errorf("last used: %+v, %v", list, err)
+	}
+}
+
+// TestAPITokenRevocationNotifies: a revocation is told to listeners as it
+// commits, as the token's hash (never the token); a revocation that fails
+// tells nothing; a listener stops when its context ends.
+func TestAPITokenRevocationNotifies(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := catalog.NewStore(pgtest.New(t), nil)
+	_, secret, err := s.CreateAPIToken(ctx, "deploy-pipeline", "UADMIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listening := make(chan struct{})
+	heard := make(chan []byte, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.ListenAPITokenRevocations(ctx, func() { close(listening) }, func(h []byte) { heard <- h })
+	}()
+	select {
+	case <-listening:
+	case err := <-done:
+		t.Fatalf("listen: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out waiting to listen")
+	}
+	if _, err := s.RevokeAPIToken(ctx, "no-such-token", "UADMIN"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("revoke unknown: %v", err)
+	}
+	if _, err := s.RevokeAPIToken(ctx, "deploy-pipeline", "UADMIN"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case h := <-heard:
+		if !bytes.Equal(h, catalog.HashAPIToken(secret)) {
+			t.Errorf("heard %x, want the revoked token's hash %x", h, catalog.HashAPIToken(secret))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out waiting for the revocation's notification")
+	}
+	select {
+	case h := <-heard:
+		t.Errorf("heard %x more", h)
+	default:
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("listener after its context ended: %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener did not stop with its context")
 	}
 }

@@ -79,8 +79,9 @@ func buildVersion() string {
 
 // newAPI is the JSON API with the MCP server at /mcp (streamable HTTP,
 // stateless: any replica answers any request, so no session stickiness is
-// needed behind a load balancer).
-func newAPI(cfg serveConfig, d deps) *api.Server {
+// needed behind a load balancer), and its token cache, which checks every
+// request in the database until its Run listens for revocations.
+func newAPI(cfg serveConfig, d deps) (*api.Server, *api.TokenCache) {
 	reader := apiReader(d)
 	srv := mcpserver.New(reader, buildVersion())
 	// The SDK's DNS-rebinding protection refuses requests reaching a
@@ -89,15 +90,19 @@ func newAPI(cfg serveConfig, d deps) *api.Server {
 	// cannot have, so it is off.
 	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: d.log, DisableLocalhostProtection: true})
-	return api.New(api.Config{Reader: reader, Tokens: api.NewTokenCache(d.store), Rate: cfg.API.Rate, Burst: cfg.API.Burst, MCP: mcpHandler, Log: d.log})
+	tokens := api.NewTokenCache(d.store, d.store)
+	tokens.Log = d.log
+	return api.New(api.Config{Reader: reader, Tokens: tokens, Rate: cfg.API.Rate, Burst: cfg.API.Burst, MCP: mcpHandler, Log: d.log}), tokens
 }
 
-// mountAPI adds /api/v1/ and /mcp to mux. Without a store (no database)
-// there is no API.
-func mountAPI(mux *http.ServeMux, cfg serveConfig, d deps) error {
+// mountAPI adds /api/v1/ and /mcp to mux and returns the API's token
+// cache, for serve to run. Without a store (no database) there is no API
+// (and a nil cache).
+func mountAPI(mux *http.ServeMux, cfg serveConfig, d deps) (*api.TokenCache, error) {
 	if d.store == nil {
-		return nil
+		return nil, nil
 	}
-	newAPI(cfg, d).Mount(mux)
-	return nil
+	a, tokens := newAPI(cfg, d)
+	a.Mount(mux)
+	return tokens, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/switchboard-dev/switchboard/advisories"
+	"github.com/switchboard-dev/switchboard/api"
 	"github.com/switchboard-dev/switchboard/bot"
 	"github.com/switchboard-dev/switchboard/campaigns"
 	"github.com/switchboard-dev/switchboard/catalog"
@@ -243,6 +244,9 @@ type server struct {
 	// work is the replica's background work on River: the kinds of job it
 	// works and the cluster's schedules (see jobs_wiring.go).
 	work *work
+	// tokens is the API's token cache (nil without an API), which hears
+	// revocations while it runs.
+	tokens *api.TokenCache
 }
 
 // extras are the optional parts of a server.
@@ -350,12 +354,13 @@ func newServer(cfg serveConfig, db *database, log *slog.Logger, x extras) (*serv
 	if err := mountWeb(mux, cfg, d, router); err != nil {
 		return nil, err
 	}
-	if err := mountAPI(mux, cfg, d); err != nil {
+	tokens, err := mountAPI(mux, cfg, d)
+	if err != nil {
 		return nil, err
 	}
 	return &server{
 		work: w,
-		cfg:  cfg, store: store, cache: cache, pagerduty: x.pagerduty, directory: directory, bot: b, log: log, mux: mux,
+		cfg:  cfg, store: store, cache: cache, tokens: tokens, pagerduty: x.pagerduty, directory: directory, bot: b, log: log, mux: mux,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}, nil
 }
@@ -386,6 +391,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		go func() { _ = s.bot.RunSocketMode(ctx) }()
 	}
 	go func() { _ = s.cache.Run(ctx) }()
+	if s.tokens != nil {
+		go func() { _ = s.tokens.Run(ctx) }()
+	}
 	s.log.Info("switchboard serving", "addr", ln.Addr().String(), "slack", strings.Join(mode, "+"))
 
 	var err error
