@@ -95,10 +95,7 @@ func Scorecard(cfg ScorecardConfig) Command {
 				return cfg.organisation(ctx)
 			}
 			if !strings.HasPrefix(arg, "@") && !strings.HasPrefix(arg, "#") && !strings.HasPrefix(arg, "<#") {
-				resp, done, err := cfg.serviceFirst(ctx, arg)
-				if err != nil || done {
-					return resp, err
-				}
+				return cfg.serviceFirst(ctx, arg)
 			}
 			if cfg.Teams == nil {
 				return unknownService(arg), nil
@@ -114,7 +111,7 @@ func Scorecard(cfg ScorecardConfig) Command {
 				g, err := cfg.Grades.TeamGradeSummaries(context.WithoutCancel(ctx), teamArg(arg))
 				gradesc <- gradesRead{g, err}
 			}()
-			t, reply, err := findTeam(ctx, cfg.Teams, arg, func(name string) string { return "/scorecard @" + name })
+			t, reply, err := findTeam(ctx, cfg.Teams, arg, scorecardTeamNext)
 			if err != nil || reply != nil {
 				return orEmpty(reply), err
 			}
@@ -173,14 +170,16 @@ func (c matchingCatalog) FindService(ctx context.Context, query string) (catalog
 	return c.m.MatchService(ctx, query)
 }
 
+// scorecardTeamNext is the command a team suggestion's button runs.
+func scorecardTeamNext(name string) string { return "/scorecard @" + name }
+
 // serviceFirst answers a name as a service (its scorecard, or a picker
 // when several share the name), else as the team of that name, else with
-// the services, then the teams, whose names are close. done is false when
-// the caller is to answer with the teams close to the name (findTeam).
+// the services, then the teams, whose names are close.
 // The team, and its grades, are read meanwhile (a name rarely is both);
 // when the catalog can match a name without "did you mean", the trigram
 // search behind it runs only when the name is neither.
-func (cfg ScorecardConfig) serviceFirst(ctx context.Context, arg string) (resp Response, done bool, err error) {
+func (cfg ScorecardConfig) serviceFirst(ctx context.Context, arg string) (Response, error) {
 	next := func(ref string) string { return "/scorecard " + ref }
 	teamc := make(chan teamLookup, 1)
 	if cfg.Teams != nil {
@@ -194,51 +193,49 @@ func (cfg ScorecardConfig) serviceFirst(ctx context.Context, arg string) (resp R
 	}
 	r, err := resolveService(ctx, cat, arg, next)
 	if err != nil {
-		return Response{}, true, err
+		return Response{}, err
 	}
 	if r.Profile != nil {
-		resp, err := cfg.service(ctx, *r.Profile)
-		return resp, true, err
+		return cfg.service(ctx, *r.Profile)
 	}
 	if len(r.Lookup.Services) > 0 || cfg.Teams == nil {
-		return r.Reply, true, nil
+		return r.Reply, nil
 	}
 	var tl teamLookup
 	select {
 	case tl = <-teamc:
 	case <-ctx.Done():
-		return Response{}, true, fmt.Errorf("team %s: %w", arg, ctx.Err())
+		return Response{}, fmt.Errorf("team %s: %w", arg, ctx.Err())
 	}
 	switch {
 	case tl.err == nil:
-		return cfg.teamAnswer(tl.team, tl.grades), true, nil
+		return cfg.teamAnswer(tl.team, tl.grades), nil
 	case !errors.Is(tl.err, catalog.ErrNotFound):
-		return Response{}, true, tl.err
+		return Response{}, tl.err
 	}
 	if matchOnly {
 		// Neither a service nor a team: "did you mean" is wanted now.
 		if r, err = resolveService(ctx, cfg.Services, arg, next); err != nil {
-			return Response{}, true, err
+			return Response{}, err
 		}
 		if r.Profile != nil {
-			resp, err := cfg.service(ctx, *r.Profile)
-			return resp, true, err
+			return cfg.service(ctx, *r.Profile)
 		}
 		if len(r.Lookup.Services) > 0 {
-			return r.Reply, true, nil
+			return r.Reply, nil
 		}
 	}
 	if len(r.Lookup.Suggestions) > 0 {
-		return r.Reply, true, nil
+		return r.Reply, nil
 	}
 	near, err := cfg.Teams.SuggestTeams(ctx, teamArg(arg))
 	if err != nil {
-		return Response{}, true, err
+		return Response{}, err
 	}
 	if len(near) == 0 {
-		return noServiceOrTeam(arg), true, nil
+		return noServiceOrTeam(arg), nil
 	}
-	return Response{}, false, nil
+	return *noSuchTeam(teamArg(arg), near, scorecardTeamNext), nil
 }
 
 // teamLookup is a team found by name, with its services' grades.

@@ -147,12 +147,18 @@ func findTeam(ctx context.Context, dir TeamDirectory, name string, next func(str
 	if err != nil {
 		return catalog.Team{}, nil, err
 	}
+	return catalog.Team{}, noSuchTeam(name, suggestions, next), nil
+}
+
+// noSuchTeam answers a team name that matches no team: "did you mean"
+// with suggestions (each a button running next(name)), else "no such team".
+func noSuchTeam(name string, suggestions []catalog.Team, next func(string) string) *Response {
 	if len(suggestions) == 0 {
 		text := fmt.Sprintf("No team named %s, and no team name close to it.", name)
-		return catalog.Team{}, &Response{Text: text, Blocks: []Block{
+		return &Response{Text: text, Blocks: []Block{
 			&Section{Text: T(Plain("No team named "), Code(name), Plain(", and no team name close to it."))},
 			&Context{Text: T(Plain("Teams come from the owners of services' descriptors (Backstage Group or spec.owner) and from the GitLab groups and PagerDuty escalation policies they are linked to."))},
-		}}, nil
+		}}
 	}
 	var lines []Text
 	actions := &Actions{}
@@ -165,11 +171,11 @@ func findTeam(ctx context.Context, dir TeamDirectory, name string, next func(str
 		actions.Buttons = append(actions.Buttons, Button{Label: s.Name, Command: next(s.Name)})
 	}
 	text := fmt.Sprintf("No team named %s. Did you mean %s?", name, suggestions[0].Name)
-	return catalog.Team{}, &Response{Text: text, Blocks: []Block{
+	return &Response{Text: text, Blocks: []Block{
 		&Section{Text: T(Plain("No team named "), Code(name), Plain(". Did you mean:"))},
 		&Section{Text: Join(lines, "\n")},
 		actions,
-	}}, nil
+	}}
 }
 
 // teamArg is a team as typed: "payments", "@payments", "#payments", or a
