@@ -272,15 +272,11 @@ func applyRepo(ctx context.Context, tx pgx.Tx, snap RepoSnapshot) (ApplyResult, 
 
 // retirePath frees path from any repo other than gitlabID's.
 func retirePath(ctx context.Context, tx pgx.Tx, path string, gitlabID int64) ([]string, error) {
-	rows, err := tx.Query(ctx, `
+	ids, err := queryIDs(ctx, tx, fmt.Sprintf("free path %s", path), `
 		UPDATE repos SET path = path || '@' || COALESCE(gitlab_id::text, id::text), deleted_at = COALESCE(deleted_at, now()), updated_at = now()
 		WHERE lower(path) = lower($1) AND gitlab_id IS DISTINCT FROM $2 RETURNING id`, path, gitlabID)
 	if err != nil {
-		return nil, fmt.Errorf("free path %s: %w", path, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("free path %s: %w", path, err)
+		return nil, err
 	}
 	var orphaned []string
 	for _, id := range ids {

@@ -542,16 +542,12 @@ func (s *Store) CampaignDependencies(ctx context.Context, name string, keys []Pa
 // deleted) have a file whose path matches the Postgres regexp re
 // (scorecard.Glob.Regexp).
 func (s *Store) ReposHavingFile(ctx context.Context, re string, repoIDs []int64) (map[int64]bool, error) {
-	rows, err := s.pool.Query(ctx, `
+	ids, err := queryIDs(ctx, s.pool, fmt.Sprintf("repos having file %s", re), `
 		SELECT r.id FROM repos r
 		WHERE r.deleted_at IS NULL AND ($2::bigint[] IS NULL OR r.id = ANY($2))
 		  AND EXISTS (SELECT 1 FROM repo_files f WHERE f.repo_id = r.id AND f.path ~ $1)`, re, repoIDs)
 	if err != nil {
-		return nil, fmt.Errorf("repos having file %s: %w", re, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("repos having file %s: %w", re, err)
+		return nil, err
 	}
 	out := make(map[int64]bool, len(ids))
 	for _, id := range ids {

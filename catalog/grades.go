@@ -367,18 +367,14 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 	now := s.Now()
 	// Rows for services graded for the first time, so that every row can
 	// be locked (in id order: two replicas cannot deadlock).
-	rows, err := tx.Query(ctx, `
+	fresh, err := queryIDs(ctx, tx, "new grades", `
 		INSERT INTO service_grades (service_id, level, ceiling, settled_level, grade, card_hash, graded_at)
 		SELECT u.sid, 0, 0, 0, '{}', '', $2 FROM unnest($1::bigint[]) AS u(sid)
 		WHERE EXISTS (SELECT 1 FROM services s WHERE s.id = u.sid)
 		ORDER BY u.sid
 		ON CONFLICT (service_id) DO NOTHING RETURNING service_id`, ids, now)
 	if err != nil {
-		return nil, fmt.Errorf("new grades: %w", err)
-	}
-	fresh, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("new grades: %w", err)
+		return nil, err
 	}
 	isFresh := make(map[int64]bool, len(fresh))
 	for _, id := range fresh {
@@ -389,7 +385,7 @@ func (s *Store) putGrades(ctx context.Context, tx pgx.Tx, grades []ServiceGrade)
 		hash    string
 	}
 	olds := make(map[int64]old, len(ids))
-	rows, err = tx.Query(ctx, `
+	rows, err := tx.Query(ctx, `
 		SELECT service_id, settled_level, card_hash FROM service_grades
 		WHERE service_id = ANY($1) ORDER BY service_id FOR UPDATE`, ids)
 	if err != nil {
@@ -570,16 +566,12 @@ func missingColumn(missing []scorecard.Result) []string {
 // ServicesOfProject returns the ids of the active services the repo of
 // GitLab project gitlabID provides (its descriptor's), by id.
 func (s *Store) ServicesOfProject(ctx context.Context, gitlabID int64) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `
+	ids, err := queryIDs(ctx, s.pool, fmt.Sprintf("services of project %d", gitlabID), `
 		SELECT sr.service_id FROM service_repos sr JOIN repos r ON r.id = sr.repo_id
 		JOIN services s ON s.id = sr.service_id
 		WHERE r.gitlab_id = $1 AND s.status = 'active' ORDER BY 1`, gitlabID)
 	if err != nil {
-		return nil, fmt.Errorf("services of project %d: %w", gitlabID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("services of project %d: %w", gitlabID, err)
+		return nil, err
 	}
 	return ids, nil
 }
@@ -593,18 +585,14 @@ func (s *Store) UngradedServices(ctx context.Context, cardHash string, limit int
 	if limit > 0 {
 		lim = limit
 	}
-	rows, err := s.pool.Query(ctx, `
+	ids, err := queryIDs(ctx, s.pool, "services to grade", `
 		SELECT s.id FROM services s LEFT JOIN service_grades g ON g.service_id = s.id
 		WHERE s.status = 'active' AND (g.service_id IS NULL OR g.card_hash <> $1
 			OR EXISTS (SELECT 1 FROM service_repos sr JOIN repos r ON r.id = sr.repo_id
 				WHERE sr.service_id = s.id AND r.synced_at > g.graded_at))
 		ORDER BY s.id LIMIT $2`, cardHash, lim)
 	if err != nil {
-		return nil, fmt.Errorf("services to grade: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("services to grade: %w", err)
+		return nil, err
 	}
 	return ids, nil
 }

@@ -139,15 +139,11 @@ func (s *Store) TakeRegistration(ctx context.Context, id int64, lease time.Durat
 // request is still to open and that nothing touched for idle: those a job
 // may have missed (registered before merge requests were jobs).
 func (s *Store) PendingRegistrations(ctx context.Context, idle time.Duration) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `
+	ids, err := queryIDs(ctx, s.pool, "pending registrations", `
 		SELECT id FROM registrations WHERE state = 'pending' AND updated_at < now() - $1::interval
 		  AND next_attempt_at <= now() ORDER BY id`, idle.String())
 	if err != nil {
-		return nil, fmt.Errorf("pending registrations: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("pending registrations: %w", err)
+		return nil, err
 	}
 	return ids, nil
 }

@@ -822,15 +822,11 @@ func (s *Store) PagerDutyRefreshFailed(ctx context.Context, at time.Time, why st
 // PagerDuty service or integration key: those whose PagerDuty facts a
 // refresh can change.
 func (s *Store) PagerDutyServices(ctx context.Context) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `
+	ids, err := queryIDs(ctx, s.pool, "services on pagerduty", `
 		SELECT id FROM services WHERE status = 'active' AND (pagerduty_service_id <> '' OR pagerduty_integration_key <> '')
 		ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("services on pagerduty: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("services on pagerduty: %w", err)
+		return nil, err
 	}
 	return ids, nil
 }

@@ -221,6 +221,21 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
 }
 
+// queryIDs runs sql, whose rows are one bigint each, through q (the pool
+// or a transaction) and returns them in order; what names the read in its
+// errors.
+func queryIDs(ctx context.Context, q querier, what, sql string, args ...any) ([]int64, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return ids, nil
+}
+
 // translate maps Postgres errors to the catalog's: unique violations become
 // ErrConflict, check violations ErrInvalid.
 func translate(err error) error {

@@ -361,13 +361,9 @@ func (s *Store) LastCompletedVerify(ctx context.Context) (time.Time, error) {
 // RunRepoIDs returns the GitLab ids of the repos run id has recorded
 // (RecordRunRepo) so far.
 func (s *Store) RunRepoIDs(ctx context.Context, id int64) (map[int64]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT gitlab_id FROM sync_run_repos WHERE run_id = $1`, id)
+	ids, err := queryIDs(ctx, s.pool, fmt.Sprintf("repos of sync run %d", id), `SELECT gitlab_id FROM sync_run_repos WHERE run_id = $1`, id)
 	if err != nil {
-		return nil, fmt.Errorf("repos of sync run %d: %w", id, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("repos of sync run %d: %w", id, err)
+		return nil, err
 	}
 	out := make(map[int64]bool, len(ids))
 	for _, g := range ids {
