@@ -199,18 +199,30 @@ func (b *Bot) postResponse(url string, r reply) {
 		b.log.Warn("no response_url to answer through; answer dropped")
 		return
 	}
+	if err := b.postWebhook(b.base, url, r); err != nil {
+		b.log.Error("post to response_url failed", "err", err)
+	}
+}
+
+// postWebhook posts r to a response_url, each try bounded by postTimeout,
+// and tries once more half a second after a failure unless ctx is done.
+func (b *Bot) postWebhook(ctx context.Context, url string, r reply) error {
 	var err error
 	for attempt := range 2 {
-		ctx, cancel := context.WithTimeout(b.base, 10*time.Second)
-		err = slack.PostWebhookCustomHTTPContext(ctx, url, b.cfg.HTTPClient, r.webhook())
+		pctx, cancel := context.WithTimeout(ctx, postTimeout)
+		err = slack.PostWebhookCustomHTTPContext(pctx, url, b.cfg.HTTPClient, r.webhook())
 		cancel()
 		if err == nil {
-			return
+			return nil
 		}
 		b.metrics.slackError("response_url")
 		if attempt == 0 {
-			time.Sleep(500 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(500 * time.Millisecond):
+			}
 		}
 	}
-	b.log.Error("post to response_url failed", "err", err)
+	return err
 }

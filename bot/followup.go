@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/switchboard-dev/switchboard/commands"
 )
 
-// postTimeout bounds one post of a later answer.
+// postTimeout bounds one post to a response_url.
 const postTimeout = 10 * time.Second
 
 // later is the commands.Later of one Slack request (a slash command or a
@@ -35,20 +33,7 @@ func (l *later) answer(ctx context.Context, resp commands.Response) error {
 	}
 	text, blocks := render(resp, "")
 	r := reply{Text: text, Blocks: blocks, InChannel: resp.InChannel, Replace: l.click && !resp.InChannel}
-	var err error
-	for attempt := range 2 {
-		pctx, cancel := context.WithTimeout(ctx, postTimeout)
-		err = slack.PostWebhookCustomHTTPContext(pctx, l.url, l.b.cfg.HTTPClient, r.webhook())
-		cancel()
-		if err == nil {
-			break
-		}
-		l.b.metrics.slackError("response_url")
-		if attempt == 0 && ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
+	if err := l.b.postWebhook(ctx, l.url, r); err != nil {
 		return fmt.Errorf("answer later through response_url: %w", err)
 	}
 	if r.InChannel && l.click {
