@@ -381,25 +381,17 @@ func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request) {
 		}
 		matched = append(matched, d)
 	}
-	slices.SortStableFunc(matched, func(a, b *deployment) int {
-		var c int
+	slices.SortStableFunc(matched, orderThenID(sort == "desc", func(d *deployment) int64 { return d.id }, func(a, b *deployment) int {
 		switch orderBy {
 		case "updated_at", "finished_at":
-			c = a.updated.Compare(b.updated)
+			return a.updated.Compare(b.updated)
 		case "created_at":
-			c = a.created.Compare(b.created)
+			return a.created.Compare(b.created)
 		}
-		if c == 0 {
-			c = compareInt64(a.id, b.id)
-		}
-		if sort == "desc" {
-			c = -c
-		}
-		return c
-	})
-	from, to := s.offsetPage(w, r, len(matched), true)
+		return 0
+	}))
 	out := []map[string]any{}
-	for _, d := range matched[from:to] {
+	for _, d := range pageOf(s, w, r, matched) {
 		out = append(out, s.deploymentView(base, st, d))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -478,19 +470,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 			matched = append(matched, e)
 		}
 	}
-	slices.SortStableFunc(matched, func(a, b *pushEvent) int {
-		c := a.at.Compare(b.at)
-		if c == 0 {
-			c = compareInt64(a.id, b.id)
-		}
-		if sort == "desc" {
-			c = -c
-		}
-		return c
-	})
-	from, to := s.offsetPage(w, r, len(matched), true)
+	slices.SortStableFunc(matched, orderThenID(sort == "desc", func(e *pushEvent) int64 { return e.id }, func(a, b *pushEvent) int {
+		return a.at.Compare(b.at)
+	}))
 	out := []map[string]any{}
-	for _, e := range matched[from:to] {
+	for _, e := range pageOf(s, w, r, matched) {
 		action := "pushed to"
 		if e.from == "" {
 			action = "pushed new"

@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -84,6 +85,28 @@ func pageURL(base string, r *http.Request, set map[string]string) string {
 		q.Set(k, v)
 	}
 	return base + r.URL.EscapedPath() + "?" + q.Encode()
+}
+
+// orderThenID is the comparator of a GitLab listing's order_by and sort:
+// by, ties broken by ascending id, the whole order reversed when desc.
+func orderThenID[T any](desc bool, id func(T) int64, by func(a, b T) int) func(a, b T) int {
+	return func(a, b T) int {
+		c := by(a, b)
+		if c == 0 {
+			c = cmp.Compare(id(a), id(b))
+		}
+		if desc {
+			c = -c
+		}
+		return c
+	}
+}
+
+// pageOf is the requested page of items, with offsetPage's headers,
+// totals included.
+func pageOf[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) []T {
+	from, to := s.offsetPage(w, r, len(items), true)
+	return items[from:to]
 }
 
 // offsetPage slices n items into the requested page and sets GitLab's

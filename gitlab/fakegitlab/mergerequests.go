@@ -349,34 +349,27 @@ func (s *Server) listMergeRequests(w http.ResponseWriter, r *http.Request) {
 		}
 		matched = append(matched, mr)
 	}
-	slices.SortStableFunc(matched, func(a, b *mergeRequest) int {
-		var c int
+	order := orderThenID(sort == "desc", func(mr *mergeRequest) int64 { return mr.id }, func(a, b *mergeRequest) int {
 		switch orderBy {
 		case "updated_at":
-			c = a.updated().Compare(b.updated())
+			return a.updated().Compare(b.updated())
 		case "merged_at":
-			// Not merged: last whichever the direction, as Postgres's NULLS
-			// LAST that GitLab asks for.
-			if a.merged.IsZero() || b.merged.IsZero() {
-				return boolCmp(a.merged.IsZero(), b.merged.IsZero())
-			}
-			c = a.merged.Compare(b.merged)
+			return a.merged.Compare(b.merged)
 		case "title":
-			c = strings.Compare(a.title, b.title)
-		default:
-			c = a.created.Compare(b.created)
+			return strings.Compare(a.title, b.title)
 		}
-		if c == 0 {
-			c = compareInt64(a.id, b.id)
-		}
-		if sort == "desc" {
-			c = -c
-		}
-		return c
+		return a.created.Compare(b.created)
 	})
-	from, to := s.offsetPage(w, r, len(matched), true)
+	slices.SortStableFunc(matched, func(a, b *mergeRequest) int {
+		// Not merged: last whichever the direction, as Postgres's NULLS
+		// LAST that GitLab asks for.
+		if orderBy == "merged_at" && (a.merged.IsZero() || b.merged.IsZero()) {
+			return boolCmp(a.merged.IsZero(), b.merged.IsZero())
+		}
+		return order(a, b)
+	})
 	out := []map[string]any{}
-	for _, mr := range matched[from:to] {
+	for _, mr := range pageOf(s, w, r, matched) {
 		out = append(out, s.mrView(base, st, mr))
 	}
 	writeJSON(w, http.StatusOK, out)
