@@ -41,21 +41,6 @@ type LastMerge struct {
 	URL    string
 }
 
-// RepoGitLabFacts is what the catalog holds of a repo's GitLab facts.
-type RepoGitLabFacts struct {
-	// MergeReadAt is when the last merge was last read (zero: never);
-	// LastMerge is nil when none was found then. MergeError is why the
-	// last read failed, if it did: the fact is unknown.
-	MergeReadAt time.Time
-	LastMerge   *LastMerge
-	MergeError  string
-	// ProtectionReadAt is when protection was last read (zero: never);
-	// Protected is nil when unknown (never read, or ProtectionError).
-	ProtectionReadAt time.Time
-	Protected        *bool
-	ProtectionError  string
-}
-
 // applyGitLabFacts stores f on the repo, in the sync's transaction. A fact
 // that could not be read keeps its last value but is unknown (its error
 // set); one read clears its error.
@@ -97,34 +82,4 @@ func applyGitLabFacts(ctx context.Context, tx pgx.Tx, repoID int64, f *GitLabFac
 		return fmt.Errorf("gitlab facts: protection: %w", err)
 	}
 	return nil
-}
-
-// RepoGitLabFacts returns the GitLab facts stored for the repo with this
-// GitLab project id; ErrNotFound when there is no such repo.
-func (s *Store) RepoGitLabFacts(ctx context.Context, gitlabID int64) (RepoGitLabFacts, error) {
-	var out RepoGitLabFacts
-	var mergeRead, protRead, at *time.Time
-	var iid *int64
-	var author, url string
-	err := s.pool.QueryRow(ctx, `
-		SELECT last_merge_read_at, last_merge_at, last_merge_iid, last_merge_author, last_merge_url, last_merge_error,
-		       protection_read_at, default_branch_protected, protection_error
-		FROM repos WHERE gitlab_id = $1`, gitlabID).Scan(
-		&mergeRead, &at, &iid, &author, &url, &out.MergeError, &protRead, &out.Protected, &out.ProtectionError)
-	if err != nil {
-		return out, fmt.Errorf("gitlab facts of repo %d: %w", gitlabID, translate(err))
-	}
-	if mergeRead != nil {
-		out.MergeReadAt = *mergeRead
-	}
-	if protRead != nil {
-		out.ProtectionReadAt = *protRead
-	}
-	if at != nil {
-		out.LastMerge = &LastMerge{At: *at, Author: author, URL: url}
-		if iid != nil {
-			out.LastMerge.IID = *iid
-		}
-	}
-	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/catalog"
+	"github.com/switchboard-dev/switchboard/internal/catalogtest"
 	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
@@ -67,7 +68,7 @@ func TestGitLabFactsScored(t *testing.T) {
 	}
 
 	// Stored as read, with the merge request's number, author and page.
-	got, err := s.RepoGitLabFacts(ctx, 1)
+	got, err := catalogtest.GitLabFacts(ctx, s, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-dev/switchboard/catalog"
 	"github.com/switchboard-dev/switchboard/gitlab"
 	"github.com/switchboard-dev/switchboard/gitlab/fakegitlab"
+	"github.com/switchboard-dev/switchboard/internal/catalogtest"
 	"github.com/switchboard-dev/switchboard/internal/pgtest"
 	"github.com/switchboard-dev/switchboard/reposync"
 	"github.com/switchboard-dev/switchboard/standards"
@@ -70,7 +71,7 @@ func TestSyncReadsGitLabFacts(t *testing.T) {
 		{14, nil, "GitLab did not tell the project's merge requests", &yes, ""},
 	}
 	for _, tt := range tests {
-		got, err := store.RepoGitLabFacts(ctx, tt.id)
+		got, err := catalogtest.GitLabFacts(ctx, store, tt.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +147,7 @@ func TestSyncReadsGitLabFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	push()
-	got, err := store.RepoGitLabFacts(ctx, 11)
+	got, err := catalogtest.GitLabFacts(ctx, store, 11)
 	if err != nil {
 		t.Fatal(err)
 	}

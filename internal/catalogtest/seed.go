@@ -1,5 +1,5 @@
 // Package catalogtest fills a catalog with realistic bulk data for
-// benchmarks and load tests.
+// benchmarks and load tests, and reads back what only tests need.
 package catalogtest
 
 import (
