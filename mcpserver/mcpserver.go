@@ -45,16 +45,20 @@ func New(r *api.Reader, version string) *mcp.Server {
 	return s
 }
 
-// readOnly marks a tool as reading only, within the catalog.
-func readOnly(title string) *mcp.ToolAnnotations {
+// addTool registers t, titled title and marked as reading only, within
+// the catalog: it answers with read's result as structured content (the
+// SDK fills it in from the output) and summary's text; read's errors reach
+// the assistant through toolError.
+func addTool[In, Out any](s *mcp.Server, title string, t *mcp.Tool, read func(context.Context, In) (Out, error), summary func(Out) string) {
 	no := false
-	return &mcp.ToolAnnotations{Title: title, ReadOnlyHint: true, IdempotentHint: true, DestructiveHint: &no, OpenWorldHint: &no}
-}
-
-// text is a result whose text summary is summary (the structured content
-// is filled in by the SDK from the tool's output).
-func text(summary string) *mcp.CallToolResult {
-	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: summary}}}
+	t.Annotations = &mcp.ToolAnnotations{Title: title, ReadOnlyHint: true, IdempotentHint: true, DestructiveHint: &no, OpenWorldHint: &no}
+	mcp.AddTool(s, t, func(ctx context.Context, _ *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
+		out, err := read(ctx, in)
+		if err != nil {
+			return nil, out, toolError(err)
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: summary(out)}}}, out, nil
+	})
 }
 
 // ServiceInput names a service.
@@ -63,16 +67,13 @@ type ServiceInput struct {
 }
 
 func addWhoOwns(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "Who owns a service", &mcp.Tool{
 		Name: "whoowns",
 		Description: "Who owns a service and how to reach them: owning team, Slack channel, people, repos, runbook and other links, " +
 			"descriptor status, scorecard level, PagerDuty incident counts (30 and 90 days, out of hours; unknown with why) and its web catalog page. A misspelt name fails with the closest names; a name several services share fails with their namespace/name.",
-		Annotations: readOnly("Who owns a service"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ServiceInput) (*mcp.CallToolResult, api.Service, error) {
-		v, err := r.Service(ctx, in.Service)
-		if err != nil {
-			return nil, api.Service{}, toolError(err)
-		}
+	}, func(ctx context.Context, in ServiceInput) (api.Service, error) {
+		return r.Service(ctx, in.Service)
+	}, func(v api.Service) string {
 		owner := "nobody"
 		if v.Owner != nil {
 			owner = "team " + v.Owner.Name
@@ -102,7 +103,7 @@ func addWhoOwns(s *mcp.Server, r *api.Reader) {
 		if v.WebURL != nil {
 			sum += "; page " + *v.WebURL
 		}
-		return text(sum + "."), v, nil
+		return sum + "."
 	})
 }
 
@@ -120,31 +121,26 @@ type OnCallOutput struct {
 }
 
 func addOnCall(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "Who is on call", &mcp.Tool{
 		Name: "oncall",
 		Description: "Who is on call right now for a service or a team, at every escalation level of PagerDuty, with their Slack user and until when. " +
 			"When PagerDuty cannot answer, status is \"unknown\" with the reason; this tool never pages anyone.",
-		Annotations: readOnly("Who is on call"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in OnCallInput) (*mcp.CallToolResult, OnCallOutput, error) {
-		var out OnCallOutput
-		var what string
+	}, func(ctx context.Context, in OnCallInput) (OnCallOutput, error) {
 		switch {
 		case (in.Service == "") == (in.Team == ""):
-			return nil, out, fmt.Errorf("give either service or team")
+			return OnCallOutput{}, &api.Error{Message: "give either service or team"}
 		case in.Service != "":
 			v, err := r.ServiceOnCall(ctx, in.Service)
-			if err != nil {
-				return nil, out, toolError(err)
-			}
-			out.Service, out.OnCall, what = &v.Service, v.OnCall, v.Service.Ref
+			return OnCallOutput{Service: &v.Service, OnCall: v.OnCall}, err
 		default:
 			v, err := r.TeamOnCall(ctx, in.Team)
-			if err != nil {
-				return nil, out, toolError(err)
-			}
-			out.Team, out.OnCall, what = v.Team, v.OnCall, "team "+v.Team
+			return OnCallOutput{Team: v.Team, OnCall: v.OnCall}, err
 		}
-		return text(onCallSummary(what, out.OnCall)), out, nil
+	}, func(out OnCallOutput) string {
+		if out.Service != nil {
+			return onCallSummary(out.Service.Ref, out.OnCall)
+		}
+		return onCallSummary("team "+out.Team, out.OnCall)
 	})
 }
 
@@ -186,16 +182,13 @@ type SearchInput struct {
 }
 
 func addSearchServices(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "Search services", &mcp.Tool{
 		Name: "search_services",
 		Description: "Find services by words (ranked full-text search, as /search: each hit says why it matched, best first, at most 100) " +
 			"and filters (owning team, tier, lifecycle, tag). Without words: services by name, a page at a time; pass next_cursor back as cursor for more.",
-		Annotations: readOnly("Search services"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in SearchInput) (*mcp.CallToolResult, api.Page[api.ServiceSummary], error) {
-		page, err := r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in), Text: in.Query})
-		if err != nil {
-			return nil, page, toolError(err)
-		}
+	}, func(ctx context.Context, in SearchInput) (api.Page[api.ServiceSummary], error) {
+		return r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in), Text: in.Query})
+	}, func(page api.Page[api.ServiceSummary]) string {
 		var refs []string
 		for _, it := range page.Items {
 			refs = append(refs, it.Ref)
@@ -207,7 +200,7 @@ func addSearchServices(s *mcp.Server, r *api.Reader) {
 		if page.NextCursor != nil {
 			sum += " (more: pass next_cursor)"
 		}
-		return text(sum), page, nil
+		return sum
 	})
 }
 
@@ -223,17 +216,14 @@ type ImpactInput struct {
 }
 
 func addImpact(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "Impact of a package, advisory or file", &mcp.Tool{
 		Name: "impact",
 		Description: "Which repos and services (and their owning teams) depend on a package, optionally at versions matching a constraint, " +
 			"are affected by a security advisory (with the version to move to), or hold a file. Each hit says whether the dependency is direct or transitive, " +
 			"the chain bringing it in and the file:line to change. graph_gaps counts repos whose dependency graph is incomplete.",
-		Annotations: readOnly("Impact of a package, advisory or file"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ImpactInput) (*mcp.CallToolResult, api.Impact, error) {
-		v, err := r.Impact(ctx, api.ImpactQuery{Package: in.Package, Constraint: in.Constraint, Advisory: in.Advisory, File: in.File, Cursor: in.Cursor, Limit: in.Limit})
-		if err != nil {
-			return nil, api.Impact{}, toolError(err)
-		}
+	}, func(ctx context.Context, in ImpactInput) (api.Impact, error) {
+		return r.Impact(ctx, api.ImpactQuery{Package: in.Package, Constraint: in.Constraint, Advisory: in.Advisory, File: in.File, Cursor: in.Cursor, Limit: in.Limit})
+	}, func(v api.Impact) string {
 		sum := fmt.Sprintf("%s: %d repos, %d services, %d teams", v.Question, v.Repos, v.Services, v.Teams)
 		if len(v.Unknown) > 0 {
 			sum += fmt.Sprintf("; %d of unknown version", len(v.Unknown))
@@ -241,7 +231,7 @@ func addImpact(s *mcp.Server, r *api.Reader) {
 		if v.Gaps.Repos > 0 {
 			sum += fmt.Sprintf("; %d repos have incomplete dependency graphs", v.Gaps.Repos)
 		}
-		return text(sum + "."), v, nil
+		return sum + "."
 	})
 }
 
@@ -251,20 +241,17 @@ type TeamInput struct {
 }
 
 func addTeam(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "A team", &mcp.Tool{
 		Name:        "team",
 		Description: "A team's card: its people (with Slack users), the services it owns, its channel, GitLab group, and who is on call now on its escalation policy.",
-		Annotations: readOnly("A team"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in TeamInput) (*mcp.CallToolResult, api.Team, error) {
-		v, err := r.Team(ctx, in.Name)
-		if err != nil {
-			return nil, api.Team{}, toolError(err)
-		}
+	}, func(ctx context.Context, in TeamInput) (api.Team, error) {
+		return r.Team(ctx, in.Name)
+	}, func(v api.Team) string {
 		sum := fmt.Sprintf("Team %s: %d people, %d services", v.Name, len(v.People), len(v.Services))
 		if v.Channel != nil {
 			sum += ", channel " + *v.Channel
 		}
-		return text(sum + ". " + onCallSummary("team "+v.Name, v.OnCall)), v, nil
+		return sum + ". " + onCallSummary("team "+v.Name, v.OnCall)
 	})
 }
 
@@ -289,17 +276,14 @@ type BlastInput struct {
 }
 
 func addBlast(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "Blast radius of a service", &mcp.Tool{
 		Name: "blast",
 		Description: "Blast radius of a service, as /blast: every service that depends on it, directly or through others, counted by depth and owning team; " +
 			"one page of them (by depth, then name) with the edges that bring each in (where declared: descriptor dependsOn, consumed APIs, packages) and who is on call there; " +
 			"the dependents on a cycle with it; and what it depends on directly.",
-		Annotations: readOnly("Blast radius of a service"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in BlastInput) (*mcp.CallToolResult, api.Blast, error) {
-		v, err := r.Blast(ctx, in.Service, in.Page)
-		if err != nil {
-			return nil, api.Blast{}, toolError(err)
-		}
+	}, func(ctx context.Context, in BlastInput) (api.Blast, error) {
+		return r.Blast(ctx, in.Service, in.Page)
+	}, func(v api.Blast) string {
 		sum := fmt.Sprintf("Nothing in the catalog depends on %s", v.Service.Ref)
 		if v.Total > 0 {
 			direct := 0
@@ -314,7 +298,7 @@ func addBlast(s *mcp.Server, r *api.Reader) {
 		if v.CycleTotal > 0 {
 			sum += fmt.Sprintf("; %d on a cycle with it", v.CycleTotal)
 		}
-		return text(sum + fmt.Sprintf(". It depends directly on %d.", len(v.Dependencies))), v, nil
+		return sum + fmt.Sprintf(". It depends directly on %d.", len(v.Dependencies))
 	})
 }
 
@@ -326,16 +310,13 @@ type ChangesInput struct {
 }
 
 func addChanges(s *mcp.Server, r *api.Reader) {
-	mcp.AddTool(s, &mcp.Tool{
+	addTool(s, "Recent changes of a service", &mcp.Tool{
 		Name: "changes",
 		Description: "What changed recently in a service and the services it depends on directly, as /changes: merged merge requests, direct pushes, " +
 			"deployments per environment, owner and tier changes, newest first, each with when, who and a link. With nothing in the window, last_before is the last change before it.",
-		Annotations: readOnly("Recent changes of a service"),
-	}, func(ctx context.Context, _ *mcp.CallToolRequest, in ChangesInput) (*mcp.CallToolResult, api.Changes, error) {
-		v, err := r.Changes(ctx, api.ChangesQuery{Service: in.Service, Since: in.Since, Limit: in.Limit})
-		if err != nil {
-			return nil, api.Changes{}, toolError(err)
-		}
+	}, func(ctx context.Context, in ChangesInput) (api.Changes, error) {
+		return r.Changes(ctx, api.ChangesQuery{Service: in.Service, Since: in.Since, Limit: in.Limit})
+	}, func(v api.Changes) string {
 		scope := v.Service.Ref
 		if n := len(v.Scope) - 1; n > 0 {
 			scope += fmt.Sprintf(" and its %d dependencies", n)
@@ -350,7 +331,7 @@ func addChanges(s *mcp.Server, r *api.Reader) {
 		} else if v.LastBefore != nil {
 			sum += fmt.Sprintf("; the last before: %s %s at %s", v.LastBefore.Kind, v.LastBefore.Title, v.LastBefore.At.Format("2006-01-02 15:04 MST"))
 		}
-		return text(sum + "."), v, nil
+		return sum + "."
 	})
 }
 
