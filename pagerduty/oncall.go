@@ -113,28 +113,9 @@ func (c *Client) fetchLevels(ctx context.Context, policy *oncall.Policy) ([]onca
 		Includes:            []string{"users"},
 		Limit:               uint(c.cfg.PageSize),
 	}
-	var all []pd.OnCall
-	for page := 1; ; page++ {
-		var resp *pd.ListOnCallsResponse
-		err := c.call(ctx, func(ctx context.Context) (err error) {
-			resp, err = c.pd.ListOnCallsWithContext(ctx, opts)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list on-calls (offset %d): %w", opts.Offset, err)
-		}
-		all = append(all, resp.OnCalls...)
-		if !resp.More || len(resp.OnCalls) == 0 {
-			break
-		}
-		if page >= maxOnCallPages {
-			return nil, fmt.Errorf("list on-calls: %w: more than %d pages", oncall.ErrUnavailable, maxOnCallPages)
-		}
-		step := resp.Limit
-		if step == 0 {
-			step = uint(len(resp.OnCalls))
-		}
-		opts.Offset = resp.Offset + step
+	all, err := c.listOnCalls(ctx, opts)
+	if err != nil {
+		return nil, err
 	}
 	for _, oc := range all {
 		if oc.EscalationPolicy.ID != "" && oc.EscalationPolicy.ID != policy.ID {
