@@ -1,7 +1,6 @@
 package advisories
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,11 +22,8 @@ const EnvAPIURL = "OSV_API_URL"
 // maxResponse bounds one API response.
 const maxResponse = 64 << 20
 
-// maxPages bounds the pages one Query follows.
-const maxPages = 100
-
 // Client is a client of the OSV API v1 (https://google.github.io/osv.dev/api/):
-// GET /v1/vulns/{id} and POST /v1/query.
+// GET /v1/vulns/{id}.
 type Client struct {
 	baseURL string
 	http    *http.Client
@@ -87,65 +83,6 @@ func (c *Client) Vuln(ctx context.Context, id string) (*Record, error) {
 		return nil, fmt.Errorf("get advisory %q: %w", id, err)
 	}
 	return &rec, nil
-}
-
-// queryRequest is the body of POST /v1/query.
-type queryRequest struct {
-	Version   string       `json:"version,omitempty"`
-	Package   queryPackage `json:"package"`
-	PageToken string       `json:"page_token,omitempty"`
-}
-
-type queryPackage struct {
-	Name      string `json:"name,omitempty"`
-	Ecosystem string `json:"ecosystem,omitempty"`
-	Purl      string `json:"purl,omitempty"`
-}
-
-// queryResponse is the answer of POST /v1/query: {} when nothing matches.
-type queryResponse struct {
-	Vulns         []Record `json:"vulns"`
-	NextPageToken string   `json:"next_page_token"`
-}
-
-// Query returns the advisories affecting version of the package
-// (POST /v1/query, every page); with version "", every advisory naming
-// the package. ecosystem is Switchboard's or OSV's name.
-func (c *Client) Query(ctx context.Context, ecosystem, name, version string) ([]*Record, error) {
-	osv, ok := OSVEcosystem(ecosystem)
-	if !ok {
-		return nil, fmt.Errorf("query OSV for %s %s: %w %q", ecosystem, name, ErrUnsupportedEcosystem, ecosystem)
-	}
-	q := queryRequest{Version: version, Package: queryPackage{Name: name, Ecosystem: osv}}
-	var out []*Record
-	for page := 0; ; page++ {
-		if page == maxPages {
-			return nil, fmt.Errorf("query OSV for %s %s: more than %d pages", osv, name, maxPages)
-		}
-		body, err := json.Marshal(q)
-		if err != nil {
-			return nil, fmt.Errorf("query OSV for %s %s: %w", osv, name, err)
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/v1/query", bytes.NewReader(body))
-		if err != nil {
-			return nil, fmt.Errorf("query OSV for %s %s: %w", osv, name, err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		var res queryResponse
-		if err := c.do(req, &res); err != nil {
-			return nil, fmt.Errorf("query OSV for %s %s: %w", osv, name, err)
-		}
-		for i := range res.Vulns {
-			if err := res.Vulns[i].Validate(); err != nil {
-				return nil, fmt.Errorf("query OSV for %s %s: %w", osv, name, err)
-			}
-			out = append(out, &res.Vulns[i])
-		}
-		if res.NextPageToken == "" {
-			return out, nil
-		}
-		q.PageToken = res.NextPageToken
-	}
 }
 
 // do sends req and decodes a 200 answer into v; any other status is an

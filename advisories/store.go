@@ -247,25 +247,3 @@ func (s *Store) Packages(ctx context.Context, id string) ([]Affects, error) {
 	}
 	return out, nil
 }
-
-// ForPackage returns the advisories that name the package (ecosystem in
-// Switchboard's or OSV's names; depfile.Gradle is Maven's namespace),
-// whatever the version, ordered by id.
-func (s *Store) ForPackage(ctx context.Context, ecosystem, name string) ([]*Record, error) {
-	eco := ecosystem
-	if osv, ok := OSVEcosystem(ecosystem); ok {
-		eco = Ecosystem(osv)
-	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT a.record FROM advisories a
-		WHERE a.id IN (SELECT advisory_id FROM advisory_packages WHERE ecosystem = $1 AND name_key = $2)
-		ORDER BY a.id`, eco, NameKey(ecosystem, name))
-	if err != nil {
-		return nil, fmt.Errorf("advisories of %s %s: %w", ecosystem, name, err)
-	}
-	recs, err := scanRecords(rows)
-	if err != nil {
-		return nil, fmt.Errorf("advisories of %s %s: %w", ecosystem, name, err)
-	}
-	return recs, nil
-}
