@@ -47,14 +47,7 @@ func checklist(std *standards.Standards) []standards.ChecklistItem {
 // call, broken descriptors and onboarding. The bot calls its Build when a
 // user opens the Home tab.
 func newHome(d deps) commands.HomeView {
-	oc := &commands.OnCallLookup{Slack: d.slackUsers, Log: d.log, Links: d.links}
-	if d.store != nil {
-		oc.People = d.store
-	}
-	if d.pagerduty != nil {
-		oc.PagerDuty = d.pagerduty
-	}
-	return commands.HomeView{Catalog: d.store, OnCall: oc, Checklist: checklist(d.standards), Scorecards: scorecards(d)}
+	return commands.HomeView{Catalog: d.store, OnCall: onCallLookup(d), Checklist: checklist(d.standards), Scorecards: scorecards(d)}
 }
 
 // newRosterSyncer refreshes the catalog's team rosters from GitLab groups
