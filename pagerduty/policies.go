@@ -22,25 +22,15 @@ const maxPolicyPages = 50
 //
 // Errors (package oncall): ErrUnauthorized, ErrRateLimited, ErrUnavailable.
 func (c *Client) AllOnCall(ctx context.Context) ([]oncall.PolicyNow, error) {
-	var policies []pd.EscalationPolicy
-	opts := pd.ListEscalationPoliciesOptions{Limit: 100}
-	for page := 1; ; page++ {
-		var resp *pd.ListEscalationPoliciesResponse
-		err := c.call(ctx, func(ctx context.Context) (err error) {
-			resp, err = c.pd.ListEscalationPoliciesWithContext(ctx, opts)
-			return err
-		})
+	policies, err := listAll(ctx, c, "escalation policies", maxPolicyPages, 0, func(ctx context.Context, offset uint) ([]pd.EscalationPolicy, pd.APIListObject, error) {
+		resp, err := c.pd.ListEscalationPoliciesWithContext(ctx, pd.ListEscalationPoliciesOptions{Limit: 100, Offset: offset})
 		if err != nil {
-			return nil, fmt.Errorf("list escalation policies (offset %d): %w", opts.Offset, err)
+			return nil, pd.APIListObject{}, err
 		}
-		policies = append(policies, resp.EscalationPolicies...)
-		if !resp.More || len(resp.EscalationPolicies) == 0 {
-			break
-		}
-		if page >= maxPolicyPages {
-			return nil, fmt.Errorf("list escalation policies: %w: more than %d pages", oncall.ErrUnavailable, maxPolicyPages)
-		}
-		opts.Offset = resp.Offset + cmp.Or(resp.Limit, uint(len(resp.EscalationPolicies)))
+		return resp.EscalationPolicies, resp.APIListObject, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	all, err := c.listOnCalls(ctx, pd.ListOnCallOptions{Earliest: true, Includes: []string{"users"}, Limit: uint(c.cfg.PageSize)})
@@ -70,23 +60,40 @@ func (c *Client) AllOnCall(ctx context.Context) ([]oncall.PolicyNow, error) {
 // listOnCalls lists the on-call entries opts selects, following every page
 // (at most maxOnCallPages).
 func (c *Client) listOnCalls(ctx context.Context, opts pd.ListOnCallOptions) ([]pd.OnCall, error) {
-	var all []pd.OnCall
+	return listAll(ctx, c, "on-calls", maxOnCallPages, opts.Offset, func(ctx context.Context, offset uint) ([]pd.OnCall, pd.APIListObject, error) {
+		opts.Offset = offset
+		resp, err := c.pd.ListOnCallsWithContext(ctx, opts)
+		if err != nil {
+			return nil, pd.APIListObject{}, err
+		}
+		return resp.OnCalls, resp.APIListObject, nil
+	})
+}
+
+// listAll follows PagerDuty's offset pagination from offset, each page
+// read by list through Client.call, until the last page; more than
+// maxPages pages is ErrUnavailable. what names the listing in errors.
+func listAll[T any](ctx context.Context, c *Client, what string, maxPages int, offset uint, list func(ctx context.Context, offset uint) ([]T, pd.APIListObject, error)) ([]T, error) {
+	var all []T
 	for page := 1; ; page++ {
-		var resp *pd.ListOnCallsResponse
+		var (
+			items []T
+			lo    pd.APIListObject
+		)
 		err := c.call(ctx, func(ctx context.Context) (err error) {
-			resp, err = c.pd.ListOnCallsWithContext(ctx, opts)
+			items, lo, err = list(ctx, offset)
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("list on-calls (offset %d): %w", opts.Offset, err)
+			return nil, fmt.Errorf("list %s (offset %d): %w", what, offset, err)
 		}
-		all = append(all, resp.OnCalls...)
-		if !resp.More || len(resp.OnCalls) == 0 {
+		all = append(all, items...)
+		if !lo.More || len(items) == 0 {
 			return all, nil
 		}
-		if page >= maxOnCallPages {
-			return nil, fmt.Errorf("list on-calls: %w: more than %d pages", oncall.ErrUnavailable, maxOnCallPages)
+		if page >= maxPages {
+			return nil, fmt.Errorf("list %s: %w: more than %d pages", what, oncall.ErrUnavailable, maxPages)
 		}
-		opts.Offset = resp.Offset + cmp.Or(resp.Limit, uint(len(resp.OnCalls)))
+		offset = lo.Offset + cmp.Or(lo.Limit, uint(len(items)))
 	}
 }
