@@ -232,8 +232,10 @@ const (
 	MaxLimit     = 200
 )
 
-// ListServices is a page of the services matching q's filters.
+// ListServices is a page of the services matching q's filters (the team
+// as /team takes it: "@payments" and "#payments" too).
 func (r *Reader) ListServices(ctx context.Context, q ServiceQuery) (Page[ServiceSummary], error) {
+	q.Filter.Team = strings.TrimLeft(q.Filter.Team, "@#")
 	if strings.TrimSpace(q.Text) != "" && q.Cursor != "" {
 		return Page[ServiceSummary]{}, invalid("a text search (q) answers one ranked page: it takes no cursor")
 	}

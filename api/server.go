@@ -321,7 +321,7 @@ func (s *Server) listServices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.cfg.Reader.ListServices(r.Context(), ServiceQuery{Cursor: q.Get("cursor"), Limit: limit, Filter: catalog.ServiceFilter{
-		Team: strings.TrimLeft(q.Get("team"), "@#"), Tier: q.Get("tier"), Lifecycle: q.Get("lifecycle"), Tag: q.Get("tag")}, Text: q.Get("q")})
+		Team: q.Get("team"), Tier: q.Get("tier"), Lifecycle: q.Get("lifecycle"), Tag: q.Get("tag")}, Text: q.Get("q")})
 	s.reply(w, r, page, err)
 }
 

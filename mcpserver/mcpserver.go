@@ -187,7 +187,7 @@ func addSearchServices(s *mcp.Server, r *api.Reader) {
 		Description: "Find services by words (ranked full-text search, as /search: each hit says why it matched, best first, at most 100) " +
 			"and filters (owning team, tier, lifecycle, tag). Without words: services by name, a page at a time; pass next_cursor back as cursor for more.",
 	}, func(ctx context.Context, in SearchInput) (api.Page[api.ServiceSummary], error) {
-		return r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalogFilter(in), Text: in.Query})
+		return r.ListServices(ctx, api.ServiceQuery{Cursor: in.Cursor, Limit: in.Limit, Filter: catalog.ServiceFilter{Team: in.Team, Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}, Text: in.Query})
 	}, func(page api.Page[api.ServiceSummary]) string {
 		var refs []string
 		for _, it := range page.Items {
@@ -333,8 +333,4 @@ func addChanges(s *mcp.Server, r *api.Reader) {
 		}
 		return sum + "."
 	})
-}
-
-func catalogFilter(in SearchInput) catalog.ServiceFilter {
-	return catalog.ServiceFilter{Team: strings.TrimLeft(in.Team, "@#"), Tier: in.Tier, Lifecycle: in.Lifecycle, Tag: in.Tag}
 }
