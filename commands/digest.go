@@ -95,50 +95,31 @@ func DigestResponse(d *catalog.Digest) Response {
 	}
 	if d.Empty() {
 		b.add(&Section{Text: T(Plain("Nothing to fix: every active repo is catalogued, and every service has an owner, a way to page on call and a runbook."))})
-		if s := levelsSection(d); s != nil {
-			b.add(&Divider{}, s)
-		}
-		if s := overdueCampaignsSection(d); s != nil {
-			b.add(&Divider{}, s)
-		}
-		if s := noisySection(d); s != nil {
-			b.add(&Divider{}, s)
-		}
+		b.add(dividedSections(d, levelsSection, overdueCampaignsSection, noisySection)...)
 		return Response{Text: digestSummary(d), Blocks: b.blocks}
 	}
 	// The short lists come after the repos but are built first, so that
 	// whatever the repos leave of the block budget they always fit.
-	var tail []Block
-	if s := brokenSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := unreadSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := conflictsSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := orphansSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := gapsSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := levelsSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := overdueCampaignsSection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
-	if s := noisySection(d); s != nil {
-		tail = append(tail, &Divider{}, s)
-	}
+	tail := dividedSections(d, brokenSection, unreadSection, conflictsSection, orphansSection, gapsSection,
+		levelsSection, overdueCampaignsSection, noisySection)
 	footer := &Context{Text: T(Plain("Register opens "), Code(cmdRegister), Plain(" for the repo; Ignore asks why and leaves it out ("),
 		Code(cmdIgnored), Plain(" lists those). Active repos: not archived, not ignored, with activity in the last "+strconv.Itoa(d.ActiveDays)+" days."))}
 	b.uncatalogued(d, digestMaxBlocks-len(b.blocks)-len(tail)-1)
 	b.add(tail...)
 	b.add(footer)
 	return Response{Text: digestSummary(d), Blocks: b.blocks}
+}
+
+// dividedSections is the sections sections make of d, each after a
+// divider; a nil section is left out.
+func dividedSections(d *catalog.Digest, sections ...func(*catalog.Digest) *Section) []Block {
+	var blocks []Block
+	for _, section := range sections {
+		if s := section(d); s != nil {
+			blocks = append(blocks, &Divider{}, s)
+		}
+	}
+	return blocks
 }
 
 type digestBuilder struct{ blocks []Block }
