@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,7 +140,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	for _, p := range paths {
 		allow := allowed[p]
-		if contains(allow, http.MethodGet) {
+		if slices.Contains(allow, http.MethodGet) {
 			allow = append(allow, http.MethodHead)
 		}
 		mux.Handle(p, s.guard(func(w http.ResponseWriter, r *http.Request) {
@@ -151,15 +152,6 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("/api/v1/", s.guard(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such API path: " + r.URL.Path + " (see /api/v1/openapi.json)"})
 	}))
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // guard checks the bearer token, then the token's rate limit.
