@@ -99,6 +99,16 @@ func invalid(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: CodeInvalid, Message: fmt.Sprintf(format, args...)}
 }
 
+// notFound is a not_found Error saying msg, offering the close names
+// suggestions ("did you mean") when there are any.
+func notFound(msg string, suggestions []string) *Error {
+	e := &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: msg, Suggestions: suggestions}
+	if len(suggestions) > 0 {
+		e.Message += "; did you mean " + strings.Join(suggestions, ", ") + "?"
+	}
+	return e
+}
+
 // resolve finds the one service ref names, as /whoowns does: by name,
 // alias or namespace/name; an unknown name is a not_found Error with
 // suggestions, one several services share an ambiguous one listing them.
@@ -123,14 +133,11 @@ func (r *Reader) resolve(ctx context.Context, ref string) (catalog.Profile, cata
 		}
 		return catalog.Profile{}, l, e
 	}
-	e := &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: fmt.Sprintf("no service named %q", ref)}
+	var names []string
 	for _, s := range l.Suggestions {
-		e.Suggestions = append(e.Suggestions, s.Service.Ref())
+		names = append(names, s.Service.Ref())
 	}
-	if len(e.Suggestions) > 0 {
-		e.Message += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
-	}
-	return catalog.Profile{}, l, e
+	return catalog.Profile{}, l, notFound(fmt.Sprintf("no service named %q", ref), names)
 }
 
 // Service is one service by name, alias or namespace/name.
@@ -310,18 +317,15 @@ func (r *Reader) findTeam(ctx context.Context, name string) (catalog.Team, error
 	if err == nil || !errors.Is(err, catalog.ErrNotFound) {
 		return t, err
 	}
-	close, err := r.Catalog.SuggestTeams(ctx, name)
+	teams, err := r.Catalog.SuggestTeams(ctx, name)
 	if err != nil {
 		return catalog.Team{}, err
 	}
-	e := &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: fmt.Sprintf("no team named %q", name)}
-	for _, c := range close {
-		e.Suggestions = append(e.Suggestions, c.Name)
+	var names []string
+	for _, c := range teams {
+		names = append(names, c.Name)
 	}
-	if len(e.Suggestions) > 0 {
-		e.Message += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
-	}
-	return catalog.Team{}, e
+	return catalog.Team{}, notFound(fmt.Sprintf("no team named %q", name), names)
 }
 
 // Team is a team with its people, services and who is on call at every
