@@ -39,16 +39,51 @@ type RepoState struct {
 	ReadmePath string
 }
 
+// repoStateColumns are the columns of repos r a RepoState is read from, in
+// the order of repoStateRow.dest.
+const repoStateColumns = `r.path, r.last_activity_at, r.last_commit, r.archived, r.synced_at IS NOT NULL, r.sync_error,
+	r.descriptor_status, r.descriptor_path, r.dependency_files_unread,
+	r.last_merge_read_at IS NOT NULL AND r.last_merge_error = '',
+	CASE WHEN r.protection_error = '' THEN r.protection_read_at END, r.readme_path`
+
+// repoStateRow scans repoStateColumns; every one may be NULL (no such repo,
+// in an outer join).
+type repoStateRow struct {
+	path, commit, serr, dstatus, dpath, readme *string
+	last, protRead                             *time.Time
+	archived, synced, mergeRead                *bool
+	unread                                     *int
+}
+
+func (r *repoStateRow) dest() []any {
+	return []any{&r.path, &r.last, &r.commit, &r.archived, &r.synced, &r.serr, &r.dstatus, &r.dpath, &r.unread, &r.mergeRead, &r.protRead, &r.readme}
+}
+
+// state is the row's RepoState; zero when the row named no repo.
+func (r *repoStateRow) state() RepoState {
+	if r.path == nil {
+		return RepoState{}
+	}
+	st := RepoState{Path: *r.path, LastCommit: *r.commit, Archived: *r.archived, Synced: *r.synced, SyncError: *r.serr,
+		DescriptorStatus: *r.dstatus, DescriptorPath: *r.dpath, DependencyFilesUnread: *r.unread, MergeRead: *r.mergeRead}
+	if r.last != nil {
+		st.LastActivityAt = *r.last
+	}
+	if r.protRead != nil {
+		st.ProtectionReadAt = *r.protRead
+	}
+	if r.readme != nil {
+		st.ReadmeRead, st.ReadmePath = true, *r.readme
+	}
+	return st
+}
+
 // RepoStates returns the state of every known repo, by GitLab id; only
 // that of the repos with the given ids when any are given.
 func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoState, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT gitlab_id, path, last_activity_at, last_commit, archived, synced_at IS NOT NULL, sync_error,
-		       descriptor_status, descriptor_path, dependency_files_unread,
-		       last_merge_read_at IS NOT NULL AND last_merge_error = '',
-		       CASE WHEN protection_error = '' THEN protection_read_at END,
-		       readme_path IS NOT NULL, coalesce(readme_path, '')
-		FROM repos WHERE gitlab_id IS NOT NULL AND (coalesce(cardinality($1::bigint[]), 0) = 0 OR gitlab_id = ANY($1))`, ids)
+		SELECT r.gitlab_id, `+repoStateColumns+`
+		FROM repos r WHERE r.gitlab_id IS NOT NULL AND (coalesce(cardinality($1::bigint[]), 0) = 0 OR r.gitlab_id = ANY($1))`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
 	}
@@ -56,19 +91,11 @@ func (s *Store) RepoStates(ctx context.Context, ids ...int64) (map[int64]RepoSta
 	out := map[int64]RepoState{}
 	for rows.Next() {
 		var id int64
-		var st RepoState
-		var last, protRead *time.Time
-		if err := rows.Scan(&id, &st.Path, &last, &st.LastCommit, &st.Archived, &st.Synced, &st.SyncError, &st.DescriptorStatus, &st.DescriptorPath, &st.DependencyFilesUnread,
-			&st.MergeRead, &protRead, &st.ReadmeRead, &st.ReadmePath); err != nil {
+		var r repoStateRow
+		if err := rows.Scan(append([]any{&id}, r.dest()...)...); err != nil {
 			return nil, fmt.Errorf("repo states: %w", err)
 		}
-		if last != nil {
-			st.LastActivityAt = *last
-		}
-		if protRead != nil {
-			st.ProtectionReadAt = *protRead
-		}
-		out[id] = st
+		out[id] = r.state()
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("repo states: %w", err)
@@ -406,10 +433,7 @@ func (s *Store) SyncGens(ctx context.Context, ids ...int64) (map[int64]int64, er
 // It returns the repo's state as RepoStates would (zero when unknown), in
 // the same round trip. Call EndRepoSync (or RecordRunRepo) when done.
 func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bool, known RepoState, err error) {
-	var last *time.Time
-	var path, commit, serr, dstatus, dpath, readme *string
-	var archived, synced *bool
-	var unread *int
+	var r repoStateRow
 	err = s.pool.QueryRow(ctx, `
 		WITH b AS (
 			INSERT INTO repo_sync_gen AS g (gitlab_id, gen, running_job) VALUES ($2, 1, $1)
@@ -417,23 +441,12 @@ func (s *Store) BeginRepoSync(ctx context.Context, jobID, gitlabID int64) (ok bo
 			WHERE g.running_job IS NULL OR g.running_job = $1
 			   OR NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = g.running_job AND j.state = 'running')
 			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM b), r.path, r.last_activity_at, r.last_commit, r.archived, r.synced_at IS NOT NULL,
-		       r.sync_error, r.descriptor_status, r.descriptor_path, r.dependency_files_unread, r.readme_path
-		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(&ok, &path, &last, &commit, &archived, &synced, &serr, &dstatus, &dpath, &unread, &readme)
+		SELECT EXISTS (SELECT 1 FROM b), `+repoStateColumns+`
+		FROM (SELECT 1) one LEFT JOIN repos r ON r.gitlab_id = $2`, jobID, gitlabID).Scan(append([]any{&ok}, r.dest()...)...)
 	if err != nil {
 		return false, RepoState{}, fmt.Errorf("begin sync of project %d: %w", gitlabID, err)
 	}
-	if path != nil {
-		known = RepoState{Path: *path, LastCommit: *commit, Archived: *archived, Synced: *synced, SyncError: *serr,
-			DescriptorStatus: *dstatus, DescriptorPath: *dpath, DependencyFilesUnread: *unread}
-		if last != nil {
-			known.LastActivityAt = *last
-		}
-		if readme != nil {
-			known.ReadmeRead, known.ReadmePath = true, *readme
-		}
-	}
-	return ok, known, nil
+	return ok, r.state(), nil
 }
 
 // EndRepoSync records that job jobID no longer syncs project gitlabID.

@@ -133,3 +133,32 @@ func TestBeginRepoSyncKnowsWhatRepoStatesKnows(t *testing.T) {
 		t.Fatalf("got %+v, want %+v with 2 unread files", known, states[7])
 	}
 }
+
+// TestBeginRepoSyncKnowsGitLabFactsRead: a job begins knowing that the
+// repo's last merge and branch protection were read, as a run's listing
+// does, so that it reads them again only when due.
+func TestBeginRepoSyncKnowsGitLabFactsRead(t *testing.T) {
+	ctx := context.Background()
+	s := catalog.NewStore(pgtest.New(t), nil)
+	if _, err := s.ApplyRepo(ctx, catalog.RepoSnapshot{Repo: catalog.Repo{GitLabID: 7, Path: "acme/read", DefaultBranch: "main", LastCommit: "abc"}, DescriptorStatus: catalog.DescriptorMissing}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE repos SET last_merge_read_at = now(), protection_read_at = now(), readme_path = 'README.md' WHERE gitlab_id = 7`); err != nil {
+		t.Fatal(err)
+	}
+	states, err := s.RepoStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, known, err := s.BeginRepoSync(ctx, 1, 7)
+	if err != nil || !ok {
+		t.Fatalf("begin: %v, %v", ok, err)
+	}
+	if known != states[7] || !known.MergeRead || known.ProtectionReadAt.IsZero() || known.ReadmePath != "README.md" {
+		t.Fatalf("got %+v, want %+v with merge and protection read", known, states[7])
+	}
+	// A project the catalog has never stored begins from nothing.
+	if ok, known, err := s.BeginRepoSync(ctx, 2, 8); err != nil || !ok || known != (catalog.RepoState{}) {
+		t.Fatalf("begin unknown project: %v, %+v, %v", ok, known, err)
+	}
+}
