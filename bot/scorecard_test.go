@@ -40,7 +40,7 @@ func TestScorecardHostile(t *testing.T) {
 	must(err)
 	sc := commands.Scorecards{Grades: h.store, Card: card}
 	h.router.Register(commands.Scorecard(commands.ScorecardConfig{Scorecards: sc, Services: h.store, Teams: h.store}))
-	h.router.Register(commands.WhoOwnsWithScorecard(h.store, nil, &sc))
+	h.router.Register(commands.WhoOwnsWith(commands.WhoOwnsConfig{Catalog: h.store, Scorecards: &sc}))
 
 	var lines []string
 	for i, x := range fakeslack.Hostile {

@@ -70,7 +70,7 @@ func newScoreEnv(t *testing.T) *scoreEnv {
 	e.router = commands.NewRouter(slog.New(slog.DiscardHandler), 0)
 	sc := commands.Scorecards{Grades: store, Card: card, Now: func() time.Time { return e.now }}
 	e.router.Register(commands.Scorecard(commands.ScorecardConfig{Scorecards: sc, Services: store, Teams: store}))
-	e.router.Register(commands.WhoOwnsWithScorecard(store, nil, &sc))
+	e.router.Register(commands.WhoOwnsWith(commands.WhoOwnsConfig{Catalog: store, Scorecards: &sc}))
 	e.home = commands.HomeView{Catalog: store, Scorecards: &sc}
 	return e
 }

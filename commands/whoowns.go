@@ -31,25 +31,13 @@ func WhoOwns(cat ServiceCatalog) Command { return WhoOwnsWithOnCall(cat, nil) }
 // why on-call is unavailable. With oc nil, or no PagerDuty in it, the card
 // has no on-call section.
 func WhoOwnsWithOnCall(cat ServiceCatalog, oc *OnCallLookup) Command {
-	return WhoOwnsWithScorecard(cat, oc, nil)
-}
-
-// WhoOwnsWithScorecard is /whoowns with, when sc is set and the service
-// graded, its level in one line with the next step.
-func WhoOwnsWithScorecard(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards) Command {
-	return WhoOwnsWith(WhoOwnsConfig{Catalog: cat, OnCall: oc, Scorecards: sc})
+	return WhoOwnsWith(WhoOwnsConfig{Catalog: cat, OnCall: oc})
 }
 
 // IncidentCounts are the PagerDuty incident counts (catalog.IncidentCounts).
 type IncidentCounts interface {
 	// ServiceIncidents counts the incidents of services by catalog id.
 	ServiceIncidents(ctx context.Context, serviceIDs []int64) (catalog.IncidentSummary, error)
-}
-
-// WhoOwnsWithIncidents is /whoowns with, when inc is set, an "Incidents"
-// line (WhoOwnsConfig.Incidents).
-func WhoOwnsWithIncidents(cat ServiceCatalog, oc *OnCallLookup, sc *Scorecards, inc IncidentCounts) Command {
-	return WhoOwnsWith(WhoOwnsConfig{Catalog: cat, OnCall: oc, Scorecards: sc, Incidents: inc})
 }
 
 // WhoOwnsConfig is what /whoowns is built from.
