@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboard-dev/switchboard/manifest"
+	"github.com/switchboard-dev/switchboard/scorecard"
 )
 
 // DefaultActiveDays is how recently a repo must have been pushed to, or
@@ -353,7 +354,7 @@ func (d *Digest) Empty() bool {
 func (d *Digest) LevelName(rank int) string {
 	switch {
 	case rank <= 0:
-		return "no level"
+		return scorecard.NoLevel
 	case rank <= len(d.LevelNames):
 		return d.LevelNames[rank-1]
 	}

@@ -111,7 +111,7 @@ func (n *Notifier) message(ctx context.Context, d catalog.LevelChange) (commands
 		if l := n.card.LevelName(rank); l != "" {
 			return l
 		}
-		return "no level"
+		return scorecard.NoLevel
 	}
 	ref := d.Service.Ref()
 	summary := fmt.Sprintf("%s dropped from %s to %s", ref, name(d.From), name(d.To))

@@ -284,6 +284,9 @@ func (c *Card) LevelNames() []string {
 	return names
 }
 
+// NoLevel is how rank 0 (no level reached) reads to people.
+const NoLevel = "no level"
+
 // LevelName returns the name of the level of rank (1 for the lowest), ""
 // for 0 (no level reached) or out of range.
 func (c *Card) LevelName(rank int) string {
