@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -102,15 +101,10 @@ func (c webCatalog) Profile(ctx context.Context, id int64) (catalog.Profile, err
 	return c.lookups.Profile(ctx, id)
 }
 
-// mountWeb adds the web catalog's routes to mux, its pages answering with
-// the same commands as Slack (router). Nothing is mounted when no WEB_AUTH
-// was chosen.
-func mountWeb(mux *http.ServeMux, cfg serveConfig, d deps, router *commands.Router) error {
-	return mountWebOn(mux, cfg, d, router)
-}
-
-// mountWebOn is mountWeb on any registrar (tests record the routes).
-func mountWebOn(mux web.Registrar, cfg serveConfig, d deps, router *commands.Router) error {
+// mountWeb adds the web catalog's routes to mux (serve's *http.ServeMux;
+// tests record the routes), its pages answering with the same commands as
+// Slack (router). Nothing is mounted when no WEB_AUTH was chosen.
+func mountWeb(mux web.Registrar, cfg serveConfig, d deps, router *commands.Router) error {
 	if cfg.Web.Auth == "" || d.store == nil {
 		return nil
 	}

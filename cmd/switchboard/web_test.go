@@ -180,7 +180,7 @@ func mountForTest(t *testing.T, srv *server, env envMap) (*http.ServeMux, *recor
 	}
 	rec := &recordingMux{ServeMux: http.NewServeMux()}
 	d := deps{log: slog.New(slog.DiscardHandler), store: srv.store, lookups: srv.store}
-	if err := mountWebOn(rec, serveConfig{Web: cfg}, d, newRouter(d)); err != nil {
+	if err := mountWeb(rec, serveConfig{Web: cfg}, d, newRouter(d)); err != nil {
 		t.Fatal(err)
 	}
 	return rec.ServeMux, rec
