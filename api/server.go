@@ -109,9 +109,9 @@ func New(cfg Config) *Server {
 		{Method: http.MethodGet, Path: "/api/v1/blast/{ref...}", OpenAPIPath: "/api/v1/blast/{ref}", handler: s.blast},
 		{Method: http.MethodGet, Path: "/api/v1/changes/{ref...}", OpenAPIPath: "/api/v1/changes/{ref}", handler: s.changes},
 		{Method: http.MethodGet, Path: "/api/v1/impact", OpenAPIPath: "/api/v1/impact", handler: s.impact},
-		{Method: http.MethodGet, Path: "/api/v1/digest", OpenAPIPath: "/api/v1/digest", handler: s.digestSummary},
-		{Method: http.MethodGet, Path: "/api/v1/digest/uncatalogued", OpenAPIPath: "/api/v1/digest/uncatalogued", handler: s.uncatalogued},
-		{Method: http.MethodGet, Path: "/api/v1/digest/broken", OpenAPIPath: "/api/v1/digest/broken", handler: s.broken},
+		{Method: http.MethodGet, Path: "/api/v1/digest", OpenAPIPath: "/api/v1/digest", handler: digestList(s, cfg.Reader.DigestSummary)},
+		{Method: http.MethodGet, Path: "/api/v1/digest/uncatalogued", OpenAPIPath: "/api/v1/digest/uncatalogued", handler: digestList(s, cfg.Reader.Uncatalogued)},
+		{Method: http.MethodGet, Path: "/api/v1/digest/broken", OpenAPIPath: "/api/v1/digest/broken", handler: digestList(s, cfg.Reader.Broken)},
 	}
 	if cfg.MCP != nil {
 		// Streamable HTTP, stateless: every message is a POST (no
@@ -369,38 +369,17 @@ func (s *Server) impact(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, v, err)
 }
 
-func digestQuery(r *http.Request) (DigestQuery, error) {
-	q := r.URL.Query()
-	limit, err := intParam(r, "limit")
-	return DigestQuery{Group: q.Get("group"), Team: q.Get("team"), Cursor: q.Get("cursor"), Limit: limit}, err
-}
-
-func (s *Server) digestSummary(w http.ResponseWriter, r *http.Request) {
-	q, err := digestQuery(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+// digestList is a digest route: read answers the request's DigestQuery
+// (group, team, cursor, limit).
+func digestList[T any](s *Server, read func(context.Context, DigestQuery) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		limit, err := intParam(r, "limit")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		v, err := read(r.Context(), DigestQuery{Group: q.Get("group"), Team: q.Get("team"), Cursor: q.Get("cursor"), Limit: limit})
+		s.reply(w, r, v, err)
 	}
-	v, err := s.cfg.Reader.DigestSummary(r.Context(), q)
-	s.reply(w, r, v, err)
-}
-
-func (s *Server) uncatalogued(w http.ResponseWriter, r *http.Request) {
-	q, err := digestQuery(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v, err := s.cfg.Reader.Uncatalogued(r.Context(), q)
-	s.reply(w, r, v, err)
-}
-
-func (s *Server) broken(w http.ResponseWriter, r *http.Request) {
-	q, err := digestQuery(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v, err := s.cfg.Reader.Broken(r.Context(), q)
-	s.reply(w, r, v, err)
 }
