@@ -45,7 +45,7 @@ func TestGitLabFactsScored(t *testing.T) {
 		scorecard.Check{ID: "merged", Level: "gold", Fact: "last_merge_age", Op: scorecard.OpLe, Value: scorecard.Duration(90 * day)},
 		scorecard.Check{ID: "protected", Level: "gold", Fact: "default_branch_protected"},
 	)
-	vals, err := s.ScoreFacts(ctx, card, nil)
+	vals, err := scoreFacts(ctx, s, card, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestGitLabFactsScored(t *testing.T) {
 		snap.GitLab = st.facts
 		mustApply(t, s, snap)
 		id := serviceID(t, s, "never")
-		vals, err := s.ScoreFacts(ctx, card, []int64{id})
+		vals, err := scoreFacts(ctx, s, card, []int64{id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestMergeAgeRounding(t *testing.T) {
 		snap.GitLab = &catalog.GitLabFacts{LastMerge: &catalog.LastMerge{At: at}}
 		mustApply(t, s, snap)
 		card := testCard(t, scorecard.Check{ID: "merged", Level: "gold", Fact: "last_merge_age", Op: scorecard.OpLe, Value: scorecard.Duration(90 * day)})
-		vals, err := s.ScoreFacts(context.Background(), card, nil)
+		vals, err := scoreFacts(context.Background(), s, card, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,21 +31,6 @@ type ScoreSubject struct {
 	Values scorecard.Values
 }
 
-// ScoreFacts collects, for the active services with the given ids (every
-// active service when ids is nil), the facts card needs (card.Needs), by
-// service id. See ScoreSubjects.
-func (s *Store) ScoreFacts(ctx context.Context, card *scorecard.Card, serviceIDs []int64) (map[int64]scorecard.Values, error) {
-	subs, err := s.ScoreSubjects(ctx, card, serviceIDs)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]scorecard.Values, len(subs))
-	for _, sub := range subs {
-		out[sub.Service.ID] = sub.Values
-	}
-	return out, nil
-}
-
 // subject is a ScoreSubject with what the collection needs to know of it.
 type subject struct {
 	ScoreSubject

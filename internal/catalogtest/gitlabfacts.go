@@ -13,7 +13,7 @@ import (
 
 // RepoGitLabFacts is what the catalog holds of a repo's GitLab facts, as
 // tests read it back (the catalog itself reads them through RepoStates and
-// ScoreFacts).
+// ScoreSubjects).
 type RepoGitLabFacts struct {
 	// MergeReadAt is when the last merge was last read (zero: never);
 	// LastMerge is nil when none was found then. MergeError is why the
