@@ -67,13 +67,13 @@ func (w *EvaluateWorker) Work(ctx context.Context, job *river.Job[EvaluateArgs])
 	return w.Notifier.tellAll(ctx, touched)
 }
 
-// tellAll tells the teams touched, by campaign name (Reevaluate).
+// tellAll tells the teams touched, by campaign name (Reevaluate), and
+// sweeps those campaigns: the last service fixed ends one at once.
 func (n *Notifier) tellAll(ctx context.Context, touched map[string][]string) error {
 	var errs []error
 	for name, teams := range touched {
-		errs = append(errs, n.Tell(ctx, name, teams))
+		errs = append(errs, n.tellAndSweep(ctx, name, teams))
 	}
-	errs = append(errs, n.sweepTouched(ctx, touched))
 	return errors.Join(errs...)
 }
 

@@ -78,6 +78,12 @@ func (n *Notifier) Tell(ctx context.Context, name string, teams []string) error 
 	if err != nil {
 		return fmt.Errorf("tell campaign %s: %w", name, err)
 	}
+	return n.tell(ctx, p, teams)
+}
+
+// tell is Tell of the campaign p, as read.
+func (n *Notifier) tell(ctx context.Context, p catalog.CampaignProgress, teams []string) error {
+	name := p.Campaign.Name
 	posted, err := n.Store.CampaignMessages(ctx, p.Campaign.ID)
 	if err != nil {
 		return fmt.Errorf("tell campaign %s: %w", name, err)

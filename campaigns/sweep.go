@@ -141,22 +141,26 @@ func (n *Notifier) Sweep(ctx context.Context) error {
 	}
 	var errs []error
 	for _, c := range open {
-		errs = append(errs, n.Tell(ctx, c.Name, nil), n.sweep(ctx, c.Name))
+		errs = append(errs, n.tellAndSweep(ctx, c.Name, nil))
 	}
 	return errors.Join(errs...)
 }
 
-// sweep sends campaign name's reminders due, or its final report.
-func (n *Notifier) sweep(ctx context.Context, name string) error {
-	a := n.announcer()
-	if a == nil {
-		return nil
-	}
+// tellAndSweep reads campaign name once, tells teams (nil: every team of
+// the campaign) about it (Tell), then sends its reminders due or its
+// final report.
+func (n *Notifier) tellAndSweep(ctx context.Context, name string, teams []string) error {
 	p, err := n.Store.CampaignByName(ctx, name)
 	if err != nil {
-		return fmt.Errorf("sweep campaign %s: %w", name, err)
+		return fmt.Errorf("tell and sweep campaign %s: %w", name, err)
 	}
-	if p.Campaign.ClosedAt != nil {
+	return errors.Join(n.tell(ctx, p, teams), n.sweep(ctx, p))
+}
+
+// sweep sends campaign p's reminders due, or its final report.
+func (n *Notifier) sweep(ctx context.Context, p catalog.CampaignProgress) error {
+	a := n.announcer()
+	if a == nil || p.Campaign.ClosedAt != nil {
 		return nil
 	}
 	now := n.now()
@@ -164,16 +168,6 @@ func (n *Notifier) sweep(ctx context.Context, name string) error {
 		return n.finish(ctx, a, p, now)
 	}
 	return n.remind(ctx, a, p, now)
-}
-
-// sweepTouched sweeps the campaigns touched by a re-evaluation: the last
-// service fixed ends the campaign at once.
-func (n *Notifier) sweepTouched(ctx context.Context, touched map[string][]string) error {
-	var errs []error
-	for name := range touched {
-		errs = append(errs, n.sweep(ctx, name))
-	}
-	return errors.Join(errs...)
 }
 
 // reminderDue is the reminder offset due at now (the nearest the deadline
