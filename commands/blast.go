@@ -337,13 +337,6 @@ func (b blastAnswer) teams() (names []string, counts map[string]int, unowned int
 	return names, counts, counts[""]
 }
 
-func blastCount(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // summary is the first line: how many services and teams depend on the
 // service, by depth.
 func (b blastAnswer) summary() Text {
@@ -352,7 +345,7 @@ func (b blastAnswer) summary() Text {
 		return T(Plain("Nothing in the catalog depends on "), Code(ref), Plain("."))
 	}
 	names, _, unowned := b.teams()
-	t := T(Bold(blastCount(b.radius.Total, "service", "services")), Plain(" in "), Bold(blastCount(len(names), "team", "teams")))
+	t := T(Bold(countNoun(b.radius.Total, "service", "services")), Plain(" in "), Bold(countNoun(len(names), "team", "teams")))
 	if unowned > 0 {
 		t = append(t, Plain(fmt.Sprintf(" (and %d with no owner)", unowned)))
 	}
@@ -509,7 +502,7 @@ func (b blastAnswer) dependencyBlocks() []Block {
 			unresolved++
 		}
 	}
-	head := T(Code(ref), Plain(" depends on "), Bold(blastCount(len(b.dependencies)-unresolved, "service", "services")))
+	head := T(Code(ref), Plain(" depends on "), Bold(countNoun(len(b.dependencies)-unresolved, "service", "services")))
 	if unresolved > 0 {
 		head = append(head, Plain(" and "), Bold(fmt.Sprintf("%d not in the catalog", unresolved)))
 	}
@@ -570,8 +563,8 @@ func (b blastAnswer) fallback() string {
 		if c := b.radius.ByDepth; len(c) > 0 {
 			direct = c[0]
 		}
-		s = fmt.Sprintf("%s in %s depend on %s (%d directly)", blastCount(b.radius.Total, "service", "services"),
-			blastCount(len(names), "team", "teams"), ref, direct)
+		s = fmt.Sprintf("%s in %s depend on %s (%d directly)", countNoun(b.radius.Total, "service", "services"),
+			countNoun(len(names), "team", "teams"), ref, direct)
 	}
-	return s + fmt.Sprintf("; it depends on %s.", blastCount(len(b.dependencies), "service or reference", "services or references"))
+	return s + fmt.Sprintf("; it depends on %s.", countNoun(len(b.dependencies), "service or reference", "services or references"))
 }

@@ -149,16 +149,16 @@ func (b *digestBuilder) header(d *catalog.Digest) {
 	}
 	var counts []string
 	if c.NoDescriptor > 0 {
-		counts = append(counts, digestPlural(c.NoDescriptor, "repo", "repos")+" without a descriptor")
+		counts = append(counts, countNoun(c.NoDescriptor, "repo", "repos")+" without a descriptor")
 	}
 	if c.Broken > 0 {
-		counts = append(counts, digestPlural(c.Broken, "broken descriptor", "broken descriptors"))
+		counts = append(counts, countNoun(c.Broken, "broken descriptor", "broken descriptors"))
 	}
 	if n := len(d.Unread); n > 0 {
-		counts = append(counts, digestPlural(n, "repo", "repos")+" with dependency files not read")
+		counts = append(counts, countNoun(n, "repo", "repos")+" with dependency files not read")
 	}
 	if c.Ignored > 0 {
-		counts = append(counts, digestPlural(c.Ignored, "repo", "repos")+" ignored")
+		counts = append(counts, countNoun(c.Ignored, "repo", "repos")+" ignored")
 	}
 	if len(counts) > 0 {
 		line = append(line, Plain("\n"+strings.Join(counts, " · ")))
@@ -192,7 +192,8 @@ func coverageChange(d *catalog.Digest) string {
 
 func digestPercent(p float64) string { return strconv.FormatFloat(p, 'f', 1, 64) + "%" }
 
-func digestPlural(n int, one, many string) string {
+// countNoun is n with its noun: "1 service", "3 services".
+func countNoun(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
@@ -209,22 +210,22 @@ func digestSummary(d *catalog.Digest) string {
 	}
 	var parts []string
 	if n := d.UncataloguedCount(); n > 0 {
-		parts = append(parts, digestPlural(n, "repo", "repos")+" without a descriptor")
+		parts = append(parts, countNoun(n, "repo", "repos")+" without a descriptor")
 	}
 	if n := len(d.Broken); n > 0 {
-		parts = append(parts, digestPlural(n, "broken descriptor", "broken descriptors"))
+		parts = append(parts, countNoun(n, "broken descriptor", "broken descriptors"))
 	}
 	if n := len(d.Unread); n > 0 {
-		parts = append(parts, digestPlural(n, "repo", "repos")+" with dependency files not read")
+		parts = append(parts, countNoun(n, "repo", "repos")+" with dependency files not read")
 	}
 	if n := len(d.Conflicts); n > 0 {
-		parts = append(parts, digestPlural(n, "name conflict", "name conflicts"))
+		parts = append(parts, countNoun(n, "name conflict", "name conflicts"))
 	}
 	if n := len(d.Orphaned); n > 0 {
-		parts = append(parts, digestPlural(n, "orphaned service", "orphaned services"))
+		parts = append(parts, countNoun(n, "orphaned service", "orphaned services"))
 	}
 	if n := len(d.Gaps); n > 0 {
-		parts = append(parts, digestPlural(n, "service with gaps", "services with gaps"))
+		parts = append(parts, countNoun(n, "service with gaps", "services with gaps"))
 	}
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, ", ")
@@ -243,7 +244,7 @@ func (b *digestBuilder) uncatalogued(d *catalog.Digest, budget int) {
 	if d.Group != "" {
 		listAll += " " + d.Group
 	}
-	b.add(&Divider{}, &Section{Text: T(Bold(fmt.Sprintf("Repos without a descriptor: %d in %s", total, digestPlural(len(d.Uncatalogued), "group", "groups"))),
+	b.add(&Divider{}, &Section{Text: T(Bold(fmt.Sprintf("Repos without a descriptor: %d in %s", total, countNoun(len(d.Uncatalogued), "group", "groups"))),
 		Plain("\nRegister each one, or Ignore it if it is not a service."))})
 	budget -= 3 // the divider, the title, and a note of groups left out
 	perGroup := digestGroupRepos
@@ -259,7 +260,7 @@ func (b *digestBuilder) uncatalogued(d *catalog.Digest, budget int) {
 		if g.Team != "" && d.Team == "" {
 			title = append(title, Plain(" (team "+g.Team+")"))
 		}
-		title = append(title, Plain(" — "+digestPlural(len(g.Repos), "repo", "repos")))
+		title = append(title, Plain(" — "+countNoun(len(g.Repos), "repo", "repos")))
 		sec, n := repoLines(title, g.Repos, perGroup)
 		if left := len(g.Repos) - n; left > 0 {
 			sec.Text = append(sec.Text, Plain(fmt.Sprintf("\n…and %d more: ", left)), Code(cmdUncatalogued+" "+g.Group))
@@ -270,7 +271,7 @@ func (b *digestBuilder) uncatalogued(d *catalog.Digest, budget int) {
 		shownRepos += n
 	}
 	if left := len(d.Uncatalogued) - shownGroups; left > 0 {
-		b.add(&Context{Text: T(Plain(fmt.Sprintf("…and %s with %s more: ", digestPlural(left, "more group", "more groups"), digestPlural(total-shownReposInGroups(d, shownGroups), "repo", "repos"))), Code(listAll))})
+		b.add(&Context{Text: T(Plain(fmt.Sprintf("…and %s with %s more: ", countNoun(left, "more group", "more groups"), countNoun(total-shownReposInGroups(d, shownGroups), "repo", "repos"))), Code(listAll))})
 	} else if shownRepos < total {
 		b.add(&Context{Text: T(Plain("The full list, page by page: "), Code(listAll))})
 	}
@@ -430,7 +431,7 @@ func unreadSection(d *catalog.Digest) *Section {
 		}
 		lines = append(lines, line)
 	}
-	title := fmt.Sprintf("Could not read (%s; their dependency graphs are incomplete)", digestPlural(d.UnreadFiles(), "dependency file", "dependency files"))
+	title := fmt.Sprintf("Could not read (%s; their dependency graphs are incomplete)", countNoun(d.UnreadFiles(), "dependency file", "dependency files"))
 	if s := digestList(title, lines, digestNarrow(d)); s != nil {
 		s.Text = append(s.Text, Plain("\nFix the file, or push it again; files not fetched are tried again at the next sync."))
 		return s
@@ -594,7 +595,7 @@ func overdueCampaignsSection(d *catalog.Digest) *Section {
 	var lines []Text
 	for _, o := range d.OverdueCampaigns {
 		line := T(Plain("• "), Code(o.Name), Plain(fmt.Sprintf(" %s, due %s: %s left", digestClip(o.Title, 100),
-			o.Deadline.UTC().Format("Mon 2 Jan 2006"), digestPlural(o.Total(), "service", "services"))))
+			o.Deadline.UTC().Format("Mon 2 Jan 2006"), countNoun(o.Total(), "service", "services"))))
 		if d.Team == "" {
 			teams := make([]string, 0, len(o.Left))
 			for t := range o.Left {
@@ -625,7 +626,7 @@ func noisySection(d *catalog.Digest) *Section {
 	}
 	var lines []Text
 	for _, n := range d.NoisyServices[:min(len(d.NoisyServices), catalog.NoisyTop)] {
-		line := T(Plain("• "), Code(n.Ref), Plain(": "+digestPlural(n.Incidents, "incident", "incidents")))
+		line := T(Plain("• "), Code(n.Ref), Plain(": "+countNoun(n.Incidents, "incident", "incidents")))
 		if d.Team == "" {
 			owner := "no owner"
 			if n.Team != "" {

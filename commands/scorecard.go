@@ -574,7 +574,7 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 		bound[i] = bind(index, g.Grade)
 	}
 	counts := s.Card.ByLevel(bound)
-	blocks = append(blocks, &Section{Text: T(Bold(digestPlural(len(grades), "service", "services")+":"), Plain(" "+s.distribution(counts)))})
+	blocks = append(blocks, &Section{Text: T(Bold(countNoun(len(grades), "service", "services")+":"), Plain(" "+s.distribution(counts)))})
 
 	lifts := s.Card.Lifts(bound)
 	switch {
@@ -591,7 +591,7 @@ func (s Scorecards) teamAnswer(t catalog.Team, grades []catalog.ServiceGrade) Re
 		c := checks[best.Check]
 		line := T(Bold("The change that would lift most: "), Bold(c.Title()))
 		if best.Lifts > 0 {
-			line = append(line, Plain(fmt.Sprintf(" — would lift %s a level (%d miss it at their next level).", digestPlural(best.Lifts, "service", "services"), best.Blocks)))
+			line = append(line, Plain(fmt.Sprintf(" — would lift %s a level (%d miss it at their next level).", countNoun(best.Lifts, "service", "services"), best.Blocks)))
 		} else {
 			line = append(line, Plain(fmt.Sprintf(" — the gap most common at the next level (%d miss it), though each also misses something else.", best.Blocks)))
 		}
@@ -694,7 +694,7 @@ func (s Scorecards) serviceLine(svc catalog.Service, g scorecard.Grade) Text {
 			line = append(line, Plain(fmt.Sprintf(" (+%d unknown)", unknown)))
 		}
 	case unknown > 0:
-		line = append(line, Plain(digestPlural(unknown, "check", "checks")+" unknown"))
+		line = append(line, Plain(countNoun(unknown, "check", "checks")+" unknown"))
 	default:
 		line = append(line, Plain("nothing missing"))
 	}
@@ -778,7 +778,7 @@ func (s Scorecards) organisation(ctx context.Context) (Response, error) {
 	for r := levels; r >= 0; r-- {
 		dist = append(dist, T(Plain("• "), Bold(upperFirst(s.LevelName(r))), Plain(fmt.Sprintf(": %d (%s)", total[r], percent(total[r], graded)))))
 	}
-	blocks = append(blocks, &Section{Text: append(T(Bold(digestPlural(graded, "service", "services")+" graded:"), Plain("\n")), Join(dist, "\n")...)})
+	blocks = append(blocks, &Section{Text: append(T(Bold(countNoun(graded, "service", "services")+" graded:"), Plain("\n")), Join(dist, "\n")...)})
 
 	lines := []Text{T(Bold(fmt.Sprintf("By team (%d), lowest mean level first:", len(teams))))}
 	for i, tc := range teams {

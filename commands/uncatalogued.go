@@ -97,13 +97,13 @@ func uncataloguedResponse(d *catalog.Digest, group string, page int) Response {
 		cmd += " " + group
 	}
 	if page > pages {
-		msg := fmt.Sprintf("There %s only %s of repos without a descriptor%s.", map[bool]string{true: "is", false: "are"}[pages == 1], digestPlural(pages, "page", "pages"), where)
+		msg := fmt.Sprintf("There %s only %s of repos without a descriptor%s.", map[bool]string{true: "is", false: "are"}[pages == 1], countNoun(pages, "page", "pages"), where)
 		return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain(msg+" "), Code(cmd))}}}
 	}
 	from := (page - 1) * uncataloguedPage
 	shown := all[from:min(from+uncataloguedPage, len(all))]
-	summary := fmt.Sprintf("%s without a descriptor%s, in %s; page %d of %d", digestPlural(len(all), "active repo", "active repos"), where,
-		digestPlural(len(d.Uncatalogued), "group", "groups"), page, pages)
+	summary := fmt.Sprintf("%s without a descriptor%s, in %s; page %d of %d", countNoun(len(all), "active repo", "active repos"), where,
+		countNoun(len(d.Uncatalogued), "group", "groups"), page, pages)
 	blocks := []Block{
 		&Header{Text: "Repos without a descriptor" + where},
 		&Section{Text: T(Plain(summary + ". Register each one, or Ignore it if it is not a service."))},
@@ -222,7 +222,7 @@ func Ignored(idx DigestIndex) func(ctx context.Context, req Request, args []stri
 			msg := "No repo is ignored."
 			return Response{Text: msg, Blocks: []Block{&Section{Text: T(Plain(msg+" The Ignore button of the digest, or "), Code(cmdIgnore+" GROUP/REPO REASON"), Plain(", ignores one."))}}}, nil
 		}
-		summary := fmt.Sprintf("%s ignored", digestPlural(len(repos), "repo", "repos"))
+		summary := fmt.Sprintf("%s ignored", countNoun(len(repos), "repo", "repos"))
 		blocks := []Block{&Header{Text: "Ignored repos"}}
 		const maxLines = 30
 		var lines []Text
