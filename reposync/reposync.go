@@ -343,7 +343,9 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 	if err == nil {
 		err = s.addSBOMArtifact(ctx, p, &snap)
 	}
-	snap.GitLab = facts.finish(ctx, updated && snap.Repo.LastCommit == known.LastCommit, err == nil)
+	// The default branch did not move since the repo was last stored.
+	unmoved := updated && snap.Repo.LastCommit == known.LastCommit
+	snap.GitLab = facts.finish(ctx, unmoved, err == nil)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -364,7 +366,7 @@ func (s *Syncer) repo(ctx context.Context, p gitlab.Project, known catalog.RepoS
 		return failed, &storeError{err}
 	}
 	// The change history, once the repo is stored; it never fails it.
-	s.backfillChanges(ctx, p, !(updated && snap.Repo.LastCommit == known.LastCommit))
+	s.backfillChanges(ctx, p, !unmoved)
 	r := RepoResult{Outcome: Outcome(snap.DescriptorStatus), Work: WorkReread, Described: true, Applied: res}
 	for _, f := range snap.DependencySources {
 		if f.Unread() {
