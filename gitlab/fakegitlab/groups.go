@@ -124,7 +124,7 @@ func (s *Server) inheritedMembers(groupPath string, direct []Member) []Member {
 	for _, m := range best {
 		out = append(out, m)
 	}
-	slices.SortFunc(out, func(a, b Member) int { return compareInt64(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -522,14 +522,14 @@ func sortProjects(ps []*projectState, orderBy, dir string) {
 		case "last_activity_at", "updated_at":
 			return a.p.LastActivity.Compare(b.p.LastActivity)
 		case "id":
-			return compareInt64(a.p.ID, b.p.ID)
+			return cmp.Compare(a.p.ID, b.p.ID)
 		}
 		return a.p.CreatedAt.Compare(b.p.CreatedAt)
 	}
 	sort.SliceStable(ps, func(i, j int) bool {
 		c := key(ps[i], ps[j])
 		if c == 0 {
-			c = compareInt64(ps[i].p.ID, ps[j].p.ID)
+			c = cmp.Compare(ps[i].p.ID, ps[j].p.ID)
 		}
 		if dir == "desc" {
 			return c > 0

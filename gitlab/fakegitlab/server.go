@@ -1,6 +1,7 @@
 package fakegitlab
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -524,18 +525,8 @@ func (s *Server) sortedUsers() []Member {
 	for _, u := range s.users {
 		out = append(out, u)
 	}
-	slices.SortFunc(out, func(a, b Member) int { return compareInt64(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 	return out
-}
-
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // group returns the group with this full path (case-insensitive) or id.
